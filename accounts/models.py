@@ -1,0 +1,237 @@
+import uuid
+from functools import cached_property
+
+from django.conf import settings
+from django.contrib.auth.models import AbstractUser, BaseUserManager
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+class Role(models.TextChoices):
+    """The roles of decisions.md. A user may hold several."""
+
+    DATA_OFFICER = "data_officer", _("Data officer (Diskominfo)")
+    REVIEWER = "reviewer", _("Reviewer (Dinas Sosial)")
+    LEAD_REVIEWER = "lead_reviewer", _("Lead reviewer (Dinas Sosial)")
+    FINANCE_OFFICER = "finance_officer", _("Finance officer")
+    HEALTH_INSPECTOR = "health_inspector", _("Health inspector (Dinas Kesehatan)")
+    SCHOOL_COORDINATOR = "school_coordinator", _("School coordinator")
+    STUDENT = "student", _("Student")
+    DONOR = "donor", _("Donor")
+    ADMINISTRATOR = "administrator", _("Administrator")
+
+
+# Officials are given their roles by an administrator (never by signing up) and must use TOTP.
+OFFICIAL_ROLES = frozenset(
+    {
+        Role.DATA_OFFICER,
+        Role.REVIEWER,
+        Role.LEAD_REVIEWER,
+        Role.FINANCE_OFFICER,
+        Role.HEALTH_INSPECTOR,
+        Role.SCHOOL_COORDINATOR,
+        Role.ADMINISTRATOR,
+    }
+)
+# Roles whose scope is the whole regency. A reviewer's scope is their kecamatan; a school
+# coordinator's is their school; students and donors see only their own.
+REGENCY_ROLES = frozenset(
+    {
+        Role.DATA_OFFICER,
+        Role.LEAD_REVIEWER,
+        Role.FINANCE_OFFICER,
+        Role.HEALTH_INSPECTOR,
+        Role.ADMINISTRATOR,
+    }
+)
+
+
+class UserManager(BaseUserManager):
+    use_in_migrations = True
+
+    def _create_user(self, email, password, **extra):
+        if not email:
+            raise ValueError("An e-mail address is required.")
+        user = self.model(email=self.normalize_email(email).lower(), **extra)
+        user.set_password(password)
+        user.save(using=self._db)
+        return user
+
+    def create_user(self, email, password=None, **extra):
+        extra.setdefault("is_staff", False)
+        extra.setdefault("is_superuser", False)
+        return self._create_user(email, password, **extra)
+
+    def create_superuser(self, email, password=None, **extra):
+        extra.update(is_staff=True, is_superuser=True)
+        return self._create_user(email, password, **extra)
+
+
+class User(AbstractUser):
+    """A person with an account: a donor, a student, an official. Signs in with e-mail."""
+
+    username = None
+    first_name = None
+    last_name = None
+    email = models.EmailField(_("e-mail address"), unique=True)
+    name = models.CharField(_("name"), max_length=150, blank=True)
+    # The only handle the audit trail keeps: once the account is deleted nothing maps it back.
+    public_ref = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    language = models.CharField(
+        _("language"), max_length=5, choices=settings.LANGUAGES, default=settings.LANGUAGE_CODE
+    )
+
+    USERNAME_FIELD = "email"
+    EMAIL_FIELD = "email"
+    REQUIRED_FIELDS: list[str] = []
+
+    objects = UserManager()
+
+    class Meta:
+        verbose_name = _("user")
+        verbose_name_plural = _("users")
+
+    def __str__(self) -> str:
+        return self.name or self.email
+
+    @cached_property
+    def roles(self) -> frozenset[str]:
+        return frozenset(self.role_grants.values_list("role", flat=True))
+
+    @property
+    def is_official(self) -> bool:
+        return bool(self.roles & OFFICIAL_ROLES)
+
+    def has_role(self, *roles: str) -> bool:
+        return bool(self.roles & set(roles))
+
+
+class RoleGrant(models.Model):
+    """One role held by one user, with its scope. Written only by accounts.services."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="role_grants"
+    )
+    role = models.CharField(_("role"), max_length=32, choices=Role.choices)
+    kecamatan = models.ManyToManyField(
+        "portal.Kecamatan", blank=True, related_name="+", verbose_name=_("kecamatan")
+    )
+    school = models.ForeignKey(
+        "volunteers.School",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("school"),
+    )
+    granted_at = models.DateTimeField(_("granted at"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("role")
+        verbose_name_plural = _("roles")
+        constraints = [
+            models.UniqueConstraint(fields=["user", "role"], name="one_grant_per_role"),
+            models.CheckConstraint(
+                condition=models.Q(role="school_coordinator", school__isnull=False)
+                | (~models.Q(role="school_coordinator") & models.Q(school__isnull=True)),
+                name="school_only_for_coordinators",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.get_role_display()
+
+
+class Consent(models.Model):
+    """Proof of consent: whose, for what, under which version of the notice, given and
+    withdrawn when. A row is never deleted while the person's data is kept; withdrawing sets
+    ``withdrawn_at``."""
+
+    class Purpose(models.TextChoices):
+        PRIVACY_NOTICE = "privacy_notice", _("Processing of account data (privacy notice)")
+        NEWS = "news", _("Occasional news about Rantang Kasih")
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="consents"
+    )
+    purpose = models.CharField(_("purpose"), max_length=40, choices=Purpose.choices)
+    notice_version = models.CharField(_("notice version"), max_length=20)
+    given_at = models.DateTimeField(_("given at"), auto_now_add=True)
+    withdrawn_at = models.DateTimeField(_("withdrawn at"), null=True, blank=True)
+    # How it was given: "signup form", "account settings"... never an IP address.
+    method = models.CharField(_("how it was given"), max_length=60)
+
+    class Meta:
+        ordering = ["-given_at"]
+        verbose_name = _("consent")
+        verbose_name_plural = _("consents")
+        constraints = [
+            # At most one live consent per person and purpose.
+            models.UniqueConstraint(
+                fields=["user", "purpose"],
+                condition=models.Q(withdrawn_at__isnull=True),
+                name="one_live_consent_per_purpose",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_purpose_display()} ({self.notice_version})"
+
+
+class AuditEventQuerySet(models.QuerySet):
+    def update(self, **kwargs):
+        raise TypeError("The audit log is append-only.")
+
+    def delete(self):
+        raise TypeError("The audit log is append-only.")
+
+
+class AuditEvent(models.Model):
+    """Append-only record of officials' actions and of every access to personal data.
+
+    The actor is kept as ``public_ref``, never as a foreign key or an e-mail address, so a
+    deleted account leaves a pseudonymous trail. A database trigger (migration 0002) refuses
+    UPDATE and DELETE as well, whatever code runs.
+    """
+
+    class Action(models.TextChoices):
+        PII_REVEAL = "pii.reveal", _("Personal data revealed")
+        PII_VIEW = "pii.view", _("Personal data viewed")
+        ACCESS_DENIED = "access.denied", _("Access refused (role)")
+        SCOPE_DENIED = "scope.denied", _("Access refused (outside scope)")
+        ROLE_GRANTED = "role.granted", _("Role granted")
+        ROLE_REVOKED = "role.revoked", _("Role revoked")
+        PASSWORD_LINK_ISSUED = "account.password_link", _("One-time password link issued")
+        DATA_EXPORTED = "account.exported", _("Own data downloaded")
+        ACCOUNT_DELETED = "account.deleted", _("Account deleted")
+        CONSENT_GIVEN = "consent.given", _("Consent given")
+        CONSENT_WITHDRAWN = "consent.withdrawn", _("Consent withdrawn")
+        KEYS_ROTATED = "pii.keys_rotated", _("Encryption keys rotated")
+
+    created_at = models.DateTimeField(_("when"), auto_now_add=True, db_index=True)
+    actor_ref = models.UUIDField(_("who"), null=True, blank=True, db_index=True)
+    # For actions with no signed-in person: "cli:add_official", "system".
+    actor_label = models.CharField(_("who (system)"), max_length=60, blank=True)
+    action = models.CharField(_("what"), max_length=40, choices=Action.choices, db_index=True)
+    # What was acted on, as "<app.model>:<id or code>" or a path; never a personal value.
+    target = models.CharField(_("on what"), max_length=200, blank=True)
+    reason = models.TextField(_("why"), blank=True)
+    details = models.JSONField(_("details"), default=dict, blank=True)
+
+    objects = AuditEventQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        verbose_name = _("audit event")
+        verbose_name_plural = _("audit log")
+
+    def __str__(self) -> str:
+        return f"{self.created_at:%Y-%m-%d %H:%M} {self.action} {self.target}"
+
+    def save(self, *args, **kwargs):
+        if not self._state.adding:
+            raise TypeError("The audit log is append-only.")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        raise TypeError("The audit log is append-only.")

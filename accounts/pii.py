@@ -1,0 +1,125 @@
+"""Personal data at rest: encrypted model fields and the keyed hash.
+
+Fields are encrypted with MultiFernet over ``settings.PII_ENCRYPTION_KEYS``: the first key
+encrypts, every key decrypts, so a new key is put first, ``rotate_pii_keys`` re-encrypts every
+row under it, and only then is the old key removed. Encrypted columns cannot be searched; find
+a person by a keyed hash kept beside the ciphertext (``keyed_hash``).
+"""
+
+import datetime
+import hashlib
+import hmac
+from functools import lru_cache
+
+from cryptography.fernet import Fernet, InvalidToken, MultiFernet
+from django import forms
+from django.apps import apps
+from django.conf import settings
+from django.core.exceptions import FieldError, ImproperlyConfigured
+from django.db import models
+
+
+@lru_cache(maxsize=4)
+def _multifernet(keys: tuple[str, ...]) -> MultiFernet:
+    if not keys:
+        raise ImproperlyConfigured("PII_ENCRYPTION_KEYS is empty: personal data cannot be stored.")
+    return MultiFernet([Fernet(key) for key in keys])
+
+
+def _cipher() -> MultiFernet:
+    return _multifernet(tuple(settings.PII_ENCRYPTION_KEYS))
+
+
+def encrypt(plaintext: str) -> str:
+    return _cipher().encrypt(plaintext.encode()).decode()
+
+
+def decrypt(token: str) -> str:
+    try:
+        return _cipher().decrypt(token.encode()).decode()
+    except InvalidToken:
+        raise ImproperlyConfigured(
+            "A personal-data value cannot be decrypted with PII_ENCRYPTION_KEYS: a key that "
+            "encrypted it is missing from the list."
+        ) from None
+
+
+def reencrypt(token: str) -> str:
+    """The same value under the first key (MultiFernet.rotate keeps the original timestamp)."""
+    return _cipher().rotate(token.encode()).decode()
+
+
+def keyed_hash(value: str) -> str:
+    """HMAC-SHA256 of an identifier under NIK_HMAC_KEY: equal inputs give equal hashes, and
+    without the key the hash cannot be tested against the 10^16 possible NIKs."""
+    key = settings.NIK_HMAC_KEY
+    if not key:
+        raise ImproperlyConfigured("NIK_HMAC_KEY is empty: identifiers cannot be hashed.")
+    return hmac.new(key.encode(), value.encode(), hashlib.sha256).hexdigest()
+
+
+class EncryptedTextField(models.TextField):
+    """Text stored as a Fernet token. Empty string and NULL are stored as they are."""
+
+    description = "Text encrypted at rest"
+    searchable_lookups = frozenset({"isnull"})
+
+    def to_plain(self, value):
+        return value
+
+    def from_plain(self, value: str):
+        return value
+
+    def get_prep_value(self, value):
+        value = self.to_python(value)
+        if value is None or value == "":
+            return value
+        return encrypt(self.to_plain(value))
+
+    def from_db_value(self, value, expression, connection):
+        if value is None or value == "":
+            return value
+        return self.from_plain(decrypt(value))
+
+    def get_lookup(self, lookup_name):
+        if lookup_name not in self.searchable_lookups:
+            raise FieldError(
+                f"{self.model.__name__}.{self.name} is encrypted and cannot be searched with "
+                f"'{lookup_name}'; search its keyed hash instead."
+            )
+        return super().get_lookup(lookup_name)
+
+
+class EncryptedDateField(EncryptedTextField):
+    """A date (such as a birth date) stored as an encrypted ISO string."""
+
+    description = "Date encrypted at rest"
+
+    def to_python(self, value):
+        if value is None or value == "" or isinstance(value, datetime.date):
+            return value
+        try:
+            return datetime.date.fromisoformat(str(value))
+        except ValueError:
+            return models.DateField().to_python(value)
+
+    def to_plain(self, value: datetime.date) -> str:
+        return value.isoformat()
+
+    def from_plain(self, value: str) -> datetime.date:
+        return datetime.date.fromisoformat(value)
+
+    def formfield(self, **kwargs):
+        return forms.DateField(**{"required": not self.blank, "label": self.verbose_name, **kwargs})
+
+
+def encrypted_fields_by_model() -> dict[type[models.Model], list[str]]:
+    """Every installed model with encrypted fields, and the names of those fields."""
+    found = {}
+    for model in apps.get_models():
+        names = [
+            f.attname for f in model._meta.concrete_fields if isinstance(f, EncryptedTextField)
+        ]
+        if names:
+            found[model] = names
+    return found

@@ -1,0 +1,91 @@
+import json
+import uuid
+
+from django.contrib import messages
+from django.contrib.auth import logout
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
+from django.core.paginator import Paginator
+from django.http import HttpResponse
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_http_methods
+
+from .decorators import official_required
+from .forms import DeleteAccountForm, ProfileForm
+from .models import AuditEvent, Consent, Role
+from .selectors import audit_events_for_user
+from .services import account_data_export, account_delete, consent_give, consent_withdraw
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def home(request):
+    user = request.user
+    has_news = user.consents.filter(
+        purpose=Consent.Purpose.NEWS, withdrawn_at__isnull=True
+    ).exists()
+    form = ProfileForm(request.POST or None, instance=user, initial={"news": has_news})
+    if request.method == "POST" and form.is_valid():
+        form.save()
+        if form.cleaned_data["news"] and not has_news:
+            consent_give(user=user, purpose=Consent.Purpose.NEWS, method="account settings")
+        elif not form.cleaned_data["news"] and has_news:
+            consent_withdraw(user=user, purpose=Consent.Purpose.NEWS)
+        messages.success(request, _("Your settings are saved."))
+        return redirect("accounts:home")
+    return render(request, "accounts/home.html", {"form": form})
+
+
+@login_required
+def data_export(request):
+    data = account_data_export(user=request.user)
+    response = HttpResponse(
+        json.dumps(data, ensure_ascii=False, indent=2), content_type="application/json"
+    )
+    stamp = timezone.localdate().isoformat()
+    response["Content-Disposition"] = f'attachment; filename="rantang-kasih-data-{stamp}.json"'
+    response["Cache-Control"] = "private, no-store"
+    return response
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def delete(request):
+    form = DeleteAccountForm(request.POST or None, user=request.user)
+    if request.method == "POST" and form.is_valid():
+        try:
+            account_delete(user=request.user)
+        except ValidationError as error:
+            form.add_error(None, error)
+        else:
+            logout(request)
+            messages.success(request, _("Your account and its data have been deleted."))
+            return redirect("portal:home")
+    return render(request, "accounts/delete.html", {"form": form})
+
+
+@official_required(Role.ADMINISTRATOR)
+def audit_log(request):
+    action = request.GET.get("action", "")
+    if action not in AuditEvent.Action.values:
+        action = ""
+    actor_ref = request.GET.get("actor", "").strip()
+    try:
+        actor_ref = str(uuid.UUID(actor_ref)) if actor_ref else ""
+    except ValueError:
+        messages.error(request, _("That is not a valid person reference."))
+        actor_ref = ""
+    events = audit_events_for_user(request.user, action=action, actor_ref=actor_ref)
+    page = Paginator(events, 50).get_page(request.GET.get("page"))
+    return render(
+        request,
+        "accounts/audit_log.html",
+        {
+            "page": page,
+            "actions": AuditEvent.Action.choices,
+            "action": action,
+            "actor": actor_ref,
+        },
+    )

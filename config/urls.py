@@ -1,0 +1,21 @@
+from django.conf.urls.i18n import i18n_patterns
+from django.contrib import admin
+from django.urls import include, path
+from django.views.i18n import set_language
+
+from portal.views import healthz
+
+# Machine endpoints: outside i18n_patterns, one address whatever the language.
+urlpatterns = [
+    path("healthz/", healthz, name="healthz"),
+    path("i18n/setlang/", set_language, name="set_language"),
+    path("admin/", admin.site.urls),
+]
+
+# Pages people read: Indonesian unprefixed, English under /en/.
+urlpatterns += i18n_patterns(
+    path("akun/", include("allauth.urls")),
+    path("", include("accounts.urls")),
+    path("", include("portal.urls")),
+    prefix_default_language=False,
+)
