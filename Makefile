@@ -1,0 +1,42 @@
+# The two commands of the README's Quick start, and a few for maintainers.
+# Each installs what it needs into .venv from the hashed lock file first.
+
+VENV ?= .venv
+PYTHON ?= python3
+PY := $(VENV)/bin/python
+STAMP := $(VENV)/.installed-dev
+
+.PHONY: run test lint lock messages install
+
+$(STAMP): requirements/dev.txt
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet --require-hashes -r requirements/dev.txt
+	touch $@
+
+install: $(STAMP)
+
+## The portal, embedded (SQLite, eager Celery, console e-mail) with demo data, on :8000.
+run: $(STAMP)
+	$(PY) manage.py migrate --noinput
+	$(PY) manage.py seed_demo
+	$(PY) manage.py runserver 127.0.0.1:8000
+
+## The whole test suite. PostgreSQL, Redis and Chromium tests skip with a reason when absent,
+## and fail instead with REQUIRE_SERVICES=1 (as .ci/run sets).
+test: $(STAMP)
+	$(PY) -m pytest $(PYTEST_ARGS)
+
+lint: $(STAMP)
+	$(PY) -m ruff check .
+	$(PY) -m ruff format --check .
+
+## Re-pin the lock files from pyproject.toml (needs uv: pip install uv).
+lock:
+	uv pip compile pyproject.toml --generate-hashes --python-version 3.11 -o requirements/base.txt
+	uv pip compile pyproject.toml --extra dev --generate-hashes --python-version 3.11 -o requirements/dev.txt
+
+## Extract and compile translations (needs GNU gettext).
+messages: $(STAMP)
+	$(PY) manage.py makemessages --locale id --locale en --ignore '.venv/*' --ignore 'var/*' --no-obsolete
+	$(PY) manage.py compilemessages --ignore '.venv/*'

@@ -1,0 +1,137 @@
+"""The permission matrix: every official page, every role, inside and outside its scope."""
+
+import pytest
+from django.urls import URLPattern, URLResolver, get_resolver, reverse
+
+from accounts.models import OFFICIAL_ROLES, AuditEvent, Role
+from tests.factories import GENTENG, MUNCAR, UserFactory, make_official
+
+R = Role
+REGISTRY = {R.DATA_OFFICER, R.REVIEWER, R.LEAD_REVIEWER, R.ADMINISTRATOR}
+
+# Who may open which official page. Written out by hand, not read from the code, so that a
+# change of the code's rules fails here until this table is changed on purpose.
+EXPECTED = {
+    "portal:officials_home": set(OFFICIAL_ROLES),
+    "portal:region_list": REGISTRY,
+    "portal:region_detail": REGISTRY,
+    "accounts:audit_log": {R.ADMINISTRATOR},
+}
+SAMPLE_KWARGS = {"portal:region_detail": {"code": GENTENG}}
+
+
+def official_url_names() -> set[str]:
+    """Names of every URL whose view is guarded by accounts.decorators.official_required."""
+    found = set()
+
+    def walk(patterns, namespace=""):
+        for p in patterns:
+            if isinstance(p, URLResolver):
+                ns = f"{namespace}{p.namespace}:" if p.namespace else namespace
+                walk(p.url_patterns, ns)
+            elif isinstance(p, URLPattern) and hasattr(p.callback, "official_roles"):
+                found.add(f"{namespace}{p.name}")
+
+    walk(get_resolver().url_patterns)
+    return found
+
+
+def user_with(role: str):
+    if role == R.DONOR:  # a donor is anybody with an account and no other role
+        return UserFactory()
+    if role == R.STUDENT:
+        return make_official(role, totp=False)
+    return make_official(role, kecamatan=(GENTENG,) if role == R.REVIEWER else ())
+
+
+def test_the_matrix_covers_every_official_page(db):
+    assert official_url_names() == set(EXPECTED)
+
+
+@pytest.mark.parametrize("role", Role.values)
+def test_each_role_opens_exactly_its_pages(client, db, role):
+    user = user_with(role)
+    client.force_login(user)
+    for name, allowed in EXPECTED.items():
+        response = client.get(reverse(name, kwargs=SAMPLE_KWARGS.get(name)))
+        expected = 200 if role in allowed else 403
+        assert response.status_code == expected, (role, name, response.status_code)
+
+
+@pytest.mark.parametrize("role", Role.values)
+def test_only_administrators_reach_the_django_admin(client, db, role):
+    client.force_login(user_with(role))
+    response = client.get("/admin/", follow=True)
+    assert response.status_code == (200 if role == R.ADMINISTRATOR else 403)
+
+
+def test_a_visitor_is_sent_to_sign_in_from_every_official_page(client, db):
+    for name in EXPECTED:
+        url = reverse(name, kwargs=SAMPLE_KWARGS.get(name))
+        response = client.get(url)
+        assert response.status_code == 302
+        assert response["Location"].startswith(reverse("account_login"))
+    assert (
+        client.get("/admin/", follow=True)
+        .redirect_chain[-1][0]
+        .startswith(reverse("account_login"))
+    )
+
+
+def test_a_refused_role_is_logged(client, db):
+    user = make_official(R.HEALTH_INSPECTOR)
+    client.force_login(user)
+    assert client.get(reverse("portal:region_list")).status_code == 403
+    event = AuditEvent.objects.get(action=AuditEvent.Action.ACCESS_DENIED)
+    assert event.actor_ref == user.public_ref
+    assert event.target == reverse("portal:region_list")
+
+
+def test_a_reviewer_of_genteng_cannot_see_muncar_and_the_attempt_is_logged(client, db):
+    reviewer = make_official(R.REVIEWER, kecamatan=(GENTENG,))
+    client.force_login(reviewer)
+
+    listing = client.get(reverse("portal:region_list"))
+    names = [k.name for k in listing.context["regions"]]
+    assert names == ["Genteng"]
+
+    assert client.get(reverse("portal:region_detail", args=[GENTENG])).status_code == 200
+    response = client.get(reverse("portal:region_detail", args=[MUNCAR]))
+    assert response.status_code == 404
+    event = AuditEvent.objects.get(action=AuditEvent.Action.SCOPE_DENIED)
+    assert event.actor_ref == reviewer.public_ref
+    assert event.target == f"portal.kecamatan:{MUNCAR}"
+
+
+def test_a_code_that_does_not_exist_is_404_without_a_scope_event(client, db):
+    client.force_login(make_official(R.REVIEWER, kecamatan=(GENTENG,)))
+    assert client.get(reverse("portal:region_detail", args=["35.10.99"])).status_code == 404
+    assert not AuditEvent.objects.filter(action=AuditEvent.Action.SCOPE_DENIED).exists()
+
+
+def test_a_reviewer_of_two_kecamatan_sees_both(client, db):
+    client.force_login(make_official(R.REVIEWER, kecamatan=(GENTENG, MUNCAR)))
+    listing = client.get(reverse("portal:region_list"))
+    assert sorted(k.code for k in listing.context["regions"]) == [MUNCAR, GENTENG]
+    assert client.get(reverse("portal:region_detail", args=[MUNCAR])).status_code == 200
+
+
+@pytest.mark.parametrize("role", [R.DATA_OFFICER, R.LEAD_REVIEWER, R.ADMINISTRATOR])
+def test_regency_wide_roles_see_every_kecamatan(client, db, role):
+    client.force_login(make_official(role))
+    assert len(client.get(reverse("portal:region_list")).context["regions"]) == 25
+    assert client.get(reverse("portal:region_detail", args=[MUNCAR])).status_code == 200
+
+
+def test_a_user_may_hold_several_roles(client, db):
+    from accounts.services import role_grant
+    from portal.models import Kecamatan
+
+    user = make_official(R.HEALTH_INSPECTOR)
+    client.force_login(user)
+    assert client.get(reverse("portal:region_list")).status_code == 403
+    role_grant(user=user, role=R.REVIEWER, kecamatan=Kecamatan.objects.filter(code=MUNCAR))
+    listing = client.get(reverse("portal:region_list"))
+    assert listing.status_code == 200
+    # Health inspectors are regency-wide, so holding both widens the list to all 25.
+    assert len(listing.context["regions"]) == 25

@@ -1,0 +1,117 @@
+"""prod refuses to start unsafe; `check --deploy --fail-level WARNING` passes when set up."""
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from cryptography.fernet import Fernet
+from django.test import override_settings
+
+from config.checks import check_production_settings
+
+ROOT = Path(__file__).resolve().parents[2]
+
+PROD_OK = {
+    "PORTAL_ENV": "prod",
+    "SECRET_KEY": "x" * 64 + "-not-a-real-secret-but-long-and-varied-1234567890",
+    "NIK_HMAC_KEY": "h" * 48,
+    "PII_ENCRYPTION_KEYS": Fernet.generate_key().decode(),
+    "ALLOWED_HOSTS": "rantangkasih.banyuwangikab.go.id",
+    "DATABASE_URL": "postgres://rantang@127.0.0.1:5432/rantang",
+    "REDIS_URL": "redis://127.0.0.1:6379/0",
+}
+
+
+def manage(*args: str, env: dict[str, str]) -> subprocess.CompletedProcess:
+    clean = {k: v for k, v in os.environ.items() if k not in PROD_OK and k != "DEBUG"}
+    return subprocess.run(
+        [sys.executable, "manage.py", *args],
+        cwd=ROOT,
+        env={**clean, **env},
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+
+
+def ids(**overrides) -> set[str]:
+    base = dict(
+        PORTAL_ENV="prod",
+        SECRET_KEY=PROD_OK["SECRET_KEY"],
+        NIK_HMAC_KEY=PROD_OK["NIK_HMAC_KEY"],
+        PII_ENCRYPTION_KEYS=[PROD_OK["PII_ENCRYPTION_KEYS"]],
+        ALLOWED_HOSTS=["example.org"],
+        DEBUG=False,
+        PAYMENTS_SANDBOX=False,
+        DATABASE_URL=PROD_OK["DATABASE_URL"],
+        REDIS_URL=PROD_OK["REDIS_URL"],
+    )
+    with override_settings(**{**base, **overrides}):
+        return {error.id for error in check_production_settings()}
+
+
+def test_a_complete_prod_configuration_passes():
+    assert ids() == set()
+
+
+@pytest.mark.parametrize(
+    ("override", "error_id"),
+    [
+        ({"SECRET_KEY": ""}, "portal.E001"),
+        ({"NIK_HMAC_KEY": ""}, "portal.E002"),
+        ({"PII_ENCRYPTION_KEYS": []}, "portal.E003"),
+        ({"PII_ENCRYPTION_KEYS": ["not-a-fernet-key"]}, "portal.E004"),
+        ({"ALLOWED_HOSTS": []}, "portal.E005"),
+        ({"DEBUG": True}, "portal.E006"),
+        ({"PAYMENTS_SANDBOX": True}, "portal.E007"),
+        ({"MFA_TOTP_INSECURE_BYPASS_CODE": "000000"}, "portal.E008"),
+        ({"DATABASE_URL": ""}, "portal.E009"),
+        ({"REDIS_URL": ""}, "portal.E010"),
+    ],
+)
+def test_prod_refuses_each_missing_key_and_unsafe_setting(override, error_id):
+    assert ids(**override) == {error_id}
+
+
+def test_dev_and_test_are_not_held_to_prod_rules():
+    assert ids(PORTAL_ENV="dev", SECRET_KEY="", PAYMENTS_SANDBOX=True, DEBUG=True) == set()
+
+
+def test_check_deploy_passes_at_warning_level_in_prod():
+    result = manage("check", "--deploy", "--fail-level", "WARNING", env=PROD_OK)
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "no issues" in result.stdout
+
+
+@pytest.mark.parametrize(
+    "missing", ["SECRET_KEY", "NIK_HMAC_KEY", "PII_ENCRYPTION_KEYS", "ALLOWED_HOSTS"]
+)
+def test_manage_py_refuses_to_start_prod_without_a_key(missing):
+    env = {k: v for k, v in PROD_OK.items() if k != missing}
+    result = manage("check", env=env)
+    assert result.returncode != 0
+    assert missing in result.stderr
+
+
+def test_the_web_server_refuses_to_load_without_a_key():
+    env = {k: v for k, v in PROD_OK.items() if k != "NIK_HMAC_KEY"}
+    clean = {k: v for k, v in os.environ.items() if k not in PROD_OK}
+    result = subprocess.run(
+        [sys.executable, "-c", "import config.wsgi"],
+        cwd=ROOT,
+        env={**clean, **env},
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert result.returncode != 0
+    assert "Refusing to start" in result.stderr
+    assert "NIK_HMAC_KEY" in result.stderr
+
+
+def test_the_sandbox_gateway_cannot_be_switched_on_in_prod():
+    result = manage("check", env={**PROD_OK, "PAYMENTS_SANDBOX": "1"})
+    assert result.returncode != 0
+    assert "portal.E007" in result.stderr

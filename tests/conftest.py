@@ -1,0 +1,66 @@
+import os
+import shutil
+
+import pytest
+from django.core.cache import cache
+from django.db import connection
+
+from tests.factories import UserFactory
+
+REQUIRE_SERVICES = os.environ.get("REQUIRE_SERVICES") == "1"
+CHROMIUM = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")
+
+
+def missing_service(reason: str) -> None:
+    """Skip with a visible reason, or fail when CI demands every service."""
+    if REQUIRE_SERVICES:
+        pytest.fail(f"REQUIRE_SERVICES=1 but {reason}", pytrace=False)
+    pytest.skip(reason)
+
+
+def pytest_sessionstart(session):
+    # In CI the whole suite runs on PostgreSQL; SQLite there would hide what matters.
+    if REQUIRE_SERVICES and not os.environ.get("DATABASE_URL", "").startswith("postgres"):
+        raise pytest.UsageError("REQUIRE_SERVICES=1 needs DATABASE_URL pointing at PostgreSQL.")
+
+
+@pytest.fixture(autouse=True)
+def _clear_cache():
+    # allauth's rate limits and TOTP used-code markers live in the cache.
+    cache.clear()
+    yield
+    cache.clear()
+
+
+@pytest.fixture
+def postgres(db):
+    if connection.vendor != "postgresql":
+        missing_service("this test needs PostgreSQL (set DATABASE_URL)")
+
+
+@pytest.fixture
+def redis_url():
+    from django.conf import settings
+
+    url = settings.REDIS_URL
+    if not url:
+        missing_service("this test needs Redis (set REDIS_URL)")
+    import redis
+
+    try:
+        redis.Redis.from_url(url, socket_connect_timeout=1).ping()
+    except redis.exceptions.ConnectionError:
+        missing_service(f"Redis at {url} does not answer")
+    return url
+
+
+@pytest.fixture
+def chromium_path():
+    if not (shutil.which(CHROMIUM) or os.path.exists(CHROMIUM)):
+        missing_service(f"Chromium is not installed at {CHROMIUM}")
+    return CHROMIUM
+
+
+@pytest.fixture
+def user(db):
+    return UserFactory()

@@ -1,0 +1,18 @@
+from portal.models import Kecamatan, Village
+
+
+def test_all_25_kecamatan_and_217_villages_are_loaded(db):
+    assert Kecamatan.objects.count() == 25
+    assert Village.objects.count() == 217
+    assert Village.objects.filter(kind=Village.Kind.DESA).count() == 189
+    assert Village.objects.filter(kind=Village.Kind.KELURAHAN).count() == 28
+
+
+def test_villages_hang_under_the_kecamatan_of_their_code(db):
+    for village in Village.objects.select_related("kecamatan"):
+        assert village.code.startswith(village.kecamatan.code + ".")
+    assert Kecamatan.objects.get(code="35.10.09").name == "Genteng"
+    assert Kecamatan.objects.get(code="35.10.05").name == "Muncar"
+    # A kelurahan's last segment starts with 1, a desa's with 2 (Kepmendagri 2025).
+    for village in Village.objects.all():
+        assert village.code.rsplit(".", 1)[1][0] == ("1" if village.kind == "kelurahan" else "2")
