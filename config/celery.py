@@ -15,6 +15,13 @@ app.autodiscover_tasks()
 @worker_init.connect
 def _refuse_unsafe_production(**kwargs):
     # A worker decrypts personal data and sends mail: it must refuse what the web refuses.
+    # Celery logs and swallows an Exception raised by a signal handler, and the worker would
+    # stay up doing nothing; SystemExit is not swallowed.
+    from django.core.exceptions import ImproperlyConfigured
+
     from config.checks import raise_if_not_ready
 
-    raise_if_not_ready()
+    try:
+        raise_if_not_ready()
+    except ImproperlyConfigured as error:
+        raise SystemExit(str(error)) from None

@@ -65,6 +65,8 @@ def _dev_fernet_key(label: str) -> str:
 # --- Keys --------------------------------------------------------------------------------------
 # In prod a missing key stays empty: config.checks reports it by name instead of a traceback.
 SECRET_KEY = os.environ.get("SECRET_KEY", "" if IS_PROD else _dev_only("django-secret-key"))
+# Old signing keys still accepted (sessions, one-time links) while a new SECRET_KEY settles in.
+SECRET_KEY_FALLBACKS = env_list("SECRET_KEY_FALLBACKS")
 NIK_HMAC_KEY = os.environ.get("NIK_HMAC_KEY", "" if IS_PROD else _dev_only("nik-hmac-key"))
 PII_ENCRYPTION_KEYS = env_list(
     "PII_ENCRYPTION_KEYS", "" if IS_PROD else _dev_fernet_key("pii-encryption-key")
@@ -189,6 +191,8 @@ CELERY_BROKER_URL = REDIS_URL or "memory://"
 CELERY_TASK_ALWAYS_EAGER = env_bool("CELERY_TASK_ALWAYS_EAGER", default=not IS_PROD)
 CELERY_TASK_EAGER_PROPAGATES = True
 CELERY_TIMEZONE = "Asia/Jakarta"
+# The workers consume `notifications` and `default`; anything not routed elsewhere goes here.
+CELERY_TASK_DEFAULT_QUEUE = "default"
 CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
 # A web request must never hang on a broker that is down.
 CELERY_BROKER_CONNECTION_TIMEOUT = 2
@@ -216,6 +220,10 @@ AUTH_PASSWORD_VALIDATORS = [
 ]
 LOGIN_URL = "account_login"
 LOGIN_REDIRECT_URL = "accounts:home"
+
+# Behind the reverse proxy every request comes from the proxy: allauth's per-IP rate limits
+# must read the visitor's address from X-Forwarded-For, trusting this many proxies.
+ALLAUTH_TRUSTED_PROXY_COUNT = env_int("TRUSTED_PROXY_COUNT", 1 if IS_PROD else 0)
 
 ACCOUNT_ADAPTER = "accounts.adapter.AccountAdapter"
 ACCOUNT_LOGIN_METHODS = {"email"}
@@ -247,6 +255,8 @@ PASSWORD_RESET_TIMEOUT = 3 * 24 * 3600
 MFA_ADAPTER = "accounts.mfa_adapter.MFAAdapter"
 MFA_SUPPORTED_TYPES = ["totp", "recovery_codes"]
 MFA_TOTP_ISSUER = "Rantang Kasih Banyuwangi"
+# One 30-second step either way: a phone whose clock is a little off still signs in.
+MFA_TOTP_TOLERANCE = 1
 # Development convenience only: allauth itself refuses it unless DEBUG is on, and
 # config.checks refuses it in prod.
 if PORTAL_ENV == "dev" and DEBUG:
@@ -350,6 +360,8 @@ LOGGING = {
     "loggers": {"django.db.backends": {"level": "WARNING"}},
 }
 
-# Apps that exist only for the test suite (a model exercising the encrypted fields).
 if PORTAL_ENV == "test":
+    # A model exercising the encrypted fields, used by the test suite only.
     INSTALLED_APPS += ["tests.pii_testapp"]
+    # Tests create hundreds of accounts; a slow hash proves nothing there.
+    PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]

@@ -2,8 +2,10 @@ import os
 import shutil
 
 import pytest
+from django.conf import settings
 from django.core.cache import cache
 from django.db import connection
+from django.utils import translation
 
 from tests.factories import UserFactory
 
@@ -25,6 +27,15 @@ def pytest_sessionstart(session):
 
 
 @pytest.fixture(autouse=True)
+def _default_language():
+    # Django's test client leaves the last request's language active in the test's thread,
+    # which would make reverse() in the next line of a test produce /en/ addresses.
+    translation.activate(settings.LANGUAGE_CODE)
+    yield
+    translation.activate(settings.LANGUAGE_CODE)
+
+
+@pytest.fixture(autouse=True)
 def _clear_cache():
     # allauth's rate limits and TOTP used-code markers live in the cache.
     cache.clear()
@@ -40,8 +51,6 @@ def postgres(db):
 
 @pytest.fixture
 def redis_url():
-    from django.conf import settings
-
     url = settings.REDIS_URL
     if not url:
         missing_service("this test needs Redis (set REDIS_URL)")

@@ -16,7 +16,7 @@ from accounts.models import Consent, Role, RoleGrant, User
 from portal.models import Kecamatan
 from volunteers.models import School
 
-PASSWORD = "a-long-test-password-1"  # noqa: S105
+PASSWORD = "a-long-test-password-1"
 
 GENTENG = "35.10.09"
 MUNCAR = "35.10.05"

@@ -6,9 +6,9 @@ from django.core.management import CommandError, call_command
 from django.utils import translation
 
 from accounts.models import AuditEvent, Role, RoleGrant, User
-from tests.factories import PASSWORD, GENTENG, MUNCAR, SchoolFactory, UserFactory
+from tests.factories import GENTENG, MUNCAR, PASSWORD, SchoolFactory, UserFactory
 
-NEW_PASSWORD = "kata-sandi-baru-yang-panjang"  # noqa: S105
+NEW_PASSWORD = "kata-sandi-baru-yang-panjang"
 
 
 def add_official(*args: str, language: str = "en") -> list[str]:

@@ -115,3 +115,29 @@ def test_the_sandbox_gateway_cannot_be_switched_on_in_prod():
     result = manage("check", env={**PROD_OK, "PAYMENTS_SANDBOX": "1"})
     assert result.returncode != 0
     assert "portal.E007" in result.stderr
+
+
+def test_the_celery_worker_exits_without_a_key():
+    env = {k: v for k, v in PROD_OK.items() if k != "PII_ENCRYPTION_KEYS"}
+    clean = {k: v for k, v in os.environ.items() if k not in PROD_OK}
+    result = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "celery",
+            "-A",
+            "config",
+            "worker",
+            "--pool",
+            "solo",
+            "--loglevel",
+            "WARNING",
+        ],
+        cwd=ROOT,
+        env={**clean, **env},
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert result.returncode != 0
+    assert "PII_ENCRYPTION_KEYS" in result.stderr
