@@ -95,3 +95,24 @@ def test_failed_sign_ins_are_rate_limited(client, db):
     )
     assert "Terlalu banyak percobaan masuk" in str(response.context["form"].non_field_errors())
     assert "_auth_user_id" not in client.session
+
+
+def test_a_forgotten_password_is_reset_through_an_emailed_link(client, db):
+    user = UserFactory(email="lupa@example.org")
+    response = client.post(reverse("account_reset_password"), {"email": "lupa@example.org"})
+    assert response.status_code == 302
+    link = re.search(r"https?://[^/\s]+(/\S+/)", mail.outbox[-1].body).group(1)
+    form_url = client.get(link, follow=True).redirect_chain[-1][0]
+    new = "kata-sandi-yang-baru-sekali"
+    response = client.post(form_url, {"password1": new, "password2": new})
+    assert response.status_code == 302
+    user.refresh_from_db()
+    assert user.check_password(new)
+    # The link is spent.
+    assert client.get(link, follow=True).context["token_fail"]
+
+
+def test_a_reset_for_an_unknown_address_reveals_nothing(client, db):
+    response = client.post(reverse("account_reset_password"), {"email": "siapa@example.org"})
+    assert response.status_code == 302
+    assert response["Location"] == reverse("account_reset_password_done")

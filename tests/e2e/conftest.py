@@ -109,7 +109,19 @@ def context(browser, live_server):
 
 
 @pytest.fixture
-def page(context, page_watch):
+def _close_db_connections():
+    """Close the connections the journey opened. Playwright's sync API switches greenlets,
+    and Django keeps a connection per context: one opened by the test's own ORM calls (a
+    factory, a TOTP code) can outlive the test and keep PostgreSQL from dropping the test
+    database at the end of the run."""
+    yield
+    from django.db import connections
+
+    connections.close_all()
+
+
+@pytest.fixture
+def page(context, page_watch, _close_db_connections):
     context.add_init_script(_CSP_LISTENER)
     page = context.new_page()
     page.on("console", page_watch.on_console)
