@@ -46,6 +46,11 @@ class UserAdmin(BaseUserAdmin):
     filter_horizontal = []
     inlines = [RoleGrantInline, ConsentInline]
 
+    def has_delete_permission(self, request, obj=None):
+        # An account is deleted by its owner (account page) or, for a person's data-rights
+        # request, through the service that keeps the audit trail: never by a bare admin delete.
+        return False
+
 
 @admin.register(AuditEvent)
 class AuditEventAdmin(admin.ModelAdmin):

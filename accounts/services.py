@@ -9,6 +9,8 @@ from allauth.account.models import EmailAddress
 from allauth.account.utils import user_pk_to_url_str
 from allauth.mfa.models import Authenticator
 from django.conf import settings
+from django.contrib.admin.models import LogEntry
+from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 from django.db import transaction
@@ -313,7 +315,11 @@ def account_delete(*, user: User) -> None:
             raise ValidationError(
                 _("You are the only administrator: give the role to someone else first.")
             )
-    audit_record(
-        actor=user, action=Action.ACCOUNT_DELETED, target=f"accounts.user:{user.public_ref}"
-    )
+    ref = f"accounts.user:{user.public_ref}"
+    audit_record(actor=user, action=Action.ACCOUNT_DELETED, target=ref)
+    # Django admin's own history names the account by its e-mail address: keep the entries
+    # (what an administrator did stays visible), under the pseudonymous reference.
+    LogEntry.objects.filter(
+        content_type=ContentType.objects.get_for_model(User), object_id=str(user.pk)
+    ).update(object_repr=ref)
     user.delete()

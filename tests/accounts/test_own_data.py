@@ -6,6 +6,7 @@ import pytest
 from allauth.account.models import EmailAddress
 from allauth.mfa.models import Authenticator
 from django.apps import apps
+from django.contrib.admin.models import CHANGE, LogEntry
 from django.db import connection
 from django.urls import reverse
 
@@ -61,6 +62,11 @@ def test_deleting_the_account_removes_the_person_and_keeps_a_pseudonymous_trail(
         name="Budi Santoso",
     )
     ref = official.public_ref
+    # An administrator once edited the account in the Django admin: its history names it.
+    admin = make_official(Role.ADMINISTRATOR)
+    LogEntry.objects.log_actions(
+        user_id=admin.pk, queryset=[official], action_flag=CHANGE, change_message="name"
+    )
     audit_record(
         actor=official,
         action=AuditEvent.Action.PII_REVEAL,
@@ -85,6 +91,7 @@ def test_deleting_the_account_removes_the_person_and_keeps_a_pseudonymous_trail(
         AuditEvent.Action.PII_REVEAL,
         AuditEvent.Action.ACCOUNT_DELETED,
     }
+    assert LogEntry.objects.get(object_id=str(official.pk)).object_repr == f"accounts.user:{ref}"
     everything = every_text_value_in_the_database().lower()
     assert "budi" not in everything
     assert "santoso" not in everything

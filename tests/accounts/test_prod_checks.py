@@ -24,16 +24,25 @@ PROD_OK = {
 }
 
 
-def manage(*args: str, env: dict[str, str]) -> subprocess.CompletedProcess:
+def python(*args: str, env: dict[str, str]) -> subprocess.CompletedProcess:
+    """Run this project's Python with exactly ``env`` on top of a clean environment."""
     clean = {k: v for k, v in os.environ.items() if k not in PROD_OK and k != "DEBUG"}
     return subprocess.run(
-        [sys.executable, "manage.py", *args],
+        [sys.executable, *args],
         cwd=ROOT,
         env={**clean, **env},
         capture_output=True,
         text=True,
         timeout=60,
     )
+
+
+def manage(*args: str, env: dict[str, str]) -> subprocess.CompletedProcess:
+    return python("manage.py", *args, env=env)
+
+
+def without(key: str) -> dict[str, str]:
+    return {k: v for k, v in PROD_OK.items() if k != key}
 
 
 def ids(**overrides) -> set[str]:
@@ -89,23 +98,13 @@ def test_check_deploy_passes_at_warning_level_in_prod():
     "missing", ["SECRET_KEY", "NIK_HMAC_KEY", "PII_ENCRYPTION_KEYS", "ALLOWED_HOSTS"]
 )
 def test_manage_py_refuses_to_start_prod_without_a_key(missing):
-    env = {k: v for k, v in PROD_OK.items() if k != missing}
-    result = manage("check", env=env)
+    result = manage("check", env=without(missing))
     assert result.returncode != 0
     assert missing in result.stderr
 
 
 def test_the_web_server_refuses_to_load_without_a_key():
-    env = {k: v for k, v in PROD_OK.items() if k != "NIK_HMAC_KEY"}
-    clean = {k: v for k, v in os.environ.items() if k not in PROD_OK}
-    result = subprocess.run(
-        [sys.executable, "-c", "import config.wsgi"],
-        cwd=ROOT,
-        env={**clean, **env},
-        capture_output=True,
-        text=True,
-        timeout=60,
-    )
+    result = python("-c", "import config.wsgi", env=without("NIK_HMAC_KEY"))
     assert result.returncode != 0
     assert "Refusing to start" in result.stderr
     assert "NIK_HMAC_KEY" in result.stderr
@@ -118,26 +117,7 @@ def test_the_sandbox_gateway_cannot_be_switched_on_in_prod():
 
 
 def test_the_celery_worker_exits_without_a_key():
-    env = {k: v for k, v in PROD_OK.items() if k != "PII_ENCRYPTION_KEYS"}
-    clean = {k: v for k, v in os.environ.items() if k not in PROD_OK}
-    result = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "celery",
-            "-A",
-            "config",
-            "worker",
-            "--pool",
-            "solo",
-            "--loglevel",
-            "WARNING",
-        ],
-        cwd=ROOT,
-        env={**clean, **env},
-        capture_output=True,
-        text=True,
-        timeout=60,
-    )
+    worker = ["-m", "celery", "-A", "config", "worker", "--pool", "solo", "--loglevel", "WARNING"]
+    result = python(*worker, env=without("PII_ENCRYPTION_KEYS"))
     assert result.returncode != 0
     assert "PII_ENCRYPTION_KEYS" in result.stderr
