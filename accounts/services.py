@@ -149,7 +149,10 @@ def official_add(
     unknown = set(codes) - {k.code for k in kecamatan}
     if unknown:
         raise ValidationError(
-            _("Unknown kecamatan code: %(codes)s (Banyuwangi's run from 35.10.01 to 35.10.25).")
+            _(
+                "Unknown kecamatan code: %(codes)s "
+                "(Banyuwangi's codes run from 35.10.01 to 35.10.25)."
+            )
             % {"codes": ", ".join(sorted(unknown))}
         )
     school = None
