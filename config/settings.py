@@ -262,6 +262,17 @@ MFA_TOTP_TOLERANCE = 1
 if PORTAL_ENV == "dev" and DEBUG:
     MFA_TOTP_INSECURE_BYPASS_CODE = os.environ.get("MFA_DEV_BYPASS_CODE", "000000") or None
 
+# --- The programme (domain.md): legal and programme figures are settings, not literals ------
+# A portion costs about Rp12.000 and a person gets two a day: Rp720.000 a month by default.
+PORTION_COST_RUPIAH = env_int("PORTION_COST_RUPIAH", 12_000)
+MEALS_PER_DAY = env_int("MEALS_PER_DAY", 2)
+DAYS_PER_MONTH = 30
+LANSIA_MIN_AGE = 60  # UU 13/1998 Pasal 1
+# The largest Diskominfo file the portal reads (bytes); bigger files are refused whole.
+IMPORT_MAX_BYTES = env_int("IMPORT_MAX_BYTES", 50 * 1024 * 1024)
+# A village is named on a public listing only when at least this many people are listed there.
+PUBLIC_VILLAGE_MIN_LISTINGS = 5
+
 # Which version of the privacy notice (templates/portal/privacy.html) people consent to.
 PRIVACY_NOTICE_VERSION = os.environ.get("PRIVACY_NOTICE_VERSION", "2026-11")
 

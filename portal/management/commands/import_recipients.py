@@ -1,0 +1,43 @@
+from pathlib import Path
+
+from django.core.management.base import BaseCommand, CommandError
+
+from portal.models import ImportBatch
+from portal.services.imports import FileRefused, import_file
+
+
+class Command(BaseCommand):
+    help = (
+        "Import a Diskominfo file (CSV or XLSX) of elderly residents. The last line is "
+        "'created=N updated=N unchanged=N rejected=N'; rejected and warned rows are listed in a "
+        "CSV report. Exit 0 when the file was read, even with rejected rows."
+    )
+
+    def add_arguments(self, parser):
+        parser.add_argument("path")
+        parser.add_argument(
+            "--dry-run", action="store_true", help="Report what would happen; write nothing."
+        )
+
+    def handle(self, *args, path, dry_run, **options):
+        source = Path(path)
+        if not source.is_file():
+            raise CommandError(f"No file at {path}.")
+        with source.open("rb") as stream:
+            try:
+                batch = import_file(
+                    stream,
+                    file_name=source.name,
+                    channel=ImportBatch.Channel.CLI,
+                    actor=None,
+                    actor_label="cli:import_recipients",
+                    dry_run=dry_run,
+                )
+            except FileRefused as error:
+                raise CommandError(f"Refused: {error}") from None
+        from accounts.storage import private_storage
+
+        if dry_run:
+            self.stdout.write("Dry run: nothing was written.")
+        self.stdout.write(f"Report: {private_storage().path(batch.report_file)}")
+        self.stdout.write(batch.summary)

@@ -1,0 +1,165 @@
+"""The recipient's lifecycle: one table of allowed moves, one service that makes them.
+
+decisions.md: candidate → in_review → published → reached; in_review → changes_requested →
+in_review; published → suspended → published | withdrawn; served_elsewhere; withdrawn; erased.
+"""
+
+from dataclasses import dataclass
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from accounts.models import Role, User
+
+from ..models import Recipient, RecipientTransition, Status
+
+S = Status
+REVIEWERS = frozenset({Role.REVIEWER, Role.LEAD_REVIEWER})
+ENTRY = frozenset({Role.DATA_OFFICER, Role.REVIEWER, Role.LEAD_REVIEWER})
+
+
+@dataclass(frozen=True)
+class Move:
+    roles: frozenset[str]  # who may make it (any of these); None actor = the system
+    maker_checker: bool = False  # whoever entered or last edited the record may not
+    needs_reason: bool = False
+
+
+# (from, to) → the rule of that move. A move not in this table is refused.
+TRANSITIONS: dict[tuple[str, str], Move] = {
+    (S.CANDIDATE, S.IN_REVIEW): Move(ENTRY),
+    (S.IN_REVIEW, S.PUBLISHED): Move(REVIEWERS, maker_checker=True),
+    (S.IN_REVIEW, S.CHANGES_REQUESTED): Move(REVIEWERS, needs_reason=True),
+    (S.IN_REVIEW, S.WITHDRAWN): Move(REVIEWERS, needs_reason=True),  # rejected
+    (S.CHANGES_REQUESTED, S.IN_REVIEW): Move(ENTRY),
+    (S.PUBLISHED, S.REACHED): Move(REVIEWERS),
+    (S.PUBLISHED, S.SUSPENDED): Move(REVIEWERS, needs_reason=True),
+    (S.PUBLISHED, S.WITHDRAWN): Move(REVIEWERS, needs_reason=True),
+    (S.SUSPENDED, S.PUBLISHED): Move(REVIEWERS, needs_reason=True),
+    (S.SUSPENDED, S.WITHDRAWN): Move(REVIEWERS, needs_reason=True),
+    # Found to be served already (or imported as `terjangkau` later): counted, never public.
+    **{
+        (origin, S.SERVED_ELSEWHERE): Move(ENTRY, needs_reason=True)
+        for origin in (S.CANDIDATE, S.IN_REVIEW, S.CHANGES_REQUESTED, S.PUBLISHED, S.SUSPENDED)
+    },
+    # At the person's request (UU PDP); the rights-request workflow makes these moves.
+    **{
+        (origin, S.ERASED): Move(frozenset({Role.LEAD_REVIEWER}), needs_reason=True)
+        for origin in S.values
+        if origin != S.ERASED
+    },
+}
+
+PUBLIC_STATUSES = frozenset({S.PUBLISHED})
+
+
+class TransitionRefused(ValidationError):
+    pass
+
+
+def allowed_moves(recipient: Recipient, actor: User | None) -> list[str]:
+    """The statuses ``actor`` may move ``recipient`` to now (for the review page's buttons)."""
+    return [
+        to
+        for (origin, to), move in TRANSITIONS.items()
+        if origin == recipient.status and _may(move, recipient, actor)
+    ]
+
+
+def _may(move: Move, recipient: Recipient, actor: User | None) -> bool:
+    if actor is None:
+        return True
+    if not actor.has_role(*move.roles):
+        return False
+    return not (move.maker_checker and _is_maker(recipient, actor))
+
+
+def _is_maker(recipient: Recipient, actor: User) -> bool:
+    return actor.pk in {recipient.entered_by_id, recipient.last_edited_by_id}
+
+
+@transaction.atomic
+def recipient_transition(
+    *,
+    recipient: Recipient,
+    to_status: str,
+    actor: User | None,
+    reason: str = "",
+    actor_label: str = "",
+) -> RecipientTransition:
+    """Move ``recipient`` to ``to_status`` if the table allows it for ``actor``.
+
+    ``actor=None`` is the system (an import, a fail-safe suspension) and needs ``actor_label``.
+    Scope (which kecamatan) is checked by the caller's selector; role and maker-checker here.
+    """
+    if to_status not in S.values:
+        raise TransitionRefused(_("Unknown status: %(status)s.") % {"status": to_status})
+    locked = Recipient.objects.select_for_update().get(pk=recipient.pk)
+    origin = locked.status
+    move = TRANSITIONS.get((origin, to_status))
+    if move is None:
+        raise TransitionRefused(
+            _("A record cannot move from “%(origin)s” to “%(to)s”.")
+            % {"origin": Status(origin).label, "to": Status(to_status).label}
+        )
+    if actor is not None and not actor.has_role(*move.roles):
+        raise PermissionDenied(_("Your role may not make this change."))
+    if actor is not None and move.maker_checker and _is_maker(locked, actor):
+        raise TransitionRefused(
+            _("You entered or last edited this record: another reviewer must approve it.")
+        )
+    reason = reason.strip()
+    if move.needs_reason and not reason:
+        raise TransitionRefused(_("Please give a reason for this change."))
+    if to_status == S.PUBLISHED:
+        _check_publishable(locked)
+
+    locked.status = to_status
+    fields = ["status", "updated_at"]
+    if to_status == S.PUBLISHED and locked.published_at is None:
+        locked.published_at = timezone.now()
+        fields.append("published_at")
+    locked.save(update_fields=fields)
+    recipient.status = locked.status
+    recipient.published_at = locked.published_at
+    return RecipientTransition.objects.create(
+        recipient=locked,
+        from_status=origin,
+        to_status=to_status,
+        actor=actor,
+        actor_label=actor_label if actor is None else "",
+        reason=reason,
+    )
+
+
+def _check_publishable(recipient: Recipient) -> None:
+    missing = []
+    if not recipient.pseudonym:
+        missing.append(_("a pseudonym"))
+    if not recipient.story:
+        missing.append(_("a short story"))
+    if not recipient.public_needs:
+        missing.append(_("at least one need"))
+    if not recipient.monthly_need:
+        missing.append(_("the monthly need"))
+    if missing:
+        raise TransitionRefused(
+            _("The public profile is not complete: it needs %(missing)s.")
+            % {"missing": ", ".join(str(m) for m in missing)}
+        )
+
+
+def history_start(
+    *, recipient: Recipient, actor: User | None, actor_label: str = "", reason: str = ""
+) -> RecipientTransition:
+    """The first history row of a new record (from nothing to its initial status)."""
+    return RecipientTransition.objects.create(
+        recipient=recipient,
+        from_status="",
+        to_status=recipient.status,
+        actor=actor,
+        actor_label=actor_label if actor is None else "",
+        reason=reason,
+    )
