@@ -12,6 +12,7 @@ Every variable read here is listed in the README's table of environment variable
 """
 
 import base64
+import datetime
 import hashlib
 import os
 from pathlib import Path
@@ -93,7 +94,11 @@ INSTALLED_APPS = [
     "allauth",
     "allauth.account",
     "allauth.mfa",
+    "django.contrib.sitemaps",
     "django_celery_beat",
+    "rest_framework",
+    "knox",
+    "drf_spectacular",
     "accounts",
     "portal",
     "volunteers",
@@ -261,6 +266,24 @@ MFA_TOTP_TOLERANCE = 1
 # config.checks refuses it in prod.
 if PORTAL_ENV == "dev" and DEBUG:
     MFA_TOTP_INSECURE_BYPASS_CODE = os.environ.get("MFA_DEV_BYPASS_CODE", "000000") or None
+
+# --- APIs (DRF) -------------------------------------------------------------------------------
+REST_FRAMEWORK = {
+    # Tokens are stored hashed and expire (django-rest-knox); never a plain-text token.
+    "DEFAULT_AUTHENTICATION_CLASSES": ["knox.auth.TokenAuthentication"],
+    "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
+    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.PageNumberPagination",
+    "PAGE_SIZE": 20,
+    "DEFAULT_THROTTLE_RATES": {"anon": "120/minute", "user": "600/minute"},
+}
+REST_KNOX = {"TOKEN_TTL": datetime.timedelta(days=90), "AUTO_REFRESH": False}
+SPECTACULAR_SETTINGS = {
+    "TITLE": "Rantang Kasih Banyuwangi API",
+    "DESCRIPTION": "Open data of public listings, and Diskominfo's batch import of recipients.",
+    "VERSION": "1",
+    "SERVE_INCLUDE_SCHEMA": False,
+}
 
 # --- The programme (domain.md): legal and programme figures are settings, not literals ------
 # A portion costs about Rp12.000 and a person gets two a day: Rp720.000 a month by default.

@@ -3,13 +3,17 @@ from django.contrib import admin
 from django.urls import include, path
 from django.views.i18n import set_language
 
-from portal.views import healthz
+from drf_spectacular.views import SpectacularAPIView
+
+from portal.views.health import healthz
 
 # Machine endpoints: outside i18n_patterns, one address whatever the language.
 urlpatterns = [
     path("healthz/", healthz, name="healthz"),
     path("i18n/setlang/", set_language, name="set_language"),
     path("admin/", admin.site.urls),
+    path("api/v1/", include("portal.api.urls")),
+    path("api/schema/", SpectacularAPIView.as_view(), name="api_schema"),
 ]
 
 # Pages people read: Indonesian unprefixed, English under /en/.

@@ -243,7 +243,9 @@ class PhotoConsent(models.Model):
     """Recorded consent to publish a photo of a recipient: who gave it (the person, or a
     family member for them), recorded by which official, when; withdrawn when."""
 
-    recipient = models.ForeignKey(Recipient, on_delete=models.CASCADE, related_name="photo_consents")
+    recipient = models.ForeignKey(
+        Recipient, on_delete=models.CASCADE, related_name="photo_consents"
+    )
     given_by = EncryptedTextField(_("given by"), max_length=200)
     relationship = models.CharField(_("relationship"), max_length=60)
     given_on = models.DateField(_("given on"))

@@ -355,7 +355,9 @@ def validate_row(
     nik = clean_nik(raw.get("nik", ""))
     row.nik = nik or str(raw.get("nik", ""))[:32]
     if nik is None:
-        return reject(_("The NIK is not 16 digits (a number in scientific notation has lost digits)."))
+        return reject(
+            _("The NIK is not 16 digits (a number in scientific notation has lost digits).")
+        )
     day, month, serial = int(nik[6:8]), int(nik[8:10]), nik[12:]
     if not (1 <= day <= 31 or 41 <= day <= 71) or not 1 <= month <= 12:
         return reject(_("The NIK's date part is impossible."))
@@ -673,7 +675,9 @@ def _write_report(outcome: Outcome, batch: ImportBatch) -> str:
         writer = csv.writer(text)
         writer.writerow([_("row"), "NIK", _("outcome"), _("reason")])
         for number, nik, kind, reason in outcome.report:
-            writer.writerow([number, nik, _("rejected") if kind == "rejected" else _("warning"), reason])
+            writer.writerow(
+                [number, nik, _("rejected") if kind == "rejected" else _("warning"), reason]
+            )
         text.flush()
         buffer.seek(0)
         name = private_storage().save(

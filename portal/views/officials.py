@@ -1,13 +1,9 @@
-from django.http import JsonResponse
 from django.shortcuts import render
-from django.views.decorators.cache import never_cache
-from django.views.decorators.http import require_GET
 
 from accounts.decorators import official_required
 from accounts.models import Role
 
-from .health import health_report
-from .selectors import public_region_counts, region_get_for_user, region_list_for_user, villages_of
+from ..selectors.regions import region_get_for_user, region_list_for_user, villages_of
 
 # Roles that work on the registry of elderly residents by kecamatan.
 REGION_ROLES = (
@@ -16,16 +12,6 @@ REGION_ROLES = (
     Role.LEAD_REVIEWER,
     Role.ADMINISTRATOR,
 )
-
-
-@require_GET
-def home(request):
-    return render(request, "portal/home.html", {"counts": public_region_counts()})
-
-
-@require_GET
-def privacy(request):
-    return render(request, "portal/privacy.html")
 
 
 @official_required()
@@ -56,13 +42,4 @@ def region_detail(request, code: str):
         request,
         "portal/region_detail.html",
         {"kecamatan": kecamatan, "villages": villages_of(kecamatan)},
-    )
-
-
-@never_cache
-@require_GET
-def healthz(request):
-    healthy, report = health_report()
-    return JsonResponse(
-        {"status": "ok" if healthy else "down", "checks": report}, status=200 if healthy else 503
     )

@@ -5,7 +5,7 @@ from django.db.models import Count, Q, QuerySet
 from accounts.models import User
 from accounts.selectors import get_in_scope, kecamatan_in_scope
 
-from .models import Kecamatan, Village
+from ..models import Kecamatan, Village
 
 
 def region_list_for_user(user: User) -> QuerySet[Kecamatan]:

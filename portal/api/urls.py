@@ -1,0 +1,3 @@
+"""/api/v1/: the open data (public listings) and Diskominfo's batch import."""
+
+urlpatterns: list = []
