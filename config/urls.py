@@ -2,7 +2,6 @@ from django.conf.urls.i18n import i18n_patterns
 from django.contrib import admin
 from django.urls import include, path
 from django.views.i18n import set_language
-
 from drf_spectacular.views import SpectacularAPIView
 
 from portal.views.health import healthz

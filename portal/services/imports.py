@@ -560,12 +560,11 @@ class Pipeline:
         }
         to_create: list[Recipient] = []
         for row in rows:
-            if not row.rejected and existing.get(row.nik_hash) is not None:
-                if existing[row.nik_hash].status == Status.ERASED:
-                    row.reason = _(
-                        "This person's data was erased at their request: they cannot be "
-                        "imported again."
-                    )
+            known = None if row.rejected else existing.get(row.nik_hash)
+            if known is not None and known.status == Status.ERASED:
+                row.reason = _(
+                    "This person's data was erased at their request: they cannot be imported again."
+                )
             if row.rejected:
                 self.outcome.rejected += 1
                 self._note(row, "rejected", row.reason)
