@@ -22,13 +22,13 @@ import django
 
 django.setup()
 
-from cryptography.fernet import Fernet  # noqa: E402
-from django.conf import settings  # noqa: E402
-from django.core.management import call_command  # noqa: E402
-from django.db import connection  # noqa: E402
-from django.test.utils import setup_test_environment  # noqa: E402
+from cryptography.fernet import Fernet
+from django.conf import settings
+from django.core.management import call_command
+from django.db import connection
+from django.test.utils import setup_test_environment
 
-from accounts import pii  # noqa: E402
+from accounts import pii
 
 
 def timed(label: str, count: int, fn) -> float:

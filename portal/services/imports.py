@@ -268,8 +268,9 @@ class Row:
 
 
 def clean_nik(value: Any) -> str | None:
-    """A NIK (or a family card number) as 16 digits, or None. Spaces, non-breaking spaces and a leading apostrophe
-    (Excel's "text" marker) are removed; a number in scientific notation has lost digits."""
+    """A NIK (or a family card number) as 16 digits, or None. Spaces, non-breaking spaces
+    and a leading apostrophe (Excel's "text" marker) are removed; a number in scientific
+    notation has lost digits."""
     if isinstance(value, int | float) and not isinstance(value, bool):
         # A numeric spreadsheet cell: Excel keeps 15 significant digits, so a 16-digit NIK
         # stored as a number has lost its last digit even when it looks whole.
@@ -682,15 +683,15 @@ def _insert(model, rows: list[dict[str, Any]]) -> None:
     columns = ", ".join(connection.ops.quote_name(f.column) for f in fields)
     table = connection.ops.quote_name(model._meta.db_table)
     now = timezone.now()
-    with connection.cursor() as cursor:
-        with cursor.cursor.copy(f"COPY {table} ({columns}) FROM STDIN") as copy:
-            for row in rows:
-                copy.write_row(
-                    [
-                        convert(row[f.attname] if f.attname in row else _default(f, now))
-                        for f, convert in zip(fields, converters, strict=True)
-                    ]
-                )
+    sql = f"COPY {table} ({columns}) FROM STDIN"
+    with connection.cursor() as cursor, cursor.cursor.copy(sql) as copy:
+        for row in rows:
+            copy.write_row(
+                [
+                    convert(row[f.attname] if f.attname in row else _default(f, now))
+                    for f, convert in zip(fields, converters, strict=True)
+                ]
+            )
 
 
 def _default(field, now):

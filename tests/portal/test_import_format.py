@@ -406,11 +406,8 @@ def test_a_dry_run_writes_nothing_but_reports_what_would_happen():
 def test_new_records_start_their_history():
     run(csv_bytes([SITI]))
     first = RecipientTransition.objects.get()
-    assert (first.from_status, first.to_status, first.actor_label) == (
-        "",
-        "candidate",
-        "import:cli",
-    )
+    expected = ("", "candidate", "import:cli")
+    assert (first.from_status, first.to_status, first.actor_label) == expected
 
 
 # --- The command -------------------------------------------------------------------------------
