@@ -207,6 +207,10 @@ class AuditEvent(models.Model):
         CONSENT_GIVEN = "consent.given", _("Consent given")
         CONSENT_WITHDRAWN = "consent.withdrawn", _("Consent withdrawn")
         KEYS_ROTATED = "pii.keys_rotated", _("Encryption keys rotated")
+        RECIPIENT_CORRECTED = "recipient.corrected", _("Recipient's identity corrected")
+        RECIPIENT_WARNINGS_CLEARED = "recipient.warnings_cleared", _("Recipient's warnings cleared")
+        IMPORT_REPORT_DOWNLOADED = "import.report_downloaded", _("Import report downloaded")
+        API_TOKEN_CREATED = "api.token_created", _("API token created")
 
     created_at = models.DateTimeField(_("when"), auto_now_add=True, db_index=True)
     actor_ref = models.UUIDField(_("who"), null=True, blank=True, db_index=True)

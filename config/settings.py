@@ -399,3 +399,13 @@ if PORTAL_ENV == "test":
     INSTALLED_APPS += ["tests.pii_testapp"]
     # Tests create hundreds of accounts; a slow hash proves nothing there.
     PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+# --- Periodic tasks ----------------------------------------------------------------------------
+# Celery beat (django_celery_beat's scheduler copies these entries into its tables at start).
+CELERY_BEAT_SCHEDULE = {
+    # decisions.md: staged import files are deleted once confirmed or after 24 hours.
+    "portal.staged_imports_purge": {
+        "task": "portal.staged_imports_purge",
+        "schedule": datetime.timedelta(hours=1),
+    },
+}

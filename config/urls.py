@@ -5,10 +5,13 @@ from django.views.i18n import set_language
 from drf_spectacular.views import SpectacularAPIView
 
 from portal.views.health import healthz
+from portal.views.public import robots_txt, sitemap_xml
 
 # Machine endpoints: outside i18n_patterns, one address whatever the language.
 urlpatterns = [
     path("healthz/", healthz, name="healthz"),
+    path("robots.txt", robots_txt, name="robots_txt"),
+    path("sitemap.xml", sitemap_xml, name="sitemap"),
     path("i18n/setlang/", set_language, name="set_language"),
     path("admin/", admin.site.urls),
     path("api/v1/", include("portal.api.urls")),

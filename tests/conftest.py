@@ -43,6 +43,26 @@ def _clear_cache():
     cache.clear()
 
 
+@pytest.fixture(autouse=True)
+def private_root(settings, tmp_path):
+    """Uploads, staged imports and reports go under the test's own directory, never into a
+    developer's var/. Returns the private root."""
+    from django.core.files.storage import storages
+
+    settings.MEDIA_ROOT = tmp_path / "media"
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+        "private": {
+            "BACKEND": "accounts.storage.PrivateStorage",
+            "OPTIONS": {"location": tmp_path / "private"},
+        },
+    }
+    storages._storages.clear()
+    yield tmp_path / "private"
+    storages._storages.clear()
+
+
 @pytest.fixture
 def postgres(db):
     if connection.vendor != "postgresql":

@@ -1,3 +1,5 @@
 """/api/v1/: the open data (public listings) and Diskominfo's batch import."""
 
-urlpatterns: list = []
+from . import batches, listings
+
+urlpatterns = [*listings.urlpatterns, *batches.urlpatterns]

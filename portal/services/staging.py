@@ -41,23 +41,29 @@ class StagingError(Exception):
 
 
 def import_stage(*, stream: IO[bytes], file_name: str, actor: User) -> ImportBatch:
-    """Dry-run an uploaded file and keep it for confirmation.
+    """Keep an uploaded file for confirmation and dry-run it through the pipeline.
 
     Raises FileRefused when the file cannot be read at all: the pipeline records the refusal
-    on a batch of its own, and no file is kept.
+    on the batch, and the file is not kept.
     """
-    batch = import_file(
-        stream,
-        file_name=file_name,
-        channel=ImportBatch.Channel.UPLOAD,
-        actor=actor,
-        dry_run=True,
-    )
+    storage = private_storage()
     stream.seek(0)
     # A random name: the uploaded file's own name may carry a person's name or a path.
-    batch.staged_file = private_storage().save(
-        f"{STAGED_DIR}/{secrets.token_hex(16)}.upload", File(stream)
-    )
+    staged = storage.save(f"{STAGED_DIR}/{secrets.token_hex(16)}.upload", File(stream))
+    try:
+        # The preview reads the stored copy: what is confirmed later is what was previewed.
+        with storage.open(staged, "rb") as stored:
+            batch = import_file(
+                stored,
+                file_name=file_name,
+                channel=ImportBatch.Channel.UPLOAD,
+                actor=actor,
+                dry_run=True,
+            )
+    except BaseException:
+        storage.delete(staged)
+        raise
+    batch.staged_file = staged
     batch.state = State.STAGED
     batch.save(update_fields=["staged_file", "state"])
     return batch
@@ -116,7 +122,7 @@ def import_confirm(*, batch_id: int, actor: User) -> tuple[ImportBatch, bool]:
                 if table.unknown_columns:
                     preface.append((0, "", "warning", _unknown_columns(table.unknown_columns)))
                 import_rows(table.rows, batch=batch, actor=actor, preface=preface)
-    # Deleted once the import is committed: a failed import leaves the file staged.
+    # Deleted only after the atomic block: an import that fails leaves the file staged.
     storage.delete(staged)
     if preview_report and preview_report != batch.report_file:
         storage.delete(preview_report)
@@ -182,8 +188,7 @@ def import_report_download(*, batch: ImportBatch, actor: User) -> tuple[str, str
         raise Http404
     audit_record(
         actor=actor,
-        action=AuditEvent.Action.PII_VIEW,
+        action=AuditEvent.Action.IMPORT_REPORT_DOWNLOADED,
         target=f"portal.importbatch:{batch.pk}",
-        details={"file": "import_report"},
     )
     return batch.report_file, _("import-report-%(number)d.csv") % {"number": batch.pk}

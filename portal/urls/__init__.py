@@ -1,7 +1,12 @@
 """The portal's pages. Each part of the registry keeps its routes in a module of its own."""
 
-from . import officials, public
+from . import imports, officials, public, review
 
 app_name = "portal"
 
-urlpatterns = [*public.urlpatterns, *officials.urlpatterns]
+urlpatterns = [
+    *public.urlpatterns,
+    *officials.urlpatterns,
+    *imports.urlpatterns,
+    *review.urlpatterns,
+]

@@ -5,4 +5,6 @@ from ..views import public
 urlpatterns = [
     path("", public.home, name="home"),
     path("privasi/", public.privacy, name="privacy"),
+    path("lansia/", public.listing_list, name="listing_list"),
+    path("lansia/<str:public_id>/", public.listing_detail, name="listing_detail"),
 ]

@@ -1,14 +1,139 @@
+"""The public site: home, the listings of people waiting for meals, robots.txt, the sitemap.
+
+Everything about a person comes from portal.selectors.public; these views parse the request
+and render.
+"""
+
+from django import forms
+from django.contrib.sitemaps import Sitemap
+from django.contrib.sitemaps.views import sitemap
 from django.shortcuts import render
+from django.urls import reverse
+from django.utils.translation import gettext_lazy as _
+from django.views.decorators.cache import cache_control
 from django.views.decorators.http import require_GET
 
-from ..selectors.regions import public_region_counts
+from ..models import Need
+from ..selectors.public import (
+    QUERY_MAX_LENGTH,
+    public_counts,
+    public_kecamatan_choices,
+    public_latest,
+    public_listing_index,
+    public_listing_page,
+    public_profile_get,
+)
 
 
 @require_GET
 def home(request):
-    return render(request, "portal/home.html", {"counts": public_region_counts()})
+    return render(
+        request,
+        "portal/home.html",
+        {"counts": public_counts(), "latest": public_latest(limit=3)},
+    )
 
 
 @require_GET
 def privacy(request):
     return render(request, "portal/privacy.html")
+
+
+class ListingFilterForm(forms.Form):
+    kecamatan = forms.ChoiceField(label=_("Kecamatan"), required=False)
+    need = forms.ChoiceField(
+        label=_("Need"), required=False, choices=[("", _("All needs")), *Need.choices]
+    )
+    q = forms.CharField(
+        label=_("Search"),
+        required=False,
+        max_length=QUERY_MAX_LENGTH,
+        widget=forms.TextInput(attrs={"type": "search"}),
+    )
+
+    def __init__(self, *args, kecamatan_choices, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["kecamatan"].choices = [
+            ("", _("All kecamatan")),
+            *((k.code, f"{k.name} ({k.listed})") for k in kecamatan_choices),
+        ]
+
+    def filters(self) -> dict[str, str]:
+        """The valid filters; an invalid one (a hand-edited address) is simply dropped."""
+        self.is_valid()  # cleaned_data then holds the fields that are valid
+        data = self.cleaned_data
+        return {
+            "kecamatan_code": data.get("kecamatan") or None,
+            "need": data.get("need") or None,
+            "query": data.get("q") or None,
+        }
+
+
+@require_GET
+def listing_list(request):
+    form = ListingFilterForm(request.GET, kecamatan_choices=public_kecamatan_choices())
+    filters = form.filters()
+    page = public_listing_page(**filters, page=request.GET.get("page") or 1)
+    return render(
+        request,
+        "portal/public/listing_list.html",
+        {"form": form, "page": page, "filtered": any(filters.values())},
+    )
+
+
+@require_GET
+def listing_detail(request, public_id: str):
+    return render(
+        request,
+        "portal/public/listing_detail.html",
+        {"profile": public_profile_get(public_id)},
+    )
+
+
+@require_GET
+@cache_control(max_age=3600, public=True)
+def robots_txt(request):
+    return render(
+        request,
+        "portal/public/robots.txt",
+        {"sitemap_url": request.build_absolute_uri(reverse("sitemap"))},
+        content_type="text/plain; charset=utf-8",
+    )
+
+
+class PublicPagesSitemap(Sitemap):
+    i18n = True
+    alternates = True
+    x_default = True
+    changefreq = "daily"
+
+    def items(self) -> list[str]:
+        return ["portal:home", "portal:listing_list"]
+
+    def location(self, item: str) -> str:
+        return reverse(item)
+
+
+class ListingSitemap(Sitemap):
+    i18n = True
+    alternates = True
+    x_default = True
+    changefreq = "weekly"
+
+    def items(self):
+        return list(public_listing_index())
+
+    def location(self, item) -> str:
+        public_id, _published = item
+        return reverse("portal:listing_detail", args=[public_id])
+
+    def lastmod(self, item):
+        return item[1]
+
+
+SITEMAPS = {"pages": PublicPagesSitemap, "listings": ListingSitemap}
+
+
+@require_GET
+def sitemap_xml(request):
+    return sitemap(request, sitemaps=SITEMAPS)

@@ -2,7 +2,7 @@ import pytest
 from django.urls import reverse
 
 from accounts.models import OFFICIAL_ROLES, Role
-from tests.accounts.test_permissions import EXPECTED, SAMPLE_KWARGS
+from tests.accounts.test_permissions import EXPECTED, sample_kwargs
 from tests.factories import GENTENG, PASSWORD, UserFactory, make_official, totp_code
 
 
@@ -11,10 +11,11 @@ def test_an_official_without_totp_is_sent_to_enrolment_from_every_official_url(c
     official = make_official(
         role, kecamatan=(GENTENG,) if role == Role.REVIEWER else (), totp=False
     )
+    samples = sample_kwargs()
     client.force_login(official)
     enrol = reverse("mfa_activate_totp")
     for name in EXPECTED:
-        response = client.get(reverse(name, kwargs=SAMPLE_KWARGS.get(name)))
+        response = client.get(reverse(name, kwargs=samples.get(name)))
         assert response.status_code == 302, name
         assert response["Location"] == enrol, name
     admin = client.get("/admin/", follow=True)

@@ -1,3 +1,5 @@
+import datetime
+
 from allauth.account.models import EmailAddress
 from allauth.mfa.models import Authenticator
 from allauth.mfa.recovery_codes.internal.auth import RecoveryCodes
@@ -7,8 +9,11 @@ from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 
 from accounts.models import Consent, Role, RoleGrant, User
+from accounts.pii import keyed_hash
 from accounts.services import consent_give, role_grant
-from portal.models import Kecamatan
+from portal.models import ImportBatch, Kecamatan, Recipient, Status
+from portal.services.imports import import_rows
+from portal.services.lifecycle import recipient_transition
 from volunteers.models import School
 
 DEMO_PASSWORD = "rantang-demo-2026"  # noqa: S105  (demo accounts exist only outside prod)
@@ -35,6 +40,45 @@ PEOPLE = [
     ("coordinator", "Koordinator Sekolah Demo", Role.SCHOOL_COORDINATOR, [], "20525901"),
     ("donor", "Donatur Demo", None, [], None),
 ]
+
+
+# Demo elderly residents: invented people (names, NIKs and addresses are made up), spread over
+# a few kecamatan. (name, sex, birth date, address, village code, KONDISI, published profile)
+# A profile is (pseudonym, needs, story) for those a reviewer has published.
+RECIPIENTS = [
+    ("Sumiati", "P", "1944-03-12", "Dusun Krajan RT 2", "35.10.09.2001", "hidup_sendiri",
+     ("Mbah Sum", ["daily_meals", "companionship"],
+      "Mbah Sum suka bercerita tentang masa mudanya sebagai penjual jamu keliling.")),
+    ("Sutrisno", "L", "1948-08-17", "Dusun Krajan RT 5", "35.10.09.2001", "tidak_mampu_masak",
+     ("Mbah Tris", ["daily_meals"],
+      "Mbah Tris dulu tukang kayu; tangannya kini tak lagi kuat memasak.")),
+    ("Kasiyem", "P", "1939-01-05", "Dusun Sukorejo RT 1", "35.10.09.2001", "sakit_kronis",
+     ("Mbah Yem", ["daily_meals", "companionship"],
+      "Mbah Yem senang ditemani mendengarkan radio di sore hari.")),
+    ("Ngatiman", "L", "1951-11-30", "Dusun Sukorejo RT 4", "35.10.09.2001", "",
+     ("Pak Man", ["daily_meals", "home_repair"],
+      "Pak Man merawat kebun kecil di belakang rumahnya yang atapnya bocor.")),
+    ("Painah", "P", "1946-06-21", "Dusun Krajan RT 3", "35.10.09.2001", "hidup_sendiri",
+     ("Mbah Pai", ["daily_meals"], "Mbah Pai rajin menyapu halaman musala setiap pagi.")),
+    ("Saminten", "P", "1942-09-09", "Dusun Kedungringin", "35.10.05.2001", "disabilitas",
+     ("Mbah Min", ["daily_meals", "companionship"],
+      "Mbah Min pandai menganyam tikar pandan dan senang mengajari cucu tetangga.")),
+    ("Abdul Rahman", "L", "1949-04-02", "Dusun Sumberberas RT 6", "35.10.05.2001", "",
+     ("Pak Dul", ["daily_meals"], "Pak Dul mantan nelayan Muncar yang kini tinggal sendiri.")),
+    ("Siti Fatimah", "P", "1955-12-25", "Jl. Kepiting 4", "35.10.16.1003", "tidak_mampu_masak",
+     ("Bu Tim", ["daily_meals"], "Bu Tim dulu membuka warung kopi di dekat pelabuhan.")),
+    ("Ma'ruf", "L", "1950-01-01", "Jl. Mawar 1", "35.10.09.2002", "sakit_kronis", None),
+    ("Tumini", "P", "1945-07-01", "Dusun Krajan RT 7", "35.10.09.2003", "hidup_sendiri", None),
+    ("Rusdi", "L", "1958-02-14", "Dusun Gumuk RT 2", "35.10.13.2001", "", None),
+    ("Wagiyah", "P", "1937-10-10", "Dusun Kampunganyar", "35.10.15.2001", "rumah_tidak_layak",
+     None),
+]  # fmt: skip
+
+
+def demo_nik(index: int, sex: str, birth: datetime.date, village_code: str) -> str:
+    region = village_code.replace(".", "")[:6]
+    day = birth.day + 40 if sex == "P" else birth.day
+    return f"{region}{day:02d}{birth.month:02d}{birth.year % 100:02d}{9000 + index:04d}"
 
 
 class Command(BaseCommand):
@@ -84,4 +128,58 @@ class Command(BaseCommand):
                 TOTP.activate(user, DEMO_TOTP_SECRET)
                 RecoveryCodes.activate(user)
                 created += 1
-        return created
+        return created + self.seed_recipients()
+
+    def seed_recipients(self) -> int:
+        """Demo elderly residents through the real import pipeline, some reviewed and
+        published by the demo officials (a data officer submits, a reviewer approves)."""
+        if ImportBatch.objects.filter(actor_label="cli:seed_demo").exists():
+            return 0  # seeded before: running again changes nothing
+        rows = []
+        for index, (name, sex, birth, address, village, kondisi, _profile) in enumerate(RECIPIENTS):
+            born = datetime.date.fromisoformat(birth)
+            rows.append(
+                (
+                    index + 2,
+                    {
+                        "nik": demo_nik(index, sex, born, village),
+                        "name": name,
+                        "sex": sex,
+                        "birth_date": born,
+                        "address": address,
+                        "village_code": village,
+                        "conditions": kondisi,
+                        "family_phone": f"08123400{index:04d}",
+                    },
+                )
+            )
+        batch = ImportBatch(
+            channel=ImportBatch.Channel.CLI,
+            state=ImportBatch.State.DONE,
+            actor_label="cli:seed_demo",
+            file_name="seed_demo",
+        )
+        outcome = import_rows(rows, batch=batch, actor=None)
+        data_officer = User.objects.get(email=f"data@{DOMAIN}")
+        lead = User.objects.get(email=f"lead@{DOMAIN}")
+        reviewers = {
+            "35.10.09": User.objects.get(email=f"reviewer.genteng@{DOMAIN}"),
+            "35.10.05": User.objects.get(email=f"reviewer.muncar@{DOMAIN}"),
+        }
+        need = settings.PORTION_COST_RUPIAH * settings.MEALS_PER_DAY * settings.DAYS_PER_MONTH
+        published = 0
+        for (_n, raw), entry in zip(rows, RECIPIENTS, strict=True):
+            profile = entry[-1]
+            recipient = Recipient.objects.get(nik_hash=keyed_hash(raw["nik"]))
+            if profile is None or recipient.status != Status.CANDIDATE:
+                continue
+            reviewer = reviewers.get(recipient.kecamatan.code, lead)
+            recipient.pseudonym, recipient.public_needs, recipient.story = profile
+            recipient.monthly_need = need
+            recipient.save(update_fields=["pseudonym", "public_needs", "story", "monthly_need"])
+            recipient_transition(
+                recipient=recipient, to_status=Status.IN_REVIEW, actor=data_officer
+            )
+            recipient_transition(recipient=recipient, to_status=Status.PUBLISHED, actor=reviewer)
+            published += 1
+        return outcome.created + published

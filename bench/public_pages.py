@@ -1,0 +1,374 @@
+"""Benchmark (issue 3): the public listing and detail pages against a bare view, under gunicorn.
+
+    .venv/bin/python bench/public_pages.py [--listings 500] [--duration 10] [--workers 2]
+
+Prints figures; asserts nothing. It creates a throwaway PostgreSQL database (``--db``, default
+``rantang_bench_pages`` on ``--server``, default postgres://postgres@127.0.0.1:5432; a leftover
+of that name is dropped first), migrates it and writes N published recipients spread over all
+25 kecamatan. It then serves the portal with gunicorn on a free port of 127.0.0.1 and loads, with
+wrk, a bare view of the same server (bench.urls) and the public pages; and it counts the SQL
+queries of each page in-process (django.test.Client) with N/10 and with N listings. The server
+and the database go away at the end, on failure and on Ctrl-C too.
+
+The server is the dev shape with DEBUG off (no MFA bypass, no test-only app): PORTAL_ENV=dev,
+DEBUG=0, ALLOWED_HOSTS=127.0.0.1, through bench.settings. Database connections are kept 60 s as
+in production (``--conn-max-age 0`` gives dev's one connection per request).
+
+Goal: the listing page at least half as fast as the bare view, with a number of queries that
+does not grow with the number of listings.
+"""
+
+import argparse
+import datetime
+import os
+import re
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.error
+import urllib.request
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+DEFAULT_SERVER = "postgres://postgres@127.0.0.1:5432"
+BARE = "/bench/bare/"
+LISTING = "/lansia/"
+NEEDS = [["daily_meals"], ["daily_meals", "companionship"], ["daily_meals", "home_repair"]]
+STORY = (
+    "Tinggal sendiri di rumah bambu dekat sawah sejak suaminya meninggal. Masih suka menyapu "
+    "halaman dan bercerita tentang masa mudanya, tetapi tidak kuat lagi memasak setiap hari."
+)
+
+
+def parse_args() -> argparse.Namespace:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n", 1)[0])
+    parser.add_argument("--listings", type=int, default=500, help="published recipients (N)")
+    parser.add_argument("--server", default=DEFAULT_SERVER, help="PostgreSQL, without a name")
+    parser.add_argument("--db", default="rantang_bench_pages", help="throwaway database name")
+    parser.add_argument("--workers", type=int, default=2, help="gunicorn sync workers")
+    parser.add_argument("--conn-max-age", type=int, default=60, help="CONN_MAX_AGE (s)")
+    parser.add_argument("--duration", type=int, default=10, help="seconds of wrk per URL")
+    parser.add_argument("--warmup", type=int, default=2, help="seconds of warm-up per URL")
+    parser.add_argument("--threads", type=int, default=2, help="wrk threads")
+    parser.add_argument("--connections", type=int, default=8, help="wrk connections")
+    args = parser.parse_args()
+    if args.listings < 20:
+        parser.error("--listings must be at least 20 (two pages, and N/10 of them)")
+    if not re.fullmatch(r"[a-z_][a-z0-9_]*", args.db):
+        parser.error("--db must be a plain lower-case PostgreSQL name")
+    return args
+
+
+def configure(args: argparse.Namespace) -> dict[str, str]:
+    """The environment of the server, and of this process's in-process counts (the same)."""
+    env = {
+        "PORTAL_ENV": "dev",
+        "DEBUG": "0",
+        "ALLOWED_HOSTS": "127.0.0.1",
+        "DATABASE_URL": f"{args.server.rstrip('/')}/{args.db}",
+        "DJANGO_SETTINGS_MODULE": "bench.settings",
+        "BENCH_CONN_MAX_AGE": str(args.conn_max_age),
+        "LOG_LEVEL": "WARNING",
+    }
+    os.environ.update(env)
+    return env
+
+
+# --- The throwaway database --------------------------------------------------------------------
+
+
+def admin_execute(server: str, sql: str) -> None:
+    import psycopg
+
+    with psycopg.connect(f"{server.rstrip('/')}/postgres", autocommit=True) as conn:
+        conn.execute(sql)
+
+
+def create_database(server: str, name: str) -> None:
+    admin_execute(server, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    admin_execute(server, f'CREATE DATABASE "{name}"')
+
+
+def drop_database(server: str, name: str) -> None:
+    from django.db import connections
+
+    connections.close_all()
+    admin_execute(server, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+def create_listings(start: int, stop: int) -> None:
+    """Published recipients number start..stop-1, round-robin over the 25 kecamatan and their
+    villages, newest first by number; bulk-written (the benchmark needs rows, not history)."""
+    from django.utils import timezone
+
+    from accounts.pii import keyed_hash
+    from portal.models import AgeBand, Recipient, Sex, Source, Status, Village
+
+    villages: dict[int, list] = {}
+    for village in Village.objects.order_by("kecamatan__code", "code"):
+        villages.setdefault(village.kecamatan_id, []).append(village)
+    kecamatan_ids = sorted(villages)
+    bands = AgeBand.values
+    origin = timezone.now() - datetime.timedelta(days=30)
+    rows = []
+    for i in range(start, stop):
+        kecamatan_id = kecamatan_ids[i % len(kecamatan_ids)]
+        in_kecamatan = villages[kecamatan_id]
+        village = in_kecamatan[(i // len(kecamatan_ids)) % len(in_kecamatan)]
+        nik = f"3510{i:012d}"
+        rows.append(
+            Recipient(
+                status=Status.PUBLISHED,
+                source=Source.IMPORT,
+                nik=nik,
+                nik_hash=keyed_hash(nik),
+                no_kk=f"3509{i:012d}",
+                name=f"Nama Lansia {i}",
+                birth_place="Banyuwangi",
+                birth_date=datetime.date(1940 + i % 20, 1 + i % 12, 1 + i % 28),
+                address=f"Dusun Krajan No. {i % 90 + 1}",
+                rt=f"{i % 20 + 1:03d}",
+                rw=f"{i % 9 + 1:03d}",
+                family_phone="+6281234567890",
+                conditions="hidup_sendiri",
+                sex=Sex.FEMALE if i % 2 else Sex.MALE,
+                age_band=bands[i % len(bands)],
+                village=village,
+                kecamatan_id=kecamatan_id,
+                pseudonym=f"Mbah Sum {i}",
+                public_needs=NEEDS[i % len(NEEDS)],
+                story=STORY,
+                monthly_need=720_000,
+                published_at=origin + datetime.timedelta(minutes=i),
+            )
+        )
+    Recipient.objects.bulk_create(rows, batch_size=1000)
+
+
+# --- Query counts, in-process ------------------------------------------------------------------
+
+
+def count_queries(client, url: str) -> int:
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    with CaptureQueriesContext(connection) as captured:
+        response = client.get(url)
+    if response.status_code != 200:
+        raise RuntimeError(f"GET {url} answered {response.status_code} in-process")
+    return len(captured.captured_queries)
+
+
+def page_urls() -> dict[str, str]:
+    """The URLs under test: a filter on the kecamatan with the most listings, one detail."""
+    from django.db.models import Count
+
+    from portal.models import Recipient
+
+    kecamatan = (
+        Recipient.objects.values("kecamatan__code")
+        .annotate(n=Count("pk"))
+        .order_by("-n", "kecamatan__code")
+        .first()["kecamatan__code"]
+    )
+    newest = Recipient.objects.order_by("-published_at").values_list("public_id", flat=True)[0]
+    return {
+        "bare view": BARE,
+        "listing": LISTING,
+        "listing, page 2": f"{LISTING}?page=2",
+        "listing, kecamatan": f"{LISTING}?kecamatan={kecamatan}",
+        "detail": f"{LISTING}{newest}/",
+    }
+
+
+def queries_per_page(urls: dict[str, str]) -> dict[str, int]:
+    from django.test import Client
+
+    client = Client(HTTP_HOST="127.0.0.1")
+    for url in urls.values():  # warm: the first request pays for imports and template loads
+        client.get(url)
+    return {label: count_queries(client, url) for label, url in urls.items()}
+
+
+# --- gunicorn and wrk --------------------------------------------------------------------------
+
+
+def free_port() -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def start_gunicorn(env: dict[str, str], port: int, workers: int, log) -> subprocess.Popen:
+    gunicorn = Path(sys.executable).with_name("gunicorn")
+    command = [
+        str(gunicorn),
+        "config.wsgi:application",
+        "--bind",
+        f"127.0.0.1:{port}",
+        "--workers",
+        str(workers),
+        "--worker-class",
+        "sync",
+        "--chdir",
+        str(ROOT),
+        "--timeout",
+        "60",
+    ]
+    return subprocess.Popen(  # noqa: S603  (our own venv's gunicorn, fixed arguments)
+        command, cwd=ROOT, env={**os.environ, **env}, stdout=log, stderr=subprocess.STDOUT
+    )
+
+
+def wait_until_up(server: subprocess.Popen, base: str, log_path: Path) -> None:
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        if server.poll() is not None:
+            raise RuntimeError(f"gunicorn exited ({server.returncode}):\n{tail(log_path)}")
+        try:
+            with urllib.request.urlopen(base + BARE, timeout=2) as response:  # noqa: S310
+                if response.status == 200:
+                    return
+        except (urllib.error.URLError, ConnectionError, TimeoutError):
+            pass
+        time.sleep(0.2)
+    raise RuntimeError(f"gunicorn did not answer within 30 s:\n{tail(log_path)}")
+
+
+def check_200(base: str, urls: dict[str, str]) -> None:
+    for url in urls.values():
+        try:
+            with urllib.request.urlopen(base + url, timeout=10) as response:  # noqa: S310
+                status = response.status
+        except urllib.error.HTTPError as error:
+            status = error.code
+        if status != 200:
+            raise RuntimeError(f"GET {url} answered {status} under gunicorn")
+
+
+def stop_gunicorn(server: subprocess.Popen) -> None:
+    if server.poll() is None:
+        server.send_signal(signal.SIGINT)  # gunicorn's quick shutdown
+        try:
+            server.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            server.kill()
+            server.wait()
+
+
+def tail(path: Path, lines: int = 20) -> str:
+    try:
+        return "\n".join(path.read_text(errors="replace").splitlines()[-lines:])
+    except OSError:
+        return "(no log)"
+
+
+def wrk(wrk_path: str, url: str, *, threads: int, connections: int, seconds: int) -> float:
+    result = subprocess.run(  # noqa: S603  (wrk, against 127.0.0.1 only)
+        [wrk_path, f"-t{threads}", f"-c{connections}", f"-d{seconds}s", url],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    if result.returncode != 0:
+        raise RuntimeError(f"wrk failed on {url}:\n{result.stderr or result.stdout}")
+    if "Non-2xx or 3xx responses" in result.stdout or "Socket errors" in result.stdout:
+        raise RuntimeError(f"wrk saw errors on {url}:\n{result.stdout}")
+    match = re.search(r"Requests/sec:\s+([\d.]+)", result.stdout)
+    if match is None:
+        raise RuntimeError(f"no Requests/sec in wrk's output:\n{result.stdout}")
+    return float(match.group(1))
+
+
+# --- Main --------------------------------------------------------------------------------------
+
+
+def _terminate(signum, frame):
+    raise SystemExit(128 + signum)
+
+
+def main() -> int:
+    args = parse_args()
+    wrk_path = shutil.which("wrk")
+    if wrk_path is None:
+        print("wrk is not installed (apt-get install wrk): nothing was measured.", file=sys.stderr)
+        return 2
+    env = configure(args)
+    signal.signal(signal.SIGTERM, _terminate)
+
+    import django
+
+    django.setup()
+    from django.core.management import call_command
+
+    n, small = args.listings, args.listings // 10
+    create_database(args.server, args.db)
+    server = None
+    log_dir = tempfile.TemporaryDirectory(prefix="bench-pages-")
+    try:
+        call_command("migrate", verbosity=0, interactive=False)
+        create_listings(0, small)
+        counts_small = queries_per_page(page_urls())
+        started = time.perf_counter()
+        create_listings(small, n)
+        print(
+            f"database: {args.db}; {n:,} published listings over 25 kecamatan "
+            f"(written in {time.perf_counter() - started:.1f} s)"
+        )
+        urls = page_urls()
+        counts = queries_per_page(urls)
+
+        port = free_port()
+        base = f"http://127.0.0.1:{port}"
+        log_path = Path(log_dir.name) / "gunicorn.log"
+        with log_path.open("wb") as log:
+            server = start_gunicorn(env, port, args.workers, log)
+        wait_until_up(server, base, log_path)
+        check_200(base, urls)
+        print(
+            f"gunicorn: {args.workers} sync workers on {base}, PORTAL_ENV=dev DEBUG=0, "
+            f"CONN_MAX_AGE={args.conn_max_age}; wrk -t{args.threads} -c{args.connections} "
+            f"-d{args.duration}s after {args.warmup} s of warm-up; {os.cpu_count()} CPUs "
+            "shared by wrk, gunicorn and PostgreSQL"
+        )
+        rates = {}
+        for label, url in urls.items():
+            load = {"threads": args.threads, "connections": args.connections}
+            if args.warmup:
+                wrk(wrk_path, base + url, **load, seconds=args.warmup)
+            rates[label] = wrk(wrk_path, base + url, **load, seconds=args.duration)
+    finally:
+        if server is not None:
+            stop_gunicorn(server)
+        drop_database(args.server, args.db)
+        log_dir.cleanup()
+
+    bare = rates["bare view"]
+    print()
+    print(f"{'page':<20} {'URL':<34} {'req/s':>8} {'vs bare':>8} {'queries':>8} {'at N/10':>8}")
+    for label, url in urls.items():
+        shown = url if len(url) <= 34 else url[:31] + "..."
+        print(
+            f"{label:<20} {shown:<34} {rates[label]:>8,.0f} {rates[label] / bare:>8.2f} "
+            f"{counts[label]:>8} {counts_small[label]:>8}"
+        )
+    ratio = rates["listing"] / bare
+    flat = all(counts[k] == counts_small[k] for k in counts if k != "detail")
+    met = ratio >= 0.5 and flat
+    print()
+    print(
+        f"goal {'MET' if met else 'NOT MET'}: listing at {ratio:.0%} of the bare view "
+        f"(goal 50%); queries per listing page {counts['listing']} with {n:,} listings, "
+        f"{counts_small['listing']} with {small:,} ({'flat' if flat else 'growing'})."
+    )
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

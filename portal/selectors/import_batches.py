@@ -1,0 +1,94 @@
+"""Reads for the import pages and the batch API: the record of each import and its report."""
+
+from __future__ import annotations
+
+import csv
+import io
+from dataclasses import dataclass
+
+from django.conf import settings
+from django.db.models import QuerySet
+from django.utils import translation
+from django.utils.translation import gettext
+
+from accounts.models import Role, User
+from accounts.selectors import get_in_scope, kecamatan_in_scope
+from accounts.storage import private_storage
+
+from ..models import ImportBatch, Village
+
+# Who may see the record of imports and their reports: the whole regency's.
+IMPORT_ROLES = (Role.DATA_OFFICER, Role.ADMINISTRATOR)
+
+
+def import_batch_list(*, user: User) -> QuerySet[ImportBatch]:
+    """Every import (all doors), newest first, for data officers and administrators."""
+    if not user.is_authenticated or not user.has_role(*IMPORT_ROLES):
+        return ImportBatch.objects.none()
+    return ImportBatch.objects.select_related("actor").order_by("-started_at", "-pk")
+
+
+def import_batch_get(*, user: User, pk: int) -> ImportBatch:
+    return get_in_scope(
+        import_batch_list(user=user), user=user, target=f"portal.importbatch:{pk}", pk=pk
+    )
+
+
+def entry_villages_for_user(user: User) -> QuerySet[Village]:
+    """The villages an official may enter a person in: those of the kecamatan in their scope."""
+    return (
+        Village.objects.filter(kecamatan__in=kecamatan_in_scope(user))
+        .select_related("kecamatan")
+        .order_by("kecamatan__name", "name")
+    )
+
+
+@dataclass(frozen=True)
+class ReportLine:
+    """One line of an import's report. Row 0 is about the whole file (unknown columns)."""
+
+    row: int
+    nik: str
+    rejected: bool
+    reason: str
+
+
+def _rejected_labels() -> set[str]:
+    # The report's outcome column is written in the language of the request that made it.
+    labels = set()
+    for code, _name in settings.LANGUAGES:
+        with translation.override(code):
+            labels.add(gettext("rejected"))
+    return labels
+
+
+def import_report_lines(
+    *, batch: ImportBatch, limit: int | None = None
+) -> tuple[list[ReportLine], bool]:
+    """The report's lines (at most ``limit``) and whether more were left out. The report is
+    streamed: a capped preview of a large file reads only the lines it shows."""
+    if not batch.report_file:
+        return [], False
+    rejected = _rejected_labels()
+    lines: list[ReportLine] = []
+    try:
+        stored = private_storage().open(batch.report_file, "rb")
+    except FileNotFoundError:
+        return [], False
+    with stored:
+        text = io.TextIOWrapper(stored.file, encoding="utf-8-sig", newline="")
+        reader = csv.reader(text)
+        next(reader, None)  # the header
+        for record in reader:
+            if limit is not None and len(lines) >= limit:
+                return lines, True
+            number, nik, outcome, reason = (*record, "", "", "", "")[:4]
+            lines.append(
+                ReportLine(
+                    row=int(number) if number.isdigit() else 0,
+                    nik=nik,
+                    rejected=outcome in rejected,
+                    reason=reason,
+                )
+            )
+    return lines, False

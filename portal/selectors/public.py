@@ -1,0 +1,237 @@
+"""What the public may see of an elderly person: the one place that decides it.
+
+decisions.md, "What the public may see of an elderly person": a pseudonym, an age band, the
+kecamatan, the village only when enough people are published there, generic needs, the story
+an official wrote, a photo only with consent, and the monthly need. Public templates, the
+sitemap and the open-data API get a ``PublicProfile``, never a ``Recipient``.
+
+Rows are read with ``.values()`` on public columns only: the encrypted identity fields decrypt
+when a model instance is loaded, and a public page has no business holding them even in memory.
+"""
+
+from __future__ import annotations
+
+import datetime
+import json
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from typing import Any
+
+from django.conf import settings
+from django.core.paginator import Page, Paginator
+from django.db.models import Count, Q, QuerySet
+from django.http import Http404
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from ..models import AgeBand, Kecamatan, Need, Recipient, Status, Village
+from ..services.lifecycle import PUBLIC_STATUSES
+
+PAGE_SIZE = 12
+QUERY_MAX_LENGTH = 100
+
+# The only columns a public read may touch. Every one of them is in clear and public by
+# decision; adding a column here is a privacy decision, not a refactoring.
+_PUBLIC_COLUMNS = (
+    "pk",
+    "public_id",
+    "pseudonym",
+    "age_band",
+    "kecamatan__code",
+    "kecamatan__name",
+    "village_id",
+    "village__name",
+    "public_needs",
+    "story",
+    "photo",
+    "photo_consent_id",
+    "photo_consent__recipient_id",
+    "photo_consent__withdrawn_at",
+    "monthly_need",
+    "published_at",
+)
+
+
+@dataclass(frozen=True)
+class PublicProfile:
+    public_id: str
+    pseudonym: str
+    age_band: str  # the label of AgeBand, as people read it
+    kecamatan: str
+    kecamatan_code: str
+    village: str | None  # None unless PUBLIC_VILLAGE_MIN_LISTINGS are published there
+    needs: tuple[str, ...]  # labels of Need, in the order the official chose
+    need_codes: tuple[str, ...]  # the matching Need values, for filters and open data
+    story: str
+    photo_url: str | None  # None without a photo or without a standing consent
+    monthly_need: int  # whole rupiah
+    published_at: datetime.date | None
+
+
+@dataclass(frozen=True)
+class KecamatanChoice:
+    code: str
+    name: str
+    listed: int
+
+
+def monthly_meal_cost() -> int:
+    """What a month of meals costs for one person (Rp720.000 by default)."""
+    return settings.PORTION_COST_RUPIAH * settings.MEALS_PER_DAY * settings.DAYS_PER_MONTH
+
+
+def _published() -> QuerySet[Recipient]:
+    return Recipient.objects.filter(status__in=PUBLIC_STATUSES)
+
+
+def _rows(queryset: QuerySet[Recipient]) -> QuerySet[Recipient]:
+    return queryset.values(*_PUBLIC_COLUMNS)
+
+
+def _published_per_village(village_ids: Iterable[int]) -> dict[int, int]:
+    """How many people are published in each of these villages: one aggregate query."""
+    ids = set(village_ids)
+    if not ids:
+        return {}
+    counts = (
+        _published()
+        .filter(village_id__in=ids)
+        .order_by()
+        .values("village_id")
+        .annotate(listed=Count("pk"))
+    )
+    return {row["village_id"]: row["listed"] for row in counts}
+
+
+def _photo_url(row: dict[str, Any]) -> str | None:
+    if not row["photo"] or row["photo_consent_id"] is None:
+        return None
+    # The consent must be this person's own, and still stand.
+    if row["photo_consent__recipient_id"] != row["pk"]:
+        return None
+    if row["photo_consent__withdrawn_at"] is not None:
+        return None
+    return Recipient._meta.get_field("photo").storage.url(row["photo"])
+
+
+def _profile(row: dict[str, Any], village_counts: dict[int, int]) -> PublicProfile:
+    # Only known generic needs are shown: whatever else the column may hold stays hidden.
+    codes = tuple(dict.fromkeys(c for c in row["public_needs"] or () if c in Need.values))
+    listed_in_village = village_counts.get(row["village_id"], 0)
+    band = row["age_band"]
+    return PublicProfile(
+        public_id=row["public_id"],
+        pseudonym=row["pseudonym"],
+        age_band=str(AgeBand(band).label) if band in AgeBand.values else "",
+        kecamatan=row["kecamatan__name"],
+        kecamatan_code=row["kecamatan__code"],
+        village=(
+            row["village__name"]
+            if listed_in_village >= settings.PUBLIC_VILLAGE_MIN_LISTINGS
+            else None
+        ),
+        needs=tuple(str(Need(code).label) for code in codes),
+        need_codes=codes,
+        story=row["story"],
+        photo_url=_photo_url(row),
+        monthly_need=int(row["monthly_need"] or monthly_meal_cost()),
+        published_at=_local_date(row["published_at"]),
+    )
+
+
+def _local_date(moment: datetime.datetime | None) -> datetime.date | None:
+    # Dates people read are in WIB.
+    return timezone.localdate(moment) if moment else None
+
+
+def _profiles(rows: Iterable[dict[str, Any]]) -> list[PublicProfile]:
+    rows = list(rows)
+    counts = _published_per_village(row["village_id"] for row in rows)
+    return [_profile(row, counts) for row in rows]
+
+
+def _filtered(
+    *, kecamatan_code: str | None, need: str | None, query: str | None
+) -> QuerySet[Recipient]:
+    queryset = _published()
+    if kecamatan_code:
+        queryset = queryset.filter(kecamatan__code=kecamatan_code)
+    if need:
+        if need not in Need.values:
+            return queryset.none()
+        # The quoted value matches one whole element of the JSON list, on SQLite (which has
+        # no JSON containment) as on PostgreSQL.
+        queryset = queryset.filter(public_needs__icontains=json.dumps(need))
+    query = (query or "").strip()[:QUERY_MAX_LENGTH]
+    if query:
+        queryset = queryset.filter(
+            Q(pseudonym__icontains=query)
+            | Q(story__icontains=query)
+            | Q(kecamatan__name__icontains=query)
+        )
+    return queryset.order_by("-published_at", "-pk")
+
+
+def public_listing_page(
+    *,
+    kecamatan_code: str | None = None,
+    need: str | None = None,
+    query: str | None = None,
+    page: int | str = 1,
+) -> Page:
+    """One page (12) of published people, newest first, as PublicProfiles.
+
+    A page number that is not a number gives the first page, one past the end the last page
+    (``Page.number`` says which was given). Three queries whatever the page holds: the count,
+    the rows with their kecamatan and village, and the village counts.
+    """
+    queryset = _rows(_filtered(kecamatan_code=kecamatan_code, need=need, query=query))
+    result = Paginator(queryset, PAGE_SIZE).get_page(page)
+    result.object_list = _profiles(result.object_list)
+    return result
+
+
+def public_latest(*, limit: int = 3) -> list[PublicProfile]:
+    return _profiles(_rows(_published().order_by("-published_at", "-pk"))[:limit])
+
+
+def public_profile_get(public_id: str) -> PublicProfile:
+    """The public profile of a published person; Http404 for anybody else."""
+    row = _rows(_published().filter(public_id=public_id)).first()
+    if row is None:
+        raise Http404(_("No published listing has this address."))
+    return _profiles([row])[0]
+
+
+def public_listing_index() -> Iterator[tuple[str, datetime.date | None]]:
+    """(public_id, published date) of every published person, for the sitemap."""
+    rows = _published().order_by("-published_at", "-pk").values_list("public_id", "published_at")
+    for public_id, published_at in rows.iterator(chunk_size=2000):
+        yield public_id, _local_date(published_at)
+
+
+def public_kecamatan_choices() -> list[KecamatanChoice]:
+    """All 25 kecamatan with how many people are published in each (for the filter)."""
+    return [
+        KecamatanChoice(code=k.code, name=k.name, listed=k.listed)
+        for k in Kecamatan.objects.annotate(
+            listed=Count("recipients", filter=Q(recipients__status__in=PUBLIC_STATUSES))
+        )
+        .only("code", "name")
+        .order_by("name")
+    ]
+
+
+def public_counts() -> dict[str, int]:
+    """Figures for the home page: people listed, people reached, the area, a month's cost."""
+    people = Recipient.objects.aggregate(
+        listed=Count("pk", filter=Q(status__in=PUBLIC_STATUSES)),
+        reached=Count("pk", filter=Q(status=Status.REACHED)),
+    )
+    return {
+        "listed": people["listed"],
+        "reached": people["reached"],
+        "kecamatan": Kecamatan.objects.count(),
+        "villages": Village.objects.count(),
+        "monthly_cost": monthly_meal_cost(),
+    }

@@ -1,0 +1,220 @@
+"""Reads for the officials' review pages, filtered by the acting user's scope.
+
+Opening a person's identity is itself recorded: the selectors that return decrypted identity
+for display write a ``pii.view`` audit event, as ``get_in_scope`` writes ``scope.denied``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from django.db.models import QuerySet
+from django.utils.translation import gettext as _
+
+from accounts.models import AuditEvent, Role, RoleGrant, User
+from accounts.selectors import get_in_scope, kecamatan_in_scope
+from accounts.services import audit_record
+
+from ..models import (
+    Condition,
+    Kecamatan,
+    Need,
+    PhotoConsent,
+    Recipient,
+    RecipientTransition,
+    Status,
+    Village,
+    mask_nik,
+)
+from ..services.imports import warning_label
+from ..services.lifecycle import TRANSITIONS, allowed_moves
+from ..services.review import (
+    IDENTITY_ROLES,
+    PHOTO_ROLES,
+    PHOTO_WITHDRAW_ROLES,
+    PROFILE_ROLES,
+    REVEAL_ROLES,
+    WARNING_ROLES,
+    audit_target,
+    photo_consent_current,
+)
+
+S = Status
+# Roles that see the registry of the whole regency. Anyone else (a reviewer) sees the
+# kecamatan of their reviewer grant only: kecamatan_in_scope also widens a user's scope for
+# roles unrelated to the registry (a health inspector's regency, a coordinator's school),
+# which must not open identity data.
+REGISTRY_WIDE_ROLES = frozenset({Role.DATA_OFFICER, Role.LEAD_REVIEWER, Role.ADMINISTRATOR})
+
+# The queue reads clear columns only: no encrypted field is loaded or decrypted for a list.
+QUEUE_COLUMNS = (
+    "public_id",
+    "pseudonym",
+    "status",
+    "age_band",
+    "warnings",
+    "updated_at",
+    "village__name",
+    "village__code",
+    "kecamatan__name",
+)
+
+
+def registry_kecamatan(user: User) -> QuerySet[Kecamatan]:
+    """The kecamatan whose recipients ``user`` may review."""
+    scope = kecamatan_in_scope(user)
+    if user.has_role(*REGISTRY_WIDE_ROLES):
+        return scope
+    return scope.filter(
+        pk__in=RoleGrant.objects.filter(user=user, role=Role.REVIEWER).values("kecamatan")
+    )
+
+
+def villages_in_scope(user: User) -> QuerySet[Village]:
+    return (
+        Village.objects.filter(kecamatan__in=registry_kecamatan(user))
+        .select_related("kecamatan")
+        .order_by("kecamatan__name", "name")
+    )
+
+
+def review_queue(
+    user: User,
+    *,
+    status: str | None = None,
+    has_warnings: bool | None = None,
+    village_code: str | None = None,
+) -> QuerySet[Recipient]:
+    """Recipients in ``user``'s scope, longest-waiting first, with clear columns only."""
+    recipients = (
+        Recipient.objects.filter(kecamatan__in=registry_kecamatan(user))
+        .select_related("village", "kecamatan")
+        .only(*QUEUE_COLUMNS)
+        .order_by("updated_at", "pk")
+    )
+    if status:
+        recipients = recipients.filter(status=status)
+    if has_warnings is True:
+        recipients = recipients.exclude(warnings=[])
+    elif has_warnings is False:
+        recipients = recipients.filter(warnings=[])
+    if village_code:
+        recipients = recipients.filter(village__code=village_code)
+    return recipients
+
+
+def _in_scope(user: User) -> QuerySet[Recipient]:
+    return Recipient.objects.filter(kecamatan__in=registry_kecamatan(user)).select_related(
+        "village__kecamatan", "kecamatan"
+    )
+
+
+def recipient_get_for_user(user: User, public_id: str) -> Recipient:
+    """One recipient in ``user``'s scope; 404 otherwise (and ``scope.denied`` in the audit
+    log when it exists outside the scope)."""
+    return get_in_scope(
+        _in_scope(user),
+        user=user,
+        target=f"portal.recipient:{public_id}",
+        public_id=public_id,
+    )
+
+
+def recipient_identity_for_user(user: User, public_id: str, *, page: str) -> Recipient:
+    """As ``recipient_get_for_user``, for a page that shows the identity: logs ``pii.view``."""
+    recipient = recipient_get_for_user(user, public_id)
+    audit_record(
+        actor=user,
+        action=AuditEvent.Action.PII_VIEW,
+        target=audit_target(recipient),
+        details={"page": page},
+    )
+    return recipient
+
+
+@dataclass(frozen=True)
+class MoveOption:
+    to_status: str
+    label: str
+    needs_reason: bool
+    danger: bool
+
+
+@dataclass
+class RecipientRecord:
+    """Everything the record page shows. The NIK goes out masked only."""
+
+    recipient: Recipient
+    nik_masked: str
+    no_kk_masked: str
+    conditions: list[str]
+    needs: list[str]
+    warnings: list[str]
+    history: list[RecipientTransition]
+    consent: PhotoConsent | None
+    moves: list[MoveOption]
+    # The approve button is missing because this user entered or last edited the record.
+    maker_blocked: bool
+    can: dict[str, bool] = field(default_factory=dict)
+
+
+def move_label(origin: str, to: str) -> str:
+    if to == S.IN_REVIEW:
+        return _("Resubmit for review") if origin == S.CHANGES_REQUESTED else _("Submit for review")
+    if to == S.PUBLISHED:
+        return _("Reinstate") if origin == S.SUSPENDED else _("Approve and publish")
+    if to == S.WITHDRAWN:
+        return _("Reject") if origin == S.IN_REVIEW else _("Withdraw")
+    return {
+        S.CHANGES_REQUESTED: _("Request changes"),
+        S.SUSPENDED: _("Suspend"),
+        S.REACHED: _("Mark as reached"),
+        S.SERVED_ELSEWHERE: _("Served elsewhere"),
+    }.get(to, Status(to).label)
+
+
+def recipient_moves(recipient: Recipient, user: User) -> list[MoveOption]:
+    """The moves ``user`` may make from the review page now (erasure has its own workflow)."""
+    return [
+        MoveOption(
+            to_status=to,
+            label=move_label(recipient.status, to),
+            needs_reason=TRANSITIONS[(recipient.status, to)].needs_reason,
+            danger=to in {S.WITHDRAWN, S.SUSPENDED},
+        )
+        for to in allowed_moves(recipient, user)
+        if to != S.ERASED
+    ]
+
+
+def recipient_record_for_user(user: User, public_id: str) -> RecipientRecord:
+    """The record page of one recipient in scope. Logs ``pii.view``."""
+    recipient = recipient_identity_for_user(user, public_id, page="record")
+    approve = TRANSITIONS.get((recipient.status, S.PUBLISHED))
+    return RecipientRecord(
+        recipient=recipient,
+        nik_masked=recipient.nik_masked,
+        no_kk_masked=mask_nik(recipient.no_kk),
+        conditions=[
+            Condition(c).label if c in Condition.values else c for c in recipient.condition_list
+        ],
+        needs=[Need(n).label if n in Need.values else n for n in recipient.public_needs],
+        warnings=[warning_label(code) for code in recipient.warnings],
+        history=list(recipient.transitions.select_related("actor")),
+        consent=photo_consent_current(recipient),
+        moves=recipient_moves(recipient, user),
+        maker_blocked=bool(
+            approve
+            and approve.maker_checker
+            and user.has_role(*approve.roles)
+            and user.pk in {recipient.entered_by_id, recipient.last_edited_by_id}
+        ),
+        can={
+            "identity": user.has_role(*IDENTITY_ROLES),
+            "reveal": user.has_role(*REVEAL_ROLES),
+            "profile": user.has_role(*PROFILE_ROLES),
+            "photo": user.has_role(*PHOTO_ROLES),
+            "photo_withdraw": user.has_role(*PHOTO_WITHDRAW_ROLES),
+            "warnings": user.has_role(*WARNING_ROLES),
+        },
+    )

@@ -1,0 +1,125 @@
+"""Officials' doors into the import pipeline: the upload page (stage, preview, confirm or
+discard), the record of imports with their reports, and the manual entry of one person."""
+
+from django.conf import settings
+from django.contrib import messages
+from django.core.paginator import Paginator
+from django.shortcuts import redirect, render
+from django.urls import NoReverseMatch, reverse
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_http_methods
+
+from accounts.decorators import official_required
+from accounts.models import Role
+from accounts.storage import private_file_response
+
+from ..import_forms import ImportUploadForm, ManualEntryForm
+from ..models import Recipient
+from ..selectors.import_batches import (
+    IMPORT_ROLES,
+    entry_villages_for_user,
+    import_batch_get,
+    import_batch_list,
+)
+from ..services.imports import FileRefused
+from ..services.manual_entry import EntryRefused, manual_entry_create
+from ..services.staging import (
+    StagingError,
+    import_confirm,
+    import_discard,
+    import_preview,
+    import_report_download,
+    import_stage,
+)
+
+# Who may enter one person by hand (decisions.md: data officers; reviewers enter too).
+ENTRY_ROLES = (Role.DATA_OFFICER, Role.REVIEWER, Role.LEAD_REVIEWER, Role.ADMINISTRATOR)
+HISTORY_PAGE_SIZE = 25
+
+
+@official_required(*IMPORT_ROLES)
+@require_http_methods(["GET", "POST"])
+def import_upload(request):
+    form = ImportUploadForm(request.POST or None, request.FILES or None)
+    if request.method == "POST" and form.is_valid():
+        upload = form.cleaned_data["file"]
+        try:
+            batch = import_stage(stream=upload, file_name=upload.name, actor=request.user)
+        except FileRefused as error:
+            form.add_error("file", str(error))
+        else:
+            return redirect("portal:import_detail", pk=batch.pk)
+    return render(
+        request,
+        "portal/imports/upload.html",
+        {"form": form, "max_mb": settings.IMPORT_MAX_BYTES // (1024 * 1024)},
+    )
+
+
+@official_required(*IMPORT_ROLES)
+@require_http_methods(["GET", "POST"])
+def import_detail(request, pk: int):
+    batch = import_batch_get(user=request.user, pk=pk)
+    if request.method == "POST":
+        action = request.POST.get("action")
+        if action == "confirm":
+            try:
+                batch, imported = import_confirm(batch_id=batch.pk, actor=request.user)
+            except StagingError as error:
+                messages.error(request, str(error))
+            else:
+                if imported:
+                    messages.success(request, _("The file was imported."))
+                elif batch.refusal:
+                    messages.error(request, batch.refusal)
+                else:
+                    messages.info(request, _("This file is no longer waiting: nothing was done."))
+        elif action == "discard":
+            if import_discard(batch_id=batch.pk, actor=request.user):
+                messages.success(request, _("The file was discarded: nothing was imported."))
+            else:
+                messages.info(request, _("This file is no longer waiting: nothing was done."))
+        return redirect("portal:import_detail", pk=batch.pk)
+    return render(request, "portal/imports/detail.html", {"preview": import_preview(batch=batch)})
+
+
+@official_required(*IMPORT_ROLES)
+def import_history(request):
+    page = Paginator(import_batch_list(user=request.user), HISTORY_PAGE_SIZE).get_page(
+        request.GET.get("page")
+    )
+    return render(request, "portal/imports/history.html", {"page": page})
+
+
+@official_required(*IMPORT_ROLES)
+def import_report(request, pk: int):
+    batch = import_batch_get(user=request.user, pk=pk)
+    name, download_name = import_report_download(batch=batch, actor=request.user)
+    return private_file_response(name, download_name=download_name)
+
+
+@official_required(*ENTRY_ROLES)
+@require_http_methods(["GET", "POST"])
+def manual_entry(request):
+    form = ManualEntryForm(request.POST or None, villages=entry_villages_for_user(request.user))
+    if request.method == "POST" and form.is_valid():
+        try:
+            recipient, warnings = manual_entry_create(raw=form.raw_row(), actor=request.user)
+        except EntryRefused as error:
+            form.add_error(None, str(error))
+        else:
+            messages.success(
+                request, _("Saved: a record for NIK %(nik)s.") % {"nik": recipient.nik_masked}
+            )
+            for warning in warnings:
+                messages.warning(request, warning)
+            return redirect(_after_entry(recipient))
+    return render(request, "portal/imports/manual_entry.html", {"form": form})
+
+
+def _after_entry(recipient: Recipient) -> str:
+    # The review page belongs to another part of the portal and may not exist yet.
+    try:
+        return reverse("portal:review_record", kwargs={"public_id": recipient.public_id})
+    except NoReverseMatch:
+        return reverse("portal:officials_home")
