@@ -6,10 +6,7 @@ import csv
 import io
 from dataclasses import dataclass
 
-from django.conf import settings
 from django.db.models import QuerySet
-from django.utils import translation
-from django.utils.translation import gettext
 
 from accounts.models import Role, User
 from accounts.selectors import get_in_scope, kecamatan_in_scope
@@ -53,15 +50,6 @@ class ReportLine:
     reason: str
 
 
-def _rejected_labels() -> set[str]:
-    # The report's outcome column is written in the language of the request that made it.
-    labels = set()
-    for code, _name in settings.LANGUAGES:
-        with translation.override(code):
-            labels.add(gettext("rejected"))
-    return labels
-
-
 def import_report_lines(
     *, batch: ImportBatch, limit: int | None = None
 ) -> tuple[list[ReportLine], bool]:
@@ -69,7 +57,6 @@ def import_report_lines(
     streamed: a capped preview of a large file reads only the lines it shows."""
     if not batch.report_file:
         return [], False
-    rejected = _rejected_labels()
     lines: list[ReportLine] = []
     try:
         stored = private_storage().open(batch.report_file, "rb")
@@ -87,7 +74,7 @@ def import_report_lines(
                 ReportLine(
                     row=int(number) if number.isdigit() else 0,
                     nik=nik,
-                    rejected=outcome in rejected,
+                    rejected=outcome == "rejected",
                     reason=reason,
                 )
             )

@@ -21,6 +21,7 @@ from django.conf import settings
 from django.core.paginator import Page, Paginator
 from django.db.models import Count, Q, QuerySet
 from django.http import Http404
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -111,7 +112,11 @@ def _photo_url(row: dict[str, Any]) -> str | None:
         return None
     if row["photo_consent__withdrawn_at"] is not None:
         return None
-    return Recipient._meta.get_field("photo").storage.url(row["photo"])
+    # Served by portal.views.public.listing_photo, which checks all of this again: a photo
+    # leaves the site with its listing or its consent, whatever a cache or a link still holds.
+    # The file's random name in the query string makes a new photo a new address.
+    version = row["photo"].rsplit("/", 1)[-1].split(".")[0]
+    return reverse("portal:listing_photo", args=[row["public_id"]]) + f"?v={version}"
 
 
 def _profile(row: dict[str, Any], village_counts: dict[int, int]) -> PublicProfile:
@@ -201,6 +206,26 @@ def public_profile_get(public_id: str) -> PublicProfile:
     if row is None:
         raise Http404(_("No published listing has this address."))
     return _profiles([row])[0]
+
+
+def public_photo_name(public_id: str) -> str:
+    """The stored photo of a published person with a standing consent; Http404 otherwise."""
+    row = (
+        _published()
+        .filter(public_id=public_id)
+        .values(
+            "pk",
+            "photo",
+            "photo_consent_id",
+            "photo_consent__recipient_id",
+            "photo_consent__withdrawn_at",
+            "public_id",
+        )
+        .first()
+    )
+    if row is None or _photo_url(row) is None:
+        raise Http404(_("No photo is published at this address."))
+    return row["photo"]
 
 
 def public_listing_index() -> Iterator[tuple[str, datetime.date | None]]:

@@ -24,7 +24,7 @@ from accounts.models import AuditEvent, Role, User
 from accounts.services import audit_record
 
 from ..models import ImportBatch
-from .imports import COLUMNS, _unknown_columns, import_rows, normalise_header
+from .imports import COLUMNS, import_rows, normalise_header, unknown_columns_note
 
 MAX_ROWS = 5_000
 TOKEN_DAYS = 90
@@ -82,7 +82,7 @@ def api_batch_import(
                 external_id=batch_id,
             )
             rows, unknown = rows_from_records(records)
-            preface = [(0, "", "warning", _unknown_columns(unknown))] if unknown else []
+            preface = [(0, "", "warning", unknown_columns_note(unknown))] if unknown else []
             import_rows(rows, batch=batch, actor=actor, preface=preface)
     except IntegrityError:
         existing = ImportBatch.objects.filter(actor=actor, external_id=batch_id).first()

@@ -170,10 +170,13 @@ def _detect_encoding(stream: IO[bytes]) -> str:
 def _csv_records(stream: IO[bytes]) -> Iterator[list[str]]:
     encoding = _detect_encoding(stream)
     text = io.TextIOWrapper(stream, encoding=encoding, newline="")
-    sample = text.read(1 << 15)
-    text.seek(0)
-    delimiter = _guess_delimiter(sample)
-    return csv.reader(text, delimiter=delimiter)
+    try:
+        sample = text.read(1 << 15)
+        text.seek(0)
+        yield from csv.reader(text, delimiter=_guess_delimiter(sample))
+    finally:
+        # The stream is the caller's: a wrapper that is garbage-collected would close it.
+        text.detach()
 
 
 def _guess_delimiter(sample: str) -> str:
@@ -577,7 +580,7 @@ class Pipeline:
                     nik_hash__in=[r["nik_hash"] for r in to_create]
                 ).values_list("nik_hash", "pk")
             )
-            reason = _("Imported")
+            reason = _("Entered by hand") if self.source == Source.MANUAL else _("Imported")
             actor_id = self.actor.pk if self.actor else None
             label = "" if self.actor else self.label
             _insert(
@@ -723,9 +726,9 @@ def _write_report(outcome: Outcome, batch: ImportBatch) -> str:
         writer = csv.writer(text)
         writer.writerow([_("row"), "NIK", _("outcome"), _("reason")])
         for number, nik, kind, reason in outcome.report:
-            writer.writerow(
-                [number, nik, _("rejected") if kind == "rejected" else _("warning"), reason]
-            )
+            # The outcome is a code ("rejected" or "warning") that programs can rely on; the
+            # reason is in the reader's language.
+            writer.writerow([number, nik, kind, reason])
         text.flush()
         buffer.seek(0)
         name = private_storage().save(
@@ -812,12 +815,12 @@ def import_file(
     batch.save()
     preface = []
     if table.unknown_columns:
-        preface.append((0, "", "warning", _unknown_columns(table.unknown_columns)))
+        preface.append((0, "", "warning", unknown_columns_note(table.unknown_columns)))
     import_rows(table.rows, batch=batch, actor=actor, dry_run=dry_run, preface=preface)
     return batch
 
 
-def _unknown_columns(columns: list[str]) -> str:
+def unknown_columns_note(columns: list[str]) -> str:
     return _("Unknown columns, ignored: %(columns)s") % {"columns": ", ".join(columns)}
 
 

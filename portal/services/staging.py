@@ -27,7 +27,14 @@ from accounts.storage import private_storage
 
 from ..models import ImportBatch
 from ..selectors.import_batches import ReportLine, import_report_lines
-from .imports import FileRefused, _unknown_columns, import_file, import_rows, read_table, sha256_of
+from .imports import (
+    FileRefused,
+    import_file,
+    import_rows,
+    read_table,
+    sha256_of,
+    unknown_columns_note,
+)
 
 STAGED_DIR = "imports/staged"
 STAGED_MAX_AGE = datetime.timedelta(hours=24)
@@ -120,7 +127,7 @@ def import_confirm(*, batch_id: int, actor: User) -> tuple[ImportBatch, bool]:
                 batch.state = State.DONE
                 preface = []
                 if table.unknown_columns:
-                    preface.append((0, "", "warning", _unknown_columns(table.unknown_columns)))
+                    preface.append((0, "", "warning", unknown_columns_note(table.unknown_columns)))
                 import_rows(table.rows, batch=batch, actor=actor, preface=preface)
     # Deleted only after the atomic block: an import that fails leaves the file staged.
     storage.delete(staged)

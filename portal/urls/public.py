@@ -7,4 +7,5 @@ urlpatterns = [
     path("privasi/", public.privacy, name="privacy"),
     path("lansia/", public.listing_list, name="listing_list"),
     path("lansia/<str:public_id>/", public.listing_detail, name="listing_detail"),
+    path("lansia/<str:public_id>/foto/", public.listing_photo, name="listing_photo"),
 ]

@@ -24,6 +24,7 @@ def officials_home(request):
             "grants": grants,
             "can_see_regions": request.user.has_role(*REGION_ROLES),
             "is_admin": request.user.has_role(Role.ADMINISTRATOR),
+            "can_import": request.user.has_role(Role.DATA_OFFICER, Role.ADMINISTRATOR),
         },
     )
 

@@ -7,6 +7,8 @@ and render.
 from django import forms
 from django.contrib.sitemaps import Sitemap
 from django.contrib.sitemaps.views import sitemap
+from django.core.files.storage import default_storage
+from django.http import FileResponse
 from django.shortcuts import render
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
@@ -21,6 +23,7 @@ from ..selectors.public import (
     public_latest,
     public_listing_index,
     public_listing_page,
+    public_photo_name,
     public_profile_get,
 )
 
@@ -137,3 +140,12 @@ SITEMAPS = {"pages": PublicPagesSitemap, "listings": ListingSitemap}
 @require_GET
 def sitemap_xml(request):
     return sitemap(request, sitemaps=SITEMAPS)
+
+
+@require_GET
+def listing_photo(request, public_id: str):
+    name = public_photo_name(public_id)
+    response = FileResponse(default_storage.open(name, "rb"), content_type="image/jpeg")
+    # Short-lived: a withdrawn consent must take the photo down within minutes everywhere.
+    response["Cache-Control"] = "public, max-age=300"
+    return response

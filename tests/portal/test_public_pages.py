@@ -236,7 +236,7 @@ def test_a_photo_is_shown_only_with_a_standing_consent(client, db, settings):
             reverse("portal:listing_detail", args=[person.public_id])
         ).content.decode()
 
-    assert f'src="{settings.MEDIA_URL}listings/with-consent.jpg"' in page(with_consent)
+    assert f'src="/lansia/{with_consent.public_id}/foto/?v=with-consent"' in page(with_consent)
     assert "no-consent.jpg" not in page(no_consent)
     assert "withdrawn.jpg" not in page(withdrawn)
     assert "borrowed.jpg" not in page(borrowed)
@@ -357,3 +357,36 @@ def test_the_listing_page_costs_a_handful_of_queries(client, db):
     spread(30)
     # The kecamatan filter, the count, the rows, the villages' counts.
     assert queries_for(client, "/lansia/") == 4
+
+
+def test_a_photo_is_served_only_while_published_with_a_standing_consent(client, db):
+    from django.core.files.base import ContentFile
+    from django.utils import timezone
+
+    from portal.services.lifecycle import recipient_transition
+    from tests.factories import make_official
+    from tests.portal.factories import PhotoConsentFactory, RecipientFactory
+
+    person = RecipientFactory(publishable=True, status="published")
+    consent = PhotoConsentFactory(recipient=person)
+    person.photo.save("abc123.jpg", ContentFile(b"\xff\xd8\xff fake jpeg"), save=False)
+    person.photo_consent = consent
+    person.save(update_fields=["photo", "photo_consent"])
+
+    detail = client.get(f"/lansia/{person.public_id}/").content.decode()
+    photo_url = f"/lansia/{person.public_id}/foto/?v=abc123"
+    assert photo_url in detail
+    assert "/media/" not in detail
+    response = client.get(photo_url)
+    assert response.status_code == 200
+    assert b"".join(response.streaming_content).startswith(b"\xff\xd8")
+
+    consent.withdrawn_at = timezone.now()
+    consent.save(update_fields=["withdrawn_at"])
+    assert client.get(photo_url).status_code == 404
+
+    consent.withdrawn_at = None
+    consent.save(update_fields=["withdrawn_at"])
+    reviewer = make_official("reviewer", kecamatan=("35.10.09",))
+    recipient_transition(recipient=person, to_status="suspended", actor=reviewer, reason="cek")
+    assert client.get(photo_url).status_code == 404
