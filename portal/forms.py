@@ -215,16 +215,8 @@ class IdentityForm(forms.Form):
         help_text=_("Leave empty to keep the current NIK. 16 digits."),
         widget=forms.TextInput(attrs={"inputmode": "numeric", "autocomplete": "off"}),
     )
-    no_kk = forms.CharField(
-        label=_("Family card number (No. KK)"),
-        required=False,
-        max_length=40,
-        help_text=_("16 digits, or empty."),
-        widget=forms.TextInput(attrs={"inputmode": "numeric", "autocomplete": "off"}),
-    )
     name = forms.CharField(label=_("Name"), max_length=200)
     sex = forms.ChoiceField(label=_("Sex"), choices=Sex.choices, widget=forms.RadioSelect)
-    birth_place = forms.CharField(label=_("Place of birth"), max_length=100, required=False)
     birth_date = ImportDateField(label=_("Birth date"))
     address = forms.CharField(label=_("Address"), max_length=300)
     rt = forms.CharField(label=_("RT"), max_length=5, required=False)
@@ -261,10 +253,8 @@ class IdentityForm(forms.Form):
     @classmethod
     def initial_for(cls, recipient: Recipient) -> dict[str, Any]:
         return {
-            "no_kk": recipient.no_kk,
             "name": recipient.name,
             "sex": recipient.sex,
-            "birth_place": recipient.birth_place,
             "birth_date": recipient.birth_date,
             "address": recipient.address,
             "rt": recipient.rt,
@@ -280,12 +270,6 @@ class IdentityForm(forms.Form):
         value = self.cleaned_data["nik"]
         if value and nik_digits(value) is None:
             raise ValidationError(_("The NIK must be 16 digits."))
-        return nik_digits(value) if value else ""
-
-    def clean_no_kk(self) -> str:
-        value = self.cleaned_data["no_kk"]
-        if value and nik_digits(value) is None:
-            raise ValidationError(_("The family card number must be 16 digits."))
         return nik_digits(value) if value else ""
 
     def clean_family_phone(self) -> str:

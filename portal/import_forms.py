@@ -50,7 +50,6 @@ class ManualEntryForm(forms.Form):
     )
     name = forms.CharField(label=_("Full name"), max_length=200)
     sex = forms.ChoiceField(label=_("Sex"), choices=[("", "—"), *Sex.choices])
-    birth_place = forms.CharField(label=_("Place of birth"), max_length=100, required=False)
     birth_date = forms.CharField(
         label=_("Date of birth"), max_length=20, widget=_date_input(), help_text=_("DD-MM-YYYY")
     )
@@ -118,7 +117,6 @@ class ManualEntryForm(forms.Form):
             "nik": data["nik"],
             "name": data["name"],
             "sex": data["sex"],
-            "birth_place": data["birth_place"],
             "birth_date": data["birth_date"],
             "address": data["address"],
             "rt": data["rt"],

@@ -102,10 +102,8 @@ class Source(models.TextChoices):
 # Identity fields an import may write, and an official may correct (which locks them).
 IDENTITY_FIELDS = (
     "nik",
-    "no_kk",
     "name",
     "sex",
-    "birth_place",
     "birth_date",
     "address",
     "rt",
@@ -132,11 +130,11 @@ class Recipient(models.Model):
     source = models.CharField(_("source"), max_length=10, choices=Source.choices)
 
     # Identity: encrypted at rest. nik_hash finds a person again (and refuses the erased).
+    # Place of birth and the family card number are in Diskominfo's files but not kept: the
+    # programme does not need them (UU PDP: data minimisation).
     nik = EncryptedTextField(_("NIK"), max_length=16, blank=True)
     nik_hash = models.CharField(max_length=64, unique=True)
-    no_kk = EncryptedTextField(_("family card number"), max_length=16, blank=True)
     name = EncryptedTextField(_("name"), max_length=200, blank=True)
-    birth_place = EncryptedTextField(_("place of birth"), max_length=100, blank=True)
     birth_date = EncryptedDateField(_("birth date"), null=True, blank=True)
     address = EncryptedTextField(_("address"), max_length=300, blank=True)
     rt = EncryptedTextField(_("RT"), max_length=5, blank=True)

@@ -24,7 +24,6 @@ from ..models import (
     RecipientTransition,
     Status,
     Village,
-    mask_nik,
 )
 from ..services.imports import warning_label
 from ..services.lifecycle import TRANSITIONS, allowed_moves
@@ -146,7 +145,6 @@ class RecipientRecord:
 
     recipient: Recipient
     nik_masked: str
-    no_kk_masked: str
     conditions: list[str]
     needs: list[str]
     warnings: list[str]
@@ -194,7 +192,6 @@ def recipient_record_for_user(user: User, public_id: str) -> RecipientRecord:
     return RecipientRecord(
         recipient=recipient,
         nik_masked=recipient.nik_masked,
-        no_kk_masked=mask_nik(recipient.no_kk),
         conditions=[
             Condition(c).label if c in Condition.values else c for c in recipient.condition_list
         ],

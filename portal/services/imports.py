@@ -51,10 +51,12 @@ HEADER_SEARCH_ROWS = 20
 # Header names as the format doc gives them, normalised (see ``normalise_header``).
 COLUMNS = {
     "nik": "nik",
-    "no_kk": "no_kk",
+    # Read so that they are not reported as unknown, and dropped: the programme needs
+    # neither (UU PDP: data minimisation).
+    "no_kk": "ignored",
     "nama": "name",
     "jenis_kelamin": "sex",
-    "tempat_lahir": "birth_place",
+    "tempat_lahir": "ignored",
     "tanggal_lahir": "birth_date",
     "alamat": "address",
     "rt": "rt",
@@ -271,7 +273,7 @@ class Row:
 
 
 def clean_nik(value: Any) -> str | None:
-    """A NIK (or a family card number) as 16 digits, or None. Spaces, non-breaking spaces
+    """A NIK as 16 digits, or None. Spaces, non-breaking spaces
     and a leading apostrophe (Excel's "text" marker) are removed; a number in scientific
     notation has lost digits."""
     if isinstance(value, int | float) and not isinstance(value, bool):
@@ -423,11 +425,6 @@ def validate_row(
         else:
             row.warnings.append(f"unknown_condition:{tag[:30]}")
 
-    no_kk = ""
-    if "no_kk" in raw:
-        no_kk = clean_nik(raw["no_kk"]) or ""
-        if not no_kk:
-            row.warnings.append("no_kk_invalid")
     phone = ""
     if "family_phone" in raw:
         phone = _phone(raw["family_phone"]) or ""
@@ -444,10 +441,8 @@ def validate_row(
 
     row.data = {
         "nik": nik,
-        "no_kk": no_kk,
         "name": re.sub(r"\s+", " ", str(raw["name"])).strip()[:200],
         "sex": sex,
-        "birth_place": str(raw.get("birth_place", "")).strip()[:100],
         "birth_date": birth,
         "address": re.sub(r"\s+", " ", str(raw["address"])).strip()[:300],
         "rt": _rt_rw(rt) if rt != "" else "",
@@ -491,7 +486,6 @@ WARNING_LABELS = {
         "The birth date encoded in the NIK disagrees with TANGGAL LAHIR."
     ),
     "unknown_condition": lambda: _("Unknown KONDISI tag (ignored)"),
-    "no_kk_invalid": lambda: _("NO KK is not 16 digits (not stored)."),
     "phone_invalid": lambda: _("NO HP KELUARGA is not a valid phone number (not stored)."),
     "unknown_service_status": lambda: _("Unknown STATUS LAYANAN (ignored)"),
     "collection_date_invalid": lambda: _(

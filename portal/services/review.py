@@ -65,7 +65,6 @@ PHOTO_FORMATS = frozenset({"JPEG", "PNG", "WEBP"})
 # the import drops the bad value and warns; an official is told to fix what they typed.
 _STRICT_WARNINGS = {
     "phone_invalid": "family_phone",
-    "no_kk_invalid": "no_kk",
     "collection_date_invalid": "data_collected_on",
     "unknown_condition": "conditions",
 }
@@ -259,7 +258,6 @@ def recipient_identity_update(
 def _strict_message(field_name: str) -> str:
     return {
         "family_phone": _("This is not a valid phone number, e.g. 0812 3456 7890."),
-        "no_kk": _("The family card number must be 16 digits."),
         "data_collected_on": _("The data-collection date is invalid or in the future."),
         "conditions": _("Choose conditions from the list only."),
     }[field_name]

@@ -163,12 +163,12 @@ def stat_counts(page) -> list[str]:
     return [s.strip() for s in page.locator("main ul.stats > li > strong").all_inner_texts()]
 
 
+def assert_fits_the_phone(page) -> None:
+    widths = page.evaluate("() => [document.documentElement.scrollWidth, window.innerWidth]")
+    assert widths[0] <= widths[1], f"{page.url} scrolls sideways on a phone: {widths}"
+
+
 def assert_no_identity_in(page) -> None:
-    print(
-        "SCROLLW",
-        page.url,
-        page.evaluate("() => [document.documentElement.scrollWidth, window.innerWidth]"),
-    )
     html = page.content()
     for secret in (SITI_NIK, SITI_NAME, SITI_ADDRESS, SITI_BIRTH_YEAR):
         assert secret not in html, f"{secret!r} is on the public page {page.url}"
@@ -362,6 +362,7 @@ def test_imported_person_is_reviewed_published_and_found_on_a_phone_without_iden
     response = phone.goto("/")
     assert response.status == 200
     assert phone.evaluate("() => window.innerWidth") == 390
+    assert_fits_the_phone(phone)
     assert_no_identity_in(phone)
     to_listing = phone.locator(f"main a[href='{LISTING_URL}']")
     assert to_listing.count() >= 1
@@ -376,6 +377,7 @@ def test_imported_person_is_reviewed_published_and_found_on_a_phone_without_iden
         search.locator("button[type=submit]").tap()
     assert path_of(phone) == LISTING_URL
     assert f"kecamatan={GENTENG}" in phone.url
+    assert_fits_the_phone(phone)
     assert_no_identity_in(phone)
     card_link = phone.locator("main article").get_by_role("link", name=PSEUDONYM, exact=True)
     assert card_link.count() == 1
@@ -390,6 +392,7 @@ def test_imported_person_is_reviewed_published_and_found_on_a_phone_without_iden
     kecamatan_link = phone.locator(f"main dd a[href='{LISTING_URL}?kecamatan={GENTENG}']")
     assert kecamatan_link.inner_text().strip() == "Genteng"
     assert f"Rp{DEFAULT_MONTHLY_NEED}" in phone.locator("main article").inner_text()
+    assert_fits_the_phone(phone)
     assert_no_identity_in(phone)
 
     assert_no_csp_violations()

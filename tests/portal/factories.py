@@ -67,9 +67,7 @@ class RecipientFactory(factory.django.DjangoModelFactory):
         )
     )
     nik_hash = factory.LazyAttribute(lambda o: keyed_hash(o.nik))
-    no_kk = factory.Sequence(lambda n: f"3510091{n:09d}")
     name = factory.Sequence(lambda n: f"Sumarno Wiryo {n}")
-    birth_place = "Banyuwangi"
     address = factory.Sequence(lambda n: f"Jl. Melati No. {n + 1}")
     rt = "001"
     rw = "002"

@@ -287,14 +287,16 @@ def test_warnings_flag_the_row_for_review():
 def test_optional_columns_are_cleaned():
     header = [*HEADER, "NO KK", "RT", "RW", "NO HP KELUARGA", "CATATAN", "TEMPAT LAHIR"]
     row = [*MARUF, "3510090101000001", "3", "12", "0812 3456 7890", "Anak di Bali", "Genteng"]
-    run(csv_bytes([row], header=header))
+    batch = run(csv_bytes([row], header=header))
     person = Recipient.objects.get()
     assert person.name == "Ma'ruf"  # apostrophe kept
     assert (person.rt, person.rw) == ("003", "012")
     assert person.family_phone == "+6281234567890"
-    assert person.no_kk == "3510090101000001"
+    # Read, and not kept: the programme needs neither (data minimisation).
+    assert not hasattr(person, "no_kk")
+    assert not hasattr(person, "birth_place")
+    assert not any("NO KK" in r[3] or "TEMPAT" in r[3] for r in report_rows(batch))
     assert person.notes == "Anak di Bali"
-    assert person.birth_place == "Genteng"
     assert person.age_band == "70-79" or person.age_band == "80+"
 
 

@@ -18,7 +18,6 @@ SITI = {
     "nik": "3510094107450003",
     "name": "Siti Aminah",
     "sex": "P",
-    "birth_place": "Banyuwangi",
     "birth_date": "1945-07-01",
     "address": "Dusun Krajan",
     "rt": "3",

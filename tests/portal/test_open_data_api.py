@@ -147,7 +147,7 @@ def test_the_photo_url_is_absolute_and_only_with_consent(client, db, settings):
     )
     person.save(update_fields=["photo_consent"])
     photo = client.get(f"{LIST_URL}{person.public_id}/").json()["photo_url"]
-    assert photo == f"http://testserver{settings.MEDIA_URL}listings/mbah.jpg"
+    assert photo == f"http://testserver/lansia/{person.public_id}/foto/?v=mbah"
 
 
 def test_english_labels_for_an_english_reader(client, db):

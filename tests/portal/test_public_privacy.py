@@ -147,9 +147,7 @@ ENCRYPTED_COLUMNS = [
     f'"portal_recipient"."{column}"'
     for column in (
         "nik",
-        "no_kk",
         "name",
-        "birth_place",
         "birth_date",
         "address",
         "rt",

@@ -273,7 +273,6 @@ def test_opening_a_record_shows_the_nik_masked_and_logs_one_pii_view(client, rev
     content = text(response)
     assert recipient.nik not in content
     assert recipient.nik_masked in content
-    assert recipient.no_kk not in content
     assert recipient.name in content  # identity is for officials; only the NIK is masked
     assert "no-store" in response["Cache-Control"]
     view = events(A.PII_VIEW).get()
@@ -334,10 +333,8 @@ def test_the_record_shows_warnings_as_people_read_them_and_they_can_be_cleared(
 def identity_post(recipient, **changes):
     data = {
         "nik": "",
-        "no_kk": recipient.no_kk,
         "name": recipient.name,
         "sex": recipient.sex,
-        "birth_place": recipient.birth_place,
         "birth_date": recipient.birth_date.isoformat(),
         "address": recipient.address,
         "rt": recipient.rt,
@@ -415,7 +412,6 @@ def test_correcting_the_nik_recomputes_its_hash(reviewer, recipient):
         ({"nik": "3510091205500"}, "The NIK must be 16 digits."),
         ({"nik": "3510099913500001"}, "The NIK's date part is impossible."),
         ({"family_phone": "12345"}, "not a valid phone number"),
-        ({"no_kk": "12345"}, "The family card number must be 16 digits."),
         ({"birth_date": "2000-01-01"}, "under 60"),
         ({"birth_date": "31-02-1950"}, "Enter a real date"),
         ({"name": ""}, "This field is required."),
@@ -430,7 +426,7 @@ def test_a_correction_that_breaks_the_import_rules_is_refused(
     assert response.status_code == 200
     assert message in text(response)
     after = Recipient.objects.get(pk=recipient.pk)
-    for name in ("nik", "nik_hash", "family_phone", "no_kk", "birth_date", "name"):
+    for name in ("nik", "nik_hash", "family_phone", "birth_date", "name"):
         assert getattr(after, name) == getattr(before, name)
     assert after.locked_fields == []
     assert not events(ACTION_IDENTITY_CORRECTED).exists()
