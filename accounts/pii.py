@@ -58,6 +58,11 @@ def keyed_hash(value: str) -> str:
     return hmac.new(key.encode(), value.encode(), hashlib.sha256).hexdigest()
 
 
+class Sealed(str):
+    """A value already encrypted for an EncryptedTextField (see ``EncryptedTextField.seal``):
+    saved as it is. Lets bulk work encrypt in other processes."""
+
+
 class EncryptedTextField(models.TextField):
     """Text stored as a Fernet token. Empty string and NULL are stored as they are."""
 
@@ -71,10 +76,17 @@ class EncryptedTextField(models.TextField):
         return value
 
     def get_prep_value(self, value):
+        if isinstance(value, Sealed):
+            return str(value)
         value = self.to_python(value)
         if value is None or value == "":
             return value
         return encrypt(self.to_plain(value))
+
+    def seal(self, value):
+        """The value as it will be stored (a Sealed token; empty and None stay)."""
+        prepared = self.get_prep_value(value)
+        return Sealed(prepared) if prepared else prepared
 
     def from_db_value(self, value, expression, connection):
         if value is None or value == "":
@@ -96,7 +108,7 @@ class EncryptedDateField(EncryptedTextField):
     description = "Date encrypted at rest"
 
     def to_python(self, value):
-        if value is None or value == "" or isinstance(value, datetime.date):
+        if value is None or value == "" or isinstance(value, datetime.date | Sealed):
             return value
         try:
             return datetime.date.fromisoformat(str(value))

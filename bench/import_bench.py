@@ -60,6 +60,7 @@ def generate(path: Path, rows: int, villages: list[str]) -> None:
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--rows", type=int, default=100_000)
+    parser.add_argument("--workers", type=int, default=2, help="as import_recipients --workers")
     args = parser.parse_args()
 
     setup_test_environment()
@@ -73,12 +74,19 @@ def main() -> None:
             path = Path(tmp) / "export.csv"
             generate(path, args.rows, villages)
             size_mb = path.stat().st_size / 1e6
-            print(f"database: {connection.vendor}; rows: {args.rows:,}; file: {size_mb:.1f} MB")
+            print(
+                f"database: {connection.vendor}; rows: {args.rows:,}; file: {size_mb:.1f} MB; "
+                f"workers: {args.workers}"
+            )
             for label in ("first import", "same file again"):
                 start = time.perf_counter()
                 with path.open("rb") as stream:
                     batch = import_file(
-                        stream, file_name=path.name, channel=ImportBatch.Channel.CLI, actor=None
+                        stream,
+                        file_name=path.name,
+                        channel=ImportBatch.Channel.CLI,
+                        actor=None,
+                        workers=args.workers,
                     )
                 seconds = time.perf_counter() - start
                 peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024

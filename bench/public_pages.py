@@ -38,6 +38,7 @@ import tempfile
 import time
 import urllib.error
 import urllib.request
+from dataclasses import dataclass
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -283,7 +284,16 @@ def tail(path: Path, lines: int = 20) -> str:
         return "(no log)"
 
 
-def wrk(wrk_path: str, url: str, *, threads: int, connections: int, seconds: int) -> float:
+@dataclass
+class Run:
+    rate: float  # requests per second, as wrk reports it
+    requests: int
+    server_cpu: float  # seconds of CPU of the gunicorn workers during the run
+    db_cpu: float | None  # seconds of CPU of their PostgreSQL backends (None: not measurable)
+    errors: str = ""
+
+
+def wrk(wrk_path: str, url: str, *, threads: int, connections: int, seconds: int) -> Run:
     result = subprocess.run(  # noqa: S603  (wrk, against 127.0.0.1 only)
         [wrk_path, f"-t{threads}", f"-c{connections}", f"-d{seconds}s", url],
         capture_output=True,
@@ -292,12 +302,68 @@ def wrk(wrk_path: str, url: str, *, threads: int, connections: int, seconds: int
     )
     if result.returncode != 0:
         raise RuntimeError(f"wrk failed on {url}:\n{result.stderr or result.stdout}")
-    if "Non-2xx or 3xx responses" in result.stdout or "Socket errors" in result.stdout:
-        raise RuntimeError(f"wrk saw errors on {url}:\n{result.stdout}")
-    match = re.search(r"Requests/sec:\s+([\d.]+)", result.stdout)
-    if match is None:
+    if "Non-2xx or 3xx responses" in result.stdout:
+        raise RuntimeError(f"wrk saw error responses on {url}:\n{result.stdout}")
+    rate = re.search(r"Requests/sec:\s+([\d.]+)", result.stdout)
+    count = re.search(r"(\d+) requests in", result.stdout)
+    if rate is None or count is None:
         raise RuntimeError(f"no Requests/sec in wrk's output:\n{result.stdout}")
-    return float(match.group(1))
+    errors = re.search(r"Socket errors:.*", result.stdout)
+    return Run(
+        float(rate.group(1)), int(count.group(1)), 0.0, None, errors.group(0) if errors else ""
+    )
+
+
+def cpu_seconds(pid: int) -> float | None:
+    """User + system CPU of a process, from /proc (None once it has gone)."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except (OSError, IndexError):
+        return None
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def children(pid: int) -> list[int]:
+    found = []
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                stat = (entry / "stat").read_text().rsplit(")", 1)[1].split()
+            except (OSError, IndexError):
+                continue
+            if int(stat[1]) == pid:
+                found.append(int(entry.name))
+    return found
+
+
+def backends() -> list[int]:
+    """The PostgreSQL backends of the bench database, other than this process's own."""
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT pid FROM pg_stat_activity "
+            "WHERE datname = current_database() AND pid <> pg_backend_pid()"
+        )
+        return [pid for (pid,) in cursor.fetchall()]
+
+
+def measure(server: subprocess.Popen, wrk_path: str, url: str, **load) -> Run:
+    """One wrk run, with the CPU the server's workers and their database backends spent on it.
+
+    Backends persist with CONN_MAX_AGE > 0; one that is replaced during the run (every
+    CONN_MAX_AGE seconds) takes its share with it, so the database figure is a little low.
+    With CONN_MAX_AGE=0 (a backend per request) it is not measured.
+    """
+    workers = children(server.pid)
+    before = {pid: cpu_seconds(pid) or 0.0 for pid in workers}
+    db_before = {pid: cpu_seconds(pid) or 0.0 for pid in backends()}
+    run = wrk(wrk_path, url, **load)
+    run.server_cpu = sum((cpu_seconds(pid) or before[pid]) - before[pid] for pid in workers)
+    db_after = {pid: cpu_seconds(pid) for pid in backends()}
+    if os.environ.get("BENCH_CONN_MAX_AGE") != "0":
+        run.db_cpu = sum((cpu or 0.0) - db_before.get(pid, 0.0) for pid, cpu in db_after.items())
+    return run
 
 
 # --- Main --------------------------------------------------------------------------------------
@@ -360,10 +426,13 @@ def main() -> int:
         if args.warmup:
             for url in urls.values():
                 wrk(wrk_path, base + url, **load, seconds=args.warmup)
-        rates: dict[str, list[float]] = {label: [] for label in urls}
+        runs: dict[str, list[Run]] = {label: [] for label in urls}
         for _ in range(args.rounds):
             for label, url in urls.items():
-                rates[label].append(wrk(wrk_path, base + url, **load, seconds=args.duration))
+                run = measure(server, wrk_path, base + url, **load, seconds=args.duration)
+                if run.errors:
+                    print(f"  {label}: {run.errors}")
+                runs[label].append(run)
         print(f"load average after: {load_average()}")
     finally:
         if server is not None:
@@ -371,36 +440,55 @@ def main() -> int:
         drop_database(args.server, args.db)
         log_dir.cleanup()
 
-    report(urls, rates, counts, counts_small, n, small)
+    report(urls, runs, counts, counts_small, n, small)
     return 0
 
 
-def report(urls, rates, counts, counts_small, n: int, small: int) -> None:
-    bare = rates["bare view"]
-    ratios = {
-        label: statistics.median(r / b for r, b in zip(rates[label], bare, strict=True))
+def report(urls, runs, counts, counts_small, n: int, small: int) -> None:
+    def median(label: str, value) -> float | None:
+        values = [value(run) for run in runs[label]]
+        return None if None in values else statistics.median(values)
+
+    bare = runs["bare view"]
+    ratio = {
+        label: statistics.median(r.rate / b.rate for r, b in zip(runs[label], bare, strict=True))
+        for label in urls
+    }
+
+    def ms(value: float | None) -> str:
+        return "n/a" if value is None else f"{value:.2f}"
+
+    cpu = {label: median(label, lambda r: r.server_cpu * 1000 / r.requests) for label in urls}
+    db = {
+        label: median(label, lambda r: None if r.db_cpu is None else r.db_cpu * 1000 / r.requests)
         for label in urls
     }
     print()
     print(
-        f"{'page':<20} {'URL':<30} {'req/s':>7} {'(min-max)':>13} {'vs bare':>7} "
-        f"{'queries':>7} {'at N/10':>7}"
+        f"{'page':<20} {'URL':<28} {'req/s':>6} {'(min-max)':>13} {'vs bare':>7} "
+        f"{'cpu ms':>6} {'db ms':>6} {'queries':>7} {'at N/10':>7}"
     )
     for label, url in urls.items():
-        shown = url if len(url) <= 30 else url[:27] + "..."
-        spread = f"({min(rates[label]):,.0f}-{max(rates[label]):,.0f})"
+        shown = url if len(url) <= 28 else url[:25] + "..."
+        rates = [run.rate for run in runs[label]]
+        spread = f"({min(rates):,.0f}-{max(rates):,.0f})"
         print(
-            f"{label:<20} {shown:<30} {statistics.median(rates[label]):>7,.0f} {spread:>13} "
-            f"{ratios[label]:>7.2f} {counts[label]:>7} {counts_small[label]:>7}"
+            f"{label:<20} {shown:<28} {statistics.median(rates):>6,.0f} {spread:>13} "
+            f"{ratio[label]:>7.2f} {ms(cpu[label]):>6} {ms(db[label]):>6} "
+            f"{counts[label]:>7} {counts_small[label]:>7}"
         )
     listing_pages = [label for label in urls if label.startswith("listing")]
     flat = all(counts[label] == counts_small[label] for label in listing_pages)
-    ratio = ratios["listing"]
-    met = ratio >= 0.5 and flat
+    met = ratio["listing"] >= 0.5 and flat
+    cpu_ratio = cpu["bare view"] / cpu["listing"] if cpu["listing"] else float("nan")
     print(
-        f"\nqueries: per request, in-process, with {n:,} listings and with {small:,} (N/10)."
-        f"\ngoal {'MET' if met else 'NOT MET'}: the listing page at {ratio:.0%} of the bare "
-        f"view (goal: 50%); {counts['listing']} queries per listing page with {n:,} listings, "
+        "\nreq/s: median over the rounds; vs bare: median of the rounds' ratios to the bare view."
+        "\ncpu ms / db ms: CPU per request of the gunicorn workers / of their PostgreSQL"
+        " backends.\nqueries: per request as Django counts them (in-process), with "
+        f"{n:,} listings and with {small:,} (N/10); a reused connection adds its health check."
+        f"\ngoal {'MET' if met else 'NOT MET'}: the listing page at {ratio['listing']:.0%} of the"
+        f" bare view (goal: 50%; {cpu_ratio:.0%} by the workers' CPU per request); "
+        f"{counts['listing']} queries per listing page with {n:,} listings, "
         f"{counts_small['listing']} with {small:,} ({'flat' if flat else 'growing'})."
     )
 

@@ -14,6 +14,7 @@ import datetime
 import hashlib
 import io
 import json
+import multiprocessing
 import re
 import tempfile
 from collections.abc import Iterable, Iterator
@@ -32,6 +33,7 @@ from accounts.pii import keyed_hash
 from accounts.storage import private_storage
 
 from ..models import (
+    IDENTITY_FIELDS,
     AgeBand,
     Condition,
     ImportBatch,
@@ -266,6 +268,10 @@ class Row:
     warnings: list[str] = field(default_factory=list)
     reason: str = ""
     service_status: str = ""
+    # Filled by ``prepare_rows`` for an accepted row: the identity's fingerprint, and the
+    # encrypted identity columns ready to store.
+    fingerprint: str = ""
+    sealed: dict[str, Any] = field(default_factory=dict)
 
     @property
     def rejected(self) -> bool:
@@ -505,6 +511,63 @@ def warning_label(code: str) -> str:
     return f"{label}: {detail}" if detail else label
 
 
+def _chunks(rows: Iterable[Any], size: int) -> Iterator[list[Any]]:
+    chunk = []
+    for row in rows:
+        chunk.append(row)
+        if len(chunk) >= size:
+            yield chunk
+            chunk = []
+    if chunk:
+        yield chunk
+
+
+_ENCRYPTED = None
+
+
+def _encrypted_fields():
+    global _ENCRYPTED
+    if _ENCRYPTED is None:
+        from accounts.pii import EncryptedTextField
+
+        _ENCRYPTED = {
+            f.attname: f
+            for f in Recipient._meta.concrete_fields
+            if isinstance(f, EncryptedTextField) and f.attname in IDENTITY_FIELDS
+        }
+    return _ENCRYPTED
+
+
+def prepare_rows(
+    raw_rows: list[tuple[int, dict[str, Any]]], *, villages: Villages, today: datetime.date
+) -> list[Row]:
+    """Validate rows, and for accepted ones compute the fingerprint and the encrypted identity
+    columns (the CPU-heavy part of an import, which ``Pipeline.run`` may spread over
+    processes)."""
+    fields = _encrypted_fields()
+    rows = []
+    for number, raw in raw_rows:
+        row = validate_row(number, raw, villages=villages, today=today)
+        if not row.rejected:
+            row.fingerprint = fingerprint(row.data)
+            row.sealed = {
+                name: f.seal(row.data[name]) for name, f in fields.items() if name in row.data
+            }
+        rows.append(row)
+    return rows
+
+
+_WORKER_STATE: dict[str, Any] = {}
+
+
+def _worker_init(villages: Villages, today: datetime.date) -> None:
+    _WORKER_STATE.update(villages=villages, today=today)
+
+
+def _prepare_in_worker(raw_rows: list[tuple[int, dict[str, Any]]]) -> list[Row]:
+    return prepare_rows(raw_rows, **_WORKER_STATE)
+
+
 class Pipeline:
     """Validates and writes rows in chunks. ``run`` is the one entry point every door uses."""
 
@@ -518,22 +581,34 @@ class Pipeline:
         self.seen: set[bytes] = set()
         self.outcome = Outcome()
 
-    def run(self, rows: Iterable[tuple[int, dict[str, Any]]]) -> Outcome:
-        chunk: list[Row] = []
-        for number, raw in rows:
-            row = validate_row(number, raw, villages=self.villages, today=self.today)
+    def run(self, rows: Iterable[tuple[int, dict[str, Any]]], *, workers: int = 1) -> Outcome:
+        """Validate and write ``rows``. With ``workers`` > 1 (the command line, on PostgreSQL)
+        validation and encryption of each chunk run in that many forked processes while this
+        one writes: they are most of an import's work, and Fernet holds the GIL."""
+        chunks = _chunks(rows, CHUNK_ROWS)
+        if workers > 1 and connection.vendor == "postgresql":
+            context = multiprocessing.get_context("fork")
+            with context.Pool(
+                workers, initializer=_worker_init, initargs=(self.villages, self.today)
+            ) as pool:
+                for prepared in pool.imap(_prepare_in_worker, chunks):
+                    self._write(self._dedupe(prepared))
+        else:
+            for chunk in chunks:
+                self._write(
+                    self._dedupe(prepare_rows(chunk, villages=self.villages, today=self.today))
+                )
+        return self.outcome
+
+    def _dedupe(self, rows: list[Row]) -> list[Row]:
+        # The file's order decides: the first row with a NIK wins, later ones are rejected.
+        for row in rows:
             if not row.rejected:
                 digest = bytes.fromhex(row.nik_hash)[:8]
                 if digest in self.seen:
                     row.reason = _("This NIK already appeared in an earlier row of the file.")
                 self.seen.add(digest)
-            chunk.append(row)
-            if len(chunk) >= CHUNK_ROWS:
-                self._write(chunk)
-                chunk = []
-        if chunk:
-            self._write(chunk)
-        return self.outcome
+        return rows
 
     def _note(self, row: Row, kind: str, reason: str) -> None:
         self.outcome.report.append((row.number, mask_nik(row.nik), kind, reason))
@@ -599,6 +674,7 @@ class Pipeline:
         village = data.pop("village")
         return {
             **data,
+            **row.sealed,
             "village_id": village.pk,
             "kecamatan_id": village.kecamatan_id,
             "nik_hash": row.nik_hash,
@@ -608,13 +684,13 @@ class Pipeline:
             ),
             "source": self.source,
             "warnings": sorted(set(row.warnings)),
-            "import_fingerprint": fingerprint(row.data),
+            "import_fingerprint": row.fingerprint,
             "last_import_id": self.batch.pk,
             "entered_by_id": self.actor.pk if self.actor else None,
         }
 
     def _update(self, current: Recipient, row: Row) -> None:
-        print_ = fingerprint(row.data)
+        print_ = row.fingerprint
         warnings = set(current.warnings) | set(row.warnings)
         changed: list[str] = []
         if print_ != current.import_fingerprint:
@@ -740,6 +816,7 @@ def import_rows(
     dry_run: bool = False,
     source: str = Source.IMPORT,
     preface: Iterable[tuple[int, str, str, str]] = (),
+    workers: int = 1,
 ) -> Outcome:
     """Run rows through the pipeline and record the outcome on ``batch`` (saved first, so its
     id is in the report's name). A dry run goes through exactly the same writes inside a
@@ -751,12 +828,12 @@ def import_rows(
     if dry_run:
         try:
             with transaction.atomic():
-                pipeline.run(rows)
+                pipeline.run(rows, workers=workers)
                 raise _DryRun
         except _DryRun:
             pass
     else:
-        pipeline.run(rows)
+        pipeline.run(rows, workers=workers)
     outcome = pipeline.outcome
     batch.created, batch.updated = outcome.created, outcome.updated
     batch.unchanged, batch.rejected, batch.warned = (
@@ -787,6 +864,7 @@ def import_file(
     actor: User | None,
     actor_label: str = "",
     dry_run: bool = False,
+    workers: int = 1,
 ) -> ImportBatch:
     """Import a Diskominfo file. Raises FileRefused (after recording the refusal) when the file
     cannot be read at all; nothing about recipients is written then."""
@@ -810,7 +888,9 @@ def import_file(
     preface = []
     if table.unknown_columns:
         preface.append((0, "", "warning", unknown_columns_note(table.unknown_columns)))
-    import_rows(table.rows, batch=batch, actor=actor, dry_run=dry_run, preface=preface)
+    import_rows(
+        table.rows, batch=batch, actor=actor, dry_run=dry_run, preface=preface, workers=workers
+    )
     return batch
 
 

@@ -447,3 +447,24 @@ def test_the_command_fails_when_the_file_is_refused_whole(tmp_path):
         call_command("import_recipients", str(path), stdout=StringIO())
     with pytest.raises(CommandError, match="No file"):
         call_command("import_recipients", str(tmp_path / "missing.csv"), stdout=StringIO())
+
+
+def test_worker_processes_import_exactly_what_one_process_does(postgres):
+    """The command line spreads validation and encryption over processes on PostgreSQL."""
+    rows = [SITI, MARUF, SUMI, ["123", *MARUF[1:]], [SITI[0], "Again", *SITI[2:]]]
+    rows += [
+        [f"351009010151{n + 1:04d}", f"Warga {n}", "L", "01-01-1951",
+         f"Jl. {n}", "35.10.09.2001"]
+        for n in range(1200)  # more than two chunks of 500
+    ]  # fmt: skip
+    batch = import_file(
+        io.BytesIO(csv_bytes(rows)), file_name="x.csv", channel="cli", actor=None, workers=2
+    )
+    assert counts(batch) == (1203, 0, 0, 2)
+    assert "earlier row" in reasons(batch)[6]
+    assert Recipient.objects.get(nik_hash=keyed_hash(MARUF[0])).name == "Ma'ruf"
+    assert RecipientTransition.objects.count() == 1203
+    again = import_file(
+        io.BytesIO(csv_bytes(rows)), file_name="x.csv", channel="cli", actor=None, workers=2
+    )
+    assert counts(again) == (0, 0, 1203, 2)

@@ -1,3 +1,4 @@
+import os
 from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
@@ -18,8 +19,15 @@ class Command(BaseCommand):
         parser.add_argument(
             "--dry-run", action="store_true", help="Report what would happen; write nothing."
         )
+        parser.add_argument(
+            "--workers",
+            type=int,
+            default=min(2, os.cpu_count() or 1),
+            help="Processes that validate and encrypt rows beside the one that writes "
+            "(PostgreSQL only; default: 2, or 1 on a single core).",
+        )
 
-    def handle(self, *args, path, dry_run, **options):
+    def handle(self, *args, path, dry_run, workers, **options):
         source = Path(path)
         if not source.is_file():
             raise CommandError(f"No file at {path}.")
@@ -32,6 +40,7 @@ class Command(BaseCommand):
                     actor=None,
                     actor_label="cli:import_recipients",
                     dry_run=dry_run,
+                    workers=max(1, workers),
                 )
             except FileRefused as error:
                 raise CommandError(f"Refused: {error}") from None
