@@ -157,6 +157,19 @@ class QueueFilterForm(forms.Form):
         choices=[("", _("Any")), ("yes", _("With warnings")), ("no", _("Without warnings"))],
     )
     village = forms.ChoiceField(label=_("Village"), required=False)
+    nik = forms.CharField(
+        label=_("NIK"),
+        required=False,
+        max_length=40,
+        help_text=_("The whole NIK finds one person; nothing else is searchable."),
+        widget=forms.TextInput(attrs={"inputmode": "numeric", "autocomplete": "off"}),
+    )
+
+    def clean_nik(self) -> str:
+        value = self.cleaned_data["nik"]
+        if value and nik_digits(value) is None:
+            raise ValidationError(_("The NIK must be 16 digits."))
+        return nik_digits(value) if value else ""
 
     def __init__(self, *args, villages, **kwargs):
         super().__init__(*args, **kwargs)
@@ -175,6 +188,7 @@ class QueueFilterForm(forms.Form):
             "status": data.get("status") or None,
             "has_warnings": {"yes": True, "no": False}.get(data.get("warnings", "")),
             "village_code": data.get("village") or None,
+            "nik": data.get("nik") or None,
         }
 
 

@@ -12,6 +12,7 @@ from django.db.models import QuerySet
 from django.utils.translation import gettext as _
 
 from accounts.models import AuditEvent, Role, RoleGrant, User
+from accounts.pii import keyed_hash
 from accounts.selectors import get_in_scope, kecamatan_in_scope
 from accounts.services import audit_record
 
@@ -83,8 +84,10 @@ def review_queue(
     status: str | None = None,
     has_warnings: bool | None = None,
     village_code: str | None = None,
+    nik: str | None = None,
 ) -> QuerySet[Recipient]:
-    """Recipients in ``user``'s scope, longest-waiting first, with clear columns only."""
+    """Recipients in ``user``'s scope, longest-waiting first, with clear columns only. A
+    whole NIK finds its person through the keyed hash (encrypted columns are not searched)."""
     recipients = (
         Recipient.objects.filter(kecamatan__in=registry_kecamatan(user))
         .select_related("village", "kecamatan")
@@ -99,6 +102,8 @@ def review_queue(
         recipients = recipients.filter(warnings=[])
     if village_code:
         recipients = recipients.filter(village__code=village_code)
+    if nik:
+        recipients = recipients.filter(nik_hash=keyed_hash(nik))
     return recipients
 
 

@@ -851,3 +851,18 @@ def test_withdrawing_consent_deletes_the_photo_at_once(client, reviewer, data_of
     client.force_login(reviewer)
     again = client.post(url("review_photo", recipient), {"image": upload(jpeg_with_exif())})
     assert "Record the consent" in text(again)
+
+
+def test_a_whole_nik_finds_its_person_in_the_queue_and_nothing_else_does(client, reviewer):
+    wanted = RecipientFactory(kecamatan_code=GENTENG)
+    RecipientFactory(kecamatan_code=GENTENG)
+    client.force_login(reviewer)
+    found = client.get(reverse("portal:review_queue"), {"nik": wanted.nik}).context["page"]
+    assert [r.public_id for r in found] == [wanted.public_id]
+    spaced = " ".join([wanted.nik[:4], wanted.nik[4:]])
+    assert len(client.get(reverse("portal:review_queue"), {"nik": spaced}).context["page"]) == 1
+    partial = client.get(reverse("portal:review_queue"), {"nik": wanted.nik[:8]})
+    assert partial.context["form"].errors["nik"]
+    # A NIK outside the reviewer's kecamatan finds nothing.
+    muncar = RecipientFactory(kecamatan_code=MUNCAR)
+    assert len(client.get(reverse("portal:review_queue"), {"nik": muncar.nik}).context["page"]) == 0
