@@ -494,4 +494,8 @@ def report(urls, runs, counts, counts_small, n: int, small: int) -> None:
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    try:
+        sys.exit(main())
+    except KeyboardInterrupt:
+        print("\ninterrupted: the server was stopped and the database dropped.", file=sys.stderr)
+        sys.exit(130)

@@ -7,6 +7,7 @@ import pytest
 from django.core.files.storage import storages
 from django.core.management import CommandError, call_command
 from django.urls import reverse
+from django.utils import translation
 from knox.models import AuthToken
 
 from accounts.models import AuditEvent, Role
@@ -290,6 +291,7 @@ def test_create_api_token_prints_a_working_token_once(client, officer, capsys):
 
 
 def test_create_api_token_refuses_an_unknown_address_and_other_roles(db):
+    translation.activate("en")
     with pytest.raises(CommandError, match="No active account"):
         call_command("create_api_token", "--email", "nobody@example.org")
     reviewer = make_official(Role.REVIEWER, kecamatan=(GENTENG,))

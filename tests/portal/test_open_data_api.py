@@ -4,7 +4,7 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import resolve, reverse
-from django.utils import timezone
+from django.utils import timezone, translation
 from rest_framework.permissions import AllowAny
 from rest_framework.throttling import AnonRateThrottle
 
@@ -155,6 +155,11 @@ def test_english_labels_for_an_english_reader(client, db):
     body = client.get(f"{LIST_URL}{person.public_id}/", HTTP_ACCEPT_LANGUAGE="en").json()
     assert body["needs"] == ["Companionship"]
     assert body["need_codes"] == ["companionship"]
+    with translation.override("id"):
+        indonesian = str(Need.COMPANIONSHIP.label)
+    assert indonesian != "Companionship"
+    default = client.get(f"{LIST_URL}{person.public_id}/").json()
+    assert default["needs"] == [indonesian]
 
 
 def test_the_number_of_queries_does_not_grow_with_the_listings(client, db):
