@@ -1,16 +1,20 @@
 from django.conf import settings
-from django.utils.translation import get_language_from_path
+from django.utils.translation import get_language_from_path, get_language_info
 
 
-def _path_in_default_language(request) -> str:
-    # Django's set_language view resolves `next` in the default language (its own URL has no
-    # language prefix), so /en/privasi/ would not resolve and a switch back to Indonesian would
-    # stay on the English page. Handing it the unprefixed path works in both directions.
+def _language_links(request) -> list[tuple[str, str, str]]:
+    """(code, name in that language, address of this page in that language). Plain links, not
+    a form: every page has an address per language (Indonesian unprefixed, English under
+    /en/), and a form would put a CSRF cookie on every public page, which no cache may keep."""
     path = request.get_full_path()
-    language = get_language_from_path(request.path_info)
-    if language and language != settings.LANGUAGE_CODE:
-        path = path[len(language) + 1 :]
-    return path
+    current = get_language_from_path(request.path_info)
+    if current and current != settings.LANGUAGE_CODE:
+        path = path[len(current) + 1 :]
+    links = []
+    for code, _name in settings.LANGUAGES:
+        href = path if code == settings.LANGUAGE_CODE else f"/{code}{path}"
+        links.append((code, get_language_info(code)["name_local"], href))
+    return links
 
 
 def portal(request):
@@ -19,5 +23,5 @@ def portal(request):
         "PORTAL_ENV": settings.PORTAL_ENV,
         "PRIVACY_NOTICE_VERSION": settings.PRIVACY_NOTICE_VERSION,
         "is_official": bool(user and user.is_authenticated and user.is_official),
-        "language_switch_next": _path_in_default_language(request),
+        "language_links": _language_links(request),
     }

@@ -189,7 +189,17 @@ class Recipient(models.Model):
         ordering = ["-created_at"]
         verbose_name = _("recipient")
         verbose_name_plural = _("recipients")
-        indexes = [models.Index(fields=["kecamatan", "status"])]
+        indexes = [
+            models.Index(fields=["kecamatan", "status"]),
+            models.Index(fields=["village", "status"]),
+            # The public listing's order, over published rows only.
+            models.Index(
+                models.F("published_at").desc(),
+                models.F("id").desc(),
+                name="recipient_published_order",
+                condition=models.Q(status="published"),
+            ),
+        ]
         constraints = [
             models.CheckConstraint(
                 condition=models.Q(monthly_need__isnull=True) | models.Q(monthly_need__gte=0),

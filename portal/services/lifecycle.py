@@ -13,6 +13,7 @@ from django.utils.translation import gettext as _
 
 from accounts.models import Role, User
 
+from ..cache import public_pages_changed
 from ..models import Recipient, RecipientTransition, Status
 
 S = Status
@@ -122,6 +123,8 @@ def recipient_transition(
         locked.published_at = timezone.now()
         fields.append("published_at")
     locked.save(update_fields=fields)
+    if origin in PUBLIC_STATUSES or to_status in PUBLIC_STATUSES:
+        public_pages_changed()
     recipient.status = locked.status
     recipient.published_at = locked.published_at
     return RecipientTransition.objects.create(

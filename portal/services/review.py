@@ -23,6 +23,7 @@ from accounts.models import AuditEvent, Role, User
 from accounts.pii import keyed_hash
 from accounts.services import audit_record
 
+from ..cache import public_pages_changed
 from ..models import (
     IDENTITY_FIELDS,
     AgeBand,
@@ -35,7 +36,7 @@ from ..models import (
 )
 from .imports import Villages, validate_row
 from .imports import age_band as age_band_on
-from .lifecycle import ENTRY, REVIEWERS, recipient_transition
+from .lifecycle import ENTRY, PUBLIC_STATUSES, REVIEWERS, recipient_transition
 
 # Who may do what on the review pages (the views' decorators use the same sets). Moves between
 # statuses are decided per move by lifecycle.TRANSITIONS; TRANSITION_ROLES only opens the form.
@@ -154,6 +155,8 @@ def recipient_profile_update(
     locked.last_edited_by = actor
     fields = ["pseudonym", "public_needs", "story", "monthly_need", "age_band", "last_edited_by"]
     locked.save(update_fields=[*fields, "updated_at"])
+    if locked.status in PUBLIC_STATUSES:
+        public_pages_changed()
     for name in [*fields, "updated_at"]:
         setattr(recipient, name, getattr(locked, name))
     return recipient
@@ -413,6 +416,8 @@ def photo_set(*, recipient: Recipient, actor: User, image_file: IO[bytes]) -> Re
         locked.photo_consent = consent
         locked.last_edited_by = actor
         locked.save(update_fields=["photo", "photo_consent", "last_edited_by", "updated_at"])
+        if locked.status in PUBLIC_STATUSES:
+            public_pages_changed()
     if old:
         locked.photo.storage.delete(old)
     for name in ("photo", "photo_consent", "last_edited_by", "updated_at"):
@@ -435,6 +440,8 @@ def photo_consent_withdraw(*, recipient: Recipient, actor: User) -> bool:
     locked.photo = ""
     locked.photo_consent = None
     locked.save(update_fields=["photo", "photo_consent", "updated_at"])
+    if locked.status in PUBLIC_STATUSES:
+        public_pages_changed()
     if old:
         # Now, not on commit: should the transaction fail after this, a missing file (a broken
         # image) is the right way to fail when consent has been withdrawn.

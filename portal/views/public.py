@@ -15,6 +15,7 @@ from django.utils.translation import gettext_lazy as _
 from django.views.decorators.cache import cache_control
 from django.views.decorators.http import require_GET
 
+from ..cache import cache_public_page
 from ..models import Need
 from ..selectors.public import (
     QUERY_MAX_LENGTH,
@@ -29,6 +30,7 @@ from ..selectors.public import (
 
 
 @require_GET
+@cache_public_page
 def home(request):
     return render(
         request,
@@ -73,6 +75,7 @@ class ListingFilterForm(forms.Form):
 
 
 @require_GET
+@cache_public_page
 def listing_list(request):
     form = ListingFilterForm(request.GET, kecamatan_choices=public_kecamatan_choices())
     filters = form.filters()
@@ -85,6 +88,7 @@ def listing_list(request):
 
 
 @require_GET
+@cache_public_page
 def listing_detail(request, public_id: str):
     return render(
         request,

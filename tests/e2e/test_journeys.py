@@ -52,8 +52,8 @@ def path_of(page) -> str:
 
 
 def submit_form_of(page, field_selector: str) -> None:
-    """Click the submit button of the form holding ``field_selector`` (the footer's language
-    form and the header's sign-out form have submit buttons too)."""
+    """Click the submit button of the form holding ``field_selector`` (the header's sign-out
+    form has a submit button too)."""
     form = page.locator("form", has=page.locator(field_selector))
     form.locator("button[type=submit], input[type=submit]").first.click()
 
@@ -172,14 +172,17 @@ def test_visitor_signs_up_with_consent_verifies_email_downloads_data_and_switche
         user__email=email, purpose=Consent.Purpose.PRIVACY_NOTICE, withdrawn_at__isnull=True
     ).exists()
 
-    # The footer's language form turns the same page into English, under /en/.
-    page.select_option("#language-select", "en")
+    # The footer's language links turn the same page into English, under /en/, and back.
     with page.expect_navigation():
-        submit_form_of(page, "#language-select")
+        page.click(".language-switch a[hreflang=en]")
     assert path_of(page) == "/en" + ACCOUNT_URL
     assert page.locator("html").get_attribute("lang") == "en"
     assert page.locator("h1").inner_text().strip() == "My account"
-    assert page.locator("#language-select").input_value() == "en"
+    assert page.locator(".language-switch a[aria-current=page]").get_attribute("hreflang") == "en"
+    with page.expect_navigation():
+        page.click(".language-switch a[hreflang=id]")
+    assert path_of(page) == ACCOUNT_URL
+    assert page.locator("html").get_attribute("lang") == "id"
 
     assert_no_csp_violations()
 

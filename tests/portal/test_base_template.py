@@ -3,7 +3,6 @@
 import re
 
 import pytest
-from django.urls import reverse
 
 PUBLIC_PAGES = ["/", "/privasi/", "/akun/login/", "/akun/signup/", "/akun/password/reset/"]
 
@@ -74,21 +73,31 @@ def test_indonesian_is_the_default_and_english_is_under_en(client, db):
     assert "Sign in" not in indonesian.content.decode()
 
 
-def switch_form_next(html: str) -> str:
-    return re.search(r'<input name="next" type="hidden" value="([^"]*)"', html).group(1)
-
-
-def test_the_language_switch_works_both_ways_without_javascript(client, db):
-    page = client.get("/privasi/?x=1").content.decode()
-    response = client.post(
-        reverse("set_language"), {"language": "en", "next": switch_form_next(page)}
+def language_links(html: str) -> dict[str, str]:
+    nav = html.split('class="language-switch"', 1)[1].split("</nav>", 1)[0]
+    return dict(
+        (code, href) for href, code in re.findall(r'<a href="([^"]*)" lang="([a-z]+)"', nav)
     )
-    assert response.status_code == 302
-    assert response["Location"] == "/en/privasi/?x=1"
 
-    page = client.get("/en/privasi/?x=1").content.decode()
-    back = client.post(reverse("set_language"), {"language": "id", "next": switch_form_next(page)})
-    assert back["Location"] == "/privasi/?x=1"
+
+def test_the_language_switch_links_to_this_page_in_each_language(client, db):
+    assert language_links(client.get("/privasi/?x=1").content.decode()) == {
+        "id": "/privasi/?x=1",
+        "en": "/en/privasi/?x=1",
+    }
+    assert language_links(client.get("/en/privasi/?x=1").content.decode()) == {
+        "id": "/privasi/?x=1",
+        "en": "/en/privasi/?x=1",
+    }
+    english = client.get("/en/privasi/").content.decode()
+    assert 'lang="en" hreflang="en" aria-current="page"' in english
+
+
+def test_anonymous_public_pages_set_no_cookie(client, db):
+    for url in ("/", "/en/", "/privasi/"):
+        response = client.get(url)
+        assert not response.cookies, (url, response.cookies)
+        assert 'name="csrfmiddlewaretoken"' not in response.content.decode()
 
 
 def test_a_demonstration_environment_says_so(client, db, settings):

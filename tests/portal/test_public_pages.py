@@ -10,7 +10,7 @@ import pytest
 from django.db import connection
 from django.template import Context, Template
 from django.test.utils import CaptureQueriesContext
-from django.urls import Resolver404, resolve, reverse
+from django.urls import reverse
 from django.utils import timezone
 
 from accounts.pii import keyed_hash
@@ -97,13 +97,12 @@ def test_every_link_on_the_home_page_leads_somewhere_that_exists(client, db):
     listed()
     for prefix in ("/", "/en/"):
         html = client.get(prefix).content.decode()
-        for href in re.findall(r'href="([^"#][^"]*)"', html):
+        for href in set(re.findall(r'href="([^"#][^"]*)"', html)):
             path = unescape(urlsplit(href).path)
             if path.startswith("/static/"):
                 continue
-            try:
-                resolve(path)
-            except Resolver404:
+            # Resolved by fetching: which patterns match depends on the path's language.
+            if client.get(path).status_code == 404:
                 pytest.fail(f"{href} on {prefix} leads nowhere")
 
 

@@ -1,0 +1,80 @@
+"""Whole-page cache of the anonymous public site.
+
+The public listing pages are read far more than they change, and rendering one costs some
+twenty times a bare response. A page is cached only for a visitor who sends no cookie at all
+(no session, no message waiting), only when the answer is a 200 that sets no cookie, under a
+key that carries a version number: ``public_pages_changed`` raises the version whenever what
+the public may see changes (a listing published, withdrawn, suspended, reached, erased, its
+profile or photo edited), so a withdrawn person leaves the site at once, not after a timeout.
+When the cache (Redis) is unreachable, pages are simply rendered.
+"""
+
+import hashlib
+import logging
+import time
+from functools import wraps
+
+from django.conf import settings
+from django.core.cache import cache
+from django.db import transaction
+from django.utils import translation
+
+logger = logging.getLogger(__name__)
+
+VERSION_KEY = "public-pages:version"
+
+
+def _version() -> int:
+    cache.add(VERSION_KEY, 1, timeout=None)
+    return cache.get(VERSION_KEY) or 1
+
+
+def _bump() -> None:
+    try:
+        cache.incr(VERSION_KEY)
+    except ValueError:
+        # The key was evicted: a value no earlier version can have had leaves old pages behind.
+        cache.set(VERSION_KEY, time.time_ns(), timeout=None)
+    except Exception:
+        logger.exception("could not invalidate the public page cache")
+
+
+def public_pages_changed() -> None:
+    """What the public may see has changed. The version is raised now (so this transaction's
+    own later reads miss the cache) and again when the transaction commits (so a page another
+    request rendered from the old data in between is never served)."""
+    _bump()
+    transaction.on_commit(_bump)
+
+
+def cache_public_page(view):
+    @wraps(view)
+    def wrapper(request, *args, **kwargs):
+        seconds = settings.PUBLIC_PAGE_CACHE_SECONDS
+        if seconds <= 0 or request.method != "GET" or request.COOKIES:
+            return view(request, *args, **kwargs)
+        try:
+            key = "public-page:{}:{}:{}".format(
+                _version(),
+                translation.get_language(),
+                hashlib.sha256(
+                    f"{request.get_host()}{request.get_full_path()}".encode()
+                ).hexdigest(),
+            )
+            cached = cache.get(key)
+        except Exception:
+            logger.warning("public page cache unavailable", exc_info=True)
+            return view(request, *args, **kwargs)
+        if cached is not None:
+            return cached
+        response = view(request, *args, **kwargs)
+        if response.status_code == 200 and not response.cookies and not response.streaming:
+            if hasattr(response, "render") and callable(response.render):
+                response.render()
+            try:
+                cache.set(key, response, seconds)
+            except Exception:
+                logger.warning("public page cache unavailable", exc_info=True)
+        return response
+
+    return wrapper
