@@ -468,3 +468,15 @@ def test_worker_processes_import_exactly_what_one_process_does(postgres):
         io.BytesIO(csv_bytes(rows)), file_name="x.csv", channel="cli", actor=None, workers=2
     )
     assert counts(again) == (0, 0, 1203, 2)
+
+
+def test_a_village_an_official_corrected_stays_with_its_kecamatan():
+    run(csv_bytes([SITI]))
+    siti = Recipient.objects.get()
+    siti.locked_fields = ["village"]
+    siti.save(update_fields=["locked_fields"])
+    moved = [*SITI[:5], "35.10.05.2001"]  # the export now says Muncar
+    run(csv_bytes([moved]))
+    siti.refresh_from_db()
+    assert (siti.village.code, siti.kecamatan.code) == ("35.10.09.2001", "35.10.09")
+    assert "locked_field_differs:village" in siti.warnings
