@@ -166,6 +166,10 @@ def create_listings(start: int, stop: int) -> None:
         cursor.execute("ANALYZE")
 
 
+RENDERED = {"listing, rendered", "detail, rendered"}
+RENDERED_HEADERS = ("Cookie: bench=1",)
+
+
 # --- Query counts, in-process ------------------------------------------------------------------
 
 
@@ -200,17 +204,25 @@ def page_urls() -> dict[str, str]:
         "listing, page 2": f"{LISTING}?page=2",
         "listing, kecamatan": f"{LISTING}?kecamatan={kecamatan}",
         "detail": f"{LISTING}{newest}/",
+        # A visitor who sends a cookie is never served from the page cache: what rendering
+        # the page costs.
+        "listing, rendered": LISTING,
+        "detail, rendered": f"{LISTING}{newest}/",
         "privacy (reference)": "/privasi/",
     }
 
 
 def queries_per_page(urls: dict[str, str]) -> dict[str, int]:
+    """Queries of rendering each page: counted with the public page cache off (a cached page
+    makes none)."""
     from django.test import Client
+    from django.test.utils import override_settings
 
     client = Client(HTTP_HOST="127.0.0.1")
-    for url in urls.values():  # warm: the first request pays for imports and template loads
-        client.get(url)
-    return {label: count_queries(client, url) for label, url in urls.items()}
+    with override_settings(PUBLIC_PAGE_CACHE_SECONDS=0):
+        for url in urls.values():  # warm: the first request pays for imports and templates
+            client.get(url)
+        return {label: count_queries(client, url) for label, url in urls.items()}
 
 
 # --- gunicorn and wrk --------------------------------------------------------------------------
@@ -295,9 +307,18 @@ class Run:
     errors: str = ""
 
 
-def wrk(wrk_path: str, url: str, *, threads: int, connections: int, seconds: int) -> Run:
+def wrk(
+    wrk_path: str,
+    url: str,
+    *,
+    threads: int,
+    connections: int,
+    seconds: int,
+    headers: tuple[str, ...] = (),
+) -> Run:
+    options = [arg for header in headers for arg in ("-H", header)]
     result = subprocess.run(  # noqa: S603  (wrk, against 127.0.0.1 only)
-        [wrk_path, f"-t{threads}", f"-c{connections}", f"-d{seconds}s", url],
+        [wrk_path, f"-t{threads}", f"-c{connections}", f"-d{seconds}s", *options, url],
         capture_output=True,
         text=True,
         check=False,
@@ -360,7 +381,7 @@ def measure(server: subprocess.Popen, wrk_path: str, url: str, **load) -> Run:
     workers = children(server.pid)
     before = {pid: cpu_seconds(pid) or 0.0 for pid in workers}
     db_before = {pid: cpu_seconds(pid) or 0.0 for pid in backends()}
-    run = wrk(wrk_path, url, **load)
+    run = wrk(wrk_path, url, **load)  # load may carry headers
     run.server_cpu = sum((cpu_seconds(pid) or before[pid]) - before[pid] for pid in workers)
     db_after = {pid: cpu_seconds(pid) for pid in backends()}
     if os.environ.get("BENCH_CONN_MAX_AGE") != "0":
@@ -431,7 +452,14 @@ def main() -> int:
         runs: dict[str, list[Run]] = {label: [] for label in urls}
         for _ in range(args.rounds):
             for label, url in urls.items():
-                run = measure(server, wrk_path, base + url, **load, seconds=args.duration)
+                run = measure(
+                    server,
+                    wrk_path,
+                    base + url,
+                    **load,
+                    seconds=args.duration,
+                    headers=RENDERED_HEADERS if label in RENDERED else (),
+                )
                 if run.errors:
                     print(f"  {label}: {run.errors}")
                 runs[label].append(run)
@@ -488,13 +516,16 @@ def report(urls, runs, counts, counts_small, n: int, small: int) -> None:
     print(
         "\nreq/s: median over the rounds; vs bare: median of the rounds' ratios to the bare view."
         "\ncpu ms / db ms: CPU per request of the gunicorn workers / of their PostgreSQL"
-        " backends.\nqueries: per request as Django counts them (in-process), with "
+        " backends.\n"
+        "rendered: a visitor who sends a cookie, never served from the anonymous page cache.\n"
+        "queries: per rendering as Django counts them (in-process, cache off), with "
         f"{n:,} listings and with {small:,} (N/10);\n"
         "  under gunicorn a reused connection also runs its health check (SELECT 1) per request."
         f"\ngoal {'MET' if met else 'NOT MET'}: the listing page at {ratio['listing']:.0%} of the"
         f" bare view (goal: 50%; {cpu_ratio:.0%} by CPU per request); "
         f"{counts['listing']} queries per listing page with {n:,} listings, "
-        f"{counts_small['listing']} with {small:,} ({'flat' if flat else 'growing'})."
+        f"{counts_small['listing']} with {small:,} ({'flat' if flat else 'growing'}); "
+        f"rendered (no cache) at {ratio['listing, rendered']:.0%}."
     )
 
 
