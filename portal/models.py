@@ -227,6 +227,18 @@ def mask_nik(nik: str) -> str:
     return nik[:4] + "•" * (len(nik) - 8) + nik[-4:] if len(nik) > 8 else "•" * len(nik)
 
 
+class FormerNik(models.Model):
+    """The keyed hash of a NIK an official corrected: a later export that still carries the
+    old NIK finds the same person instead of creating a second record."""
+
+    nik_hash = models.CharField(max_length=64, unique=True)
+    recipient = models.ForeignKey(Recipient, on_delete=models.CASCADE, related_name="former_niks")
+    replaced_at = models.DateTimeField(auto_now_add=True)
+
+    def __str__(self) -> str:
+        return f"{self.recipient_id}: {self.nik_hash[:12]}…"
+
+
 class RecipientTransition(models.Model):
     """One move of a recipient through the lifecycle: who, when, from, to, why."""
 

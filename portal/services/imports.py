@@ -36,6 +36,7 @@ from ..models import (
     IDENTITY_FIELDS,
     AgeBand,
     Condition,
+    FormerNik,
     ImportBatch,
     Recipient,
     RecipientTransition,
@@ -630,12 +631,18 @@ class Pipeline:
     @transaction.atomic
     def _write(self, rows: list[Row]) -> None:
         accepted = [r for r in rows if not r.rejected]
+        hashes = [r.nik_hash for r in accepted]
+        columns = ("pk", "nik_hash", "status", "import_fingerprint", "locked_fields", "warnings")
         existing = {
-            r.nik_hash: r
-            for r in Recipient.objects.filter(nik_hash__in=[r.nik_hash for r in accepted]).only(
-                "pk", "nik_hash", "status", "import_fingerprint", "locked_fields", "warnings"
-            )
+            r.nik_hash: r for r in Recipient.objects.filter(nik_hash__in=hashes).only(*columns)
         }
+        unknown = [h for h in hashes if h not in existing]
+        if unknown:
+            # A NIK an official corrected still names the same person in a later export.
+            for former in FormerNik.objects.filter(nik_hash__in=unknown).select_related(
+                "recipient"
+            ):
+                existing[former.nik_hash] = former.recipient
         to_create: list[dict[str, Any]] = []
         for row in rows:
             known = None if row.rejected else existing.get(row.nik_hash)

@@ -27,6 +27,7 @@ from ..cache import public_pages_changed
 from ..models import (
     IDENTITY_FIELDS,
     AgeBand,
+    FormerNik,
     Need,
     PhotoConsent,
     Recipient,
@@ -226,10 +227,14 @@ def recipient_identity_update(
 
     fields = list(changed)
     if "nik" in changed:
+        former = locked.nik_hash
         locked.nik_hash = keyed_hash(locked.nik)
         if Recipient.objects.filter(nik_hash=locked.nik_hash).exclude(pk=locked.pk).exists():
             raise ValidationError({"nik": _("Another record already has this NIK.")})
         fields.append("nik_hash")
+        # Diskominfo's next export may still carry the old NIK: it must find this person.
+        FormerNik.objects.get_or_create(nik_hash=former, defaults={"recipient": locked})
+        FormerNik.objects.filter(nik_hash=locked.nik_hash).delete()
     if "village" in changed:
         locked.kecamatan_id = locked.village.kecamatan_id
         fields.append("kecamatan")

@@ -406,6 +406,28 @@ def test_correcting_the_nik_recomputes_its_hash(reviewer, recipient):
     assert stored.locked_fields == ["nik"]
 
 
+def test_an_export_with_the_nik_before_its_correction_finds_the_same_person(reviewer, recipient):
+    old_nik = recipient.nik
+    new_nik = nik_for(GENTENG, recipient.sex, recipient.birth_date, 4242)
+    recipient_identity_update(recipient=recipient, actor=reviewer, changes={"nik": new_nik})
+    raw = {
+        "nik": old_nik,
+        "name": recipient.name,
+        "sex": recipient.sex,
+        "birth_date": recipient.birth_date.strftime("%d-%m-%Y"),
+        "address": "Alamat baru dari ekspor",
+        "village_code": recipient.village.code,
+    }
+    batch = ImportBatch(channel=ImportBatch.Channel.CLI, state=ImportBatch.State.DONE)
+    outcome = import_rows([(2, raw)], batch=batch, actor=None)
+    assert (outcome.created, outcome.updated) == (0, 1)
+    assert Recipient.objects.count() == 1
+    stored = Recipient.objects.get(pk=recipient.pk)
+    assert stored.nik == new_nik  # the correction stands
+    assert stored.address == "Alamat baru dari ekspor"
+    assert "locked_field_differs:nik" in stored.warnings
+
+
 @pytest.mark.parametrize(
     ("changes", "message"),
     [
