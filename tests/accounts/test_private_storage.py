@@ -6,22 +6,6 @@ from django.core.files.base import ContentFile
 from accounts.storage import private_file_response, private_storage
 
 
-@pytest.fixture
-def private_root(settings, tmp_path):
-    from django.core.files.storage import storages
-
-    settings.STORAGES = {
-        **settings.STORAGES,
-        "private": {
-            "BACKEND": "accounts.storage.PrivateStorage",
-            "OPTIONS": {"location": tmp_path / "private"},
-        },
-    }
-    storages._storages.pop("private", None)
-    yield tmp_path / "private"
-    storages._storages.pop("private", None)
-
-
 def test_private_files_have_no_url(private_root):
     name = private_storage().save("proofs/transfer.pdf", ContentFile(b"%PDF-1.4"))
     with pytest.raises(NotImplementedError):

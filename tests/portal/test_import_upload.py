@@ -55,13 +55,6 @@ def _english(db):
         yield
 
 
-@pytest.fixture
-def officer(client):
-    user = make_official(Role.DATA_OFFICER)
-    client.force_login(user)
-    return user
-
-
 def upload(client, content: bytes, name="lansia.csv"):
     return client.post(reverse("portal:import_upload"), {"file": SimpleUploadedFile(name, content)})
 

@@ -37,13 +37,6 @@ def _english(db):
         yield
 
 
-@pytest.fixture
-def officer(client):
-    user = make_official(Role.DATA_OFFICER)
-    client.force_login(user)
-    return user
-
-
 def enter(client, **changes):
     data = {**SITI, **changes}
     return client.post(reverse("portal:manual_entry"), {k: v for k, v in data.items() if v})

@@ -10,7 +10,6 @@ import re
 from html import unescape
 
 import pytest
-from django.core.files.storage import storages
 from django.db import connection
 from django.http import Http404
 from django.test.utils import CaptureQueriesContext
@@ -364,21 +363,6 @@ def condition_vocabulary() -> list[str]:
             with translation.override(language):
                 words.append(str(condition.label))
     return words
-
-
-@pytest.fixture
-def private_root(settings, tmp_path):
-    # The import writes its report to private storage: keep it out of the project's var/.
-    settings.STORAGES = {
-        **settings.STORAGES,
-        "private": {
-            "BACKEND": "accounts.storage.PrivateStorage",
-            "OPTIONS": {"location": tmp_path / "private"},
-        },
-    }
-    storages._storages.pop("private", None)
-    yield tmp_path / "private"
-    storages._storages.pop("private", None)
 
 
 def import_and_publish() -> dict[str, Recipient]:
