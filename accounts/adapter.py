@@ -1,7 +1,9 @@
+import uuid
 from types import SimpleNamespace
 from urllib.parse import urlsplit
 
 from allauth.account.adapter import DefaultAccountAdapter
+from allauth.core import context as allauth_context
 from django.conf import settings
 from django.urls import reverse
 from django.utils import translation
@@ -20,9 +22,28 @@ class AccountAdapter(DefaultAccountAdapter):
         return super().get_login_redirect_url(request)
 
     def send_mail(self, template_prefix, email, context):
+        """allauth's account mail (codes, password links, security notices) goes through the
+        outbox like every other message, marked as one a person cannot refuse."""
+        from notifications.services import notification_enqueue
+
         # allauth signs its mail with the requesting host name ("Hello from 127.0.0.1");
         # people should read the programme's name.
         site = SimpleNamespace(
             name=_("Rantang Kasih Banyuwangi"), domain=urlsplit(settings.PORTAL_BASE_URL).netloc
         )
-        super().send_mail(template_prefix, email, {"current_site": site, **context})
+        message = self.render_mail(
+            template_prefix,
+            email,
+            {"request": allauth_context.request, "email": email, "current_site": site, **context},
+        )
+        html = next(
+            (body for body, kind in getattr(message, "alternatives", []) if kind == "text/html"),
+            "",
+        )
+        notification_enqueue(
+            template="account_mail",
+            dedup_key=f"account_mail:{uuid.uuid4()}",
+            to_address=email,
+            language=translation.get_language() or settings.LANGUAGE_CODE,
+            context={"subject": message.subject, "text": message.body, "html": html},
+        )

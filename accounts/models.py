@@ -211,6 +211,7 @@ class AuditEvent(models.Model):
         RECIPIENT_WARNINGS_CLEARED = "recipient.warnings_cleared", _("Recipient's warnings cleared")
         IMPORT_REPORT_DOWNLOADED = "import.report_downloaded", _("Import report downloaded")
         API_TOKEN_CREATED = "api.token_created", _("API token created")
+        NOTIFICATION_RESENT = "notification.resent", _("Notification sent again")
 
     created_at = models.DateTimeField(_("when"), auto_now_add=True, db_index=True)
     actor_ref = models.UUIDField(_("who"), null=True, blank=True, db_index=True)

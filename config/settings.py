@@ -19,6 +19,7 @@ from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
 
 import dj_database_url
+from celery.schedules import crontab
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
@@ -96,6 +97,7 @@ INSTALLED_APPS = [
     "allauth.mfa",
     "django.contrib.sitemaps",
     "django_celery_beat",
+    "notifications",
     "rest_framework",
     "knox",
     "drf_spectacular",
@@ -203,11 +205,49 @@ CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
 # A web request must never hang on a broker that is down.
 CELERY_BROKER_CONNECTION_TIMEOUT = 2
 CELERY_BROKER_TRANSPORT_OPTIONS = {
+    # Longer than any task runs; reminders wait in the outbox (send_after), never as an ETA.
     "visibility_timeout": 3600,
     "socket_connect_timeout": 2,
     "socket_timeout": 5,
     "max_retries": 1,
 }
+# Reliability: a task is acknowledged after it ran, and given back when its worker dies;
+# each worker process takes one task at a time; a stuck task is ended.
+CELERY_TASK_ACKS_LATE = True
+CELERY_TASK_REJECT_ON_WORKER_LOST = True
+CELERY_WORKER_PREFETCH_MULTIPLIER = 1
+CELERY_TASK_SOFT_TIME_LIMIT = 240
+CELERY_TASK_TIME_LIMIT = 300
+CELERY_TASK_ROUTES = {"notifications.*": {"queue": "notifications"}}
+CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+
+# --- Notifications (the outbox) ----------------------------------------------------------------
+NOTIFICATION_BACKENDS = {
+    "email": "notifications.channels.email.EmailChannel",
+    "whatsapp": os.environ.get(
+        "NOTIFICATION_WHATSAPP_BACKEND",
+        "notifications.channels.whatsapp.CloudApiChannel"
+        if IS_PROD
+        else "notifications.channels.console.ConsoleChannel",
+    ),
+}
+if PORTAL_ENV == "test":
+    NOTIFICATION_BACKENDS = {
+        "email": "notifications.channels.email.EmailChannel",  # Django's locmem mail in tests
+        "whatsapp": "notifications.channels.memory.MemoryChannel",
+    }
+# A claimed row not marked sent within this many seconds is sent again (the worker died).
+NOTIFICATION_LEASE_SECONDS = env_int("NOTIFICATION_LEASE_SECONDS", 300)
+NOTIFICATION_MAX_ATTEMPTS = env_int("NOTIFICATION_MAX_ATTEMPTS", 8)
+# The WhatsApp Cloud API (Meta): the sending number's id, a system-user token, the version.
+WHATSAPP_PHONE_NUMBER_ID = os.environ.get("WHATSAPP_PHONE_NUMBER_ID", "")
+WHATSAPP_ACCESS_TOKEN = os.environ.get("WHATSAPP_ACCESS_TOKEN", "")
+WHATSAPP_API_BASE = os.environ.get("WHATSAPP_API_BASE", "https://graph.facebook.com/v21.0")
+# Names of the pre-approved WhatsApp templates, when Meta approved them under other names
+# (notification kind=template name, comma-separated).
+NOTIFICATION_WHATSAPP_TEMPLATES = dict(
+    item.split("=", 1) for item in env_list("NOTIFICATION_WHATSAPP_TEMPLATES") if "=" in item
+)
 
 # --- Accounts and allauth ----------------------------------------------------------------------
 AUTH_USER_MODEL = "accounts.User"
@@ -407,6 +447,17 @@ if PORTAL_ENV == "test":
 # --- Periodic tasks ----------------------------------------------------------------------------
 # Celery beat (django_celery_beat's scheduler copies these entries into its tables at start).
 CELERY_BEAT_SCHEDULE = {
+    # decisions.md: nothing waits as a Celery ETA; every minute the outbox sends what is due
+    # and what a dead worker left behind.
+    "notifications.dispatch_due": {
+        "task": "notifications.dispatch_due",
+        "schedule": datetime.timedelta(minutes=1),
+    },
+    # Each reviewer's queue, every morning at 07:00 WIB (only when it is not empty).
+    "portal.review_digest": {
+        "task": "portal.review_digest",
+        "schedule": crontab(hour=7, minute=0),
+    },
     # decisions.md: staged import files are deleted once confirmed or after 24 hours.
     "portal.staged_imports_purge": {
         "task": "portal.staged_imports_purge",

@@ -8,3 +8,10 @@ from .services.staging import staged_imports_purge
 @shared_task(name="portal.staged_imports_purge")
 def staged_imports_purge_task() -> int:
     return staged_imports_purge()
+
+
+@shared_task(name="portal.review_digest")
+def review_digest_task() -> int:
+    from .services.digest import review_digest_send
+
+    return review_digest_send()

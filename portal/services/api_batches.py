@@ -24,7 +24,13 @@ from accounts.models import AuditEvent, Role, User
 from accounts.services import audit_record
 
 from ..models import ImportBatch
-from .imports import COLUMNS, import_rows, normalise_header, unknown_columns_note
+from .imports import (
+    COLUMNS,
+    import_finished_notify,
+    import_rows,
+    normalise_header,
+    unknown_columns_note,
+)
 
 MAX_ROWS = 5_000
 TOKEN_DAYS = 90
@@ -84,6 +90,7 @@ def api_batch_import(
             rows, unknown = rows_from_records(records)
             preface = [(0, "", "warning", unknown_columns_note(unknown))] if unknown else []
             import_rows(rows, batch=batch, actor=actor, preface=preface)
+            import_finished_notify(batch)
     except IntegrityError:
         existing = ImportBatch.objects.filter(actor=actor, external_id=batch_id).first()
         if existing is None:

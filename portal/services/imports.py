@@ -869,6 +869,28 @@ def import_rows(
     return outcome
 
 
+def import_finished_notify(batch: ImportBatch) -> None:
+    """Tell the official who ran an import what it did (in the import's transaction)."""
+    from notifications.services import notification_enqueue
+
+    if batch.actor is None:
+        return
+    notification_enqueue(
+        template="import_finished",
+        dedup_key=f"import_finished:{batch.pk}",
+        user=batch.actor,
+        context={
+            "file_name": batch.file_name or batch.external_id,
+            "created": batch.created,
+            "updated": batch.updated,
+            "unchanged": batch.unchanged,
+            "rejected": batch.rejected,
+            "warned": batch.warned,
+            "batch_id": batch.pk,
+        },
+    )
+
+
 def sha256_of(stream: IO[bytes]) -> str:
     digest = hashlib.sha256()
     stream.seek(0)

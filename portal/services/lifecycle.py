@@ -127,13 +127,48 @@ def recipient_transition(
         public_pages_changed()
     recipient.status = locked.status
     recipient.published_at = locked.published_at
-    return RecipientTransition.objects.create(
+    transition = RecipientTransition.objects.create(
         recipient=locked,
         from_status=origin,
         to_status=to_status,
         actor=actor,
         actor_label=actor_label if actor is None else "",
         reason=reason,
+    )
+    if origin == S.IN_REVIEW and to_status in DECISIONS:
+        _notify_submitter(locked, transition)
+    return transition
+
+
+# A reviewer's decision on a submitted record, told to whoever submitted it.
+DECISIONS = {
+    S.PUBLISHED: "published",
+    S.CHANGES_REQUESTED: "changes_requested",
+    S.WITHDRAWN: "rejected",
+}
+
+
+def _notify_submitter(recipient: Recipient, transition: RecipientTransition) -> None:
+    from notifications.services import notification_enqueue
+
+    submitted = (
+        recipient.transitions.filter(to_status=S.IN_REVIEW, actor__isnull=False)
+        .exclude(pk=transition.pk)
+        .select_related("actor")
+        .last()
+    )
+    if submitted is None or submitted.actor_id == transition.actor_id:
+        return
+    notification_enqueue(
+        template="listing_decision",
+        dedup_key=f"listing_decision:{transition.pk}",
+        user=submitted.actor,
+        context={
+            "decision": DECISIONS[transition.to_status],
+            "pseudonym": recipient.pseudonym,
+            "public_id": recipient.public_id,
+            "reason": transition.reason,
+        },
     )
 
 

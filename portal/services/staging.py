@@ -30,6 +30,7 @@ from ..selectors.import_batches import ReportLine, import_report_lines
 from .imports import (
     FileRefused,
     import_file,
+    import_finished_notify,
     import_rows,
     read_table,
     sha256_of,
@@ -129,6 +130,7 @@ def import_confirm(*, batch_id: int, actor: User) -> tuple[ImportBatch, bool]:
                 if table.unknown_columns:
                     preface.append((0, "", "warning", unknown_columns_note(table.unknown_columns)))
                 import_rows(table.rows, batch=batch, actor=actor, preface=preface)
+                import_finished_notify(batch)
     # Deleted only after the atomic block: an import that fails leaves the file staged.
     storage.delete(staged)
     if preview_report and preview_report != batch.report_file:

@@ -1,0 +1,239 @@
+"""The outbox: write a notification with the event, send it at least once, never block."""
+
+import logging
+import random
+from datetime import timedelta
+from typing import Any
+
+from django.conf import settings
+from django.core import signing
+from django.db import IntegrityError, transaction
+from django.db.models import F, Q
+from django.template.loader import render_to_string
+from django.urls import reverse
+from django.utils import timezone, translation
+
+from accounts.models import User
+
+from .catalogue import kind
+from .channels import DeliveryError, Message, channel_backend
+from .models import Channel, Notification, Preference
+
+logger = logging.getLogger(__name__)
+
+UNSUBSCRIBE_SALT = "notifications.unsubscribe"
+
+
+def notification_enqueue(
+    *,
+    template: str,
+    dedup_key: str,
+    context: dict[str, Any] | None = None,
+    user: User | None = None,
+    to_address: str = "",
+    channel: str = Channel.EMAIL,
+    language: str | None = None,
+    send_after=None,
+) -> Notification:
+    """Write a notification in the caller's transaction and hand it to Celery once that
+    transaction commits. The same ``dedup_key`` twice writes one row.
+
+    To a user the channel and address follow their preferences (WhatsApp when they chose it
+    and gave a number); ``to_address`` is for people without an account.
+    """
+    spec = kind(template)
+    if user is not None:
+        channel, to_address = _route(user, channel)
+        language = language or user.language
+    if not to_address:
+        raise ValueError("A notification needs a user or an address.")
+    try:
+        with transaction.atomic():
+            notification = Notification.objects.create(
+                user=user,
+                to_address=to_address,
+                channel=channel,
+                template=template,
+                context=context or {},
+                language=language or settings.LANGUAGE_CODE,
+                mandatory=spec.mandatory,
+                dedup_key=dedup_key[:200],
+                send_after=send_after or timezone.now(),
+            )
+    except IntegrityError:
+        return Notification.objects.get(dedup_key=dedup_key[:200])
+    if notification.send_after <= timezone.now():
+        transaction.on_commit(lambda: dispatch(notification.pk))
+    return notification
+
+
+def _route(user: User, channel: str) -> tuple[str, str]:
+    preference = Preference.objects.filter(user=user).first()
+    if preference and preference.whatsapp and preference.whatsapp_number:
+        return Channel.WHATSAPP, preference.whatsapp_number
+    return Channel.EMAIL, user.email
+
+
+def dispatch(pk: int) -> bool:
+    """Hand a row to Celery. Never raises: with the broker down the row stays pending and the
+    minute beat sends it later (the broker connection gives up within seconds)."""
+    from .tasks import send_notification
+
+    try:
+        send_notification.apply_async(args=[pk], retry=False)
+    except Exception:
+        logger.warning("broker unavailable: notification %s waits for the beat", pk)
+        return False
+    return True
+
+
+def notification_claim(pk: int) -> Notification | None:
+    """Take a due row (or one whose lease expired) for sending, atomically."""
+    now = timezone.now()
+    claimable = Q(status=Notification.Status.PENDING, send_after__lte=now) | Q(
+        status=Notification.Status.SENDING, lease_until__lt=now
+    )
+    taken = Notification.objects.filter(claimable, pk=pk).update(
+        status=Notification.Status.SENDING,
+        lease_until=now + timedelta(seconds=settings.NOTIFICATION_LEASE_SECONDS),
+        attempts=F("attempts") + 1,
+    )
+    return Notification.objects.get(pk=pk) if taken else None
+
+
+def notification_deliver(pk: int) -> str:
+    """Claim, render, send, record. Returns what happened ("sent", "skipped", "retry",
+    "failed", or "not due" when another worker has it or it is done)."""
+    notification = notification_claim(pk)
+    if notification is None:
+        return "not due"
+    if not notification.mandatory and not _accepts(notification):
+        _finish(notification, status=Notification.Status.SKIPPED)
+        return "skipped"
+    try:
+        message = render(notification)
+        provider_id = channel_backend(notification.channel).send(message)
+    except DeliveryError as error:
+        return _failed(notification, str(error), permanent=error.permanent)
+    except Exception as error:  # a bug or an outage must not lose the row
+        logger.exception("notification %s could not be sent", pk)
+        return _failed(notification, f"{type(error).__name__}: {error}", permanent=False)
+    _finish(notification, status=Notification.Status.SENT, provider_id=provider_id or "")
+    return "sent"
+
+
+def _accepts(notification: Notification) -> bool:
+    if notification.user_id is None:
+        return True
+    preference = Preference.objects.filter(user_id=notification.user_id).first()
+    if preference is None:
+        return True
+    return preference.whatsapp if notification.channel == Channel.WHATSAPP else preference.email
+
+
+def _finish(notification: Notification, *, status: str, provider_id: str = "") -> None:
+    Notification.objects.filter(pk=notification.pk, status=Notification.Status.SENDING).update(
+        status=status,
+        sent_at=timezone.now() if status == Notification.Status.SENT else None,
+        provider_id=provider_id[:200],
+        lease_until=None,
+        last_error="",
+    )
+
+
+def _failed(notification: Notification, error: str, *, permanent: bool) -> str:
+    give_up = permanent or notification.attempts >= settings.NOTIFICATION_MAX_ATTEMPTS
+    # Exponential backoff with jitter, at most an hour: 1, 2, 4, 8… minutes.
+    delay = min(60 * 2 ** (notification.attempts - 1), 3600) * random.uniform(0.8, 1.2)  # noqa: S311
+    Notification.objects.filter(pk=notification.pk, status=Notification.Status.SENDING).update(
+        status=Notification.Status.FAILED if give_up else Notification.Status.PENDING,
+        send_after=timezone.now() + timedelta(seconds=delay),
+        lease_until=None,
+        last_error=error[:2000],
+    )
+    return "failed" if give_up else "retry"
+
+
+def notifications_due(limit: int = 1000) -> list[int]:
+    """Rows to send now: pending and due, or sending with an expired lease."""
+    now = timezone.now()
+    due = Q(status=Notification.Status.PENDING, send_after__lte=now) | Q(
+        status=Notification.Status.SENDING, lease_until__lt=now
+    )
+    return list(
+        Notification.objects.filter(due).order_by("send_after").values_list("pk", flat=True)[:limit]
+    )
+
+
+def notification_resend(*, notification: Notification, actor: User) -> None:
+    """An official sends a notification again (failed, or sent and lost by the person)."""
+    from accounts.models import AuditEvent
+    from accounts.services import audit_record
+
+    Notification.objects.filter(pk=notification.pk).exclude(
+        status=Notification.Status.SENDING
+    ).update(
+        status=Notification.Status.PENDING,
+        send_after=timezone.now(),
+        lease_until=None,
+        last_error="",
+    )
+    audit_record(
+        actor=actor,
+        action=AuditEvent.Action.NOTIFICATION_RESENT,
+        target=f"notifications.notification:{notification.pk}",
+    )
+    transaction.on_commit(lambda: dispatch(notification.pk))
+
+
+# --- Rendering ---------------------------------------------------------------------------------
+
+
+def unsubscribe_token(user_id: int, channel: str) -> str:
+    return signing.dumps({"u": user_id, "c": channel}, salt=UNSUBSCRIBE_SALT, compress=True)
+
+
+def unsubscribe_url(user_id: int, channel: str) -> str:
+    path = reverse("notifications:unsubscribe", args=[unsubscribe_token(user_id, channel)])
+    return settings.PORTAL_BASE_URL + path
+
+
+def render(notification: Notification) -> Message:
+    spec = kind(notification.template)
+    context = {**notification.context, "base_url": settings.PORTAL_BASE_URL}
+    message = Message(
+        notification_id=notification.pk, channel=notification.channel, to=notification.to_address
+    )
+    with translation.override(notification.language):
+        if notification.channel == Channel.WHATSAPP:
+            names = settings.NOTIFICATION_WHATSAPP_TEMPLATES
+            message.template_name = names.get(notification.template, notification.template)
+            message.template_language = notification.language
+            message.parameters = [str(context.get(k, "")) for k in spec.whatsapp_parameters]
+            return message
+        if not notification.mandatory and notification.user_id:
+            context["unsubscribe_url"] = unsubscribe_url(notification.user_id, Channel.EMAIL)
+        folder = f"notifications/{notification.template}"
+        message.subject = " ".join(render_to_string(f"{folder}/subject.txt", context).split())
+        message.text = render_to_string(f"{folder}/body.txt", context)
+        message.html = render_to_string(f"{folder}/body.html", context)
+    if "unsubscribe_url" in context:
+        message.headers = {
+            "List-Unsubscribe": f"<{context['unsubscribe_url']}>",
+            "List-Unsubscribe-Post": "List-Unsubscribe=One-Click",
+        }
+    return message
+
+
+def unsubscribe(*, token: str) -> Preference:
+    """Turn off the channel named in a signed token. A forged or altered token raises
+    ``signing.BadSignature``."""
+    data = signing.loads(token, salt=UNSUBSCRIBE_SALT)
+    preference, _created = Preference.objects.get_or_create(user_id=data["u"])
+    if data["c"] == Channel.WHATSAPP:
+        preference.whatsapp = False
+        preference.save(update_fields=["whatsapp"])
+    else:
+        preference.email = False
+        preference.save(update_fields=["email"])
+    return preference
