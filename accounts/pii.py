@@ -9,6 +9,7 @@ a person by a keyed hash kept beside the ciphertext (``keyed_hash``).
 import datetime
 import hashlib
 import hmac
+import json
 from functools import lru_cache
 
 from cryptography.fernet import Fernet, InvalidToken, MultiFernet
@@ -123,6 +124,36 @@ class EncryptedDateField(EncryptedTextField):
 
     def formfield(self, **kwargs):
         return forms.DateField(**{"required": not self.blank, "label": self.verbose_name, **kwargs})
+
+
+class EncryptedJSONField(EncryptedTextField):
+    """JSON (dicts, lists) stored as an encrypted token: for context that may carry a code or
+    a link (a notification's), which the database must not hold in clear."""
+
+    description = "JSON encrypted at rest"
+
+    def to_python(self, value):
+        if isinstance(value, str) and not isinstance(value, Sealed) and value:
+            try:
+                return json.loads(value)
+            except ValueError:
+                return value
+        return value
+
+    def get_prep_value(self, value):
+        if isinstance(value, Sealed):
+            return str(value)
+        if value is None:
+            return None
+        return encrypt(json.dumps(value, ensure_ascii=False, default=str))
+
+    def from_db_value(self, value, expression, connection):
+        if value is None or value == "":
+            return value
+        return json.loads(decrypt(value))
+
+    def formfield(self, **kwargs):
+        return None
 
 
 def encrypted_fields_by_model() -> dict[type[models.Model], list[str]]:

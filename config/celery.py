@@ -8,7 +8,22 @@ from celery.signals import worker_init
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
 
 app = Celery("rantang_kasih")
+# Where the broker is, and whether tasks run eagerly, depend on PORTAL_ENV (settings.py).
 app.config_from_object("django.conf:settings", namespace="CELERY")
+# Reliability, the same everywhere: a task is acknowledged after it ran and given back to the
+# queue when its worker dies, each worker process holds one task at a time, a stuck task is
+# ended. Redis gives an unacknowledged task to another worker after the visibility timeout
+# (one hour, settings.py); the outbox's own lease (five minutes) resends sooner.
+app.conf.update(
+    task_acks_late=True,
+    task_reject_on_worker_lost=True,
+    worker_prefetch_multiplier=1,
+    task_soft_time_limit=240,
+    task_time_limit=300,
+    task_default_queue="default",
+    task_routes={"notifications.*": {"queue": "notifications"}},
+    broker_connection_retry_on_startup=True,
+)
 app.autodiscover_tasks()
 
 

@@ -199,8 +199,6 @@ CELERY_BROKER_URL = REDIS_URL or "memory://"
 CELERY_TASK_ALWAYS_EAGER = env_bool("CELERY_TASK_ALWAYS_EAGER", default=not IS_PROD)
 CELERY_TASK_EAGER_PROPAGATES = True
 CELERY_TIMEZONE = "Asia/Jakarta"
-# The workers consume `notifications` and `default`; anything not routed elsewhere goes here.
-CELERY_TASK_DEFAULT_QUEUE = "default"
 CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
 # A web request must never hang on a broker that is down.
 CELERY_BROKER_CONNECTION_TIMEOUT = 2
@@ -211,15 +209,7 @@ CELERY_BROKER_TRANSPORT_OPTIONS = {
     "socket_timeout": 5,
     "max_retries": 1,
 }
-# Reliability: a task is acknowledged after it ran, and given back when its worker dies;
-# each worker process takes one task at a time; a stuck task is ended.
-CELERY_TASK_ACKS_LATE = True
-CELERY_TASK_REJECT_ON_WORKER_LOST = True
-CELERY_WORKER_PREFETCH_MULTIPLIER = 1
-CELERY_TASK_SOFT_TIME_LIMIT = 240
-CELERY_TASK_TIME_LIMIT = 300
-CELERY_TASK_ROUTES = {"notifications.*": {"queue": "notifications"}}
-CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+# How tasks are acknowledged, retried and routed is in config/celery.py.
 
 # --- Notifications (the outbox) ----------------------------------------------------------------
 NOTIFICATION_BACKENDS = {

@@ -3,7 +3,7 @@ from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from accounts.pii import EncryptedTextField
+from accounts.pii import EncryptedJSONField, EncryptedTextField
 
 
 class Channel(models.TextChoices):
@@ -39,7 +39,8 @@ class Notification(models.Model):
     to_address = EncryptedTextField(_("to"), max_length=254)
     channel = models.CharField(_("channel"), max_length=10, choices=Channel.choices)
     template = models.CharField(_("template"), max_length=60)
-    context = models.JSONField(_("context"), default=dict, blank=True)
+    # What the templates need. Encrypted: account mail carries codes and password links.
+    context = EncryptedJSONField(_("context"), default=dict, blank=True)
     language = models.CharField(_("language"), max_length=5, default=settings.LANGUAGE_CODE)
     # Receipts and security mail: sent whatever the person's preferences.
     mandatory = models.BooleanField(_("cannot be refused"), default=False)
