@@ -5,6 +5,7 @@ from urllib.parse import urlsplit
 from allauth.account.adapter import DefaultAccountAdapter
 from allauth.core import context as allauth_context
 from django.conf import settings
+from django.contrib.auth import get_user_model
 from django.urls import reverse
 from django.utils import translation
 from django.utils.translation import gettext_lazy as _
@@ -43,6 +44,8 @@ class AccountAdapter(DefaultAccountAdapter):
         notification_enqueue(
             template="account_mail",
             dedup_key=f"account_mail:{uuid.uuid4()}",
+            # Tied to the account when there is one, so that deleting it deletes these too.
+            user=get_user_model().objects.filter(email__iexact=email).first(),
             to_address=email,
             language=translation.get_language() or settings.LANGUAGE_CODE,
             context={"subject": message.subject, "text": message.body, "html": html},

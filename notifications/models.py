@@ -27,11 +27,12 @@ class Notification(models.Model):
         FAILED = "failed", _("Failed")
         SKIPPED = "skipped", _("Not sent (the person opted out)")
 
+    # Deleting an account deletes its notifications (their addresses are personal data).
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         null=True,
         blank=True,
-        on_delete=models.SET_NULL,
+        on_delete=models.CASCADE,
         related_name="notifications",
     )
     # The address at the time of writing (an e-mail address or a +62 phone number): guests

@@ -39,11 +39,13 @@ def notification_enqueue(
     transaction commits. The same ``dedup_key`` twice writes one row.
 
     To a user the channel and address follow their preferences (WhatsApp when they chose it
-    and gave a number); ``to_address`` is for people without an account.
+    and gave a number), unless ``to_address`` fixes the address (account mail goes to the
+    address it is about); ``to_address`` alone is for people without an account.
     """
     spec = kind(template)
     if user is not None:
-        channel, to_address = _route(user, channel)
+        if not to_address:
+            channel, to_address = _route(user, channel)
         language = language or user.language
     if not to_address:
         raise ValueError("A notification needs a user or an address.")

@@ -12,6 +12,8 @@ from django.urls import reverse
 
 from accounts.models import AuditEvent, Consent, Role, RoleGrant, User
 from accounts.services import audit_record
+from notifications.models import Notification
+from notifications.services import notification_enqueue
 from tests.factories import PASSWORD, UserFactory, make_official
 
 
@@ -62,6 +64,10 @@ def test_deleting_the_account_removes_the_person_and_keeps_a_pseudonymous_trail(
         name="Budi Santoso",
     )
     ref = official.public_ref
+    # Mail the account received: its address is personal data too.
+    notification_enqueue(
+        template="review_digest", dedup_key="d", user=official, context={"waiting": 1}
+    )
     # An administrator once edited the account in the Django admin: its history names it.
     admin = make_official(Role.ADMINISTRATOR)
     LogEntry.objects.log_actions(
@@ -82,6 +88,7 @@ def test_deleting_the_account_removes_the_person_and_keeps_a_pseudonymous_trail(
     assert not Authenticator.objects.filter(user_id=official.pk).exists()
     assert not RoleGrant.objects.filter(user_id=official.pk).exists()
     assert not Consent.objects.filter(user_id=official.pk).exists()
+    assert not Notification.objects.filter(user_id=official.pk).exists()
     # Signed out.
     assert "_auth_user_id" not in client.session
 
