@@ -72,6 +72,12 @@ def check_production_settings(app_configs=None, **kwargs) -> list[checks.CheckMe
         refuse("E009", "DATABASE_URL is not set.", "Point DATABASE_URL at PostgreSQL.")
     if not settings.REDIS_URL:
         refuse("E010", "REDIS_URL is not set.", "Point REDIS_URL at Redis (broker and cache).")
+    if not settings.WHATSAPP_API_BASE.startswith("https://"):
+        refuse(
+            "E011",
+            "WHATSAPP_API_BASE is not an https:// address.",
+            "The WhatsApp token travels in every request: use Meta's https address.",
+        )
     return errors
 
 

@@ -11,9 +11,11 @@ from django.core.exceptions import ValidationError
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from notifications.phones import phone_normalise
+
 from .models import AgeBand, Condition, Need, Recipient, Sex, Status, Village
-from .services.imports import _phone, parse_date
 from .services.imports import clean_nik as nik_digits
+from .services.imports import parse_date
 from .services.review import default_monthly_need
 
 # --- Money -------------------------------------------------------------------------------------
@@ -288,9 +290,9 @@ class IdentityForm(forms.Form):
 
     def clean_family_phone(self) -> str:
         value = self.cleaned_data["family_phone"]
-        if value and _phone(value) is None:
+        if value and phone_normalise(value) is None:
             raise ValidationError(_("This is not a valid phone number, e.g. 0812 3456 7890."))
-        return _phone(value) if value else ""
+        return phone_normalise(value) if value else ""
 
     def changes(self) -> dict[str, Any]:
         """The submitted identity for the service, which works out what actually changed."""

@@ -21,7 +21,6 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import IO, Any
 
-import phonenumbers
 from django.conf import settings
 from django.core.files import File
 from django.db import connection, transaction
@@ -31,6 +30,7 @@ from django.utils.translation import gettext as _
 from accounts.models import User
 from accounts.pii import keyed_hash
 from accounts.storage import private_storage
+from notifications.phones import phone_normalise
 
 from ..models import (
     IDENTITY_FIELDS,
@@ -334,29 +334,6 @@ def _sex(value: Any) -> str | None:
     return None
 
 
-_PLAIN_INDONESIAN = re.compile(r"(?:\+62|62|0)([1-9]\d{6,12})")
-
-
-def _phone(value: Any) -> str | None:
-    """A family phone in E.164 (+62…), or None when phonenumbers does not know it as valid."""
-    text = str(value).strip()
-    if isinstance(value, int | float) and not isinstance(value, bool):
-        text = "0" + str(int(value))  # Excel drops the leading zero of 08…
-    plain = _PLAIN_INDONESIAN.fullmatch(re.sub(r"[\s\-.()]", "", text))
-    if plain:
-        # The common spellings (08…, 62…, +62…) skip the general parser, which is most of the
-        # cost on a large import; validity is still phonenumbers' own judgement.
-        number = phonenumbers.PhoneNumber(country_code=62, national_number=int(plain[1]))
-    else:
-        try:
-            number = phonenumbers.parse(text, "ID")
-        except phonenumbers.NumberParseException:
-            return None
-    if not phonenumbers.is_valid_number(number):
-        return None
-    return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
-
-
 def _rt_rw(value: Any) -> str:
     text = str(int(value)) if isinstance(value, int | float) else str(value).strip()
     return text.zfill(3) if text.isdigit() else text
@@ -444,7 +421,7 @@ def validate_row(
 
     phone = ""
     if "family_phone" in raw:
-        phone = _phone(raw["family_phone"]) or ""
+        phone = phone_normalise(raw["family_phone"]) or ""
         if not phone:
             row.warnings.append("phone_invalid")
     rt, rw = raw.get("rt", ""), raw.get("rw", "")

@@ -36,6 +36,7 @@ EXPECTED = {
     "portal:import_detail": IMPORTERS,
     "portal:import_report": IMPORTERS,
     "portal:manual_entry": REGISTRY,
+    "notifications:outbox": {R.ADMINISTRATOR, R.LEAD_REVIEWER},
 }
 RECORD_PAGES = {
     "portal:review_record",

@@ -78,6 +78,7 @@ def test_a_complete_prod_configuration_passes():
         ({"MFA_TOTP_INSECURE_BYPASS_CODE": "000000"}, "portal.E008"),
         ({"DATABASE_URL": ""}, "portal.E009"),
         ({"REDIS_URL": ""}, "portal.E010"),
+        ({"WHATSAPP_API_BASE": "http://graph.facebook.com/v21.0"}, "portal.E011"),
     ],
 )
 def test_prod_refuses_each_missing_key_and_unsafe_setting(override, error_id):

@@ -1,0 +1,94 @@
+"""Reads of the outbox and of people's notification choices, for the views."""
+
+from dataclasses import dataclass
+
+from django.core import signing
+from django.core.paginator import Page, Paginator
+from django.db.models import QuerySet
+from django.utils.translation import gettext_lazy as _
+
+from accounts.models import Role, User
+
+from .catalogue import KINDS
+from .models import Channel, Notification, Preference
+from .services import UNSUBSCRIBE_SALT
+
+# Who may read the outbox and send a notification again.
+OUTBOX_ROLES = (Role.ADMINISTRATOR, Role.LEAD_REVIEWER)
+
+KIND_LABELS = {
+    "account_mail": _("Account e-mail (codes, password, security)"),
+    "import_finished": _("Import finished"),
+    "listing_decision": _("Decision on a submitted record"),
+    "review_digest": _("Daily review digest"),
+}
+
+
+def kind_choices() -> list[tuple[str, str]]:
+    return [(key, KIND_LABELS.get(key, key)) for key in KINDS]
+
+
+def preference_for(user: User) -> Preference:
+    """The person's saved choices, or the defaults (unsaved) when they never chose."""
+    return Preference.objects.filter(user=user).first() or Preference(user=user)
+
+
+@dataclass(frozen=True)
+class UnsubscribeTarget:
+    user_id: int
+    channel: str
+    # False when the account was deleted since the e-mail went out: nothing left to turn off.
+    account_exists: bool
+
+
+def unsubscribe_target(token: str) -> UnsubscribeTarget:
+    """Whom and which channel a signed unsubscribe token names, without changing anything.
+    A forged or altered token raises ``signing.BadSignature``."""
+    data = signing.loads(token, salt=UNSUBSCRIBE_SALT)
+    try:
+        user_id, channel = int(data["u"]), Channel(data["c"]).value
+    except (KeyError, TypeError, ValueError) as error:
+        raise signing.BadSignature("not an unsubscribe token") from error
+    return UnsubscribeTarget(
+        user_id=user_id,
+        channel=channel,
+        account_exists=User.objects.filter(pk=user_id).exists(),
+    )
+
+
+def mask_address(address: str, channel: str) -> str:
+    """Enough of an address to tell two people apart, not enough to write to them:
+    ``pe…@example.org``, ``+62…890``."""
+    if channel == Channel.WHATSAPP:
+        return f"{address[:3]}…{address[-3:]}" if len(address) > 6 else "…"
+    local, at, domain = address.rpartition("@")
+    if not at:
+        return f"{address[:2]}…"
+    return f"{local[:2]}…@{domain}"
+
+
+def outbox_for_user(user: User, *, status: str = "", template: str = "") -> QuerySet[Notification]:
+    """The outbox, newest first, as ``user`` may read it: all of it for an administrator or a
+    lead reviewer, nothing for anyone else. The context (which may hold a sign-in code) is
+    never loaded."""
+    if not user.has_role(*OUTBOX_ROLES):
+        return Notification.objects.none()
+    rows = Notification.objects.defer("context").order_by("-created_at", "-id")
+    if status:
+        rows = rows.filter(status=status)
+    if template:
+        rows = rows.filter(template=template)
+    return rows
+
+
+def outbox_page(
+    user: User, *, status: str = "", template: str = "", page_number=None, per_page: int = 50
+) -> Page:
+    """One page of ``outbox_for_user``; each row carries ``masked_to`` and ``kind_label``."""
+    rows = outbox_for_user(user, status=status, template=template)
+    page = Paginator(rows, per_page).get_page(page_number)
+    page.object_list = list(page.object_list)
+    for notification in page.object_list:
+        notification.masked_to = mask_address(notification.to_address, notification.channel)
+        notification.kind_label = KIND_LABELS.get(notification.template, notification.template)
+    return page

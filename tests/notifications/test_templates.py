@@ -1,0 +1,250 @@
+"""Every kind of notification renders as an e-mail in both languages, completely, with a way
+out for the kinds a person may refuse, and without an elderly person's personal data."""
+
+import io
+from collections.abc import Callable
+
+import pytest
+from django.conf import settings
+from django.core import mail
+from django.template.loader import get_template
+from django.test import override_settings
+
+from accounts.models import Role
+from notifications.catalogue import KINDS
+from notifications.models import Notification
+from notifications.services import notification_enqueue, render
+from portal.models import Status
+from portal.services.digest import review_digest_send
+from portal.services.lifecycle import recipient_transition
+from portal.services.staging import import_confirm, import_stage
+from tests.conftest import deliver_notifications
+from tests.factories import GENTENG, UserFactory, make_official
+from tests.portal.factories import RecipientFactory
+
+MARKER = "MISSING-VARIABLE"
+
+CSV = (
+    b"NIK,NAMA,JENIS KELAMIN,TANGGAL LAHIR,ALAMAT,KODE DESA\n"
+    b"3510094107450003,Siti Aminah,P,01-07-1945,Dusun Krajan,35.10.09.2001\n"
+    b"123,Bad,L,01-01-1950,X,35.10.09.2001\n"
+)
+
+
+def marking_missing_variables():
+    """Templates that print MARKER(name) wherever a variable is missing, instead of nothing."""
+    engine = settings.TEMPLATES[0]
+    options = {**engine["OPTIONS"], "string_if_invalid": f"{MARKER}(%s)"}
+    return override_settings(TEMPLATES=[{**engine, "OPTIONS": options}])
+
+
+# Each builder makes its notification through the event that writes it in the portal, so a
+# change of a producer's context shows here, and returns the personal data that must not leak.
+Built = tuple[Notification, list[str]]
+
+
+def import_finished() -> Built:
+    officer = make_official(Role.DATA_OFFICER)
+    batch = import_stage(stream=io.BytesIO(CSV), file_name="januari.csv", actor=officer)
+    import_confirm(batch_id=batch.pk, actor=officer)
+    return (
+        Notification.objects.get(template="import_finished"),
+        ["Siti Aminah", "3510094107450003", "Dusun Krajan"],
+    )
+
+
+def listing_decision(to_status: str) -> Callable[[], Built]:
+    def build() -> Built:
+        submitter = make_official(Role.DATA_OFFICER)
+        reviewer = make_official(Role.REVIEWER, kecamatan=(GENTENG,))
+        record = RecipientFactory(publishable=True, kecamatan_code=GENTENG)
+        recipient_transition(recipient=record, to_status=Status.IN_REVIEW, actor=submitter)
+        recipient_transition(
+            recipient=record, to_status=to_status, actor=reviewer, reason="Foto belum jelas"
+        )
+        secrets = [record.name, record.nik, record.address, record.family_phone]
+        return Notification.objects.get(template="listing_decision"), secrets
+
+    return build
+
+
+def review_digest() -> Built:
+    make_official(Role.REVIEWER, kecamatan=(GENTENG,))
+    record = RecipientFactory(kecamatan_code=GENTENG, status=Status.IN_REVIEW)
+    RecipientFactory(kecamatan_code=GENTENG, status=Status.CANDIDATE, warnings=["age"])
+    review_digest_send()
+    secrets = [record.name, record.nik, record.address, record.family_phone]
+    return Notification.objects.get(template="review_digest"), secrets
+
+
+def account_mail() -> Built:
+    note = notification_enqueue(
+        template="account_mail",
+        dedup_key="account_mail:test",
+        to_address="warga@example.org",
+        context={
+            "subject": "Kode verifikasi",
+            "text": "Kode Anda: ABCD-EFGH",
+            "html": "<p>Kode Anda: ABCD-EFGH</p>",
+        },
+    )
+    return note, []
+
+
+SAMPLES = {
+    "import_finished": {
+        "file_name": "januari.csv",
+        "created": 3,
+        "updated": 1,
+        "unchanged": 0,
+        "rejected": 1,
+        "warned": 2,
+        "batch_id": 1,
+    },
+    "listing_decision": {
+        "decision": "changes_requested",
+        "pseudonym": "Mbah Sum",
+        "public_id": "RK7Q2M4X",
+        "reason": "Foto belum jelas",
+    },
+    "review_digest": {
+        "in_review": 2,
+        "candidates": 1,
+        "warnings": 1,
+        "waiting": 3,
+        "kecamatan": "Genteng",
+        "date": "2026-11-30",
+    },
+}
+
+
+BUILDERS = {
+    "import_finished": import_finished,
+    "listing_decision/published": listing_decision(Status.PUBLISHED),
+    "listing_decision/changes_requested": listing_decision(Status.CHANGES_REQUESTED),
+    "listing_decision/rejected": listing_decision(Status.WITHDRAWN),
+    "review_digest": review_digest,
+    "account_mail": account_mail,
+}
+REFUSABLE = [name for name in BUILDERS if name != "account_mail"]
+
+
+def render_in(notification: Notification, language: str):
+    notification.language = language
+    with marking_missing_variables():
+        return render(notification)
+
+
+def test_every_kind_of_the_catalogue_has_its_three_templates():
+    for key in KINDS:
+        for name in ("subject.txt", "body.txt", "body.html"):
+            get_template(f"notifications/{key}/{name}")
+
+
+def test_the_builders_cover_every_kind():
+    assert {name.split("/")[0] for name in BUILDERS} == set(KINDS)
+
+
+@pytest.mark.parametrize("name", BUILDERS)
+@pytest.mark.parametrize("language", ["id", "en"])
+def test_each_kind_renders_completely_without_personal_data(db, name, language):
+    notification, secrets = BUILDERS[name]()
+    message = render_in(notification, language)
+    rendered = "\n".join([message.subject, message.text, message.html])
+    assert MARKER not in rendered
+    assert message.subject.strip()
+    assert message.text.strip()
+    assert message.html.strip()
+    for secret in secrets:
+        assert secret not in rendered, secret
+    if name != "account_mail":
+        assert f'lang="{language}"' in message.html
+        assert "<script" not in message.html
+        assert "<img" not in message.html
+
+
+@pytest.mark.parametrize("name", REFUSABLE)
+def test_indonesian_and_english_renderings_differ_and_link_in_their_language(db, name):
+    notification, _secrets = BUILDERS[name]()
+    indonesian = render_in(notification, "id")
+    english = render_in(notification, "en")
+    assert (indonesian.subject, indonesian.text, indonesian.html) != (
+        english.subject,
+        english.text,
+        english.html,
+    )
+    base = settings.PORTAL_BASE_URL
+    assert f"{base}/en/petugas/" in english.text
+    assert f"{base}/en/petugas/" in english.html
+    assert f"{base}/petugas/" in indonesian.text
+    assert f"{base}/en/" not in indonesian.text
+    assert f"{base}/en/notifikasi/berhenti/" in english.text
+    assert f"{base}/notifikasi/berhenti/" in indonesian.text
+
+
+@pytest.mark.parametrize(
+    ("name", "words"),
+    [
+        ("listing_decision/published", ["is published", "Nothing more is needed"]),
+        ("listing_decision/changes_requested", ["Changes requested", "submit it for review"]),
+        ("listing_decision/rejected", ["was rejected", "will not be published"]),
+    ],
+)
+def test_a_decision_says_plainly_what_happened_and_what_to_do(db, name, words):
+    notification, _secrets = BUILDERS[name]()
+    message = render_in(notification, "en")
+    public_id = notification.context["public_id"]
+    assert public_id in message.subject
+    assert f"/en/petugas/registri/{public_id}/" in message.text
+    for word in words:
+        assert word in message.subject + message.text
+        assert word in message.subject + message.html
+    assert "Foto belum jelas" in message.text
+    assert "Foto belum jelas" in message.html
+
+
+def test_text_bodies_are_not_html_escaped(db):
+    officer = make_official(Role.DATA_OFFICER)
+    notification_enqueue(
+        template="import_finished",
+        dedup_key="import_finished:escape",
+        user=officer,
+        context={**SAMPLES["import_finished"], "file_name": "Januari & Februari.csv"},
+    )
+    message = render_in(Notification.objects.get(), "en")
+    assert "Januari & Februari.csv" in message.subject
+    assert "Januari & Februari.csv" in message.text
+    assert "Januari &amp; Februari.csv" in message.html
+
+
+@pytest.mark.parametrize("template", sorted(SAMPLES))
+def test_mail_a_person_may_refuse_carries_one_click_unsubscribe(db, template):
+    person = UserFactory()
+    notification_enqueue(
+        template=template, dedup_key=f"{template}:1", user=person, context=SAMPLES[template]
+    )
+    assert deliver_notifications() == ["sent"]
+    (message,) = mail.outbox
+    assert message.to == [person.email]
+    unsubscribe = message.extra_headers["List-Unsubscribe"]
+    assert unsubscribe.startswith(f"<{settings.PORTAL_BASE_URL}/notifikasi/berhenti/")
+    assert message.extra_headers["List-Unsubscribe-Post"] == "List-Unsubscribe=One-Click"
+    link = unsubscribe.strip("<>")
+    assert link in message.body
+    html = next(body for body, kind in message.alternatives if kind == "text/html")
+    assert f'href="{link}"' in html
+
+
+def test_account_mail_has_no_unsubscribe(db):
+    person = UserFactory()
+    notification_enqueue(
+        template="account_mail",
+        dedup_key="account_mail:1",
+        user=person,
+        context={"subject": "Kode", "text": "Kode Anda: ABCD", "html": "<p>Kode Anda: ABCD</p>"},
+    )
+    assert deliver_notifications() == ["sent"]
+    (message,) = mail.outbox
+    assert "List-Unsubscribe" not in message.extra_headers
+    assert "List-Unsubscribe-Post" not in message.extra_headers
+    assert "berhenti" not in message.body
