@@ -210,6 +210,9 @@ CELERY_BROKER_TRANSPORT_OPTIONS = {
     "max_retries": 1,
 }
 # How tasks are acknowledged, retried and routed is in config/celery.py.
+# Celery's Django fix-up closes the database connection around every task unless told to
+# reuse it: a new connection per notification cost more than sending it.
+CELERY_DB_REUSE_MAX = 1000
 
 # --- Notifications (the outbox) ----------------------------------------------------------------
 NOTIFICATION_BACKENDS = {

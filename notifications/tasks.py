@@ -8,11 +8,13 @@ from . import services
 @shared_task(
     name="notifications.send",
     acks_late=True,
+    # Only a database outage escapes notification_deliver: retried soon with backoff and
+    # jitter, and in any case the row's lease expires and the minute beat sends it again.
     autoretry_for=(Exception,),
     retry_backoff=True,
-    retry_backoff_max=600,
+    retry_backoff_max=60,
     retry_jitter=True,
-    max_retries=5,
+    max_retries=3,
 )
 def send_notification(pk: int) -> str:
     return services.notification_deliver(pk)
