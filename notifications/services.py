@@ -7,8 +7,8 @@ from typing import Any
 
 from django.conf import settings
 from django.core import signing
-from django.db import IntegrityError, transaction
-from django.db.models import F, Q
+from django.db import IntegrityError, connection, transaction
+from django.db.models import Q
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone, translation
@@ -90,17 +90,20 @@ def dispatch(pk: int) -> bool:
 
 
 def notification_claim(pk: int) -> Notification | None:
-    """Take a due row (or one whose lease expired) for sending, atomically."""
+    """Take a due row (or one whose lease expired) for sending, atomically: one UPDATE …
+    RETURNING claims it and reads it back, so two workers can never both have it."""
     now = timezone.now()
-    claimable = Q(status=Notification.Status.PENDING, send_after__lte=now) | Q(
-        status=Notification.Status.SENDING, lease_until__lt=now
+    lease = now + timedelta(seconds=settings.NOTIFICATION_LEASE_SECONDS)
+    adapt = connection.ops.adapt_datetimefield_value
+    S = Notification.Status
+    table = connection.ops.quote_name(Notification._meta.db_table)
+    claimed = Notification.objects.raw(
+        f"UPDATE {table} SET status = %s, lease_until = %s, attempts = attempts + 1 "  # noqa: S608
+        "WHERE id = %s AND ((status = %s AND send_after <= %s) "
+        "OR (status = %s AND lease_until < %s)) RETURNING *",
+        [S.SENDING, adapt(lease), pk, S.PENDING, adapt(now), S.SENDING, adapt(now)],
     )
-    taken = Notification.objects.filter(claimable, pk=pk).update(
-        status=Notification.Status.SENDING,
-        lease_until=now + timedelta(seconds=settings.NOTIFICATION_LEASE_SECONDS),
-        attempts=F("attempts") + 1,
-    )
-    return Notification.objects.get(pk=pk) if taken else None
+    return next(iter(claimed), None)
 
 
 def notification_deliver(pk: int) -> str:
@@ -109,6 +112,9 @@ def notification_deliver(pk: int) -> str:
     notification = notification_claim(pk)
     if notification is None:
         return "not due"
+    if notification.attempts > settings.NOTIFICATION_MAX_ATTEMPTS:
+        # Claimed again and again after expired leases: whatever it does kills its worker.
+        return _failed(notification, "gave up: no attempt finished", permanent=True)
     if not notification.mandatory and not _accepts(notification):
         _finish(notification, status=Notification.Status.SKIPPED)
         return "skipped"

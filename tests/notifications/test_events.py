@@ -100,3 +100,24 @@ def test_account_mail_cannot_be_refused_and_its_context_is_encrypted(db):
     with connection.cursor() as cursor:
         cursor.execute("SELECT context FROM notifications_notification WHERE id = %s", [note.pk])
         assert "ABCD-EFGH" not in cursor.fetchone()[0]
+
+
+def test_a_row_whose_attempts_keep_dying_is_given_up(db, settings):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from notifications.services import notification_deliver, notification_enqueue
+
+    settings.NOTIFICATION_MAX_ATTEMPTS = 3
+    note = notification_enqueue(
+        template="review_digest", dedup_key="dying", to_address="a@example.org", context={}
+    )
+    # Three workers claimed it and died before finishing; the last lease has expired.
+    Notification.objects.filter(pk=note.pk).update(
+        status="sending", attempts=3, lease_until=timezone.now() - timedelta(seconds=1)
+    )
+    assert notification_deliver(note.pk) == "failed"
+    note.refresh_from_db()
+    assert (note.status, note.attempts) == ("failed", 4)
+    assert "gave up" in note.last_error
