@@ -43,6 +43,8 @@ from celery import shared_task
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from bench.dbtools import create_database, drop_database
+
 DEFAULT_SERVER = "postgres://postgres@127.0.0.1:5432"
 DEFAULT_REDIS = "redis://127.0.0.1:6379/14"
 PHONE = "+6281234567890"
@@ -98,25 +100,6 @@ def configure(args: argparse.Namespace) -> dict[str, str]:
     }
     os.environ.update(env)
     return env
-
-
-def admin_execute(server: str, sql: str) -> None:
-    import psycopg
-
-    with psycopg.connect(f"{server.rstrip('/')}/postgres", autocommit=True) as conn:
-        conn.execute(sql)
-
-
-def create_database(server: str, name: str) -> None:
-    admin_execute(server, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-    admin_execute(server, f'CREATE DATABASE "{name}"')
-
-
-def drop_database(server: str, name: str) -> None:
-    from django.db import connections
-
-    connections.close_all()
-    admin_execute(server, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
 def flush_redis(url: str) -> None:

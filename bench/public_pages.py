@@ -46,6 +46,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from bench.dbtools import create_database, drop_database
+
 DEFAULT_SERVER = "postgres://postgres@127.0.0.1:5432"
 BARE = "/bench/bare/"
 LISTING = "/lansia/"
@@ -94,25 +96,6 @@ def configure(args: argparse.Namespace) -> dict[str, str]:
 
 
 # --- The throwaway database --------------------------------------------------------------------
-
-
-def admin_execute(server: str, sql: str) -> None:
-    import psycopg
-
-    with psycopg.connect(f"{server.rstrip('/')}/postgres", autocommit=True) as conn:
-        conn.execute(sql)
-
-
-def create_database(server: str, name: str) -> None:
-    admin_execute(server, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-    admin_execute(server, f'CREATE DATABASE "{name}"')
-
-
-def drop_database(server: str, name: str) -> None:
-    from django.db import connections
-
-    connections.close_all()
-    admin_execute(server, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
 def create_listings(start: int, stop: int) -> None:
