@@ -98,7 +98,7 @@ def unsubscribe(request, token: str):
         return render(request, "notifications/pages/unsubscribe_invalid.html", status=400)
     if request.method == "POST":
         if target.account_exists:
-            services.unsubscribe(token=token)
+            services.unsubscribe(user_id=target.user_id, channel=target.channel)
         return render(request, "notifications/pages/unsubscribe_done.html", {"target": target})
     return render(request, "notifications/pages/unsubscribe.html", {"target": target})
 
