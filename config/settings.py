@@ -104,6 +104,8 @@ INSTALLED_APPS = [
     "accounts",
     "portal",
     "volunteers",
+    "donations",
+    "meals",
 ]
 
 MIDDLEWARE = [
@@ -333,6 +335,34 @@ PUBLIC_PAGE_CACHE_SECONDS = env_int("PUBLIC_PAGE_CACHE_SECONDS", 0 if PORTAL_ENV
 # A village is named on a public listing only when at least this many people are listed there.
 PUBLIC_VILLAGE_MIN_LISTINGS = 5
 
+# --- Money (decisions.md, "Money") ------------------------------------------------------------
+# What one gift may be, in whole rupiah: below the minimum the card fee eats the gift; the
+# maximum keeps a typo (an extra zero) from charging a donor ten times what they meant.
+DONATION_MIN_RUPIAH = env_int("DONATION_MIN_RUPIAH", 10_000)
+DONATION_MAX_RUPIAH = env_int("DONATION_MAX_RUPIAH", 100_000_000)
+# Operating costs may take at most this share of what a collection period received
+# (PP 29/1980 Pasal 6); a period may set its own.
+OPERATING_COST_CAP_PERCENT = env_int("OPERATING_COST_CAP_PERCENT", 10)
+# Stripe (hosted Checkout): the secret key and the webhook endpoint's signing secret. With
+# PAYMENTS_SANDBOX the sandbox gateway signs its events with STRIPE_WEBHOOK_SECRET too.
+STRIPE_SECRET_KEY = os.environ.get("STRIPE_SECRET_KEY", "")
+STRIPE_WEBHOOK_SECRET = os.environ.get(
+    "STRIPE_WEBHOOK_SECRET", "" if IS_PROD else "whsec_dev_only_not_a_secret"
+)
+STRIPE_WEBHOOK_TOLERANCE_SECONDS = 300
+# A checkout still open this long after it was opened is asked about (a lost webhook).
+PAYMENTS_RECONCILE_AFTER_MINUTES = env_int("PAYMENTS_RECONCILE_AFTER_MINUTES", 60)
+# The account donors transfer to, shown with their unique reference.
+BANK_TRANSFER_BANK = os.environ.get("BANK_TRANSFER_BANK", "Bank Jatim")
+BANK_TRANSFER_ACCOUNT_NUMBER = os.environ.get("BANK_TRANSFER_ACCOUNT_NUMBER", "0011223344")
+BANK_TRANSFER_ACCOUNT_NAME = os.environ.get(
+    "BANK_TRANSFER_ACCOUNT_NAME", "Rekening Donasi Rantang Kasih Pemkab Banyuwangi"
+)
+# Transfer proofs (image or PDF) and disbursement proofs: the largest accepted upload.
+DONATION_PROOF_MAX_BYTES = env_int("DONATION_PROOF_MAX_BYTES", 5 * 1024 * 1024)
+# How long a guest's signed link to their gifts stays valid.
+DONOR_LINK_MAX_AGE_DAYS = env_int("DONOR_LINK_MAX_AGE_DAYS", 400)
+
 # Which version of the privacy notice (templates/portal/privacy.html) people consent to.
 PRIVACY_NOTICE_VERSION = os.environ.get("PRIVACY_NOTICE_VERSION", "2026-11")
 
@@ -404,7 +434,8 @@ if IS_PROD:
 
 # The Content Security Policy allows only what the portal serves itself: no inline script or
 # style, no third-party origin. Later features add their origins here, and only here.
-CSP_FORM_ACTIONS = ["'self'"]
+# Hosted Checkout: the redirect after a form POST must be allowed (stack-notes.md).
+CSP_FORM_ACTIONS = ["'self'", "https://checkout.stripe.com"]
 CONTENT_SECURITY_POLICY = {
     "DIRECTIVES": {
         "default-src": ["'self'"],
@@ -452,6 +483,15 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": crontab(hour=7, minute=0),
     },
     # decisions.md: staged import files are deleted once confirmed or after 24 hours.
+    "donations.reconcile": {
+        "task": "donations.reconcile",
+        "schedule": datetime.timedelta(minutes=10),
+    },
+    # The 1st of each month, 09:00 WIB: a short update to each monthly sponsor.
+    "donations.sponsor_updates": {
+        "task": "donations.sponsor_updates",
+        "schedule": crontab(minute=0, hour=9, day_of_month=1),
+    },
     "portal.staged_imports_purge": {
         "task": "portal.staged_imports_purge",
         "schedule": datetime.timedelta(hours=1),

@@ -3,6 +3,7 @@ from django.contrib import admin
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView
 
+from donations.views.webhook import stripe_webhook
 from portal.views.health import healthz
 from portal.views.public import robots_txt, sitemap_xml
 
@@ -14,6 +15,7 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("api/v1/", include("portal.api.urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="api_schema"),
+    path("donations/stripe/webhook/", stripe_webhook, name="donations_webhook"),
 ]
 
 # Pages people read: Indonesian unprefixed, English under /en/.
@@ -22,5 +24,6 @@ urlpatterns += i18n_patterns(
     path("", include("accounts.urls")),
     path("", include("notifications.urls")),
     path("", include("portal.urls")),
+    path("", include("donations.urls")),
     prefix_default_language=False,
 )

@@ -24,6 +24,17 @@ KINDS = {
         Kind("import_finished", whatsapp_parameters=("file_name", "created", "rejected")),
         Kind("listing_decision", whatsapp_parameters=("pseudonym", "decision")),
         Kind("review_digest", whatsapp_parameters=("waiting",)),
+        # Donations: receipts and what happens to a donor's money cannot be refused.
+        Kind(
+            "donation_receipt",
+            mandatory=True,
+            whatsapp_parameters=("receipt_number", "amount"),
+        ),
+        Kind("donation_refunded", mandatory=True, whatsapp_parameters=("receipt_number", "amount")),
+        Kind("transfer_rejected", mandatory=True, whatsapp_parameters=("reference", "reason")),
+        Kind("sponsorship_ended", mandatory=True, whatsapp_parameters=("for_listing",)),
+        Kind("sponsor_update", whatsapp_parameters=("pseudonym", "raised", "need")),
+        Kind("finance_alert", whatsapp_parameters=("subject",)),
     )
 }
 

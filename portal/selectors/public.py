@@ -208,6 +208,14 @@ def public_profile_get(public_id: str) -> PublicProfile:
     return _profiles([row])[0]
 
 
+def public_recipient_id(public_id: str) -> int:
+    """The row id of a published person (to earmark a gift), Http404 for anybody else."""
+    pk = _published().filter(public_id=public_id).values_list("pk", flat=True).first()
+    if pk is None:
+        raise Http404(_("No published listing has this address."))
+    return pk
+
+
 def public_photo_name(public_id: str) -> str:
     """The stored photo of a published person with a standing consent; Http404 otherwise."""
     row = (

@@ -17,12 +17,12 @@ from django.core.files.base import ContentFile
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from PIL import Image, ImageOps, UnidentifiedImageError
 
 from accounts.models import AuditEvent, Role, User
 from accounts.pii import keyed_hash
 from accounts.services import audit_record
 
+from .. import uploads
 from ..cache import public_pages_changed
 from ..models import (
     IDENTITY_FIELDS,
@@ -58,10 +58,6 @@ ACTION_WARNINGS_CLEARED = AuditEvent.Action.RECIPIENT_WARNINGS_CLEARED
 
 PHOTO_MAX_BYTES = 5 * 1024 * 1024
 PHOTO_MAX_SIDE = 1200
-# Pillow only opens the header before this check: a small file claiming huge dimensions (a
-# decompression bomb) is refused before its pixels are decoded.
-PHOTO_MAX_PIXELS = 40_000_000
-PHOTO_FORMATS = frozenset({"JPEG", "PNG", "WEBP"})
 
 # Warnings an import may leave on a row, which for an official's own correction are errors:
 # the import drops the bad value and warns; an official is told to fix what they typed.
@@ -360,11 +356,8 @@ def photo_consent_record(
 
 
 def _reencoded_jpeg(image_file: IO[bytes]) -> bytes:
-    """The picture's pixels alone, at most PHOTO_MAX_SIDE on the longer side, as a JPEG.
-
-    A new image is built from the decoded pixels, so nothing of the original file is carried
-    over: no EXIF (location, camera, date), no XMP, no comment, no colour profile.
-    """
+    """The picture's pixels alone, at most PHOTO_MAX_SIDE on the longer side, as a JPEG
+    (portal.uploads: nothing of the original file is carried over)."""
     size = getattr(image_file, "size", None)
     if size is None:
         image_file.seek(0, io.SEEK_END)
@@ -373,32 +366,11 @@ def _reencoded_jpeg(image_file: IO[bytes]) -> bytes:
         raise ValidationError(
             _("The photo is larger than %(mb)d MB.") % {"mb": PHOTO_MAX_BYTES // (1024 * 1024)}
         )
-    unreadable = _("This file is not a photo the portal can read: use JPEG, PNG or WebP.")
-    try:
-        image_file.seek(0)
-        with Image.open(image_file) as probe:
-            if probe.format not in PHOTO_FORMATS:
-                raise ValidationError(unreadable)
-            if probe.width * probe.height > PHOTO_MAX_PIXELS:
-                raise ValidationError(_("The photo has too many pixels."))
-            probe.verify()
-        image_file.seek(0)
-        with Image.open(image_file) as image:
-            # Turn the picture the way the phone meant before the orientation tag is dropped.
-            picture = ImageOps.exif_transpose(image)
-            if picture.mode != "RGB":
-                rgba = picture.convert("RGBA")
-                picture = Image.new("RGB", rgba.size, (255, 255, 255))
-                picture.paste(rgba, mask=rgba.getchannel("A"))
-            picture.thumbnail((PHOTO_MAX_SIDE, PHOTO_MAX_SIDE), Image.Resampling.LANCZOS)
-            clean = Image.frombytes("RGB", picture.size, picture.tobytes())
-    except ValidationError:
-        raise
-    except (UnidentifiedImageError, Image.DecompressionBombError, OSError, SyntaxError, ValueError):
-        raise ValidationError(unreadable) from None
-    buffer = io.BytesIO()
-    clean.save(buffer, "JPEG", quality=85, optimize=True, progressive=True)
-    return buffer.getvalue()
+    return uploads.image_clean_jpeg(
+        image_file,
+        max_side=PHOTO_MAX_SIDE,
+        unreadable=_("This file is not a photo the portal can read: use JPEG, PNG or WebP."),
+    )
 
 
 def photo_set(*, recipient: Recipient, actor: User, image_file: IO[bytes]) -> Recipient:

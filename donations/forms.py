@@ -1,0 +1,84 @@
+"""The giving form and the forms of the money pages."""
+
+from __future__ import annotations
+
+import uuid
+
+from django import forms
+from django.conf import settings
+from django.utils.translation import gettext_lazy as _
+
+from portal.forms import RupiahField
+
+
+class GiveForm(forms.Form):
+    ONCE, MONTHLY = "once", "monthly"
+    CARD, BANK = "card", "bank"
+
+    amount = RupiahField(
+        label=_("Amount (Rp)"),
+        min_value=None,
+        help_text=_("Whole rupiah, for example 50.000."),
+    )
+    frequency = forms.ChoiceField(
+        label=_("How often"),
+        choices=[(ONCE, _("Once")), (MONTHLY, _("Every month (card)"))],
+        initial=ONCE,
+        widget=forms.RadioSelect,
+    )
+    method = forms.ChoiceField(
+        label=_("Pay by"),
+        choices=[(CARD, _("Card")), (BANK, _("Bank transfer (once only)"))],
+        initial=CARD,
+        widget=forms.RadioSelect,
+    )
+    email = forms.EmailField(
+        label=_("Your e-mail address"),
+        help_text=_("For your receipt and a link to your gifts. Never shown publicly."),
+    )
+    name = forms.CharField(label=_("Your name (optional)"), max_length=120, required=False)
+    show_name = forms.BooleanField(
+        label=_("Show my name on the public pages (otherwise: “a kind person”)"),
+        required=False,
+    )
+    message = forms.CharField(
+        label=_("A short message (optional, shown after a check)"),
+        max_length=280,
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 2}),
+    )
+    attempt = forms.UUIDField(widget=forms.HiddenInput)
+
+    def __init__(self, *args, user=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.user = user
+        if not self.is_bound:
+            self.initial.setdefault("attempt", uuid.uuid4())
+        if user is not None and user.is_authenticated:
+            # A signed-in donor's receipts go to their account's address.
+            del self.fields["email"]
+
+    def clean_amount(self) -> int:
+        from django.core.exceptions import ValidationError
+
+        from .services.giving import amount_check
+
+        amount = self.cleaned_data["amount"]
+        if amount is None:
+            raise ValidationError(_("Write the amount in digits, for example 50.000."))
+        amount_check(amount)
+        return amount
+
+    def clean(self):
+        cleaned = super().clean()
+        if cleaned.get("frequency") == self.MONTHLY and cleaned.get("method") == self.BANK:
+            self.add_error(
+                "method", _("Monthly gifts are by card. Choose card, or give once by transfer.")
+            )
+        if cleaned.get("show_name") and not cleaned.get("name", "").strip():
+            self.add_error("name", _("Write the name to show, or leave the box unticked."))
+        return cleaned
+
+    @property
+    def minimum(self) -> int:
+        return settings.DONATION_MIN_RUPIAH

@@ -1,0 +1,546 @@
+"""Money: gifts, monthly sponsorships, the double-entry ledger, and what moves money out.
+
+decisions.md, "Money": whole rupiah in BigIntegerField; every ledger transaction's entries sum
+to zero across accounts (``recipient:<id>`` earmarked, ``general``, ``operating``,
+``clearing:stripe``, ``clearing:bank``, ``payable:warung:<id>``); entries are never updated or
+deleted (a PostgreSQL trigger refuses it, and a deferred trigger refuses a transaction that
+does not balance); balances are sums. A Gift, a Sponsorship or a decision records what people
+asked for; only ``donations.services.ledger`` writes what money did.
+
+Sign convention: a pot of money (a person's earmarked pot, the general fund) has a positive
+balance when it holds money; ``operating`` is what costs took; a clearing account is negative
+by what came in through it; ``payable:warung:<id>`` is what is owed to a warung and not yet paid.
+"""
+
+from __future__ import annotations
+
+import uuid
+
+from django.conf import settings
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from accounts.pii import EncryptedTextField
+from accounts.storage import private_storage
+
+# --- The ledger --------------------------------------------------------------------------------
+
+GENERAL = "general"
+OPERATING = "operating"
+CLEARING_STRIPE = "clearing:stripe"
+CLEARING_BANK = "clearing:bank"
+
+
+def recipient_account(recipient_id: int) -> str:
+    return f"recipient:{recipient_id}"
+
+
+def warung_account(warung_id: int) -> str:
+    return f"payable:warung:{warung_id}"
+
+
+def fund_account(recipient_id: int | None) -> str:
+    """The pot a gift goes to: a person's earmarked pot, or the general fund."""
+    return GENERAL if recipient_id is None else recipient_account(recipient_id)
+
+
+class CollectionPeriod(models.Model):
+    """A permitted collection (UU 9/1961): its dates bound the operating-cost cap."""
+
+    name = models.CharField(_("name"), max_length=120)
+    permit_number = models.CharField(_("permit number"), max_length=120, blank=True)
+    starts_on = models.DateField(_("starts on"))
+    ends_on = models.DateField(_("ends on"))
+    cap_percent = models.PositiveSmallIntegerField(_("operating-cost cap (%)"), default=10)
+
+    class Meta:
+        ordering = ["-starts_on"]
+        verbose_name = _("collection period")
+        verbose_name_plural = _("collection periods")
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(ends_on__gte=models.F("starts_on")),
+                name="period_ends_after_start",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(cap_percent__lte=100), name="period_cap_at_most_100"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.starts_on:%d-%m-%Y} – {self.ends_on:%d-%m-%Y})"
+
+
+class Transaction(models.Model):
+    class Kind(models.TextChoices):
+        GIFT = "gift", _("Gift received")
+        FEE = "fee", _("Payment fee")
+        REFUND = "refund", _("Refund")
+        DISPUTE = "dispute", _("Disputed payment withdrawn")
+        DISPUTE_WON = "dispute_won", _("Disputed payment returned")
+        TRANSFER = "transfer", _("Transfer between funds")
+        OPERATING_COST = "operating_cost", _("Operating cost")
+        DISBURSEMENT = "disbursement", _("Disbursement")
+        PAYMENT = "payment", _("Payment to a warung")
+
+    kind = models.CharField(_("kind"), max_length=20, choices=Kind.choices, db_index=True)
+    # What made this transaction, unique: the same event posted twice is one transaction.
+    external_id = models.CharField(_("source"), max_length=120, unique=True)
+    occurred_at = models.DateTimeField(_("when"), db_index=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    memo = models.CharField(_("memo"), max_length=200, blank=True)
+    period = models.ForeignKey(
+        CollectionPeriod,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="transactions",
+        verbose_name=_("collection period"),
+    )
+    gift = models.ForeignKey(
+        "Gift", null=True, blank=True, on_delete=models.PROTECT, related_name="transactions"
+    )
+    transfer = models.ForeignKey(
+        "FundTransfer", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    disbursement = models.ForeignKey(
+        "Disbursement", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    operating_cost = models.ForeignKey(
+        "OperatingCost", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    actor_ref = models.UUIDField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["occurred_at", "id"]
+        verbose_name = _("ledger transaction")
+        verbose_name_plural = _("ledger transactions")
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} {self.external_id}"
+
+
+class Entry(models.Model):
+    transaction = models.ForeignKey(Transaction, on_delete=models.PROTECT, related_name="entries")
+    account = models.CharField(_("account"), max_length=64, db_index=True)
+    amount = models.BigIntegerField(_("amount (Rp)"))
+    # Set exactly when the account is a person's pot: their figures are read with a join.
+    recipient = models.ForeignKey(
+        "portal.Recipient",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="ledger_entries",
+    )
+
+    class Meta:
+        ordering = ["id"]
+        verbose_name = _("ledger entry")
+        verbose_name_plural = _("ledger entries")
+        constraints = [
+            models.CheckConstraint(condition=~models.Q(amount=0), name="entry_not_zero"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.account} {self.amount:+d}"
+
+
+# --- What donors asked for ---------------------------------------------------------------------
+
+
+class Donor(models.Model):
+    """Who gave, as far as the portal needs to know: an account, or a guest's e-mail address.
+
+    ``key`` is the keyed hash of the lower-cased address: a guest's signed link names it, and
+    two gifts from the same address are the same donor's.
+    """
+
+    key = models.CharField(max_length=64, unique=True)
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="donor",
+    )
+    email = EncryptedTextField(_("e-mail"))
+    name = EncryptedTextField(_("name"), blank=True)
+    language = models.CharField(max_length=8, default="id")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("donor")
+        verbose_name_plural = _("donors")
+
+    def __str__(self) -> str:
+        return f"donor {self.pk}"
+
+
+class MessageStatus(models.TextChoices):
+    NONE = "none", _("No message")
+    PENDING = "pending", _("Waiting for moderation")
+    APPROVED = "approved", _("Shown")
+    REJECTED = "rejected", _("Not shown")
+
+
+class Sponsorship(models.Model):
+    """A monthly gift: a Stripe subscription; each paid month is a Gift."""
+
+    class Status(models.TextChoices):
+        PENDING = "pending", _("Waiting for the first payment")
+        ACTIVE = "active", _("Active")
+        ENDED = "ended", _("Ended")
+        ABANDONED = "abandoned", _("Not started")
+
+    public_ref = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    donor = models.ForeignKey(Donor, on_delete=models.PROTECT, related_name="sponsorships")
+    recipient = models.ForeignKey(
+        "portal.Recipient",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="sponsorships",
+    )
+    amount = models.BigIntegerField(_("monthly amount (Rp)"))
+    status = models.CharField(
+        _("status"), max_length=10, choices=Status.choices, default=Status.PENDING, db_index=True
+    )
+    show_name = models.BooleanField(_("show my name"), default=False)
+    gateway = models.CharField(max_length=10)
+    idempotency_key = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    checkout_session_id = models.CharField(max_length=255, unique=True, null=True, blank=True)
+    checkout_url = models.URLField(max_length=1000, blank=True)
+    subscription_id = models.CharField(max_length=255, unique=True, null=True, blank=True)
+    customer_id = models.CharField(max_length=255, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    started_at = models.DateTimeField(null=True, blank=True)
+    ended_at = models.DateTimeField(null=True, blank=True)
+    end_reason = models.CharField(max_length=200, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        verbose_name = _("monthly sponsorship")
+        verbose_name_plural = _("monthly sponsorships")
+        constraints = [
+            models.CheckConstraint(condition=models.Q(amount__gt=0), name="sponsorship_positive")
+        ]
+
+    def __str__(self) -> str:
+        return f"sponsorship {self.public_ref}"
+
+
+def proof_path(instance, filename: str) -> str:
+    return f"donations/proofs/{uuid.uuid4().hex}"
+
+
+class Gift(models.Model):
+    """One payment: a one-off gift, one month of a sponsorship, or a bank transfer."""
+
+    class Gateway(models.TextChoices):
+        STRIPE = "stripe", _("Card (Stripe)")
+        SANDBOX = "sandbox", _("Sandbox (test payments)")
+        BANK = "bank", _("Bank transfer")
+
+    class Status(models.TextChoices):
+        PENDING = "pending", _("Checkout open")
+        PAID = "paid", _("Received")
+        FAILED = "failed", _("Payment failed")
+        EXPIRED = "expired", _("Checkout abandoned")
+        AWAITING_TRANSFER = "awaiting_transfer", _("Waiting for the transfer")
+        PROOF_SUBMITTED = "proof_submitted", _("Proof sent, waiting for a check")
+        MATCHED = "matched", _("Matched, waiting for confirmation")
+        REJECTED = "rejected", _("Transfer not confirmed")
+        FLAGGED = "flagged", _("Held: amount or currency disagrees")
+
+    public_ref = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    donor = models.ForeignKey(Donor, on_delete=models.PROTECT, related_name="gifts")
+    recipient = models.ForeignKey(
+        "portal.Recipient",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="gifts",
+        verbose_name=_("for"),
+    )
+    sponsorship = models.ForeignKey(
+        Sponsorship, null=True, blank=True, on_delete=models.PROTECT, related_name="gifts"
+    )
+    amount = models.BigIntegerField(_("amount (Rp)"))
+    fee = models.BigIntegerField(_("fee (Rp)"), default=0)
+    fee_recorded_at = models.DateTimeField(null=True, blank=True)
+    refunded = models.BigIntegerField(_("refunded (Rp)"), default=0)
+    disputed = models.BooleanField(_("disputed"), default=False)
+    gateway = models.CharField(_("paid by"), max_length=10, choices=Gateway.choices)
+    status = models.CharField(
+        _("status"), max_length=20, choices=Status.choices, default=Status.PENDING, db_index=True
+    )
+    show_name = models.BooleanField(_("show my name"), default=False)
+    message = models.CharField(_("message"), max_length=280, blank=True)
+    message_status = models.CharField(
+        max_length=10, choices=MessageStatus.choices, default=MessageStatus.NONE
+    )
+    language = models.CharField(max_length=8, default="id")
+    # Card payments: the attempt's idempotency key and the gateway's ids, each unique.
+    idempotency_key = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    checkout_session_id = models.CharField(max_length=255, unique=True, null=True, blank=True)
+    checkout_url = models.URLField(max_length=1000, blank=True)
+    payment_intent_id = models.CharField(max_length=255, unique=True, null=True, blank=True)
+    invoice_id = models.CharField(max_length=255, unique=True, null=True, blank=True)
+    # Bank transfers: the reference the donor writes, the proof, and the two officers' steps.
+    bank_reference = models.CharField(max_length=20, unique=True, null=True, blank=True)
+    proof = models.FileField(storage=private_storage, upload_to=proof_path, blank=True)
+    proof_content_type = models.CharField(max_length=40, blank=True)
+    proof_uploaded_at = models.DateTimeField(null=True, blank=True)
+    received_amount = models.BigIntegerField(_("amount on the statement (Rp)"), null=True)
+    statement_date = models.DateField(_("statement date"), null=True, blank=True)
+    statement_line = models.CharField(_("statement line"), max_length=200, blank=True)
+    matched_by_ref = models.UUIDField(null=True, blank=True)
+    matched_at = models.DateTimeField(null=True, blank=True)
+    decided_by_ref = models.UUIDField(null=True, blank=True)
+    decided_at = models.DateTimeField(null=True, blank=True)
+    reject_reason = models.CharField(_("reason"), max_length=300, blank=True)
+    flag_reason = models.CharField(max_length=300, blank=True)
+    receipt_number = models.CharField(max_length=24, unique=True, null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
+    paid_at = models.DateTimeField(null=True, blank=True, db_index=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        verbose_name = _("gift")
+        verbose_name_plural = _("gifts")
+        constraints = [
+            models.CheckConstraint(condition=models.Q(amount__gt=0), name="gift_positive"),
+            models.CheckConstraint(condition=models.Q(fee__gte=0), name="gift_fee_not_negative"),
+            models.CheckConstraint(
+                condition=models.Q(refunded__gte=0), name="gift_refunded_not_negative"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.receipt_number or f"gift {self.public_ref}"
+
+
+class ReceiptCounter(models.Model):
+    """The last receipt number given in a year (WIB): numbers have no gaps and no repeats."""
+
+    year = models.PositiveSmallIntegerField(primary_key=True)
+    last = models.PositiveIntegerField(default=0)
+
+    def __str__(self) -> str:
+        return f"{self.year}: {self.last}"
+
+
+class WebhookEvent(models.Model):
+    """Every event a gateway sent, once: its id is unique, so a repeat changes nothing."""
+
+    class Outcome(models.TextChoices):
+        PROCESSED = "processed", _("Processed")
+        IGNORED = "ignored", _("Not about anything we handle")
+        DEFERRED = "deferred", _("Waiting: arrived before what it refers to")
+        FLAGGED = "flagged", _("Flagged for the finance officers")
+
+    event_id = models.CharField(max_length=255, unique=True)
+    type = models.CharField(max_length=80, db_index=True)
+    gateway = models.CharField(max_length=10)
+    payload = models.JSONField()
+    outcome = models.CharField(max_length=10, choices=Outcome.choices, db_index=True)
+    note = models.CharField(max_length=300, blank=True)
+    received_at = models.DateTimeField(auto_now_add=True)
+    processed_at = models.DateTimeField(null=True, blank=True)
+    attempts = models.PositiveSmallIntegerField(default=1)
+
+    class Meta:
+        ordering = ["-received_at"]
+        verbose_name = _("gateway event")
+        verbose_name_plural = _("gateway events")
+
+    def __str__(self) -> str:
+        return f"{self.type} {self.event_id}"
+
+
+class Refund(models.Model):
+    """A refund an officer asked the gateway for; the ledger moves when the gateway's event
+    says the money went back (``charge.refunded``)."""
+
+    gift = models.ForeignKey(Gift, on_delete=models.PROTECT, related_name="refunds")
+    amount = models.BigIntegerField(_("amount (Rp)"))
+    reason = models.CharField(_("reason"), max_length=300)
+    idempotency_key = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    gateway_refund_id = models.CharField(max_length=255, blank=True)
+    requested_by_ref = models.UUIDField()
+    requested_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-requested_at"]
+        verbose_name = _("refund")
+        verbose_name_plural = _("refunds")
+        constraints = [
+            models.CheckConstraint(condition=models.Q(amount__gt=0), name="refund_positive"),
+        ]
+
+    def __str__(self) -> str:
+        return f"refund of {self.gift_id}: {self.amount}"
+
+
+class SandboxSession(models.Model):
+    """The sandbox gateway's memory of a checkout (dev and test only): it stands in for
+    Stripe's servers, so reconciliation can ask it what Stripe would answer."""
+
+    session_id = models.CharField(max_length=64, unique=True)
+    mode = models.CharField(max_length=12)  # "payment" or "subscription", as Stripe
+    amount_sen = models.BigIntegerField()
+    currency = models.CharField(max_length=3, default="idr")
+    metadata = models.JSONField(default=dict)
+    customer_email = models.CharField(max_length=254)
+    description = models.CharField(max_length=200)
+    success_url = models.CharField(max_length=1000)
+    cancel_url = models.CharField(max_length=1000)
+    status = models.CharField(max_length=10, default="open")  # open, complete, expired
+    payment_intent_id = models.CharField(max_length=64, blank=True)
+    subscription_id = models.CharField(max_length=64, blank=True)
+    refunded_sen = models.BigIntegerField(default=0)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    def __str__(self) -> str:
+        return self.session_id
+
+
+# --- Money out: decisions that need a second officer -------------------------------------------
+
+
+class Decision(models.TextChoices):
+    PROPOSED = "proposed", _("Waiting for a second officer")
+    APPROVED = "approved", _("Approved")
+    REJECTED = "rejected", _("Rejected")
+
+
+class FundTransfer(models.Model):
+    """Money moved between pots (e.g. what is left when a person is reached): a recorded
+    decision, approved by a second officer before the ledger moves."""
+
+    source = models.ForeignKey(
+        "portal.Recipient",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("from (empty: the general fund)"),
+    )
+    target = models.ForeignKey(
+        "portal.Recipient",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("to (empty: the general fund)"),
+    )
+    amount = models.BigIntegerField(_("amount (Rp)"))
+    reason = models.TextField(_("decision and reason"))
+    status = models.CharField(max_length=10, choices=Decision.choices, default=Decision.PROPOSED)
+    proposed_by_ref = models.UUIDField()
+    proposed_at = models.DateTimeField(auto_now_add=True)
+    decided_by_ref = models.UUIDField(null=True, blank=True)
+    decided_at = models.DateTimeField(null=True, blank=True)
+    decision_note = models.CharField(max_length=300, blank=True)
+
+    class Meta:
+        ordering = ["-proposed_at"]
+        verbose_name = _("transfer between funds")
+        verbose_name_plural = _("transfers between funds")
+        constraints = [
+            models.CheckConstraint(condition=models.Q(amount__gt=0), name="transfer_positive"),
+            models.CheckConstraint(
+                condition=~models.Q(source__isnull=True, target__isnull=True),
+                name="transfer_not_general_to_general",
+            ),
+            models.CheckConstraint(
+                condition=~models.Q(source=models.F("target")), name="transfer_between_two_pots"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"transfer {self.pk}: {self.amount}"
+
+
+class OperatingCost(models.Model):
+    """A cost of running the collection, paid from the general fund, under the cap."""
+
+    period = models.ForeignKey(CollectionPeriod, on_delete=models.PROTECT, related_name="costs")
+    description = models.CharField(_("what for"), max_length=200)
+    amount = models.BigIntegerField(_("amount (Rp)"))
+    incurred_on = models.DateField(_("date"))
+    proof = models.FileField(storage=private_storage, upload_to=proof_path, blank=True)
+    recorded_by_ref = models.UUIDField()
+    recorded_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-incurred_on", "-id"]
+        verbose_name = _("operating cost")
+        verbose_name_plural = _("operating costs")
+        constraints = [
+            models.CheckConstraint(condition=models.Q(amount__gt=0), name="cost_positive"),
+        ]
+
+    def __str__(self) -> str:
+        return self.description
+
+
+class Disbursement(models.Model):
+    """Money paid to a warung for meals, with a line per person and period: recorded by a
+    finance officer with proof, approved by a second."""
+
+    warung = models.ForeignKey(
+        "meals.Warung", on_delete=models.PROTECT, related_name="disbursements"
+    )
+    reference = models.CharField(_("transfer reference"), max_length=120)
+    proof = models.FileField(storage=private_storage, upload_to=proof_path)
+    proof_content_type = models.CharField(max_length=40, blank=True)
+    proof_summary = models.CharField(
+        _("summary of the proof (public)"),
+        max_length=200,
+        help_text=_("What the proof shows, without personal data: shown on the public page."),
+    )
+    paid_on = models.DateField(_("paid on"))
+    status = models.CharField(max_length=10, choices=Decision.choices, default=Decision.PROPOSED)
+    recorded_by_ref = models.UUIDField()
+    recorded_at = models.DateTimeField(auto_now_add=True)
+    decided_by_ref = models.UUIDField(null=True, blank=True)
+    decided_at = models.DateTimeField(null=True, blank=True)
+    decision_note = models.CharField(max_length=300, blank=True)
+
+    class Meta:
+        ordering = ["-paid_on", "-id"]
+        verbose_name = _("disbursement")
+        verbose_name_plural = _("disbursements")
+
+    def __str__(self) -> str:
+        return f"disbursement {self.pk} to {self.warung_id}"
+
+
+class DisbursementLine(models.Model):
+    """Meals for one person over one period, paid from their pot or from the general fund."""
+
+    disbursement = models.ForeignKey(Disbursement, on_delete=models.PROTECT, related_name="lines")
+    recipient = models.ForeignKey(
+        "portal.Recipient", on_delete=models.PROTECT, related_name="disbursement_lines"
+    )
+    from_general = models.BooleanField(_("paid from the general fund"), default=False)
+    period_start = models.DateField(_("from"))
+    period_end = models.DateField(_("until"))
+    portions = models.PositiveIntegerField(_("portions"))
+    amount = models.BigIntegerField(_("amount (Rp)"))
+
+    class Meta:
+        ordering = ["id"]
+        verbose_name = _("disbursement line")
+        verbose_name_plural = _("disbursement lines")
+        constraints = [
+            models.CheckConstraint(condition=models.Q(amount__gt=0), name="line_positive"),
+            models.CheckConstraint(
+                condition=models.Q(period_end__gte=models.F("period_start")),
+                name="line_period_ordered",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.recipient_id} {self.period_start}–{self.period_end}: {self.amount}"

@@ -1,0 +1,370 @@
+"""Giving: a donor's attempt becomes a Gift or a Sponsorship, then a hosted checkout or a bank
+transfer reference. The server decides every amount; the browser only says which.
+
+Money is recorded when the gateway says it arrived (``gift_settle``, called from the signed
+webhook or from reconciliation), and for bank transfers when a second finance officer confirms
+(``donations.services.bank``), never from a success page.
+"""
+
+from __future__ import annotations
+
+import datetime
+import logging
+import secrets
+import uuid
+from dataclasses import dataclass
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from accounts.models import Role, User
+from accounts.pii import keyed_hash
+from notifications.services import notification_enqueue
+from portal.cache import public_pages_changed
+
+from ..gateways import CheckoutRequest, GatewayError, gateway
+from ..models import (
+    CLEARING_STRIPE,
+    Donor,
+    Gift,
+    MessageStatus,
+    ReceiptCounter,
+    Sponsorship,
+    Transaction,
+    fund_account,
+)
+from . import ledger
+
+logger = logging.getLogger(__name__)
+
+# Bank references are read aloud and typed into banking apps: no 0/O, 1/I/L.
+_REFERENCE_ALPHABET = "23456789ABCDEFGHJKMNPQRSTUVWXYZ"
+
+
+def amount_check(amount: int) -> None:
+    """The server's own check of an amount, whatever the form did."""
+    low, high = settings.DONATION_MIN_RUPIAH, settings.DONATION_MAX_RUPIAH
+    if not isinstance(amount, int) or isinstance(amount, bool) or amount < low:
+        raise ValidationError(
+            _("The smallest gift is Rp%(min)s.") % {"min": f"{low:,}".replace(",", ".")},
+            "min",
+        )
+    if amount > high:
+        raise ValidationError(
+            _("The largest gift through the portal is Rp%(max)s; for more, contact us.")
+            % {"max": f"{high:,}".replace(",", ".")},
+            "max",
+        )
+
+
+def donor_key(email: str) -> str:
+    return keyed_hash("donor:" + email.strip().lower())
+
+
+def donor_get_or_create(*, email: str, name: str = "", user: User | None = None, language: str):
+    """The donor an address (or an account's address) belongs to."""
+    if user is not None:
+        email = user.email
+    key = donor_key(email)
+    donor = Donor.objects.filter(key=key).first()
+    if donor is None:
+        try:
+            with transaction.atomic():
+                donor = Donor.objects.create(
+                    key=key, email=email.strip(), name=name.strip(), user=user, language=language
+                )
+        except IntegrityError:
+            donor = Donor.objects.get(key=key)
+    changed = []
+    if user is not None and donor.user_id is None:
+        donor.user = user
+        changed.append("user")
+    if name.strip() and donor.name != name.strip():
+        donor.name = name.strip()
+        changed.append("name")
+    if donor.language != language:
+        donor.language = language
+        changed.append("language")
+    if changed:
+        donor.save(update_fields=changed)
+    if user is not None and not user.role_grants.filter(role=Role.DONOR).exists():
+        from accounts.services import role_grant
+
+        role_grant(user=user, role=Role.DONOR, actor_label="system:first_gift")
+    return donor
+
+
+@dataclass(frozen=True)
+class GiftIntent:
+    """What the donor asked for, after the form checked it."""
+
+    amount: int
+    monthly: bool
+    bank_transfer: bool
+    recipient_id: int | None  # None: the general fund
+    description: str  # never personal data: "Rantang Kasih: <pseudonym>" or the fund's name
+    email: str
+    name: str
+    show_name: bool
+    message: str
+    language: str
+    attempt: uuid.UUID  # from the form: a double submit is the same attempt
+
+
+def _bank_reference() -> str:
+    return "RK-" + "".join(secrets.choice(_REFERENCE_ALPHABET) for _ in range(8))
+
+
+def giving_start(*, intent: GiftIntent, user: User | None) -> Gift | Sponsorship:
+    """Write the gift or sponsorship for this attempt, or return the one already written."""
+    amount_check(intent.amount)
+    if intent.monthly and intent.bank_transfer:
+        raise ValidationError(_("Monthly gifts are by card; give by transfer once."), "monthly")
+    existing = (
+        Sponsorship.objects.filter(idempotency_key=intent.attempt).first()
+        or Gift.objects.filter(idempotency_key=intent.attempt).first()
+    )
+    if existing is not None:
+        return existing
+    with transaction.atomic():
+        donor = donor_get_or_create(
+            email=intent.email, name=intent.name, user=user, language=intent.language
+        )
+        if intent.monthly:
+            return Sponsorship.objects.create(
+                donor=donor,
+                recipient_id=intent.recipient_id,
+                amount=intent.amount,
+                show_name=intent.show_name,
+                gateway=gateway().name,
+                idempotency_key=intent.attempt,
+            )
+        fields = {
+            "donor": donor,
+            "recipient_id": intent.recipient_id,
+            "amount": intent.amount,
+            "show_name": intent.show_name,
+            "message": intent.message.strip()[:280],
+            "message_status": MessageStatus.PENDING if intent.message.strip() else "none",
+            "language": intent.language,
+            "idempotency_key": intent.attempt,
+        }
+        if not intent.bank_transfer:
+            return Gift.objects.create(gateway=gateway().name, **fields)
+        for _attempt in range(5):
+            try:
+                with transaction.atomic():
+                    return Gift.objects.create(
+                        gateway=Gift.Gateway.BANK,
+                        status=Gift.Status.AWAITING_TRANSFER,
+                        bank_reference=_bank_reference(),
+                        **fields,
+                    )
+            except IntegrityError:
+                if Gift.objects.filter(idempotency_key=intent.attempt).exists():
+                    return Gift.objects.get(idempotency_key=intent.attempt)
+        raise RuntimeError("no free bank reference after five tries")
+
+
+def checkout_open(
+    *, record: Gift | Sponsorship, description: str, success_url: str, cancel_url: str
+) -> str:
+    """The hosted checkout's address for a gift or sponsorship (opened once per attempt)."""
+    if record.checkout_url:
+        return record.checkout_url
+    monthly = isinstance(record, Sponsorship)
+    ref_key = "sponsorship" if monthly else "gift"
+    checkout = gateway().checkout_create(
+        CheckoutRequest(
+            mode="subscription" if monthly else "payment",
+            amount=record.amount,
+            description=description,
+            email=record.donor.email,
+            locale="en" if record.donor.language == "en" else "id",
+            metadata={ref_key: str(record.public_ref)},
+            idempotency_key=f"{ref_key}-{record.idempotency_key}",
+            success_url=success_url,
+            cancel_url=cancel_url,
+        )
+    )
+    type(record).objects.filter(pk=record.pk).update(
+        checkout_session_id=checkout.session_id, checkout_url=checkout.url
+    )
+    record.checkout_session_id, record.checkout_url = checkout.session_id, checkout.url
+    return checkout.url
+
+
+def _receipt_number(moment: datetime.datetime) -> str:
+    year = timezone.localtime(moment).year
+    ReceiptCounter.objects.get_or_create(year=year)
+    counter = ReceiptCounter.objects.select_for_update().get(year=year)
+    counter.last += 1
+    counter.save(update_fields=["last"])
+    return f"RK-{year}-{counter.last:06d}"
+
+
+def finance_alert(*, subject: str, dedup_key: str, detail: str = "") -> None:
+    """Tell every finance officer about something that needs a person (outbox)."""
+    officers = User.objects.filter(role_grants__role=Role.FINANCE_OFFICER, is_active=True)
+    for officer in officers.distinct():
+        notification_enqueue(
+            template="finance_alert",
+            dedup_key=f"{dedup_key}:{officer.pk}",
+            user=officer,
+            context={"subject": subject, "detail": detail},
+        )
+
+
+def gift_flag(*, gift: Gift, reason: str) -> None:
+    if gift.status == Gift.Status.FLAGGED:
+        return
+    gift.status = Gift.Status.FLAGGED
+    gift.flag_reason = reason[:300]
+    gift.save(update_fields=["status", "flag_reason"])
+    finance_alert(
+        subject="gift_flagged",
+        dedup_key=f"gift-flagged:{gift.pk}",
+        detail=f"{gift.public_ref}: {reason}",
+    )
+
+
+def gift_record_paid(
+    *,
+    gift: Gift,
+    amount: int,
+    clearing: str,
+    occurred_at: datetime.datetime,
+    actor: User | None = None,
+) -> None:
+    """Money for this gift arrived: the ledger, the receipt number, the receipt. Call with the
+    gift's row locked; does nothing the second time."""
+    if gift.status == Gift.Status.PAID:
+        return
+    gift.status = Gift.Status.PAID
+    gift.paid_at = occurred_at
+    gift.receipt_number = _receipt_number(occurred_at)
+    gift.save(update_fields=["status", "paid_at", "receipt_number", "payment_intent_id"])
+    ledger.ledger_post(
+        kind=Transaction.Kind.GIFT,
+        external_id=f"gift:{gift.pk}",
+        lines=[(clearing, -amount), (fund_account(gift.recipient_id), amount)],
+        occurred_at=occurred_at,
+        memo=gift.receipt_number,
+        gift=gift,
+        actor=actor,
+    )
+    if gift.donor.email:  # a transfer an officer found on the statement may have no address
+        notification_enqueue(
+            template="donation_receipt",
+            dedup_key=f"receipt:{gift.pk}",
+            to_address=gift.donor.email,
+            language=gift.donor.language,
+            context=receipt_context(gift),
+        )
+    if gift.recipient_id is not None:
+        public_pages_changed()
+    if gift.gateway != Gift.Gateway.BANK:
+        from ..tasks import gift_fee_fetch
+
+        pk = gift.pk
+        transaction.on_commit(lambda: _fee_fetch_later(gift_fee_fetch, pk))
+
+
+def _fee_fetch_later(task, pk: int) -> None:
+    try:
+        task.delay(pk)
+    except Exception:  # broker down: reconciliation fetches fees still missing
+        logger.warning("could not queue the fee of gift %s; reconciliation will", pk)
+
+
+def receipt_context(gift: Gift) -> dict:
+    from .receipts import receipt_link
+
+    return {
+        "receipt_number": gift.receipt_number,
+        "amount": gift.received_amount or gift.amount,
+        "paid_on": timezone.localtime(gift.paid_at).date().isoformat(),
+        "for_listing": gift.recipient.pseudonym if gift.recipient_id else "",
+        "monthly": gift.sponsorship_id is not None,
+        "sandbox": gift.gateway == Gift.Gateway.SANDBOX,
+        "link": receipt_link(gift),
+    }
+
+
+def gift_settle(
+    *,
+    gift: Gift,
+    amount_sen: int | None,
+    currency: str | None,
+    payment_intent_id: str | None,
+    occurred_at: datetime.datetime,
+) -> str:
+    """A card payment succeeded at the gateway. Checks what it says against our record:
+    an amount or currency that disagrees is refused (not in the ledger) and flagged.
+    Returns "paid", "already" or "flagged"."""
+    gift = Gift.objects.select_for_update().get(pk=gift.pk)
+    if gift.status == Gift.Status.PAID:
+        return "already"
+    if gift.status == Gift.Status.FLAGGED:
+        return "flagged"
+    if (currency or "").lower() != "idr" or amount_sen != gift.amount * 100:
+        gift_flag(
+            gift=gift,
+            reason=f"gateway says {amount_sen} {currency}, our record {gift.amount * 100} idr",
+        )
+        return "flagged"
+    if payment_intent_id:
+        gift.payment_intent_id = payment_intent_id
+    gift_record_paid(
+        gift=gift, amount=gift.amount, clearing=CLEARING_STRIPE, occurred_at=occurred_at
+    )
+    return "paid"
+
+
+def gift_fee_record(*, gift: Gift) -> bool:
+    """Ask the gateway what it kept of a card payment and post it as an operating cost of the
+    gift's own pot. True once recorded (now or before)."""
+    if gift.fee_recorded_at is not None or gift.status != Gift.Status.PAID:
+        return gift.fee_recorded_at is not None
+    if not gift.payment_intent_id:
+        return False
+    try:
+        fee = gateway().payment_fee(gift.payment_intent_id)
+    except GatewayError:
+        return False
+    if fee is None:
+        return False
+    with transaction.atomic():
+        gift = Gift.objects.select_for_update().get(pk=gift.pk)
+        if gift.fee_recorded_at is not None:
+            return True
+        if fee > 0:
+            account = fund_account(gift.recipient_id)
+            ledger.ledger_post(
+                kind=Transaction.Kind.FEE,
+                external_id=f"fee:{gift.pk}",
+                lines=[(account, -fee), ("operating", fee)],
+                occurred_at=gift.paid_at,
+                memo=gift.receipt_number or "",
+                gift=gift,
+            )
+            _cap_watch(gift)
+        gift.fee = fee
+        gift.fee_recorded_at = timezone.now()
+        gift.save(update_fields=["fee", "fee_recorded_at"])
+    return True
+
+
+def _cap_watch(gift: Gift) -> None:
+    """A fee is a fact: it is recorded even when it pushes costs over the cap, and the finance
+    officers are told (decisions.md)."""
+    period = ledger.period_for(gift.paid_at)
+    if period is not None and ledger.period_totals(period).over_cap:
+        finance_alert(
+            subject="cap_exceeded",
+            dedup_key=f"cap:{period.pk}:{timezone.localdate().isoformat()}",
+            detail=str(period),
+        )

@@ -1,0 +1,89 @@
+"""Reconciliation: what a lost webhook would have told us, asked of the gateway.
+
+Every few minutes (beat): checkouts still open an hour after they were opened are looked up at
+the gateway and settled or closed through the same services the webhook uses; fees not yet
+known are fetched; events that arrived before what they refer to are replayed.
+"""
+
+from __future__ import annotations
+
+import datetime
+import logging
+from dataclasses import dataclass
+
+from django.conf import settings
+from django.db import transaction
+from django.utils import timezone
+
+from ..gateways import GatewayError, gateway
+from ..models import Gift, Sponsorship
+from . import webhooks
+from .giving import gift_fee_record
+
+logger = logging.getLogger(__name__)
+
+# Stripe keeps a checkout open for 24 hours; past a week nothing more will come of it.
+GIVE_UP_AFTER = datetime.timedelta(days=7)
+
+
+@dataclass
+class Reconciled:
+    asked: int = 0
+    settled: int = 0
+    closed: int = 0
+    fees: int = 0
+    replayed: int = 0
+    errors: int = 0
+
+
+def _event_for(session: dict) -> dict:
+    return {"id": f"reconcile:{session.get('id')}", "created": int(timezone.now().timestamp())}
+
+
+def payments_reconcile(*, now: datetime.datetime | None = None, limit: int = 200) -> Reconciled:
+    now = now or timezone.now()
+    older_than = now - datetime.timedelta(minutes=settings.PAYMENTS_RECONCILE_AFTER_MINUTES)
+    result = Reconciled()
+    card = gateway()
+    open_gifts = Gift.objects.filter(
+        status=Gift.Status.PENDING,
+        gateway=card.name,
+        checkout_session_id__isnull=False,
+        created_at__lt=older_than,
+        created_at__gte=now - GIVE_UP_AFTER,
+    ).order_by("created_at")[:limit]
+    open_sponsorships = Sponsorship.objects.filter(
+        status=Sponsorship.Status.PENDING,
+        gateway=card.name,
+        checkout_session_id__isnull=False,
+        created_at__lt=older_than,
+        created_at__gte=now - GIVE_UP_AFTER,
+    ).order_by("created_at")[:limit]
+    for record in [*open_gifts, *open_sponsorships]:
+        result.asked += 1
+        try:
+            session = card.checkout_retrieve(record.checkout_session_id)
+        except GatewayError:
+            result.errors += 1
+            continue
+        with transaction.atomic():
+            if session.get("status") == "complete":
+                outcome, _note = webhooks.session_completed(session, _event_for(session))
+                result.settled += outcome == webhooks.Outcome.PROCESSED
+            elif session.get("status") == "expired":
+                webhooks.session_expired(session, _event_for(session))
+                result.closed += 1
+    # Checkouts nobody finished within a week are closed for good.
+    result.closed += Gift.objects.filter(
+        status=Gift.Status.PENDING, created_at__lt=now - GIVE_UP_AFTER
+    ).update(status=Gift.Status.EXPIRED)
+    result.closed += Sponsorship.objects.filter(
+        status=Sponsorship.Status.PENDING, created_at__lt=now - GIVE_UP_AFTER
+    ).update(status=Sponsorship.Status.ABANDONED)
+    missing_fees = Gift.objects.filter(
+        status=Gift.Status.PAID, fee_recorded_at__isnull=True
+    ).exclude(gateway=Gift.Gateway.BANK)[:limit]
+    for gift in missing_fees:
+        result.fees += gift_fee_record(gift=gift)
+    result.replayed = webhooks.deferred_replay(limit=limit)
+    return result

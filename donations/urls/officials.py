@@ -1,0 +1,3 @@
+"""The finance officers' pages, under /petugas/keuangan/."""
+
+urlpatterns: list = []

@@ -1,0 +1,19 @@
+from django.urls import path
+
+from ..views import donor, giving, sandbox
+
+urlpatterns = [
+    path("donasi/", giving.give_fund, name="give_fund"),
+    path("donasi/untuk/<str:public_id>/", giving.give_listing, name="give_listing"),
+    path("donasi/terima-kasih/<uuid:ref>/", giving.thanks, name="thanks"),
+    path("donasi/transfer/<uuid:ref>/", giving.transfer, name="transfer"),
+    path("donasi/saya/", donor.donor_home, name="donor_home"),
+    path("donasi/saya/<str:token>/", donor.donor_link, name="donor_link"),
+    path(
+        "donasi/saya/<str:token>/bulanan/<uuid:ref>/berhenti/",
+        donor.sponsorship_cancel_view,
+        name="sponsorship_cancel",
+    ),
+    path("donasi/sandbox/<str:session_id>/", sandbox.checkout, name="sandbox_checkout"),
+    path("donasi/sandbox/bulanan/<uuid:ref>/", sandbox.next_month, name="sandbox_next_month"),
+]

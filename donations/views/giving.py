@@ -1,0 +1,143 @@
+"""Giving: the form (to a listing or to the fund), the checkout redirect, the thank-you page,
+and the bank-transfer instructions."""
+
+from __future__ import annotations
+
+import logging
+
+from django.conf import settings
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.http import Http404
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils import translation
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_http_methods
+
+from portal.selectors.public import monthly_meal_cost, public_profile_get, public_recipient_id
+
+from ..forms import GiveForm
+from ..gateways import GatewayError
+from ..models import Gift, Sponsorship
+from ..selectors.progress import listing_progress
+from ..services.giving import GiftIntent, checkout_open, giving_start
+
+logger = logging.getLogger(__name__)
+
+
+def _give(request, *, profile=None, recipient_id=None):
+    form = GiveForm(request.POST or None, user=request.user)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        description = (
+            _("Rantang Kasih: meals for %(pseudonym)s") % {"pseudonym": profile.pseudonym}
+            if profile
+            else _("Rantang Kasih fund")
+        )
+        intent = GiftIntent(
+            amount=data["amount"],
+            monthly=data["frequency"] == GiveForm.MONTHLY,
+            bank_transfer=data["method"] == GiveForm.BANK,
+            recipient_id=recipient_id,
+            description=description,
+            email=data.get("email") or request.user.email,
+            name=data["name"],
+            show_name=data["show_name"],
+            message=data["message"],
+            language=translation.get_language() or settings.LANGUAGE_CODE,
+            attempt=data["attempt"],
+        )
+        user = request.user if request.user.is_authenticated else None
+        try:
+            record = giving_start(intent=intent, user=user)
+        except ValidationError as error:
+            form.add_error(None, error)
+        else:
+            if isinstance(record, Gift) and record.gateway == Gift.Gateway.BANK:
+                return redirect("donations:transfer", ref=record.public_ref)
+            thanks = request.build_absolute_uri(
+                reverse("donations:thanks", args=[record.public_ref])
+            )
+            back = request.build_absolute_uri(request.path)
+            try:
+                url = checkout_open(
+                    record=record, description=description, success_url=thanks, cancel_url=back
+                )
+            except GatewayError:
+                logger.warning("checkout could not be opened for %s", record.public_ref)
+                form.add_error(
+                    None,
+                    _(
+                        "The card payment service cannot be reached just now. Nothing was "
+                        "charged: please try again in a few minutes, or give by bank transfer."
+                    ),
+                )
+            else:
+                return redirect(url)
+    context = {
+        "form": form,
+        "profile": profile,
+        "progress": listing_progress(recipient_id) if recipient_id else None,
+        "monthly_cost": monthly_meal_cost(),
+        "minimum": settings.DONATION_MIN_RUPIAH,
+        "sandbox": settings.PAYMENTS_SANDBOX,
+    }
+    return render(request, "donations/give.html", context)
+
+
+@require_http_methods(["GET", "POST"])
+def give_fund(request):
+    return _give(request)
+
+
+@require_http_methods(["GET", "POST"])
+def give_listing(request, public_id: str):
+    profile = public_profile_get(public_id)
+    return _give(request, profile=profile, recipient_id=public_recipient_id(public_id))
+
+
+def thanks(request, ref):
+    """Where the checkout sends the donor back. It records nothing: money is recorded from
+    the gateway's signed event. It says what is known so far."""
+    record = Gift.objects.filter(public_ref=ref).first()
+    if record is None:
+        record = get_object_or_404(Sponsorship, public_ref=ref)
+    return render(
+        request,
+        "donations/thanks.html",
+        {"record": record, "monthly": isinstance(record, Sponsorship)},
+    )
+
+
+@require_http_methods(["GET", "POST"])
+def transfer(request, ref):
+    """Bank-transfer instructions with the gift's unique reference, and the proof upload."""
+    from ..forms_bank import ProofForm
+    from ..services.bank import proof_attach
+
+    gift = get_object_or_404(Gift, public_ref=ref, gateway=Gift.Gateway.BANK)
+    form = ProofForm(request.POST or None, request.FILES or None)
+    if request.method == "POST":
+        if gift.status not in (Gift.Status.AWAITING_TRANSFER, Gift.Status.PROOF_SUBMITTED):
+            raise Http404
+        if form.is_valid():
+            try:
+                proof_attach(gift=gift, upload=form.cleaned_data["proof"])
+            except ValidationError as error:
+                form.add_error("proof", error)
+            else:
+                messages.success(
+                    request,
+                    _("Thank you: your proof was received. A finance officer will check it."),
+                )
+                return redirect("donations:transfer", ref=gift.public_ref)
+    context = {
+        "gift": gift,
+        "form": form,
+        "bank": settings.BANK_TRANSFER_BANK,
+        "account_number": settings.BANK_TRANSFER_ACCOUNT_NUMBER,
+        "account_name": settings.BANK_TRANSFER_ACCOUNT_NAME,
+        "max_mb": settings.DONATION_PROOF_MAX_BYTES // (1024 * 1024),
+    }
+    return render(request, "donations/transfer.html", context)
