@@ -78,6 +78,20 @@ def check_production_settings(app_configs=None, **kwargs) -> list[checks.CheckMe
             "WHATSAPP_API_BASE is not an https:// address.",
             "The WhatsApp token travels in every request: use Meta's https address.",
         )
+    if not settings.PAYMENTS_SANDBOX:
+        if not settings.STRIPE_SECRET_KEY:
+            refuse(
+                "E012",
+                "STRIPE_SECRET_KEY is not set.",
+                "Set the Stripe secret key (or a restricted key) so card gifts can be taken.",
+            )
+        if not settings.STRIPE_WEBHOOK_SECRET:
+            refuse(
+                "E013",
+                "STRIPE_WEBHOOK_SECRET is not set.",
+                "Set the signing secret of the /donations/stripe/webhook/ endpoint: without it "
+                "no payment can be recorded.",
+            )
     return errors
 
 

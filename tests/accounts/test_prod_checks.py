@@ -21,6 +21,8 @@ PROD_OK = {
     "ALLOWED_HOSTS": "rantangkasih.banyuwangikab.go.id",
     "DATABASE_URL": "postgres://rantang@127.0.0.1:5432/rantang",
     "REDIS_URL": "redis://127.0.0.1:6379/0",
+    "STRIPE_SECRET_KEY": "sk_test_not_a_real_key",
+    "STRIPE_WEBHOOK_SECRET": "whsec_not_a_real_secret",
 }
 
 
@@ -56,6 +58,8 @@ def ids(**overrides) -> set[str]:
         PAYMENTS_SANDBOX=False,
         DATABASE_URL=PROD_OK["DATABASE_URL"],
         REDIS_URL=PROD_OK["REDIS_URL"],
+        STRIPE_SECRET_KEY=PROD_OK["STRIPE_SECRET_KEY"],
+        STRIPE_WEBHOOK_SECRET=PROD_OK["STRIPE_WEBHOOK_SECRET"],
     )
     with override_settings(**{**base, **overrides}):
         return {error.id for error in check_production_settings()}
@@ -79,6 +83,8 @@ def test_a_complete_prod_configuration_passes():
         ({"DATABASE_URL": ""}, "portal.E009"),
         ({"REDIS_URL": ""}, "portal.E010"),
         ({"WHATSAPP_API_BASE": "http://graph.facebook.com/v21.0"}, "portal.E011"),
+        ({"STRIPE_SECRET_KEY": ""}, "portal.E012"),
+        ({"STRIPE_WEBHOOK_SECRET": ""}, "portal.E013"),
     ],
 )
 def test_prod_refuses_each_missing_key_and_unsafe_setting(override, error_id):

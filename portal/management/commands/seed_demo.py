@@ -128,7 +128,10 @@ class Command(BaseCommand):
                 TOTP.activate(user, DEMO_TOTP_SECRET)
                 RecoveryCodes.activate(user)
                 created += 1
-        return created + self.seed_recipients()
+        created += self.seed_recipients()
+        from donations.demo import seed_donations
+
+        return created + seed_donations()
 
     def seed_recipients(self) -> int:
         """Demo elderly residents through the real import pipeline, some reviewed and
