@@ -434,8 +434,7 @@ if IS_PROD:
 
 # The Content Security Policy allows only what the portal serves itself: no inline script or
 # style, no third-party origin. Later features add their origins here, and only here.
-# Hosted Checkout: the redirect after a form POST must be allowed (stack-notes.md).
-CSP_FORM_ACTIONS = ["'self'", "https://checkout.stripe.com"]
+CSP_FORM_ACTIONS = ["'self'"]
 CONTENT_SECURITY_POLICY = {
     "DIRECTIVES": {
         "default-src": ["'self'"],

@@ -18,7 +18,6 @@ class GiveForm(forms.Form):
     amount = RupiahField(
         label=_("Amount (Rp)"),
         min_value=None,
-        help_text=_("Whole rupiah, for example 50.000."),
     )
     frequency = forms.ChoiceField(
         label=_("How often"),
@@ -57,6 +56,9 @@ class GiveForm(forms.Form):
         if user is not None and user.is_authenticated:
             # A signed-in donor's receipts go to their account's address.
             del self.fields["email"]
+        self.fields["amount"].help_text = _(
+            "Whole rupiah, for example 50.000. The smallest gift is Rp%(min)s."
+        ) % {"min": f"{settings.DONATION_MIN_RUPIAH:,}".replace(",", ".")}
 
     def clean_amount(self) -> int:
         from django.core.exceptions import ValidationError

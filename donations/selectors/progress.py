@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import datetime
+from collections.abc import Iterable
 from dataclasses import dataclass
 
-from django.db.models import Count, Q, Sum
+from django.db.models import Count, F, IntegerField, OuterRef, Q, QuerySet, Subquery, Sum, Value
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 
-from portal.selectors.public import monthly_meal_cost
+from portal.selectors.public import PublicProfile, monthly_meal_cost
 
 from ..models import Entry, Gift, Sponsorship, Transaction, recipient_account
 
@@ -35,6 +37,10 @@ class Progress:
     def percent(self) -> int:
         return 0 if self.need <= 0 else min(100, self.raised * 100 // self.need)
 
+    @property
+    def reached(self) -> bool:
+        return self.need > 0 and self.raised >= self.need
+
 
 _RAISING_KINDS = (
     Transaction.Kind.GIFT,
@@ -44,21 +50,14 @@ _RAISING_KINDS = (
 )
 
 
-def listing_progress(recipient_id: int, *, need: int | None = None) -> Progress:
-    return listings_progress([recipient_id], needs={recipient_id: need} if need else None)[
-        recipient_id
-    ]
-
-
-def listings_progress(
-    recipient_ids, *, needs: dict[int, int | None] | None = None
-) -> dict[int, Progress]:
-    """Progress of several listings this month in two aggregate queries."""
-    ids = list(recipient_ids)
-    start, end = month_bounds()
-    raised_rows = (
+def _with_progress(recipients: QuerySet, day: datetime.date | None) -> QuerySet:
+    """Each recipient row with ``raised`` (their pot's takings in the WIB month of ``day``) and
+    ``sponsors`` (active monthly sponsorships), as correlated subqueries: one query for a
+    whole page of listings, however many it shows."""
+    start, end = month_bounds(day)
+    raised = (
         Entry.objects.filter(
-            recipient_id__in=ids,
+            recipient_id=OuterRef("pk"),
             transaction__kind__in=_RAISING_KINDS,
             transaction__occurred_at__gte=start,
             transaction__occurred_at__lt=end,
@@ -66,35 +65,85 @@ def listings_progress(
         .order_by()
         .values("recipient_id")
         .annotate(total=Sum("amount"))
+        .values("total")
     )
-    raised = {row["recipient_id"]: row["total"] for row in raised_rows}
-    sponsor_rows = (
-        Sponsorship.objects.filter(recipient_id__in=ids, status=Sponsorship.Status.ACTIVE)
+    sponsors = (
+        Sponsorship.objects.filter(recipient_id=OuterRef("pk"), status=Sponsorship.Status.ACTIVE)
         .order_by()
         .values("recipient_id")
         .annotate(n=Count("pk"))
+        .values("n")
     )
-    sponsors = {row["recipient_id"]: row["n"] for row in sponsor_rows}
-    if needs is None:
-        from portal.models import Recipient
+    return recipients.order_by().annotate(
+        raised=Coalesce(Subquery(raised), Value(0), output_field=IntegerField()),
+        sponsors=Coalesce(Subquery(sponsors), Value(0), output_field=IntegerField()),
+    )
 
-        needs = dict(Recipient.objects.filter(pk__in=ids).values_list("pk", "monthly_need"))
+
+def listing_progress(
+    recipient_id: int, *, need: int | None = None, day: datetime.date | None = None
+) -> Progress:
+    return listings_progress([recipient_id], needs={recipient_id: need} if need else None, day=day)[
+        recipient_id
+    ]
+
+
+def listings_progress(
+    recipient_ids: Iterable[int],
+    *,
+    needs: dict[int, int | None] | None = None,
+    day: datetime.date | None = None,
+) -> dict[int, Progress]:
+    """Progress of several listings in the WIB month of ``day`` (today), in one query."""
+    from portal.models import Recipient
+
+    ids = list(recipient_ids)
+    rows = _with_progress(Recipient.objects.filter(pk__in=ids), day).values(
+        "pk", "monthly_need", "raised", "sponsors"
+    )
+    found = {row["pk"]: row for row in rows}
     default_need = monthly_meal_cost()
-    return {
-        pk: Progress(
-            raised=max(raised.get(pk, 0), 0),
-            need=(needs or {}).get(pk) or default_need,
-            sponsors=sponsors.get(pk, 0),
+    result = {}
+    for pk in ids:
+        row = found.get(pk, {})
+        need = (needs or {}).get(pk) or row.get("monthly_need") or default_need
+        result[pk] = Progress(
+            raised=max(row.get("raised") or 0, 0), need=need, sponsors=row.get("sponsors") or 0
         )
-        for pk in ids
+    return result
+
+
+def public_listings_progress(profiles: Iterable[PublicProfile]) -> dict[str, Progress]:
+    """This month's progress of a page of public profiles, keyed by public id, in one query.
+
+    Public pages know people by their public id only (portal.selectors.public): the row id
+    never reaches them, and nothing but the two figures is read here."""
+    from portal.models import Recipient
+
+    profiles = list(profiles)
+    if not profiles:
+        return {}
+    rows = _with_progress(
+        Recipient.objects.filter(public_id__in=[p.public_id for p in profiles]), None
+    ).values("public_id", "raised", "sponsors")
+    found = {row["public_id"]: row for row in rows}
+    return {
+        profile.public_id: Progress(
+            raised=max(found.get(profile.public_id, {}).get("raised") or 0, 0),
+            need=profile.monthly_need,
+            sponsors=found.get(profile.public_id, {}).get("sponsors") or 0,
+        )
+        for profile in profiles
     }
 
 
 def donor_gifts(donor) -> list[Gift]:
+    """A donor's own gifts, newest first; the person given to by pseudonym only (the
+    recipient's row, with its encrypted identity, is not loaded)."""
     return list(
         Gift.objects.filter(donor=donor)
         .exclude(status__in=[Gift.Status.EXPIRED])
-        .select_related("recipient", "sponsorship")
+        .annotate(for_pseudonym=F("recipient__pseudonym"), for_public_id=F("recipient__public_id"))
         .order_by("-created_at")
     )
 
@@ -103,7 +152,7 @@ def donor_sponsorships(donor) -> list[Sponsorship]:
     return list(
         Sponsorship.objects.filter(donor=donor)
         .filter(Q(status=Sponsorship.Status.ACTIVE) | Q(status=Sponsorship.Status.ENDED))
-        .select_related("recipient")
+        .annotate(for_pseudonym=F("recipient__pseudonym"), for_public_id=F("recipient__public_id"))
         .order_by("-created_at")
     )
 

@@ -38,3 +38,135 @@ def receipt_link(gift: Gift) -> str:
     with translation.override(gift.donor.language or settings.LANGUAGE_CODE):
         path = reverse("donations:donor_link", args=[donor_token(gift.donor)])
     return settings.PORTAL_BASE_URL + path
+
+
+# --- The receipt as PDF ------------------------------------------------------------------------
+
+
+def _rupiah(amount: int) -> str:
+    return "Rp" + f"{amount:,}".replace(",", ".")
+
+
+def _for_whom(gift: Gift) -> str:
+    from django.utils.translation import gettext as _
+
+    if gift.recipient_id is None:
+        return _("Rantang Kasih fund")
+    # The pseudonym only: a receipt can be forwarded, printed and filed; it never carries
+    # the person's identity.
+    from portal.models import Recipient
+
+    pseudonym = (
+        Recipient.objects.filter(pk=gift.recipient_id).values_list("pseudonym", flat=True).first()
+    )
+    return _("Meals for %(pseudonym)s (a Rantang Kasih listing)") % {
+        "pseudonym": pseudonym or _("a listed elderly person")
+    }
+
+
+def receipt_lines(gift: Gift) -> list[tuple[str, str]]:
+    """(label, value) rows of a receipt, in the active language."""
+    from django.utils import timezone
+    from django.utils.translation import gettext as _
+
+    from .ledger import period_for
+
+    amount = gift.received_amount or gift.amount
+    paid_at = timezone.localtime(gift.paid_at) if gift.paid_at else None
+    rows = [
+        (_("Receipt number"), gift.receipt_number or ""),
+        (_("Date received (WIB)"), paid_at.strftime("%d-%m-%Y %H:%M") if paid_at else ""),
+        (_("Amount"), _rupiah(amount)),
+        (_("For"), _for_whom(gift)),
+    ]
+    if gift.sponsorship_id:
+        rows.append((_("Kind of gift"), _("One month of a monthly sponsorship")))
+    else:
+        rows.append((_("Kind of gift"), _("One-off gift")))
+    rows.append((_("Paid by"), str(Gift.Gateway(gift.gateway).label)))
+    if gift.bank_reference:
+        rows.append((_("Transfer reference"), gift.bank_reference))
+    if gift.donor.name.strip():
+        rows.append((_("Donor"), gift.donor.name.strip()))
+    period = period_for(gift.paid_at) if gift.paid_at else None
+    if period is not None:
+        permit = f"{period.name} ({period.permit_number})" if period.permit_number else period.name
+        rows.append((_("Collection permit"), permit))
+    if gift.refunded:
+        rows.append((_("Refunded"), _rupiah(gift.refunded)))
+        rows.append((_("Amount kept after refunds"), _rupiah(max(amount - gift.refunded, 0))))
+    if gift.disputed:
+        rows.append((_("Card dispute"), _("The payment was disputed with the card issuer.")))
+    return rows
+
+
+def receipt_pdf(gift: Gift) -> bytes:
+    """The receipt of a received gift as a one-page A4 PDF, in the donor's language.
+
+    It states the receipt number, the date in WIB, the amount, what the gift was for (a
+    listing's pseudonym or the fund), the donor's name if they gave one, any refund, and, for
+    the sandbox gateway, that no real payment was made.
+    """
+    import io
+
+    from django.utils.translation import gettext as _
+    from reportlab.lib.pagesizes import A4
+    from reportlab.lib.units import mm
+    from reportlab.lib.utils import simpleSplit
+    from reportlab.pdfgen import canvas
+
+    with translation.override(gift.donor.language or gift.language or settings.LANGUAGE_CODE):
+        title = _("Donation receipt")
+        rows = receipt_lines(gift)
+        sandbox = gift.gateway == Gift.Gateway.SANDBOX
+        texts = {
+            "issuer": _("Rantang Kasih Banyuwangi"),
+            "programme": _("Free daily meals for poor elderly residents of Kabupaten Banyuwangi"),
+            "sandbox": _("SANDBOX — not a real payment"),
+            "thanks": _(
+                "Thank you. Every gift is recorded in the public accounts of the collection: "
+                "see where each rupiah went on the transparency page."
+            ),
+            "link": settings.PORTAL_BASE_URL + reverse("donations:transparency"),
+            "footer": _("This receipt was issued by the Rantang Kasih portal."),
+        }
+    buffer = io.BytesIO()
+    pdf = canvas.Canvas(buffer, pagesize=A4, invariant=1)
+    pdf.setTitle(f"{title} {gift.receipt_number or ''}".strip())
+    pdf.setAuthor(texts["issuer"])
+    pdf.setCreator(texts["issuer"])
+    width, height = A4
+    left = 20 * mm
+    y = height - 25 * mm
+    pdf.setFont("Helvetica-Bold", 18)
+    pdf.drawString(left, y, texts["issuer"])
+    y -= 7 * mm
+    pdf.setFont("Helvetica", 10)
+    pdf.drawString(left, y, texts["programme"])
+    y -= 14 * mm
+    if sandbox:
+        pdf.setFont("Helvetica-Bold", 16)
+        pdf.drawString(left, y, texts["sandbox"])
+        y -= 12 * mm
+    pdf.setFont("Helvetica-Bold", 15)
+    pdf.drawString(left, y, title)
+    y -= 10 * mm
+    for label, value in rows:
+        pdf.setFont("Helvetica-Bold", 11)
+        pdf.drawString(left, y, label)
+        pdf.setFont("Helvetica", 11)
+        pdf.drawString(left + 60 * mm, y, value[:80])
+        y -= 7 * mm
+    y -= 6 * mm
+    pdf.setFont("Helvetica", 10)
+    for line in [*simpleSplit(texts["thanks"], "Helvetica", 10, width - 2 * left), texts["link"]]:
+        pdf.drawString(left, y, line)
+        y -= 5.5 * mm
+    pdf.setFont("Helvetica-Oblique", 9)
+    pdf.drawString(left, 15 * mm, texts["footer"])
+    if sandbox:
+        pdf.setFont("Helvetica-Bold", 9)
+        pdf.drawRightString(width - left, 15 * mm, texts["sandbox"])
+    pdf.showPage()
+    pdf.save()
+    return buffer.getvalue()

@@ -1,12 +1,14 @@
 from django.urls import path
 
-from ..views import donor, giving, sandbox
+from ..views import donor, giving, receipts, sandbox, transparency
 
 urlpatterns = [
     path("donasi/", giving.give_fund, name="give_fund"),
+    path("donasi/transparansi/", transparency.transparency, name="transparency"),
     path("donasi/untuk/<str:public_id>/", giving.give_listing, name="give_listing"),
     path("donasi/terima-kasih/<uuid:ref>/", giving.thanks, name="thanks"),
     path("donasi/transfer/<uuid:ref>/", giving.transfer, name="transfer"),
+    path("donasi/tanda-terima/<uuid:ref>/", receipts.receipt_pdf_view, name="receipt_pdf"),
     path("donasi/saya/", donor.donor_home, name="donor_home"),
     path("donasi/saya/<str:token>/", donor.donor_link, name="donor_link"),
     path(

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import logging
 
+from csp.decorators import csp_update
 from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import ValidationError
@@ -15,7 +16,9 @@ from django.utils import translation
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
+from portal.models import Recipient
 from portal.selectors.public import monthly_meal_cost, public_profile_get, public_recipient_id
+from portal.services.lifecycle import PUBLIC_STATUSES
 
 from ..forms import GiveForm
 from ..gateways import GatewayError
@@ -86,12 +89,19 @@ def _give(request, *, profile=None, recipient_id=None):
     return render(request, "donations/give.html", context)
 
 
+# Hosted Checkout: Chrome applies form-action to the redirect that follows the form's POST
+# (stack-notes.md), so the giving pages, and only they, may send the donor to Stripe.
+_checkout_redirect = csp_update({"form-action": ["https://checkout.stripe.com"]})
+
+
 @require_http_methods(["GET", "POST"])
+@_checkout_redirect
 def give_fund(request):
     return _give(request)
 
 
 @require_http_methods(["GET", "POST"])
+@_checkout_redirect
 def give_listing(request, public_id: str):
     profile = public_profile_get(public_id)
     return _give(request, profile=profile, recipient_id=public_recipient_id(public_id))
@@ -103,10 +113,23 @@ def thanks(request, ref):
     record = Gift.objects.filter(public_ref=ref).first()
     if record is None:
         record = get_object_or_404(Sponsorship, public_ref=ref)
+    # The listing's address and pseudonym only, and only while it is published.
+    listing = (
+        Recipient.objects.filter(pk=record.recipient_id, status__in=PUBLIC_STATUSES)
+        .values("public_id", "pseudonym")
+        .first()
+        if record.recipient_id
+        else None
+    )
     return render(
         request,
         "donations/thanks.html",
-        {"record": record, "monthly": isinstance(record, Sponsorship)},
+        {
+            "record": record,
+            "monthly": isinstance(record, Sponsorship),
+            "listing": listing,
+            "sandbox": record.gateway == Gift.Gateway.SANDBOX,
+        },
     )
 
 

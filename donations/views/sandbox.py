@@ -16,6 +16,11 @@ from ..models import SandboxSession, Sponsorship
 OUTCOMES = ("pay", "delayed_success", "delayed_failure", "cancel")
 
 
+def _page(request, session: SandboxSession, *, status: int = 200):
+    context = {"session": session, "amount": session.amount_sen // 100}
+    return render(request, "donations/sandbox_checkout.html", context, status=status)
+
+
 def _sandbox_only() -> None:
     if not settings.PAYMENTS_SANDBOX:
         raise Http404
@@ -26,10 +31,10 @@ def checkout(request, session_id: str):
     _sandbox_only()
     session = get_object_or_404(SandboxSession, session_id=session_id)
     if request.method == "GET" or session.status != "open":
-        return render(request, "donations/sandbox_checkout.html", {"session": session})
+        return _page(request, session)
     outcome = request.POST.get("outcome")
     if outcome not in OUTCOMES:
-        return render(request, "donations/sandbox_checkout.html", {"session": session}, status=400)
+        return _page(request, session, status=400)
     if outcome == "cancel":
         return redirect(session.cancel_url)
     with transaction.atomic():

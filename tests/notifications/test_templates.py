@@ -91,6 +91,114 @@ def account_mail() -> Built:
     return note, []
 
 
+# --- Donations (issue 5): each mail written by the event that sends it in the portal ----------
+
+
+def _listed():
+    from tests.portal.factories import RecipientFactory
+
+    person = RecipientFactory(publishable=True, status=Status.PUBLISHED)
+    return person, [person.name, person.nik, person.address, person.family_phone]
+
+
+def donation_receipt() -> Built:
+    from tests.donations.factories import paid_gift
+
+    person, secrets = _listed()
+    paid_gift(recipient=person)
+    return Notification.objects.get(template="donation_receipt"), secrets
+
+
+def donation_refunded() -> Built:
+    from donations.services.funds import refund_request
+    from tests.donations.factories import finance_officers, on_commit, paid_gift
+
+    person, secrets = _listed()
+    gift = paid_gift(recipient=person)
+    (officer,) = finance_officers(1)
+    with on_commit():
+        refund_request(gift=gift, actor=officer, amount=10_000, reason="salah nominal")
+    return Notification.objects.get(template="donation_refunded"), secrets
+
+
+def transfer_rejected() -> Built:
+    from donations.services.bank import transfer_reject
+    from tests.donations.factories import finance_officers, gift_start
+
+    person, secrets = _listed()
+    gift = gift_start(recipient=person, bank=True)
+    (officer,) = finance_officers(1)
+    transfer_reject(gift=gift, actor=officer, reason="Tidak ada di rekening koran")
+    return Notification.objects.get(template="transfer_rejected"), secrets
+
+
+def sponsorship_ended(reason: str) -> Callable[[], Built]:
+    def build() -> Built:
+        from tests.donations.factories import active_sponsorship, signed_post, stripe_event
+
+        person, secrets = _listed()
+        sponsorship = active_sponsorship(recipient=person)
+        subscription = {
+            "id": sponsorship.subscription_id,
+            "object": "subscription",
+            "status": "canceled",
+            "cancellation_details": {"reason": reason},
+        }
+        from django.test import Client
+
+        signed_post(Client(), stripe_event("customer.subscription.deleted", subscription))
+        return Notification.objects.get(template="sponsorship_ended"), secrets
+
+    return build
+
+
+def sponsor_update() -> Built:
+    from donations.services.updates import sponsor_updates_send
+    from tests.donations.factories import active_sponsorship
+
+    person, secrets = _listed()
+    active_sponsorship(recipient=person, user=UserFactory())
+    sponsor_updates_send()
+    return Notification.objects.get(template="sponsor_update"), secrets
+
+
+FINANCE_SUBJECTS = (
+    "gift_flagged",
+    "sponsorship_flagged",
+    "invoice_after_end",
+    "refund_flagged",
+    "pot_negative",
+    "dispute",
+    "cap_exceeded",
+    "event_unmatched",
+)
+
+
+def finance_alert(subject: str) -> Callable[[], Built]:
+    def build() -> Built:
+        from donations.services.giving import finance_alert as alert
+
+        make_official(Role.FINANCE_OFFICER)
+        if subject == "gift_flagged":
+            # The real event: the gateway reports an amount that disagrees with the gift.
+            from django.test import Client
+
+            from tests.donations.factories import gift_start, session_obj, signed_post, stripe_event
+
+            person, secrets = _listed()
+            gift = gift_start(recipient=person)
+            event = stripe_event(
+                "checkout.session.completed", session_obj(gift, amount_sen=gift.amount)
+            )
+            signed_post(Client(), event)
+        else:
+            secrets = []
+            alert(subject=subject, dedup_key=f"test:{subject}", detail="RK-2026-000001")
+        return Notification.objects.get(template="finance_alert"), secrets
+
+    return build
+
+
 SAMPLES = {
     "import_finished": {
         "file_name": "januari.csv",
@@ -107,6 +215,18 @@ SAMPLES = {
         "public_id": "RK7Q2M4X",
         "reason": "Foto belum jelas",
     },
+    "sponsor_update": {
+        "pseudonym": "Mbah Sum",
+        "public_id": "RK7Q2M4X",
+        "month": "Oktober 2026",
+        "raised": 350_000,
+        "need": 720_000,
+        "funded": False,
+        "sponsors": 2,
+        "reached": False,
+        "link": "http://testserver/donasi/saya/token/",
+    },
+    "finance_alert": {"subject": "cap_exceeded", "detail": "Pengumpulan 2026"},
     "review_digest": {
         "in_review": 2,
         "candidates": 1,
@@ -125,8 +245,24 @@ BUILDERS = {
     "listing_decision/rejected": listing_decision(Status.WITHDRAWN),
     "review_digest": review_digest,
     "account_mail": account_mail,
+    "donation_receipt": donation_receipt,
+    "donation_refunded": donation_refunded,
+    "transfer_rejected": transfer_rejected,
+    "sponsorship_ended/cancelled": sponsorship_ended("cancellation_requested"),
+    "sponsorship_ended/payment_failed": sponsorship_ended("payment_failed"),
+    "sponsor_update": sponsor_update,
+    **{f"finance_alert/{subject}": finance_alert(subject) for subject in FINANCE_SUBJECTS},
 }
-REFUSABLE = [name for name in BUILDERS if name != "account_mail"]
+# Mail to donors links to the donor's own pages, not to the officials' area.
+DONOR_KINDS = {
+    "donation_receipt",
+    "donation_refunded",
+    "transfer_rejected",
+    "sponsorship_ended",
+    "sponsor_update",
+}
+REFUSABLE = [name for name in BUILDERS if not KINDS[name.split("/")[0]].mandatory]
+OFFICIALS_MAIL = [name for name in REFUSABLE if name.split("/")[0] not in DONOR_KINDS]
 
 
 def render_in(notification: Notification, language: str):
@@ -163,7 +299,7 @@ def test_each_kind_renders_completely_without_personal_data(db, name, language):
         assert "<img" not in message.html
 
 
-@pytest.mark.parametrize("name", REFUSABLE)
+@pytest.mark.parametrize("name", OFFICIALS_MAIL)
 def test_indonesian_and_english_renderings_differ_and_link_in_their_language(db, name):
     notification, _secrets = BUILDERS[name]()
     indonesian = render_in(notification, "id")
@@ -248,3 +384,81 @@ def test_account_mail_has_no_unsubscribe(db):
     assert "List-Unsubscribe" not in message.extra_headers
     assert "List-Unsubscribe-Post" not in message.extra_headers
     assert "berhenti" not in message.body
+
+
+# --- Donations (issue 5) ------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("name", [n for n in BUILDERS if n.split("/")[0] in DONOR_KINDS])
+def test_donor_mail_differs_by_language_and_links_to_the_donors_page(db, name):
+    notification, _secrets = BUILDERS[name]()
+    indonesian = render_in(notification, "id")
+    english = render_in(notification, "en")
+    assert (indonesian.subject, indonesian.text, indonesian.html) != (
+        english.subject,
+        english.text,
+        english.html,
+    )
+    assert "/petugas/" not in english.text + indonesian.text
+    link = notification.context.get("link")
+    if link:
+        assert "/donasi/saya/" in link
+        assert link in english.text
+        assert f'href="{link}"' in english.html
+
+
+def test_a_receipt_mail_gives_the_number_the_pseudonym_and_the_way_to_the_pdf(db):
+    notification, _secrets = donation_receipt()
+    message = render_in(notification, "en")
+    number = notification.context["receipt_number"]
+    assert number in message.subject
+    assert number in message.text
+    assert notification.context["for_listing"] in message.text
+    assert "PDF" in message.text
+    assert "PDF" in message.html
+    assert "SANDBOX" in message.subject  # paid through the sandbox gateway
+
+
+@pytest.mark.parametrize(
+    ("name", "words"),
+    [
+        ("sponsorship_ended/cancelled", "has ended"),
+        ("sponsorship_ended/payment_failed", "payment failed"),
+    ],
+)
+def test_an_ended_sponsorship_says_why(db, name, words):
+    notification, _secrets = BUILDERS[name]()
+    message = render_in(notification, "en")
+    assert words in message.subject
+    assert words in message.html
+
+
+def test_a_rejected_transfer_gives_the_reason_and_the_reference(db):
+    notification, _secrets = transfer_rejected()
+    message = render_in(notification, "en")
+    assert notification.context["reference"] in message.subject
+    for body in (message.text, message.html):
+        assert "Tidak ada di rekening koran" in body
+
+
+@pytest.mark.parametrize("subject", FINANCE_SUBJECTS)
+def test_each_finance_alert_says_in_a_sentence_what_happened(db, subject):
+    notification, _secrets = finance_alert(subject)()
+    message = render_in(notification, "en")
+    assert notification.context["subject"] == subject
+    assert "Something in the donations needs" not in message.text
+    assert "_" not in message.subject  # a sentence, not the code
+    assert f"{settings.PORTAL_BASE_URL}/en/petugas/keuangan/" in message.text
+    assert f"{settings.PORTAL_BASE_URL}/en/petugas/keuangan/" in message.html
+    # Each code has its own subject and sentence.
+    for part in ("subject.txt", "body.txt"):
+        texts = {finance_alert_text(code, part) for code in FINANCE_SUBJECTS}
+        assert len(texts) == len(FINANCE_SUBJECTS)
+
+
+def finance_alert_text(code: str, part: str) -> str:
+    from django.template.loader import render_to_string
+    from django.utils import translation
+
+    with translation.override("en"):
+        return render_to_string(f"notifications/finance_alert/{part}", {"subject": code})
