@@ -230,6 +230,7 @@ class AuditEvent(models.Model):
             "donation.fund_transfer_decided",
             _("Transfer between funds decided"),
         )
+        PERIOD_CREATED = "donation.period_created", _("Collection period created")
         COST_RECORDED = "donation.cost_recorded", _("Operating cost recorded")
         DISBURSEMENT_RECORDED = "donation.disbursement_recorded", _("Disbursement recorded")
         DISBURSEMENT_DECIDED = "donation.disbursement_decided", _("Disbursement decided")

@@ -59,7 +59,23 @@ def private_root(settings, tmp_path):
         },
     }
     storages._storages.clear()
+    # A FileField resolves its callable storage once, when the models load: point every
+    # private file field at this test's storage too.
+    from django.apps import apps
+    from django.db.models import FileField
+
+    from accounts.storage import PrivateStorage
+
+    private = storages["private"]
+    patched = []
+    for model in apps.get_models():
+        for field in model._meta.get_fields():
+            if isinstance(field, FileField) and isinstance(field.storage, PrivateStorage):
+                patched.append((field, field.storage))
+                field.storage = private
     yield tmp_path / "private"
+    for field, original in patched:
+        field.storage = original
     storages._storages.clear()
 
 

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.base import ContentFile
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -114,7 +114,10 @@ def fund_transfer_decide(
         if approve:
             source = fund_account(proposal.source_id)
             ledger.pots_lock([source])
-            ledger.spend_check({source: proposal.amount})
+            try:
+                ledger.spend_check({source: proposal.amount})
+            except ledger.InsufficientFunds as error:
+                raise ValidationError(str(error)) from None
             ledger.ledger_post(
                 kind=Transaction.Kind.TRANSFER,
                 external_id=f"transfer:{proposal.pk}",
@@ -143,6 +146,70 @@ def fund_transfer_decide(
 
 
 # --- Operating costs ---------------------------------------------------------------------------
+
+
+def collection_period_create(
+    *,
+    actor: User,
+    name: str,
+    starts_on: datetime.date,
+    ends_on: datetime.date,
+    permit_number: str = "",
+    cap_percent: int | None = None,
+) -> CollectionPeriod:
+    """A permitted collection. Periods never overlap: a day's gifts and costs must belong to
+    one period only, or the cap would be counted twice (checked with the table locked
+    against a concurrent creation on PostgreSQL)."""
+    from django.conf import settings
+
+    _finance_officer(actor)
+    cap = settings.OPERATING_COST_CAP_PERCENT if cap_percent is None else cap_percent
+    if not name.strip():
+        raise ValidationError(_("Give the collection period a name."))
+    if ends_on < starts_on:
+        raise ValidationError(_("The period must end on or after the day it starts."))
+    if not 0 <= cap <= 100:
+        raise ValidationError(_("The cap is a percentage between 0 and 100."))
+    with transaction.atomic():
+        if connection.vendor == "postgresql":
+            with connection.cursor() as cursor:
+                cursor.execute("SELECT pg_advisory_xact_lock(hashtext('donations:periods'))")
+        overlapping = CollectionPeriod.objects.filter(
+            starts_on__lte=ends_on, ends_on__gte=starts_on
+        ).first()
+        if overlapping is not None:
+            raise ValidationError(
+                _("These dates overlap the collection period “%(period)s”.")
+                % {"period": str(overlapping)}
+            )
+        tz = timezone.get_current_timezone()
+        first = datetime.datetime.combine(starts_on, datetime.time.min, tzinfo=tz)
+        after = datetime.datetime.combine(
+            ends_on + datetime.timedelta(days=1), datetime.time.min, tzinfo=tz
+        )
+        if Transaction.objects.filter(occurred_at__gte=first, occurred_at__lt=after).exists():
+            # Each transaction is tied to its period when it is posted, and the ledger is
+            # never rewritten: a period must exist before the money it covers.
+            raise ValidationError(
+                _(
+                    "Money was already recorded on these dates. A collection period starts "
+                    "before its first gift: choose a start after the last recorded day."
+                )
+            )
+        period = CollectionPeriod.objects.create(
+            name=name.strip()[:120],
+            permit_number=permit_number.strip()[:120],
+            starts_on=starts_on,
+            ends_on=ends_on,
+            cap_percent=cap,
+        )
+        audit_record(
+            actor=actor,
+            action=AuditEvent.Action.PERIOD_CREATED,
+            target=f"donations.collectionperiod:{period.pk}",
+            details={"cap_percent": cap},
+        )
+    return period
 
 
 def operating_cost_record(

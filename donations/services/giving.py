@@ -129,6 +129,20 @@ def giving_start(*, intent: GiftIntent, user: User | None) -> Gift | Sponsorship
     )
     if existing is not None:
         return existing
+    try:
+        return _giving_create(intent=intent, user=user)
+    except IntegrityError:
+        # The same attempt submitted twice at the same moment: the first one's row stands.
+        existing = (
+            Sponsorship.objects.filter(idempotency_key=intent.attempt).first()
+            or Gift.objects.filter(idempotency_key=intent.attempt).first()
+        )
+        if existing is None:
+            raise
+        return existing
+
+
+def _giving_create(*, intent: GiftIntent, user: User | None) -> Gift | Sponsorship:
     with transaction.atomic():
         donor = donor_get_or_create(
             email=intent.email, name=intent.name, user=user, language=intent.language
@@ -368,3 +382,31 @@ def _cap_watch(gift: Gift) -> None:
             dedup_key=f"cap:{period.pk}:{timezone.localdate().isoformat()}",
             detail=str(period),
         )
+
+
+def gift_message_moderate(*, gift: Gift, actor: User, approve: bool, note: str = "") -> Gift:
+    """A finance officer decides whether a donor's public message is shown. Only a message
+    waiting for moderation is decided; the decision is on record."""
+    from django.core.exceptions import PermissionDenied
+
+    from accounts.models import AuditEvent
+    from accounts.services import audit_record
+
+    if not actor.has_role(Role.FINANCE_OFFICER):
+        raise PermissionDenied
+    with transaction.atomic():
+        gift = Gift.objects.select_for_update().get(pk=gift.pk)
+        if gift.message_status != MessageStatus.PENDING:
+            raise ValidationError(_("This message has already been moderated."))
+        gift.message_status = MessageStatus.APPROVED if approve else MessageStatus.REJECTED
+        gift.save(update_fields=["message_status"])
+        audit_record(
+            actor=actor,
+            action=AuditEvent.Action.MESSAGE_MODERATED,
+            target=f"donations.gift:{gift.pk}",
+            reason=note.strip(),
+            details={"approved": approve},
+        )
+    if gift.recipient_id is not None and approve:
+        public_pages_changed()
+    return gift

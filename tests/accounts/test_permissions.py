@@ -11,6 +11,8 @@ REGISTRY = {R.DATA_OFFICER, R.REVIEWER, R.LEAD_REVIEWER, R.ADMINISTRATOR}
 RECORD_WORK = {R.DATA_OFFICER, R.REVIEWER, R.LEAD_REVIEWER}
 PROFILE_WORK = {R.REVIEWER, R.LEAD_REVIEWER}
 IMPORTERS = {R.DATA_OFFICER, R.ADMINISTRATOR}
+FIN_READ = {R.FINANCE_OFFICER, R.ADMINISTRATOR}
+FIN_WORK = {R.FINANCE_OFFICER}
 
 # Who may open which official page. Written out by hand, not read from the code, so that a
 # change of the code's rules fails here until this table is changed on purpose.
@@ -37,6 +39,35 @@ EXPECTED = {
     "portal:import_report": IMPORTERS,
     "portal:manual_entry": REGISTRY,
     "notifications:outbox": {R.ADMINISTRATOR, R.LEAD_REVIEWER},
+    # Issue 5, the finance officers' pages: administrators read, finance officers work.
+    "donations:fin_dashboard": FIN_READ,
+    "donations:fin_transfers": FIN_READ,
+    "donations:fin_transfer_record": FIN_WORK,
+    "donations:fin_gift": FIN_READ,
+    "donations:fin_gift_proof": FIN_WORK,
+    "donations:fin_transfer_match": FIN_WORK,
+    "donations:fin_transfer_confirm": FIN_WORK,
+    "donations:fin_transfer_reject": FIN_WORK,
+    "donations:fin_refunds": FIN_READ,
+    "donations:fin_refund_create": FIN_WORK,
+    "donations:fin_fund_transfers": FIN_READ,
+    "donations:fin_fund_transfer_propose": FIN_WORK,
+    "donations:fin_fund_transfer_decide": FIN_WORK,
+    "donations:fin_periods": FIN_READ,
+    "donations:fin_period_create": FIN_WORK,
+    "donations:fin_period": FIN_READ,
+    "donations:fin_cost_create": FIN_WORK,
+    "donations:fin_disbursements": FIN_READ,
+    "donations:fin_disbursement_create": FIN_WORK,
+    "donations:fin_disbursement": FIN_READ,
+    "donations:fin_disbursement_proof": FIN_WORK,
+    "donations:fin_disbursement_decide": FIN_WORK,
+    "donations:fin_messages": FIN_READ,
+    "donations:fin_message_moderate": FIN_WORK,
+    "donations:fin_attention": FIN_READ,
+    "donations:fin_export": FIN_WORK,
+    "meals:warung_list": FIN_READ,
+    "meals:warung_create": FIN_READ,
 }
 RECORD_PAGES = {
     "portal:review_record",
@@ -72,7 +103,76 @@ def sample_kwargs() -> dict[str, dict]:
     kwargs["portal:region_detail"] = {"code": GENTENG}
     kwargs["portal:import_detail"] = {"pk": batch.pk}
     kwargs["portal:import_report"] = {"pk": batch.pk}
+    kwargs.update(finance_samples(record))
     return kwargs
+
+
+def finance_samples(record) -> dict[str, dict]:
+    """Issue 5: a bank gift with its proof, a proposed transfer between funds, a collection
+    period and a disbursement with its proof (proofs written straight into private storage)."""
+    import uuid
+
+    from django.core.files.base import ContentFile
+
+    from accounts.storage import private_storage
+    from donations.models import CollectionPeriod, Disbursement, Donor, FundTransfer, Gift
+    from meals.models import Warung
+
+    proof = private_storage().save("donations/proofs/sample", ContentFile(b"\xff\xd8\xff"))
+    donor = Donor.objects.create(key="permissions-sample", email="donor@example.org")
+    gift = Gift.objects.create(
+        donor=donor,
+        amount=50_000,
+        gateway=Gift.Gateway.BANK,
+        status=Gift.Status.PROOF_SUBMITTED,
+        bank_reference="RK-SAMPLE1",
+        proof=proof,
+        message="Semoga sehat",
+        message_status="pending",
+    )
+    transfer = FundTransfer.objects.create(
+        target=record, amount=1_000, reason="sample", proposed_by_ref=uuid.uuid4()
+    )
+    period = CollectionPeriod.objects.create(
+        name="sample", starts_on="2026-01-01", ends_on="2026-12-31"
+    )
+    warung = Warung.objects.create(
+        name="Warung",
+        owner_name="Tini",
+        address="Jl. 1",
+        kecamatan=record.kecamatan,
+        daily_capacity=10,
+    )
+    disbursement = Disbursement.objects.create(
+        warung=warung,
+        reference="TRF",
+        proof=proof,
+        proof_summary="sample",
+        paid_on="2026-01-02",
+        recorded_by_ref=uuid.uuid4(),
+    )
+    by_gift = {"ref": gift.public_ref}
+    return {
+        **{
+            f"donations:{name}": by_gift
+            for name in (
+                "fin_gift",
+                "fin_gift_proof",
+                "fin_transfer_match",
+                "fin_transfer_confirm",
+                "fin_transfer_reject",
+                "fin_refund_create",
+                "fin_message_moderate",
+            )
+        },
+        "donations:fin_fund_transfer_decide": {"pk": transfer.pk},
+        "donations:fin_period": {"pk": period.pk},
+        "donations:fin_cost_create": {"pk": period.pk},
+        **{
+            f"donations:{name}": {"pk": disbursement.pk}
+            for name in ("fin_disbursement", "fin_disbursement_proof", "fin_disbursement_decide")
+        },
+    }
 
 
 def official_url_names() -> set[str]:

@@ -1,0 +1,208 @@
+"""The dashboard and the bank-transfer queue: a gift's proof, the first officer's match, a
+transfer found on the statement, and the second officer's confirmation or rejection."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_GET, require_http_methods
+
+from accounts.decorators import official_required
+from accounts.storage import private_file_response
+
+from ...forms_officials import MatchForm, RejectTransferForm, TransferRecordForm
+from ...models import Gift
+from ...selectors.officials import (
+    BANK_QUEUE_STATUSES,
+    bank_gifts,
+    finance_dashboard,
+    gift_get,
+    gift_proof,
+    gift_refunds,
+    officer_labels,
+)
+from ...services.bank import transfer_confirm, transfer_match, transfer_record, transfer_reject
+from .common import READ, WORK, add_service_error, attach_labels, is_finance_officer, posted
+
+
+@official_required(*READ)
+@require_GET
+def dashboard(request):
+    return render(
+        request,
+        "donations/officials/dashboard.html",
+        {"board": finance_dashboard(request.user), "can_work": is_finance_officer(request.user)},
+    )
+
+
+@official_required(*READ)
+@require_GET
+def transfer_queue(request):
+    status = request.GET.get("status", "")
+    if status not in BANK_QUEUE_STATUSES:
+        status = ""
+    gifts = bank_gifts(request.user, status=status or None)[:200]
+    return render(
+        request,
+        "donations/officials/transfer_queue.html",
+        {
+            "gifts": gifts,
+            "status": status,
+            "statuses": [(value, Gift.Status(value).label) for value in BANK_QUEUE_STATUSES],
+            "can_work": is_finance_officer(request.user),
+        },
+    )
+
+
+@official_required(*READ)
+@require_GET
+@never_cache
+def gift_detail(request, ref):
+    gift = gift_get(request.user, ref)
+    attach_labels([gift], "matched_by", "decided_by")
+    refunds = gift_refunds(gift)
+    attach_labels(refunds, "requested_by")
+    user = request.user
+    can_work = is_finance_officer(user)
+    return render(
+        request,
+        "donations/officials/gift_detail.html",
+        {
+            "gift": gift,
+            "refunds": refunds,
+            "can_work": can_work,
+            "can_match": can_work
+            and gift.gateway == Gift.Gateway.BANK
+            and gift.status in (Gift.Status.AWAITING_TRANSFER, Gift.Status.PROOF_SUBMITTED),
+            "can_decide": can_work
+            and gift.status == Gift.Status.MATCHED
+            and gift.matched_by_ref != user.public_ref,
+            "matched_by_me": gift.status == Gift.Status.MATCHED
+            and gift.matched_by_ref == user.public_ref,
+            "can_refund": can_work
+            and gift.status == Gift.Status.PAID
+            and gift.gateway != Gift.Gateway.BANK,
+            "match_form": MatchForm(initial={"received_amount": gift.amount}),
+            "reject_form": RejectTransferForm(),
+        },
+    )
+
+
+@official_required(*WORK)
+@require_GET
+@never_cache
+def gift_proof_download(request, ref):
+    name, download_name = gift_proof(request.user, ref)
+    return private_file_response(name, download_name=download_name)
+
+
+def _action_page(request, gift, form, *, title: str, submit: str, danger: bool = False):
+    return render(
+        request,
+        "donations/officials/gift_action.html",
+        {"gift": gift, "form": form, "title": title, "submit": submit, "danger": danger},
+    )
+
+
+@official_required(*WORK)
+@require_http_methods(["GET", "POST"])
+def transfer_match_view(request, ref):
+    gift = gift_get(request.user, ref)
+    form = MatchForm(posted(request), initial={"received_amount": gift.amount})
+    if request.method == "POST" and form.is_valid():
+        try:
+            transfer_match(gift=gift, actor=request.user, **form.cleaned_data)
+        except ValidationError as error:
+            add_service_error(form, error)
+        else:
+            messages.success(
+                request,
+                _("Matched. A second finance officer must now confirm this transfer."),
+            )
+            return redirect("donations:fin_gift", ref=gift.public_ref)
+    return _action_page(
+        request,
+        gift,
+        form,
+        title=_("Match with the bank statement"),
+        submit=_("Record the match"),
+    )
+
+
+@official_required(*WORK)
+@require_http_methods(["GET", "POST"])
+def transfer_confirm_view(request, ref):
+    gift = gift_get(request.user, ref)
+    if request.method == "POST":
+        try:
+            transfer_confirm(gift=gift, actor=request.user)
+        except ValidationError as error:
+            messages.error(request, " ".join(error.messages))
+        else:
+            messages.success(
+                request, _("Confirmed: the gift is received and the donor's receipt is sent.")
+            )
+        return redirect("donations:fin_gift", ref=gift.public_ref)
+    return render(
+        request,
+        "donations/officials/gift_confirm.html",
+        {
+            "gift": gift,
+            "matched_by_me": gift.matched_by_ref == request.user.public_ref,
+            "matched_by": officer_labels([gift.matched_by_ref]).get(gift.matched_by_ref, ""),
+        },
+    )
+
+
+@official_required(*WORK)
+@require_http_methods(["GET", "POST"])
+def transfer_reject_view(request, ref):
+    gift = gift_get(request.user, ref)
+    form = RejectTransferForm(posted(request))
+    if request.method == "POST" and form.is_valid():
+        try:
+            transfer_reject(gift=gift, actor=request.user, reason=form.cleaned_data["reason"])
+        except ValidationError as error:
+            add_service_error(form, error)
+        else:
+            messages.success(request, _("Rejected. The donor is told the reason."))
+            return redirect("donations:fin_gift", ref=gift.public_ref)
+    return _action_page(
+        request,
+        gift,
+        form,
+        title=_("Reject this transfer"),
+        submit=_("Reject and tell the donor"),
+        danger=True,
+    )
+
+
+@official_required(*WORK)
+@require_http_methods(["GET", "POST"])
+def transfer_record_view(request):
+    form = TransferRecordForm(posted(request))
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        person = data["person"]
+        try:
+            gift = transfer_record(
+                actor=request.user,
+                amount=data["amount"],
+                statement_date=data["statement_date"],
+                statement_line=data["statement_line"],
+                email=data["email"],
+                name=data["name"],
+                recipient_id=person.pk if person else None,
+            )
+        except ValidationError as error:
+            add_service_error(form, error)
+        else:
+            messages.success(
+                request,
+                _("Recorded and matched. A second finance officer must now confirm it."),
+            )
+            return redirect("donations:fin_gift", ref=gift.public_ref)
+    return render(request, "donations/officials/transfer_record.html", {"form": form})

@@ -1,0 +1,187 @@
+"""Disbursements to warung: recorded with proof and lines per person and period by one
+finance officer, approved or rejected by a second."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_GET, require_http_methods
+
+from accounts.decorators import official_required
+from accounts.storage import private_file_response
+
+from ...forms_officials import DecisionForm, DisbursementForm, DisbursementLineFormSet
+from ...models import Decision
+from ...selectors.officials import (
+    disbursement_get,
+    disbursement_lines,
+    disbursement_proof,
+    disbursements,
+    pot_balance,
+)
+from ...services.funds import LineInput, disbursement_decide, disbursement_record
+from .common import (
+    READ,
+    WORK,
+    add_service_error,
+    attach_labels,
+    is_finance_officer,
+    posted,
+    pot_lookup,
+)
+
+
+@official_required(*READ)
+@require_GET
+def disbursement_list(request):
+    status = request.GET.get("status", "")
+    if status not in Decision.values:
+        status = ""
+    return render(
+        request,
+        "donations/officials/disbursements.html",
+        {
+            "disbursements": disbursements(request.user, status=status or None)[:200],
+            "status": status,
+            "statuses": Decision.choices,
+            "can_work": is_finance_officer(request.user),
+        },
+    )
+
+
+def _line_inputs(formset) -> list[LineInput]:
+    lines = []
+    for form in formset.forms:
+        data = getattr(form, "cleaned_data", None)
+        if not data or not form.has_changed():
+            continue
+        lines.append(
+            LineInput(
+                recipient_id=data["person"].pk,
+                period_start=data["period_start"],
+                period_end=data["period_end"],
+                portions=data["portions"],
+                amount=data["amount"],
+                from_general=data["from_general"],
+            )
+        )
+    return lines
+
+
+def _line_balances(formset) -> list:
+    """Next to each line, what the pot it would be paid from holds now."""
+    shown = []
+    for form in formset.forms:
+        data = getattr(form, "cleaned_data", None) or {}
+        person = data.get("person")
+        if person is None:
+            shown.append((form, None, None))
+        elif data.get("from_general"):
+            shown.append((form, person, pot_balance(None)))
+        else:
+            shown.append((form, person, pot_balance(person.pk)))
+    return shown
+
+
+@official_required(*WORK)
+@require_http_methods(["GET", "POST"])
+def disbursement_create(request):
+    form = DisbursementForm(posted(request), posted(request, files=True))
+    formset = DisbursementLineFormSet(posted(request), prefix="lines")
+    if request.method == "POST" and form.is_valid() & formset.is_valid():
+        data = form.cleaned_data
+        try:
+            disbursement = disbursement_record(
+                actor=request.user,
+                warung=data["warung"],
+                reference=data["reference"],
+                paid_on=data["paid_on"],
+                proof=data["proof"],
+                proof_summary=data["proof_summary"],
+                lines=_line_inputs(formset),
+            )
+        except ValidationError as error:
+            add_service_error(form, error)
+        else:
+            messages.success(
+                request, _("Recorded. A second finance officer must approve the disbursement.")
+            )
+            return redirect("donations:fin_disbursement", pk=disbursement.pk)
+    return render(
+        request,
+        "donations/officials/disbursement_form.html",
+        {
+            "form": form,
+            "formset": formset,
+            "lines": _line_balances(formset),
+            "general_held": pot_balance(None),
+            **pot_lookup(request),
+        },
+    )
+
+
+@official_required(*READ)
+@require_GET
+@never_cache
+def disbursement_detail(request, pk: int):
+    disbursement = disbursement_get(request.user, pk)
+    attach_labels([disbursement], "recorded_by", "decided_by")
+    can_work = is_finance_officer(request.user)
+    return render(
+        request,
+        "donations/officials/disbursement_detail.html",
+        {
+            "disbursement": disbursement,
+            "lines": disbursement_lines(disbursement),
+            "can_work": can_work,
+            "can_decide": can_work
+            and disbursement.status == Decision.PROPOSED
+            and disbursement.recorded_by_ref != request.user.public_ref,
+        },
+    )
+
+
+@official_required(*WORK)
+@require_GET
+@never_cache
+def disbursement_proof_download(request, pk: int):
+    name, download_name = disbursement_proof(request.user, pk)
+    return private_file_response(name, download_name=download_name)
+
+
+@official_required(*WORK)
+@require_http_methods(["GET", "POST"])
+def disbursement_decide_view(request, pk: int):
+    disbursement = disbursement_get(request.user, pk)
+    form = DecisionForm(posted(request))
+    if request.method == "POST" and form.is_valid():
+        try:
+            disbursement_decide(
+                disbursement=disbursement,
+                actor=request.user,
+                approve=form.approve,
+                note=form.cleaned_data["note"],
+            )
+        except ValidationError as error:
+            add_service_error(form, error)
+        else:
+            messages.success(
+                request,
+                _("Approved: the pots paid and the warung's payment is in the ledger.")
+                if form.approve
+                else _("Rejected."),
+            )
+            return redirect("donations:fin_disbursement", pk=disbursement.pk)
+    return render(
+        request,
+        "donations/officials/disbursement_decide.html",
+        {
+            "disbursement": disbursement,
+            "lines": disbursement_lines(disbursement),
+            "form": form,
+            "recorded_by_me": disbursement.recorded_by_ref == request.user.public_ref,
+        },
+    )

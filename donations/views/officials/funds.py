@@ -1,0 +1,260 @@
+"""Refunds, transfers between funds, collection periods and their operating costs."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_http_methods
+
+from accounts.decorators import official_required
+
+from ...forms_officials import (
+    CollectionPeriodForm,
+    DecisionForm,
+    FundTransferForm,
+    OperatingCostForm,
+    ReceiptSearchForm,
+    RefundForm,
+)
+from ...models import Decision
+from ...selectors.officials import (
+    collection_period_get,
+    collection_periods,
+    fund_transfer_get,
+    fund_transfers,
+    gift_by_receipt,
+    gift_get,
+    gift_refunds,
+    operating_costs,
+    pot_balance,
+    refunds_recent,
+)
+from ...services.funds import (
+    collection_period_create,
+    fund_transfer_decide,
+    fund_transfer_propose,
+    operating_cost_record,
+    refund_request,
+)
+from .common import (
+    READ,
+    WORK,
+    add_service_error,
+    attach_labels,
+    is_finance_officer,
+    posted,
+    pot_lookup,
+)
+
+# --- Refunds -----------------------------------------------------------------------------------
+
+
+@official_required(*READ)
+@require_GET
+def refunds(request):
+    form = ReceiptSearchForm(request.GET or None)
+    found = None
+    searched = False
+    if form.is_bound and form.is_valid():
+        searched = True
+        found = gift_by_receipt(request.user, form.cleaned_data["receipt"])
+    asked = list(refunds_recent(request.user))
+    attach_labels(asked, "requested_by")
+    return render(
+        request,
+        "donations/officials/refunds.html",
+        {
+            "form": form,
+            "found": found,
+            "searched": searched,
+            "refunds": asked,
+        },
+    )
+
+
+@official_required(*WORK)
+@require_http_methods(["GET", "POST"])
+def refund_create(request, ref):
+    gift = gift_get(request.user, ref)
+    form = RefundForm(posted(request))
+    if request.method == "POST" and form.is_valid():
+        try:
+            refund_request(gift=gift, actor=request.user, **form.cleaned_data)
+        except ValidationError as error:
+            add_service_error(form, error)
+        else:
+            messages.success(
+                request,
+                _(
+                    "The refund is asked of the payment service. The ledger records it when "
+                    "the service confirms."
+                ),
+            )
+            return redirect("donations:fin_gift", ref=gift.public_ref)
+    return render(
+        request,
+        "donations/officials/refund_form.html",
+        {"gift": gift, "form": form, "refunds": gift_refunds(gift)},
+    )
+
+
+# --- Transfers between funds -------------------------------------------------------------------
+
+
+@official_required(*READ)
+@require_GET
+def fund_transfer_list(request):
+    status = request.GET.get("status", "")
+    if status not in Decision.values:
+        status = ""
+    transfers = list(fund_transfers(request.user, status=status or None)[:200])
+    attach_labels(transfers, "proposed_by", "decided_by")
+    return render(
+        request,
+        "donations/officials/fund_transfers.html",
+        {
+            "transfers": transfers,
+            "status": status,
+            "statuses": Decision.choices,
+            "can_work": is_finance_officer(request.user),
+        },
+    )
+
+
+@official_required(*WORK)
+@require_http_methods(["GET", "POST"])
+def fund_transfer_propose_view(request):
+    form = FundTransferForm(posted(request))
+    source_held = None
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        source, target = data["source"], data["target"]
+        source_held = pot_balance(source.pk if source else None)
+        try:
+            proposal = fund_transfer_propose(
+                actor=request.user,
+                source_id=source.pk if source else None,
+                target_id=target.pk if target else None,
+                amount=data["amount"],
+                reason=data["reason"],
+            )
+        except ValidationError as error:
+            add_service_error(form, error)
+        else:
+            messages.success(
+                request, _("Proposed. A second finance officer must approve the transfer.")
+            )
+            return redirect("donations:fin_fund_transfer_decide", pk=proposal.pk)
+    return render(
+        request,
+        "donations/officials/fund_transfer_form.html",
+        {
+            "form": form,
+            "general_held": pot_balance(None),
+            "source_held": source_held,
+            **pot_lookup(request),
+        },
+    )
+
+
+@official_required(*WORK)
+@require_http_methods(["GET", "POST"])
+def fund_transfer_decide_view(request, pk: int):
+    proposal = fund_transfer_get(request.user, pk)
+    form = DecisionForm(posted(request))
+    if request.method == "POST" and form.is_valid():
+        try:
+            fund_transfer_decide(
+                proposal=proposal,
+                actor=request.user,
+                approve=form.approve,
+                note=form.cleaned_data["note"],
+            )
+        except ValidationError as error:
+            add_service_error(form, error)
+        else:
+            messages.success(
+                request,
+                _("Approved: the money is moved.") if form.approve else _("Rejected."),
+            )
+            return redirect("donations:fin_fund_transfers")
+    attach_labels([proposal], "proposed_by", "decided_by")
+    return render(
+        request,
+        "donations/officials/fund_transfer_decide.html",
+        {
+            "proposal": proposal,
+            "form": form,
+            "source_held": pot_balance(proposal.source_id),
+            "proposed_by_me": proposal.proposed_by_ref == request.user.public_ref,
+        },
+    )
+
+
+# --- Collection periods and operating costs ----------------------------------------------------
+
+
+@official_required(*READ)
+@require_GET
+def period_list(request):
+    return render(
+        request,
+        "donations/officials/periods.html",
+        {
+            "periods": collection_periods(request.user),
+            "can_work": is_finance_officer(request.user),
+        },
+    )
+
+
+@official_required(*WORK)
+@require_http_methods(["GET", "POST"])
+def period_create(request):
+    form = CollectionPeriodForm(posted(request))
+    if request.method == "POST" and form.is_valid():
+        try:
+            period = collection_period_create(actor=request.user, **form.cleaned_data)
+        except ValidationError as error:
+            add_service_error(form, error)
+        else:
+            messages.success(request, _("The collection period is saved."))
+            return redirect("donations:fin_period", pk=period.pk)
+    return render(request, "donations/officials/period_form.html", {"form": form})
+
+
+@official_required(*READ)
+@require_GET
+def period_detail(request, pk: int):
+    figures = collection_period_get(request.user, pk)
+    return render(
+        request,
+        "donations/officials/period_detail.html",
+        {
+            "figures": figures,
+            "period": figures.period,
+            "costs": operating_costs(figures.period),
+            "can_work": is_finance_officer(request.user),
+        },
+    )
+
+
+@official_required(*WORK)
+@require_http_methods(["GET", "POST"])
+def cost_create(request, pk: int):
+    figures = collection_period_get(request.user, pk)
+    form = OperatingCostForm(posted(request), posted(request, files=True))
+    if request.method == "POST" and form.is_valid():
+        try:
+            operating_cost_record(actor=request.user, period=figures.period, **form.cleaned_data)
+        except ValidationError as error:
+            add_service_error(form, error)
+        else:
+            messages.success(request, _("The operating cost is recorded."))
+            return redirect("donations:fin_period", pk=figures.period.pk)
+    return render(
+        request,
+        "donations/officials/cost_form.html",
+        {"figures": figures, "period": figures.period, "form": form},
+    )

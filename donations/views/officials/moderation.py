@@ -1,0 +1,70 @@
+"""Donors' public messages waiting for a check, and what needs a person: flagged gifts and
+gateway events that wait or were flagged."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_http_methods
+
+from accounts.decorators import official_required
+
+from ...forms_officials import ModerationForm
+from ...selectors.officials import (
+    flagged_gifts,
+    gateway_events_attention,
+    gift_get,
+    messages_pending,
+)
+from ...services.giving import gift_message_moderate
+from .common import READ, WORK, add_service_error, is_finance_officer, posted
+
+
+@official_required(*READ)
+@require_GET
+def message_queue(request):
+    return render(
+        request,
+        "donations/officials/messages.html",
+        {
+            "gifts": messages_pending(request.user)[:200],
+            "can_work": is_finance_officer(request.user),
+        },
+    )
+
+
+@official_required(*WORK)
+@require_http_methods(["GET", "POST"])
+def message_moderate(request, ref):
+    gift = gift_get(request.user, ref)
+    form = ModerationForm(posted(request))
+    if request.method == "POST" and form.is_valid():
+        approve = form.cleaned_data["decision"] == ModerationForm.APPROVE
+        try:
+            gift_message_moderate(gift=gift, actor=request.user, approve=approve)
+        except ValidationError as error:
+            add_service_error(form, error)
+        else:
+            messages.success(
+                request,
+                _("The message is shown.") if approve else _("The message will not be shown."),
+            )
+            return redirect("donations:fin_messages")
+    return render(
+        request, "donations/officials/message_moderate.html", {"gift": gift, "form": form}
+    )
+
+
+@official_required(*READ)
+@require_GET
+def attention(request):
+    return render(
+        request,
+        "donations/officials/attention.html",
+        {
+            "gifts": flagged_gifts(request.user)[:200],
+            "events": gateway_events_attention(request.user)[:200],
+        },
+    )

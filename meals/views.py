@@ -1,0 +1,36 @@
+"""Warung partners: a list and a form to add one (the payees of disbursements)."""
+
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_http_methods
+
+from accounts.decorators import official_required
+
+from .forms import WarungForm
+from .selectors import warung_list_for_user
+from .services import WARUNG_ROLES, warung_create
+
+
+@official_required(*WARUNG_ROLES)
+@require_GET
+def warung_list(request):
+    return render(
+        request, "meals/warung_list.html", {"warungs": warung_list_for_user(request.user)}
+    )
+
+
+@official_required(*WARUNG_ROLES)
+@require_http_methods(["GET", "POST"])
+def warung_new(request):
+    form = WarungForm(request.POST if request.method == "POST" else None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            warung = warung_create(actor=request.user, **form.cleaned_data)
+        except ValidationError as error:
+            form.add_error(None, ValidationError(error.messages))
+        else:
+            messages.success(request, _("%(name)s is saved.") % {"name": warung.name})
+            return redirect("meals:warung_list")
+    return render(request, "meals/warung_form.html", {"form": form})
