@@ -48,7 +48,8 @@ SQLITE_TABLES = ("donations_entry", "donations_transaction")
 def forward(apps, schema_editor):
     vendor = schema_editor.connection.vendor
     if vendor == "postgresql":
-        schema_editor.execute(POSTGRES_FORWARD)
+        # params=None: the '%' of RAISE's format must reach PostgreSQL as written.
+        schema_editor.execute(POSTGRES_FORWARD, params=None)
     elif vendor == "sqlite":
         for table in SQLITE_TABLES:
             schema_editor.execute(

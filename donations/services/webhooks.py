@@ -37,8 +37,11 @@ logger = logging.getLogger(__name__)
 Outcome = WebhookEvent.Outcome
 Result = tuple[str, str]  # (outcome, note)
 
-# A deferred event is given up (and flagged) after this many replays.
+# A deferred event is given up (and flagged) after this many replays AND this long a wait: a
+# replay runs after every processed event, so a count alone gives up within seconds on a busy
+# webhook (a refund overtaking its payment by a few events); Stripe retries for three days.
 MAX_REPLAYS = 50
+MAX_WAIT = datetime.timedelta(days=3)
 
 
 def _created(event: dict[str, Any]) -> datetime.datetime:
@@ -136,6 +139,8 @@ def _sponsorship_activate(sponsorship: Sponsorship, *, subscription_id, customer
         changed += ["status", "started_at"]
     if changed:
         sponsorship.save(update_fields=changed)
+    if "status" in changed and sponsorship.recipient_id is not None:
+        _sponsors_changed()
 
 
 def session_async_failed(session: dict[str, Any], event: dict[str, Any]) -> Result:
@@ -251,6 +256,8 @@ def subscription_deleted(subscription: dict[str, Any], event: dict[str, Any]) ->
     sponsorship.ended_at = _created(event)
     sponsorship.end_reason = reason[:200]
     sponsorship.save(update_fields=["status", "ended_at", "end_reason"])
+    if sponsorship.recipient_id is not None:
+        _sponsors_changed()
     from notifications.services import notification_enqueue
 
     notification_enqueue(
@@ -265,6 +272,13 @@ def subscription_deleted(subscription: dict[str, Any], event: dict[str, Any]) ->
         },
     )
     return Outcome.PROCESSED, "sponsorship ended"
+
+
+def _sponsors_changed() -> None:
+    """A listing's sponsor count is on its public pages (cached for anonymous visitors)."""
+    from portal.cache import public_pages_changed
+
+    public_pages_changed()
 
 
 # --- Refunds and disputes ----------------------------------------------------------------------
@@ -481,8 +495,12 @@ def deferred_replay(*, limit: int = 200) -> int:
             if record is None or record.outcome != Outcome.DEFERRED:
                 continue
             outcome, note = _dispatch_safely(record.payload)
-            record.attempts += 1
-            if outcome == Outcome.DEFERRED and record.attempts >= MAX_REPLAYS:
+            record.attempts = min(record.attempts + 1, 32_767)  # a PositiveSmallIntegerField
+            if (
+                outcome == Outcome.DEFERRED
+                and record.attempts >= MAX_REPLAYS
+                and record.received_at < timezone.now() - MAX_WAIT
+            ):
                 outcome, note = Outcome.FLAGGED, f"gave up waiting: {note}"
                 finance_alert(subject="event_unmatched", dedup_key=f"event:{record.event_id}")
             record.outcome, record.note = outcome, note[:300]

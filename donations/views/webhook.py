@@ -12,7 +12,7 @@ from django.http import HttpResponse, JsonResponse
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
 
-from ..gateways import SignatureError, event_verify
+from ..gateways import SignatureError, event_verify, gateway
 from ..services.webhooks import event_receive
 
 logger = logging.getLogger(__name__)
@@ -32,9 +32,8 @@ def stripe_webhook(request):
         return JsonResponse({"error": "invalid signature"}, status=400)
     if not event.get("id") or not event.get("type"):
         return JsonResponse({"error": "not an event"}, status=400)
-    gateway_name = (
-        "stripe" if event.get("livemode") or "_sandbox_" not in event["id"] else "sandbox"
-    )
+    # The sandbox signs with the same secret and stands in for Stripe where it is enabled.
+    gateway_name = gateway().name
     try:
         record, new = event_receive(event=event, gateway_name=gateway_name)
     except DatabaseError:

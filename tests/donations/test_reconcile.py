@@ -1,0 +1,224 @@
+"""Reconciliation: a payment whose webhook was lost is found by asking the gateway, once; fees
+not yet known are fetched; events that waited are replayed."""
+
+from __future__ import annotations
+
+import datetime
+
+import pytest
+from django.utils import timezone
+
+from donations.gateways import GatewayError
+from donations.gateways.sandbox import SandboxGateway, sandbox_fee
+from donations.models import (
+    CLEARING_STRIPE,
+    OPERATING,
+    Gift,
+    Sponsorship,
+    Transaction,
+    WebhookEvent,
+    recipient_account,
+)
+from donations.services.reconcile import payments_reconcile
+
+from .factories import (
+    charge_obj,
+    gift_start,
+    ledger_balances,
+    sandbox_session,
+    session_obj,
+    signed_post,
+    stripe_event,
+)
+
+pytestmark = pytest.mark.django_db
+
+START = datetime.datetime(2026, 3, 2, 9, 0, tzinfo=datetime.UTC)
+
+
+@pytest.fixture
+def clock(time_machine):
+    time_machine.move_to(START, tick=False)
+    return time_machine
+
+
+@pytest.fixture
+def asked(monkeypatch):
+    """The checkout sessions reconciliation asked the (sandbox) gateway about."""
+    calls: list[str] = []
+    real = SandboxGateway.checkout_retrieve
+
+    def spy(self, session_id):
+        calls.append(session_id)
+        return real(self, session_id)
+
+    monkeypatch.setattr(SandboxGateway, "checkout_retrieve", spy)
+    return calls
+
+
+def _paid_at_the_gateway_only(record):
+    """The donor paid on the sandbox page, but its webhook never arrived."""
+    session = sandbox_session(record)
+    session.status = "complete"
+    if session.mode == "subscription":
+        session.subscription_id = "sub_sandbox_lost0001"
+    else:
+        session.payment_intent_id = "pi_sandbox_lost0001"
+    session.save()
+    return session
+
+
+def test_a_paid_checkout_whose_webhook_was_lost_is_recorded_once(clock, asked, recipient):
+    gift = gift_start(amount=50_000, recipient=recipient)
+    _paid_at_the_gateway_only(gift)
+
+    clock.shift(datetime.timedelta(minutes=59))
+    early = payments_reconcile()
+    assert (early.asked, early.settled) == (0, 0)
+    assert asked == []  # not asked before an hour: the webhook may still come
+    gift.refresh_from_db()
+    assert gift.status == Gift.Status.PENDING
+
+    clock.shift(datetime.timedelta(minutes=2))
+    result = payments_reconcile()
+
+    assert (result.asked, result.settled, result.errors) == (1, 1, 0)
+    assert asked == [gift.checkout_session_id]
+    gift.refresh_from_db()
+    assert gift.status == Gift.Status.PAID
+    assert gift.payment_intent_id == "pi_sandbox_lost0001"
+    assert gift.paid_at == timezone.now()
+    fee = sandbox_fee(50_000)
+    assert (result.fees, gift.fee) == (1, fee)  # the same run fetched its fee
+    assert ledger_balances() == {
+        CLEARING_STRIPE: -50_000,
+        recipient_account(recipient.pk): 50_000 - fee,
+        OPERATING: fee,
+    }
+
+    before = list(Transaction.objects.values_list("pk", flat=True))
+    again = payments_reconcile()
+    assert (again.asked, again.settled, again.fees, again.replayed) == (0, 0, 0, 0)
+    assert list(Transaction.objects.values_list("pk", flat=True)) == before
+    assert len(asked) == 1
+
+
+def test_the_webhook_arriving_after_reconciliation_changes_nothing(clock, client):
+    gift = gift_start(amount=50_000)
+    _paid_at_the_gateway_only(gift)
+    clock.shift(datetime.timedelta(hours=2))
+    payments_reconcile()
+    gift.refresh_from_db()
+    response = signed_post(client, stripe_event("checkout.session.completed", session_obj(gift)))
+    assert response.json()["outcome"] == "processed"
+    assert Transaction.objects.filter(kind=Transaction.Kind.GIFT).count() == 1
+
+
+def test_a_checkout_still_open_at_the_gateway_stays_pending(clock, asked):
+    gift = gift_start()
+    clock.shift(datetime.timedelta(hours=2))
+    result = payments_reconcile()
+    assert (result.asked, result.settled, result.closed) == (1, 0, 0)
+    gift.refresh_from_db()
+    assert gift.status == Gift.Status.PENDING
+    assert not Transaction.objects.exists()
+
+
+def test_an_expired_checkout_is_closed(clock):
+    gift = gift_start()
+    session = sandbox_session(gift)
+    session.status = "expired"
+    session.save()
+    clock.shift(datetime.timedelta(hours=2))
+    assert payments_reconcile().closed == 1
+    gift.refresh_from_db()
+    assert gift.status == Gift.Status.EXPIRED
+
+
+def test_checkouts_nobody_finished_in_a_week_are_closed_without_asking(clock, asked):
+    gift = gift_start()
+    sponsorship = gift_start(monthly=True)
+    clock.shift(datetime.timedelta(days=8))
+    result = payments_reconcile()
+    assert asked == []
+    assert result.closed == 2
+    gift.refresh_from_db()
+    sponsorship.refresh_from_db()
+    assert gift.status == Gift.Status.EXPIRED
+    assert sponsorship.status == Sponsorship.Status.ABANDONED
+
+
+def test_a_lost_sponsorship_start_is_found(clock, recipient):
+    sponsorship = gift_start(amount=100_000, recipient=recipient, monthly=True)
+    _paid_at_the_gateway_only(sponsorship)
+    clock.shift(datetime.timedelta(minutes=61))
+    assert payments_reconcile().settled == 1
+    sponsorship.refresh_from_db()
+    assert sponsorship.status == Sponsorship.Status.ACTIVE
+    assert sponsorship.subscription_id == "sub_sandbox_lost0001"
+
+
+def test_an_unreachable_gateway_is_counted_and_changes_nothing(clock, monkeypatch):
+    gift = gift_start()
+    _paid_at_the_gateway_only(gift)
+
+    def down(self, session_id):
+        raise GatewayError("timeout")
+
+    monkeypatch.setattr(SandboxGateway, "checkout_retrieve", down)
+    clock.shift(datetime.timedelta(hours=2))
+    result = payments_reconcile()
+    assert (result.asked, result.errors, result.settled) == (1, 1, 0)
+    gift.refresh_from_db()
+    assert gift.status == Gift.Status.PENDING
+    monkeypatch.undo()
+    assert payments_reconcile().settled == 1  # the next run finds it
+
+
+def test_missing_fees_are_fetched_once(client, monkeypatch):
+    gift = gift_start(amount=80_000)
+    # Paid through the webhook, but the fee task never ran (the test does not commit).
+    signed_post(client, stripe_event("checkout.session.completed", session_obj(gift)))
+    gift.refresh_from_db()
+    assert gift.fee_recorded_at is None
+
+    def not_settled(self, payment_intent_id):
+        return None
+
+    monkeypatch.setattr(SandboxGateway, "payment_fee", not_settled)
+    assert payments_reconcile().fees == 0  # Stripe has not settled it yet: try later
+    monkeypatch.undo()
+
+    assert payments_reconcile().fees == 1
+    gift.refresh_from_db()
+    assert gift.fee == sandbox_fee(80_000)
+    fees = Transaction.objects.filter(kind=Transaction.Kind.FEE, gift=gift)
+    assert fees.count() == 1
+    assert payments_reconcile().fees == 0  # already recorded: not fetched again
+    assert fees.count() == 1
+
+
+def test_bank_gifts_have_no_fee_to_fetch(officers):
+    from .factories import bank_gift_confirmed
+
+    bank_gift_confirmed(amount=50_000, officers=officers)
+    assert payments_reconcile().fees == 0
+    assert not Transaction.objects.filter(kind=Transaction.Kind.FEE).exists()
+
+
+def test_deferred_events_are_replayed(client):
+    gift = gift_start(amount=50_000)
+    refund = stripe_event(
+        "charge.refunded", charge_obj(gift, amount_refunded=5_000, payment_intent="pi_test_rc")
+    )
+    signed_post(client, refund)
+    signed_post(
+        client,
+        stripe_event("checkout.session.completed", session_obj(gift, payment_intent="pi_test_rc")),
+    )
+    assert WebhookEvent.objects.get(event_id=refund["id"]).outcome == "deferred"
+
+    assert payments_reconcile().replayed == 1
+    gift.refresh_from_db()
+    assert gift.refunded == 5_000
+    assert payments_reconcile().replayed == 0
