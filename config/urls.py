@@ -22,5 +22,6 @@ urlpatterns += i18n_patterns(
     path("", include("accounts.urls")),
     path("", include("notifications.urls")),
     path("", include("portal.urls")),
+    path("", include("volunteers.urls")),  # student visits
     prefix_default_language=False,
 )

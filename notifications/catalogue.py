@@ -24,6 +24,15 @@ KINDS = {
         Kind("import_finished", whatsapp_parameters=("file_name", "created", "rejected")),
         Kind("listing_decision", whatsapp_parameters=("pseudonym", "decision")),
         Kind("review_digest", whatsapp_parameters=("waiting",)),
+        # Student visits (volunteers/). Never the elderly person's address: the pseudonym and
+        # the meeting point only.
+        Kind("visit_guardian_consent", mandatory=True),
+        Kind("visit_booked", whatsapp_parameters=("pseudonym", "date", "time", "meeting_point")),
+        Kind("visit_promoted", whatsapp_parameters=("pseudonym", "date", "time", "meeting_point")),
+        Kind("visit_reminder", whatsapp_parameters=("pseudonym", "date", "time", "meeting_point")),
+        Kind("visit_slot_cancelled", whatsapp_parameters=("pseudonym", "date", "time")),
+        Kind("visit_report_missing", whatsapp_parameters=("pseudonym", "date")),
+        Kind("visit_report_flagged", whatsapp_parameters=("pseudonym", "kecamatan", "flags")),
     )
 }
 
