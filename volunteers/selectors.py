@@ -145,11 +145,11 @@ def bookings_of_student(student: Student) -> QuerySet[Booking]:
             "pk",
             "status",
             "created_at",
-            "slot__pk",
             "slot__starts_at",
             "slot__duration_minutes",
             "slot__status",
             "slot__meeting_point",
+            "slot__what_to_bring",
             "slot__recipient__pseudonym",
             "slot__kecamatan__name",
         )
@@ -185,12 +185,15 @@ _RECIPIENT_SECRETS = tuple(
 
 
 def waitlist_position(booking: Booking) -> int | None:
+    """1 for the first in line (the order promotion follows: joined first, then id)."""
     if booking.status != B.WAITLISTED:
         return None
-    ahead = Booking.objects.filter(
-        slot_id=booking.slot_id, status=B.WAITLISTED, waitlisted_at__lt=booking.waitlisted_at
-    ).count()
-    return ahead + 1
+    line = Booking.objects.filter(slot_id=booking.slot_id, status=B.WAITLISTED)
+    joined = booking.waitlisted_at
+    if joined is None:
+        return line.filter(pk__lt=booking.pk).count() + 1
+    ahead = line.filter(Q(waitlisted_at__lt=joined) | Q(waitlisted_at=joined, pk__lt=booking.pk))
+    return ahead.count() + 1
 
 
 def address_window(slot: VisitSlot) -> tuple[datetime.datetime, datetime.datetime]:
