@@ -63,3 +63,40 @@ class VisitSlotFactory(factory.django.DjangoModelFactory):
     capacity = 3
     meeting_point = "Balai Desa Kembiritan"
     what_to_bring = "Buah dan senyum"
+
+
+SAMPLE_STUDENT_EMAIL = "sample.student@example.org"
+
+
+def sample_student() -> Student:
+    """The student whose own pages the permission matrix opens (one per test database)."""
+    existing = Student.objects.filter(user__email=SAMPLE_STUDENT_EMAIL).first()
+    return existing or StudentFactory(user=UserFactory(email=SAMPLE_STUDENT_EMAIL))
+
+
+def sample_visit_kwargs() -> dict[str, dict]:
+    """URL arguments of the visit pages for the permission matrix: a slot in Genteng (inside
+    a Genteng reviewer's scope and a Genteng school's coordinator's), booked and attended by
+    the sample student, with a report and a certificate."""
+    from volunteers.models import Booking, Certificate, VisitReport
+
+    student = sample_student()
+    slot = VisitSlotFactory()
+    booking = Booking.objects.create(slot=slot, student=student, status=Booking.Status.ATTENDED)
+    VisitSlot.objects.filter(pk=slot.pk).update(seats_taken=1)
+    report = VisitReport.objects.create(booking=booking, wellbeing="good")
+    certificate = Certificate.objects.create(
+        student=student, student_name="Sample", school_name="Sekolah", minutes=90, visits=1
+    )
+    by_booking = {"pk": booking.pk}
+    return {
+        "volunteers:slot_detail": {"pk": slot.pk},
+        "volunteers:booking_detail": by_booking,
+        "volunteers:booking_cancel": by_booking,
+        "volunteers:booking_report": by_booking,
+        "volunteers:booking_ics": by_booking,
+        "volunteers:certificate_pdf": {"pk": certificate.pk},
+        "volunteers:official_slot": {"pk": slot.pk},
+        "volunteers:official_slot_cancel": {"pk": slot.pk},
+        "volunteers:official_report": {"pk": report.pk},
+    }
