@@ -114,6 +114,11 @@ def _booked(slot, **kwargs):
     return booking_create(slot_id=slot.pk, student=StudentFactory(), **kwargs)[0]
 
 
+def _first_after(event, slot, template):
+    event(slot)
+    return Notification.objects.filter(template=template).order_by("pk").first()
+
+
 def _attended(slot):
     from volunteers.models import Booking
 
@@ -215,15 +220,9 @@ BUILDERS = {
     "account_mail": account_mail,
     # Student visits (volunteers/).
     "visit_guardian_consent": visit_guardian_consent,
-    "visit_booked": _visit(
-        lambda slot: _booked(slot) and Notification.objects.get(template="visit_booked")
-    ),
+    "visit_booked": _visit(lambda slot: _first_after(_booked, slot, "visit_booked")),
     "visit_promoted": _visit(_promoted),
-    "visit_reminder": _visit(
-        lambda slot: (
-            _booked(slot) and Notification.objects.filter(template="visit_reminder").first()
-        )
-    ),
+    "visit_reminder": _visit(lambda slot: _first_after(_booked, slot, "visit_reminder")),
     "visit_slot_cancelled": _visit(_slot_cancelled),
     "visit_report_missing": _visit(_report_missing),
     "visit_report_flagged": _visit(_report_flagged),
