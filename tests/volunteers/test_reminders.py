@@ -7,6 +7,8 @@ from zoneinfo import ZoneInfo
 import pytest
 import time_machine
 from django.core import mail
+from django.core.exceptions import ValidationError
+from django.utils import translation
 
 from notifications.models import Notification
 from notifications.tasks import dispatch_due
@@ -136,7 +138,7 @@ def test_cancelling_the_slot_withdraws_reminders_and_tells_every_student(db, rev
 def test_a_slot_cancel_needs_a_reason_and_changes_nothing_without(db, reviewer):
     slot = VisitSlotFactory()
     booking_create(slot_id=slot.pk, student=StudentFactory())
-    with pytest.raises(Exception, match="why"):
+    with translation.override("en"), pytest.raises(ValidationError, match="why"):
         slot_cancel(slot=slot, actor=reviewer, reason="  ")
     assert Booking.objects.get().status == Booking.Status.CONFIRMED
 
@@ -165,3 +167,20 @@ def test_report_reminders_after_the_visit_once_even_when_the_beat_runs_twice(
         report_reminders_send()  # a second beat: the dedup key writes nothing new
     rows = Notification.objects.filter(template="visit_report_missing")
     assert [r.user for r in rows] == [attended.user]
+
+
+def test_a_coordinator_cancels_only_their_own_or_their_schools_visits(db):
+    from django.core.exceptions import PermissionDenied
+
+    from accounts.models import Role
+    from tests.factories import make_official
+
+    coordinator = make_official(Role.SCHOOL_COORDINATOR)  # a Genteng school
+    someone_elses = VisitSlotFactory()
+    with pytest.raises(PermissionDenied):
+        slot_cancel(slot=someone_elses, actor=coordinator, reason="Hujan")
+    mine = VisitSlotFactory(created_by=coordinator)
+    slot_cancel(slot=mine, actor=coordinator, reason="Hujan")
+    someone_elses.refresh_from_db()
+    mine.refresh_from_db()
+    assert (someone_elses.status, mine.status) == ("open", "cancelled")

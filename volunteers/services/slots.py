@@ -34,6 +34,15 @@ def may_organise(user: User, kecamatan_id: int) -> bool:
     )
 
 
+def may_cancel(user: User, slot: VisitSlot) -> bool:
+    """A lead reviewer or a reviewer of the kecamatan cancels any visit there; a coordinator
+    only one they made or that is reserved for their school."""
+    if user.has_role(Role.LEAD_REVIEWER) or slot.kecamatan_id in reviewer_kecamatan_ids(user):
+        return True
+    school_id = coordinator_school_id(user)
+    return bool(school_id) and (slot.created_by_id == user.pk or slot.school_id == school_id)
+
+
 @transaction.atomic
 def slot_create(
     *,
@@ -149,13 +158,15 @@ def slot_cancel(*, slot: VisitSlot, actor: User, reason: str) -> VisitSlot:
             "duration_minutes",
             "kecamatan_id",
             "kecamatan__name",
+            "school_id",
+            "created_by_id",
             "meeting_point",
             "what_to_bring",
             "recipient__pseudonym",
         )
         .get(pk=slot.pk)
     )
-    if not may_organise(actor, slot.kecamatan_id):
+    if not may_cancel(actor, slot):
         raise PermissionDenied
     if slot.status == VisitSlot.Status.CANCELLED:
         raise ValidationError(_("This visit is already cancelled."))

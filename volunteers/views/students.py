@@ -2,10 +2,12 @@
 calendar files, hours and certificates. Every object is read through a selector that answers
 404 (and logs ``scope.denied``) for anything not the student's own."""
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
@@ -287,9 +289,6 @@ def calendar_settings(request):
         return redirect("volunteers:calendar_settings")
     feed_url = ""
     if student.feed_token:
-        from django.conf import settings
-        from django.urls import reverse
-
         feed_url = settings.PORTAL_BASE_URL + reverse(
             "volunteers:calendar_feed", args=[student.feed_token]
         )
