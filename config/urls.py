@@ -25,5 +25,6 @@ urlpatterns += i18n_patterns(
     path("", include("notifications.urls")),
     path("", include("portal.urls")),
     path("", include("donations.urls")),
+    path("", include("volunteers.urls")),  # student visits
     prefix_default_language=False,
 )

@@ -35,6 +35,15 @@ KINDS = {
         Kind("sponsorship_ended", mandatory=True, whatsapp_parameters=("for_listing",)),
         Kind("sponsor_update", whatsapp_parameters=("pseudonym", "raised", "need")),
         Kind("finance_alert", whatsapp_parameters=("subject",)),
+        # Student visits (volunteers/). Never the elderly person's address: the pseudonym and
+        # the meeting point only.
+        Kind("visit_guardian_consent", mandatory=True),
+        Kind("visit_booked", whatsapp_parameters=("pseudonym", "date", "time", "meeting_point")),
+        Kind("visit_promoted", whatsapp_parameters=("pseudonym", "date", "time", "meeting_point")),
+        Kind("visit_reminder", whatsapp_parameters=("pseudonym", "date", "time", "meeting_point")),
+        Kind("visit_slot_cancelled", whatsapp_parameters=("pseudonym", "date", "time")),
+        Kind("visit_report_missing", whatsapp_parameters=("pseudonym", "date")),
+        Kind("visit_report_flagged", whatsapp_parameters=("pseudonym", "kecamatan", "flags")),
     )
 }
 

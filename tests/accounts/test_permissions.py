@@ -5,12 +5,14 @@ from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
 from accounts.models import OFFICIAL_ROLES, AuditEvent, Role
 from tests.factories import GENTENG, MUNCAR, UserFactory, make_official
+from tests.volunteers.factories import sample_student, sample_visit_kwargs
 
 R = Role
 REGISTRY = {R.DATA_OFFICER, R.REVIEWER, R.LEAD_REVIEWER, R.ADMINISTRATOR}
 RECORD_WORK = {R.DATA_OFFICER, R.REVIEWER, R.LEAD_REVIEWER}
 PROFILE_WORK = {R.REVIEWER, R.LEAD_REVIEWER}
 IMPORTERS = {R.DATA_OFFICER, R.ADMINISTRATOR}
+VISIT_ORGANISERS = {R.REVIEWER, R.LEAD_REVIEWER, R.SCHOOL_COORDINATOR}
 
 # Who may open which official page. Written out by hand, not read from the code, so that a
 # change of the code's rules fails here until this table is changed on purpose.
@@ -37,6 +39,27 @@ EXPECTED = {
     "portal:import_report": IMPORTERS,
     "portal:manual_entry": REGISTRY,
     "notifications:outbox": {R.ADMINISTRATOR, R.LEAD_REVIEWER},
+    # Student visits (volunteers/): organisers, the reviewers' reports, the coordinator's
+    # school, and a student's own pages (the sample student's objects, in Genteng).
+    "volunteers:official_slots": VISIT_ORGANISERS,
+    "volunteers:official_slot_new": VISIT_ORGANISERS,
+    "volunteers:official_slot": VISIT_ORGANISERS,
+    "volunteers:official_slot_cancel": VISIT_ORGANISERS,
+    "volunteers:official_reports": PROFILE_WORK,
+    "volunteers:official_report": PROFILE_WORK,
+    "volunteers:official_people": PROFILE_WORK,
+    "volunteers:school": {R.SCHOOL_COORDINATOR},
+    "volunteers:school_export": {R.SCHOOL_COORDINATOR},
+    "volunteers:guardian_request": {R.STUDENT},
+    "volunteers:slot_list": {R.STUDENT},
+    "volunteers:slot_detail": {R.STUDENT},
+    "volunteers:booking_detail": {R.STUDENT},
+    "volunteers:booking_cancel": {R.STUDENT},
+    "volunteers:booking_report": {R.STUDENT},
+    "volunteers:booking_ics": {R.STUDENT},
+    "volunteers:calendar_settings": {R.STUDENT},
+    "volunteers:certificates": {R.STUDENT},
+    "volunteers:certificate_pdf": {R.STUDENT},
 }
 RECORD_PAGES = {
     "portal:review_record",
@@ -72,6 +95,7 @@ def sample_kwargs() -> dict[str, dict]:
     kwargs["portal:region_detail"] = {"code": GENTENG}
     kwargs["portal:import_detail"] = {"pk": batch.pk}
     kwargs["portal:import_report"] = {"pk": batch.pk}
+    kwargs.update(sample_visit_kwargs())  # student visits
     return kwargs
 
 
@@ -94,8 +118,8 @@ def official_url_names() -> set[str]:
 def user_with(role: str):
     if role == R.DONOR:  # a donor is anybody with an account and no other role
         return UserFactory()
-    if role == R.STUDENT:
-        return make_official(role, totp=False)
+    if role == R.STUDENT:  # the student who owns the sample visit objects
+        return sample_student().user
     return make_official(role, kecamatan=(GENTENG,) if role == R.REVIEWER else ())
 
 

@@ -91,6 +91,99 @@ def account_mail() -> Built:
     return note, []
 
 
+def _visit(make_notification: Callable) -> Callable[[], Built]:
+    """Student visits (volunteers/): the notification of one visit event, and the visited
+    person's identity, which no visit message may carry (the pseudonym and the meeting point
+    only)."""
+
+    def build() -> Built:
+        from tests.volunteers.factories import VisitSlotFactory
+
+        slot = VisitSlotFactory()
+        person = slot.recipient
+        notification = make_notification(slot)
+        return notification, [person.name, person.nik, person.address, person.family_phone]
+
+    return build
+
+
+def _booked(slot, **kwargs):
+    from tests.volunteers.factories import StudentFactory
+    from volunteers.services.bookings import booking_create
+
+    return booking_create(slot_id=slot.pk, student=StudentFactory(), **kwargs)[0]
+
+
+def _first_after(event, slot, template):
+    event(slot)
+    return Notification.objects.filter(template=template).order_by("pk").first()
+
+
+def _attended(slot):
+    from volunteers.models import Booking
+
+    booking = _booked(slot)
+    Booking.objects.filter(pk=booking.pk).update(status=Booking.Status.ATTENDED)
+    booking.refresh_from_db()
+    return booking
+
+
+def _promoted(slot):
+    from volunteers.models import VisitSlot
+    from volunteers.services.bookings import booking_cancel
+
+    VisitSlot.objects.filter(pk=slot.pk).update(capacity=2)
+    slot.refresh_from_db()
+    first = _booked(slot)
+    _booked(slot)
+    _booked(slot, waitlist=True)
+    booking_cancel(booking=first, actor=first.student.user)
+    return Notification.objects.get(template="visit_promoted")
+
+
+def _slot_cancelled(slot):
+    from volunteers.services.slots import slot_cancel
+
+    _booked(slot)
+    reviewer = make_official(Role.REVIEWER, kecamatan=(GENTENG,))
+    slot_cancel(slot=slot, actor=reviewer, reason="Hujan deras")
+    return Notification.objects.get(template="visit_slot_cancelled")
+
+
+def _report_missing(slot):
+    import datetime
+
+    import time_machine
+
+    from volunteers.services.visits import report_reminders_send
+
+    _attended(slot)
+    with time_machine.travel(slot.ends_at + datetime.timedelta(hours=4), tick=False):
+        report_reminders_send()
+    return Notification.objects.get(template="visit_report_missing")
+
+
+def _report_flagged(slot):
+    from volunteers.services.visits import report_file
+
+    make_official(Role.REVIEWER, kecamatan=(GENTENG,))
+    report_file(booking=_attended(slot), wellbeing="poor", flags=["looks_ill"], note="Batuk")
+    return Notification.objects.get(template="visit_report_flagged")
+
+
+def visit_guardian_consent() -> Built:
+    from tests.volunteers.factories import StudentFactory
+    from volunteers.services.students import guardian_consent_request
+
+    guardian_consent_request(
+        student=StudentFactory(minor=True),
+        guardian_name="Ibu Sri",
+        guardian_email="sri@example.org",
+        relationship="ibu",
+    )
+    return Notification.objects.get(template="visit_guardian_consent"), []
+
+
 SAMPLES = {
     "import_finished": {
         "file_name": "januari.csv",
@@ -125,8 +218,24 @@ BUILDERS = {
     "listing_decision/rejected": listing_decision(Status.WITHDRAWN),
     "review_digest": review_digest,
     "account_mail": account_mail,
+    # Student visits (volunteers/).
+    "visit_guardian_consent": visit_guardian_consent,
+    "visit_booked": _visit(lambda slot: _first_after(_booked, slot, "visit_booked")),
+    "visit_promoted": _visit(_promoted),
+    "visit_reminder": _visit(lambda slot: _first_after(_booked, slot, "visit_reminder")),
+    "visit_slot_cancelled": _visit(_slot_cancelled),
+    "visit_report_missing": _visit(_report_missing),
+    "visit_report_flagged": _visit(_report_flagged),
 }
-REFUSABLE = [name for name in BUILDERS if name != "account_mail"]
+REFUSABLE = [name for name in BUILDERS if not KINDS[name.split("/")[0]].mandatory]
+# Where a kind's links lead: officials' pages, or a student's own visit pages.
+LINK_PREFIX = {
+    "visit_booked": "/kunjungan/",
+    "visit_promoted": "/kunjungan/",
+    "visit_reminder": "/kunjungan/",
+    "visit_slot_cancelled": "/kunjungan/",
+    "visit_report_missing": "/kunjungan/",
+}
 
 
 def render_in(notification: Notification, language: str):
@@ -174,9 +283,10 @@ def test_indonesian_and_english_renderings_differ_and_link_in_their_language(db,
         english.html,
     )
     base = settings.PORTAL_BASE_URL
-    assert f"{base}/en/petugas/" in english.text
-    assert f"{base}/en/petugas/" in english.html
-    assert f"{base}/petugas/" in indonesian.text
+    prefix = LINK_PREFIX.get(name, "/petugas/")
+    assert f"{base}/en{prefix}" in english.text
+    assert f"{base}/en{prefix}" in english.html
+    assert f"{base}{prefix}" in indonesian.text
     assert f"{base}/en/" not in indonesian.text
     assert f"{base}/en/notifikasi/berhenti/" in english.text
     assert f"{base}/notifikasi/berhenti/" in indonesian.text
