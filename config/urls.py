@@ -22,5 +22,6 @@ urlpatterns += i18n_patterns(
     path("", include("accounts.urls")),
     path("", include("notifications.urls")),
     path("", include("portal.urls")),
+    path("", include("community.urls")),  # community reports and data rights (issue 7)
     prefix_default_language=False,
 )

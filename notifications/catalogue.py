@@ -24,6 +24,14 @@ KINDS = {
         Kind("import_finished", whatsapp_parameters=("file_name", "created", "rejected")),
         Kind("listing_decision", whatsapp_parameters=("pseudonym", "decision")),
         Kind("review_digest", whatsapp_parameters=("waiting",)),
+        # Community reports and data rights (issue 7). A reporter has no account (nothing to
+        # unsubscribe from): the code and the answers to their own report are always sent.
+        Kind("community_code", mandatory=True, whatsapp_parameters=("code", "minutes")),
+        Kind("referral_update", mandatory=True, whatsapp_parameters=("reference", "step")),
+        Kind("concern_update", mandatory=True, whatsapp_parameters=("reference", "step")),
+        Kind("concern_burst", whatsapp_parameters=("count", "minutes")),
+        # A legal deadline (UU PDP 3x24 hours): lead reviewers cannot opt out.
+        Kind("rights_overdue", mandatory=True, whatsapp_parameters=("reference", "kind")),
     )
 }
 
