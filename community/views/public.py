@@ -28,6 +28,10 @@ def code_token(report) -> str:
     return signing.dumps({"k": kind, "r": report.reference}, salt=TOKEN_SALT)
 
 
+def _posted(request):
+    return request.POST if request.method == "POST" else None
+
+
 def _report_from_token(token: str):
     try:
         data = signing.loads(token, salt=TOKEN_SALT, max_age=7 * 24 * 3600)
@@ -132,24 +136,29 @@ def report_code(request, token: str):
     report = _report_from_token(token)
     if report.is_verified:
         return redirect("community:report_done")
-    form = CodeForm(request.POST if request.POST.get("action") != "resend" else None)
-    sent_again = False
-    if request.method == "POST":
+    resend = request.method == "POST" and request.POST.get("action") == "resend"
+    form = CodeForm(None if resend else _posted(request))
+    sent_again, resend_problems = False, []
+    if resend:
         try:
-            if request.POST.get("action") == "resend":
-                if isinstance(report, Referral):
-                    referral_code_resend(referral=report)
-                else:
-                    concern_code_resend(concern=report)
-                sent_again = True
-            elif form.is_valid():
-                if isinstance(report, Referral):
-                    referral_confirm(referral=report, code=form.cleaned_data["code"])
-                else:
-                    concern_confirm(concern=report, code=form.cleaned_data["code"])
-                return redirect("community:report_done")
+            if isinstance(report, Referral):
+                referral_code_resend(referral=report)
+            else:
+                concern_code_resend(concern=report)
+        except ValidationError as error:
+            resend_problems = error.messages
+        else:
+            sent_again = True
+    elif request.method == "POST" and form.is_valid():
+        try:
+            if isinstance(report, Referral):
+                referral_confirm(referral=report, code=form.cleaned_data["code"])
+            else:
+                concern_confirm(concern=report, code=form.cleaned_data["code"])
         except (CodeRefused, ValidationError) as error:
             form.add_error(None, error.messages)
+        else:
+            return redirect("community:report_done")
     return render(
         request,
         "community/public/code.html",
@@ -159,6 +168,7 @@ def report_code(request, token: str):
             "by_phone": report.contact_channel == "phone",
             "contact_masked": mask_contact(report.contact),
             "sent_again": sent_again,
+            "resend_problems": resend_problems,
         },
     )
 
