@@ -21,7 +21,7 @@ from django.utils.translation import gettext as _
 from accounts.models import AuditEvent, Role, RoleGrant, User
 from accounts.services import audit_record
 from portal.models import Recipient, Status
-from portal.services.lifecycle import PUBLIC_STATUSES, recipient_transition
+from portal.services.lifecycle import PUBLIC_STATUSES, TransitionRefused, recipient_transition
 
 from ..models import Concern
 from .contacts import (
@@ -135,17 +135,21 @@ def _suspend(concern: Concern) -> bool:
     recipient = Recipient.objects.only("pk", "status").get(pk=concern.recipient_id)
     if recipient.status != Status.PUBLISHED:
         return False
-    recipient_transition(
-        recipient=recipient,
-        to_status=Status.SUSPENDED,
-        actor=None,
-        actor_label=SYSTEM_LABEL,
-        reason=_(
-            "Privacy concern %(reference)s from a verified contact: taken down until a "
-            "reviewer decides."
+    try:
+        recipient_transition(
+            recipient=recipient,
+            to_status=Status.SUSPENDED,
+            actor=None,
+            actor_label=SYSTEM_LABEL,
+            reason=_(
+                "Privacy concern %(reference)s from a verified contact: taken down until a "
+                "reviewer decides."
+            )
+            % {"reference": concern.reference},
         )
-        % {"reference": concern.reference},
-    )
+    except TransitionRefused:
+        # Moved by a reviewer between the check and the lock: the concern waits like others.
+        return False
     concern.suspended_listing = True
     concern.save(update_fields=["suspended_listing"])
     return True
