@@ -106,6 +106,7 @@ INSTALLED_APPS = [
     "volunteers",
     "donations",
     "meals",
+    "community",  # residents' referrals, concerns on listings, data rights (issue 7)
 ]
 
 MIDDLEWARE = [
@@ -389,6 +390,26 @@ VISITS_CHECKIN_OPENS_MINUTES_BEFORE = 30
 VISITS_CHECKIN_MAX_ATTEMPTS = 5
 # A student who attended and has not reported is reminded this many hours after the visit.
 VISITS_REPORT_REMINDER_HOURS_AFTER = env_int("VISITS_REPORT_REMINDER_HOURS_AFTER", 3)
+# --- Community reports and data rights (issue 7) -----------------------------------------------
+# A reporter's phone or e-mail is proven by a code typed back: how long it lives, how many
+# wrong tries it survives, how many codes one contact may be sent in a day.
+COMMUNITY_CODE_TTL_MINUTES = env_int("COMMUNITY_CODE_TTL_MINUTES", 15)
+COMMUNITY_CODE_MAX_ATTEMPTS = env_int("COMMUNITY_CODE_MAX_ATTEMPTS", 5)
+COMMUNITY_CODES_PER_CONTACT_PER_DAY = env_int("COMMUNITY_CODES_PER_CONTACT_PER_DAY", 5)
+# Reports (referrals and concerns) one address may send in an hour; the address is kept only
+# as a keyed hash in the cache, for the hour.
+COMMUNITY_REPORTS_PER_IP_PER_HOUR = env_int("COMMUNITY_REPORTS_PER_IP_PER_HOUR", 10)
+# Listings one verified contact may take down with privacy concerns in a (WIB) day.
+COMMUNITY_SUSPENSIONS_PER_CONTACT_PER_DAY = env_int("COMMUNITY_SUSPENSIONS_PER_CONTACT_PER_DAY", 3)
+# This many verified concerns within the window alert the lead reviewers (once per window).
+COMMUNITY_CONCERN_BURST_COUNT = env_int("COMMUNITY_CONCERN_BURST_COUNT", 10)
+COMMUNITY_CONCERN_BURST_MINUTES = env_int("COMMUNITY_CONCERN_BURST_MINUTES", 60)
+# Reports whose contact was never verified are deleted after this many hours; a closed
+# report's reporter contact and free text are wiped after this many days.
+COMMUNITY_UNVERIFIED_RETENTION_HOURS = env_int("COMMUNITY_UNVERIFIED_RETENTION_HOURS", 24)
+COMMUNITY_CLOSED_RETENTION_DAYS = env_int("COMMUNITY_CLOSED_RETENTION_DAYS", 180)
+# UU PDP: access, correction and erasure requests are answered within 3x24 hours.
+RIGHTS_REQUEST_DEADLINE_HOURS = env_int("RIGHTS_REQUEST_DEADLINE_HOURS", 72)
 
 # Which version of the privacy notice (templates/portal/privacy.html) people consent to.
 PRIVACY_NOTICE_VERSION = os.environ.get("PRIVACY_NOTICE_VERSION", "2026-11")
@@ -527,5 +548,20 @@ CELERY_BEAT_SCHEDULE = {
     "volunteers.report_reminders": {
         "task": "volunteers.report_reminders",
         "schedule": datetime.timedelta(minutes=15),
+    },
+    # Community reports and data rights (issue 7): overdue 3x24-hour requests alert the lead
+    # reviewers; reporters hear when the person they reported is listed or reached; reports
+    # past their retention are deleted or wiped.
+    "community.rights_overdue_alert": {
+        "task": "community.rights_overdue_alert",
+        "schedule": datetime.timedelta(minutes=15),
+    },
+    "community.referral_progress": {
+        "task": "community.referral_progress",
+        "schedule": datetime.timedelta(minutes=30),
+    },
+    "community.retention_purge": {
+        "task": "community.retention_purge",
+        "schedule": datetime.timedelta(hours=1),
     },
 }

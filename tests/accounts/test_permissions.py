@@ -60,6 +60,18 @@ EXPECTED = {
     "volunteers:calendar_settings": {R.STUDENT},
     "volunteers:certificates": {R.STUDENT},
     "volunteers:certificate_pdf": {R.STUDENT},
+    # Community reports and data rights (issue 7): referrals are the data officers' (the
+    # regency); concerns and rights requests the reviewers' of the kecamatan (Genteng below).
+    "community:referral_list": IMPORTERS,
+    "community:referral_detail": IMPORTERS,
+    "community:referral_photo": IMPORTERS,
+    "community:referral_verify": IMPORTERS,
+    "community:concern_list": PROFILE_WORK,
+    "community:concern_detail": PROFILE_WORK,
+    "community:rights_list": PROFILE_WORK,
+    "community:rights_create": PROFILE_WORK,
+    "community:rights_detail": PROFILE_WORK,
+    "community:rights_export": PROFILE_WORK,
 }
 RECORD_PAGES = {
     "portal:review_record",
@@ -96,7 +108,50 @@ def sample_kwargs() -> dict[str, dict]:
     kwargs["portal:import_detail"] = {"pk": batch.pk}
     kwargs["portal:import_report"] = {"pk": batch.pk}
     kwargs.update(sample_visit_kwargs())  # student visits
+    kwargs.update(community_sample_kwargs(record))
     return kwargs
+
+
+def community_sample_kwargs(record) -> dict[str, dict]:
+    """A referral with a photo, a concern about a Genteng listing, an access request about
+    the Genteng record (issue 7)."""
+    from community.models import Concern, Referral
+    from community.services.concerns import concern_confirm, concern_submit
+    from community.services.referrals import referral_confirm, referral_submit
+    from community.services.rights import rights_request_record
+    from tests.community.helpers import code_for, jpeg_with_exif, village_of
+    from tests.portal.factories import RecipientFactory
+
+    referral = referral_submit(
+        village=village_of(GENTENG),
+        needs=["daily_meals"],
+        photo=jpeg_with_exif(),
+        phone="081233334444",
+        consent=True,
+    )
+    referral_confirm(referral=referral, code=code_for(referral))
+    listing = RecipientFactory(kecamatan_code=GENTENG, publishable=True, status="published")
+    concern = concern_submit(
+        public_id=listing.public_id, kind="fraud", phone="081233334445", consent=True
+    )
+    concern_confirm(concern=concern, code=code_for(concern))
+    rights = rights_request_record(
+        recipient=record,
+        actor=make_official(R.LEAD_REVIEWER),
+        kind="access",
+        requester="self",
+        requester_name="Sumarno",
+    )
+    assert Referral.objects.get().status == "open" and Concern.objects.get().status == "open"
+    by_reference = {"reference": referral.reference}
+    return {
+        "community:referral_detail": by_reference,
+        "community:referral_photo": by_reference,
+        "community:referral_verify": by_reference,
+        "community:concern_detail": {"reference": concern.reference},
+        "community:rights_detail": {"reference": rights.reference},
+        "community:rights_export": {"reference": rights.reference},
+    }
 
 
 def official_url_names() -> set[str]:

@@ -211,6 +211,81 @@ SAMPLES = {
 }
 
 
+def community(name: str, step: str | None = None) -> Callable[[], Built]:
+    """Community reports (issue 7): the reporter's code and updates, the lead reviewers'
+    alerts, each made by the event that writes it."""
+
+    def build() -> Built:
+        import datetime
+
+        from django.utils import timezone
+
+        from community.services.concerns import concern_answer, concern_confirm, concern_submit
+        from community.services.referrals import (
+            referral_close,
+            referral_confirm,
+            referral_submit,
+        )
+        from community.services.rights import rights_overdue_alert, rights_request_record
+        from tests.community.helpers import code_for, village_of
+
+        listing = RecipientFactory(publishable=True, kecamatan_code=GENTENG, status="published")
+        secrets = [listing.name, listing.nik, listing.address, listing.family_phone]
+        if name in ("community_code", "referral_update"):
+            referral = referral_submit(
+                village=village_of(GENTENG),
+                needs=["daily_meals"],
+                situation="Mbah Painem di Dusun Krajan",
+                phone="081255556666",
+                consent=True,
+            )
+            secrets = ["Painem", "Krajan", "+6281255556666"]
+            if name == "referral_update":
+                referral_confirm(referral=referral, code=code_for(referral))
+                if step != "received":
+                    officer = make_official(Role.DATA_OFFICER)
+                    referral_close(referral=referral, actor=officer, outcome=step, note="Catatan")
+                    secrets.append("Catatan")
+            template = name
+        elif name == "concern_update":
+            concern = concern_submit(
+                public_id=listing.public_id, kind="privacy", phone="081255556667", consent=True
+            )
+            concern_confirm(concern=concern, code=code_for(concern))
+            if step == "answered":
+                reviewer = make_official(Role.REVIEWER, kecamatan=(GENTENG,))
+                concern_answer(concern=concern, actor=reviewer, reply="Sudah kami periksa.",
+                               decision="reinstated")  # fmt: skip
+            template = name
+        elif name == "concern_burst":
+            make_official(Role.LEAD_REVIEWER)
+            with override_settings(COMMUNITY_CONCERN_BURST_COUNT=1):
+                concern = concern_submit(
+                    public_id=listing.public_id, kind="fraud", phone="081255556668", consent=True
+                )
+                concern_confirm(concern=concern, code=code_for(concern))
+            template = name
+        else:  # rights_overdue
+            make_official(Role.LEAD_REVIEWER)
+            rights_request_record(
+                recipient=listing,
+                actor=make_official(Role.REVIEWER, kecamatan=(GENTENG,)),
+                kind="deletion",
+                requester="family",
+                requester_name="Sulastri",
+                received_at=timezone.now() - datetime.timedelta(days=4),
+            )
+            rights_overdue_alert()
+            secrets.append("Sulastri")
+            template = name
+        notification = Notification.objects.filter(template=template).order_by("-pk").first()
+        if notification.channel == "whatsapp":
+            notification.channel = "email"  # the e-mail rendering is the one with the text
+        return notification, secrets
+
+    return build
+
+
 BUILDERS = {
     "import_finished": import_finished,
     "listing_decision/published": listing_decision(Status.PUBLISHED),
@@ -226,7 +301,18 @@ BUILDERS = {
     "visit_slot_cancelled": _visit(_slot_cancelled),
     "visit_report_missing": _visit(_report_missing),
     "visit_report_flagged": _visit(_report_flagged),
+    # Community reports (issue 7).
+    "community_code": community("community_code"),
+    **{
+        f"referral_update/{step}": community("referral_update", step)
+        for step in ("received", "already_known", "not_eligible", "not_found")
+    },
+    "concern_update/taken_down": community("concern_update", "taken_down"),
+    "concern_update/answered": community("concern_update", "answered"),
+    "concern_burst": community("concern_burst"),
+    "rights_overdue": community("rights_overdue"),
 }
+# Kinds a person may refuse carry an unsubscribe link.
 REFUSABLE = [name for name in BUILDERS if not KINDS[name.split("/")[0]].mandatory]
 # Where a kind's links lead: officials' pages, or a student's own visit pages.
 LINK_PREFIX = {
