@@ -106,6 +106,7 @@ INSTALLED_APPS = [
     "volunteers",
     "donations",
     "meals",
+    "community",  # residents' referrals, concerns on listings, data rights (issue 7)
 ]
 
 MIDDLEWARE = [
@@ -362,6 +363,53 @@ BANK_TRANSFER_ACCOUNT_NAME = os.environ.get(
 DONATION_PROOF_MAX_BYTES = env_int("DONATION_PROOF_MAX_BYTES", 5 * 1024 * 1024)
 # How long a guest's signed link to their gifts stays valid.
 DONOR_LINK_MAX_AGE_DAYS = env_int("DONOR_LINK_MAX_AGE_DAYS", 400)
+# --- Student visits (volunteers/) --------------------------------------------------------------
+# A student younger than this needs a parent's or guardian's recorded consent before their
+# first booking (UU PDP Pasal 25: children's data).
+VISITS_GUARDIAN_CONSENT_UNDER_AGE = env_int("VISITS_GUARDIAN_CONSENT_UNDER_AGE", 18)
+# How long the guardian's signed link works.
+VISITS_GUARDIAN_LINK_DAYS = env_int("VISITS_GUARDIAN_LINK_DAYS", 7)
+# Students per slot an organiser may offer.
+VISITS_SLOT_MIN_CAPACITY = env_int("VISITS_SLOT_MIN_CAPACITY", 2)
+VISITS_SLOT_MAX_CAPACITY = env_int("VISITS_SLOT_MAX_CAPACITY", 6)
+# At most this many visits to one person in one week (Monday to Sunday, WIB).
+VISITS_MAX_PER_PERSON_PER_WEEK = env_int("VISITS_MAX_PER_PERSON_PER_WEEK", 2)
+# A recurring slot repeats weekly at most this many times.
+VISITS_MAX_REPEAT_WEEKS = 5
+# A student may cancel a booking until this many hours before the visit.
+VISITS_CANCEL_HOURS_BEFORE = env_int("VISITS_CANCEL_HOURS_BEFORE", 24)
+# The exact address is shown to a booked student from this many hours before the visit until
+# the end of its day (WIB).
+VISITS_ADDRESS_HOURS_BEFORE = 48
+# Reminders: the day before at this hour (WIB), and this many hours before the visit.
+VISITS_REMINDER_EVE_HOUR = env_int("VISITS_REMINDER_EVE_HOUR", 18)
+VISITS_REMINDER_HOURS_BEFORE = 2
+# The check-in code is accepted from this many minutes before the visit to the end of its day;
+# a booking stops accepting codes after this many wrong ones (an organiser marks it instead).
+VISITS_CHECKIN_OPENS_MINUTES_BEFORE = 30
+VISITS_CHECKIN_MAX_ATTEMPTS = 5
+# A student who attended and has not reported is reminded this many hours after the visit.
+VISITS_REPORT_REMINDER_HOURS_AFTER = env_int("VISITS_REPORT_REMINDER_HOURS_AFTER", 3)
+# --- Community reports and data rights (issue 7) -----------------------------------------------
+# A reporter's phone or e-mail is proven by a code typed back: how long it lives, how many
+# wrong tries it survives, how many codes one contact may be sent in a day.
+COMMUNITY_CODE_TTL_MINUTES = env_int("COMMUNITY_CODE_TTL_MINUTES", 15)
+COMMUNITY_CODE_MAX_ATTEMPTS = env_int("COMMUNITY_CODE_MAX_ATTEMPTS", 5)
+COMMUNITY_CODES_PER_CONTACT_PER_DAY = env_int("COMMUNITY_CODES_PER_CONTACT_PER_DAY", 5)
+# Reports (referrals and concerns) one address may send in an hour; the address is kept only
+# as a keyed hash in the cache, for the hour.
+COMMUNITY_REPORTS_PER_IP_PER_HOUR = env_int("COMMUNITY_REPORTS_PER_IP_PER_HOUR", 10)
+# Listings one verified contact may take down with privacy concerns in a (WIB) day.
+COMMUNITY_SUSPENSIONS_PER_CONTACT_PER_DAY = env_int("COMMUNITY_SUSPENSIONS_PER_CONTACT_PER_DAY", 3)
+# This many verified concerns within the window alert the lead reviewers (once per window).
+COMMUNITY_CONCERN_BURST_COUNT = env_int("COMMUNITY_CONCERN_BURST_COUNT", 10)
+COMMUNITY_CONCERN_BURST_MINUTES = env_int("COMMUNITY_CONCERN_BURST_MINUTES", 60)
+# Reports whose contact was never verified are deleted after this many hours; a closed
+# report's reporter contact and free text are wiped after this many days.
+COMMUNITY_UNVERIFIED_RETENTION_HOURS = env_int("COMMUNITY_UNVERIFIED_RETENTION_HOURS", 24)
+COMMUNITY_CLOSED_RETENTION_DAYS = env_int("COMMUNITY_CLOSED_RETENTION_DAYS", 180)
+# UU PDP: access, correction and erasure requests are answered within 3x24 hours.
+RIGHTS_REQUEST_DEADLINE_HOURS = env_int("RIGHTS_REQUEST_DEADLINE_HOURS", 72)
 
 # Which version of the privacy notice (templates/portal/privacy.html) people consent to.
 PRIVACY_NOTICE_VERSION = os.environ.get("PRIVACY_NOTICE_VERSION", "2026-11")
@@ -493,6 +541,26 @@ CELERY_BEAT_SCHEDULE = {
     },
     "portal.staged_imports_purge": {
         "task": "portal.staged_imports_purge",
+        "schedule": datetime.timedelta(hours=1),
+    },
+    # Student visits: remind students who attended and have not reported yet.
+    "volunteers.report_reminders": {
+        "task": "volunteers.report_reminders",
+        "schedule": datetime.timedelta(minutes=15),
+    },
+    # Community reports and data rights (issue 7): overdue 3x24-hour requests alert the lead
+    # reviewers; reporters hear when the person they reported is listed or reached; reports
+    # past their retention are deleted or wiped.
+    "community.rights_overdue_alert": {
+        "task": "community.rights_overdue_alert",
+        "schedule": datetime.timedelta(minutes=15),
+    },
+    "community.referral_progress": {
+        "task": "community.referral_progress",
+        "schedule": datetime.timedelta(minutes=30),
+    },
+    "community.retention_purge": {
+        "task": "community.retention_purge",
         "schedule": datetime.timedelta(hours=1),
     },
 }

@@ -26,5 +26,7 @@ urlpatterns += i18n_patterns(
     path("", include("portal.urls")),
     path("", include("donations.urls")),
     path("", include("meals.urls")),  # issue 5: warung partners (finance pages)
+    path("", include("volunteers.urls")),  # student visits
+    path("", include("community.urls")),  # community reports and data rights (issue 7)
     prefix_default_language=False,
 )

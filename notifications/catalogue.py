@@ -35,6 +35,23 @@ KINDS = {
         Kind("sponsorship_ended", mandatory=True, whatsapp_parameters=("for_listing",)),
         Kind("sponsor_update", whatsapp_parameters=("pseudonym", "raised", "need")),
         Kind("finance_alert", whatsapp_parameters=("subject",)),
+        # Student visits (volunteers/). Never the elderly person's address: the pseudonym and
+        # the meeting point only.
+        Kind("visit_guardian_consent", mandatory=True),
+        Kind("visit_booked", whatsapp_parameters=("pseudonym", "date", "time", "meeting_point")),
+        Kind("visit_promoted", whatsapp_parameters=("pseudonym", "date", "time", "meeting_point")),
+        Kind("visit_reminder", whatsapp_parameters=("pseudonym", "date", "time", "meeting_point")),
+        Kind("visit_slot_cancelled", whatsapp_parameters=("pseudonym", "date", "time")),
+        Kind("visit_report_missing", whatsapp_parameters=("pseudonym", "date")),
+        Kind("visit_report_flagged", whatsapp_parameters=("pseudonym", "kecamatan", "flags")),
+        # Community reports and data rights (issue 7). A reporter has no account (nothing to
+        # unsubscribe from): the code and the answers to their own report are always sent.
+        Kind("community_code", mandatory=True, whatsapp_parameters=("code", "minutes")),
+        Kind("referral_update", mandatory=True, whatsapp_parameters=("reference", "step")),
+        Kind("concern_update", mandatory=True, whatsapp_parameters=("reference", "step")),
+        Kind("concern_burst", whatsapp_parameters=("count", "minutes")),
+        # A legal deadline (UU PDP 3x24 hours): lead reviewers cannot opt out.
+        Kind("rights_overdue", mandatory=True, whatsapp_parameters=("reference", "kind")),
     )
 }
 

@@ -69,6 +69,16 @@ def notification_enqueue(
     return notification
 
 
+def notifications_withdraw(*, dedup_keys) -> int:
+    """Delete rows not sent yet (a reminder of a visit that was cancelled). A row a worker
+    has already claimed goes out: at least once, never blocked."""
+    keys = [key[:200] for key in dedup_keys]
+    deleted, _by_model = Notification.objects.filter(
+        dedup_key__in=keys, status=Notification.Status.PENDING
+    ).delete()
+    return deleted
+
+
 def _route(user: User, channel: str) -> tuple[str, str]:
     preference = Preference.objects.filter(user=user).first()
     if preference and preference.whatsapp and preference.whatsapp_number:

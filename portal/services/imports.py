@@ -647,7 +647,10 @@ class Pipeline:
                     nik_hash__in=[r["nik_hash"] for r in to_create]
                 ).values_list("nik_hash", "pk")
             )
-            reason = _("Entered by hand") if self.source == Source.MANUAL else _("Imported")
+            reason = {
+                Source.MANUAL: _("Entered by hand"),
+                Source.REFERRAL: _("Entered after a verified community referral"),
+            }.get(self.source, _("Imported"))
             actor_id = self.actor.pk if self.actor else None
             label = "" if self.actor else self.label
             _insert(

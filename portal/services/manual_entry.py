@@ -29,16 +29,19 @@ class EntryRefused(Exception):
     """The entry was not saved; the message says why."""
 
 
-def manual_entry_create(*, raw: dict[str, Any], actor: User) -> tuple[Recipient, list[str]]:
+def manual_entry_create(
+    *, raw: dict[str, Any], actor: User, source: str = Source.MANUAL
+) -> tuple[Recipient, list[str]]:
     """Save one person entered by ``actor``. Returns the new record and the warnings that
-    flag it for review; raises EntryRefused (nothing written) otherwise."""
+    flag it for review; raises EntryRefused (nothing written) otherwise. ``source`` is
+    ``referral`` when the person was entered after a verified community referral."""
     report = ""
     try:
         with transaction.atomic():
             batch = ImportBatch(
                 channel=ImportBatch.Channel.MANUAL, state=ImportBatch.State.DONE, actor=actor
             )
-            outcome = import_rows([(1, raw)], batch=batch, actor=actor, source=Source.MANUAL)
+            outcome = import_rows([(1, raw)], batch=batch, actor=actor, source=source)
             report = batch.report_file
             if outcome.rejected:
                 reasons = [r for _n, _nik, kind, r in outcome.report if kind == "rejected"]

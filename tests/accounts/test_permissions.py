@@ -5,6 +5,7 @@ from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
 from accounts.models import OFFICIAL_ROLES, AuditEvent, Role
 from tests.factories import GENTENG, MUNCAR, UserFactory, make_official
+from tests.volunteers.factories import sample_student, sample_visit_kwargs
 
 R = Role
 REGISTRY = {R.DATA_OFFICER, R.REVIEWER, R.LEAD_REVIEWER, R.ADMINISTRATOR}
@@ -13,6 +14,7 @@ PROFILE_WORK = {R.REVIEWER, R.LEAD_REVIEWER}
 IMPORTERS = {R.DATA_OFFICER, R.ADMINISTRATOR}
 FIN_READ = {R.FINANCE_OFFICER, R.ADMINISTRATOR}
 FIN_WORK = {R.FINANCE_OFFICER}
+VISIT_ORGANISERS = {R.REVIEWER, R.LEAD_REVIEWER, R.SCHOOL_COORDINATOR}
 
 # Who may open which official page. Written out by hand, not read from the code, so that a
 # change of the code's rules fails here until this table is changed on purpose.
@@ -68,6 +70,39 @@ EXPECTED = {
     "donations:fin_export": FIN_WORK,
     "meals:warung_list": FIN_READ,
     "meals:warung_create": FIN_READ,
+    # Student visits (volunteers/): organisers, the reviewers' reports, the coordinator's
+    # school, and a student's own pages (the sample student's objects, in Genteng).
+    "volunteers:official_slots": VISIT_ORGANISERS,
+    "volunteers:official_slot_new": VISIT_ORGANISERS,
+    "volunteers:official_slot": VISIT_ORGANISERS,
+    "volunteers:official_slot_cancel": VISIT_ORGANISERS,
+    "volunteers:official_reports": PROFILE_WORK,
+    "volunteers:official_report": PROFILE_WORK,
+    "volunteers:official_people": PROFILE_WORK,
+    "volunteers:school": {R.SCHOOL_COORDINATOR},
+    "volunteers:school_export": {R.SCHOOL_COORDINATOR},
+    "volunteers:guardian_request": {R.STUDENT},
+    "volunteers:slot_list": {R.STUDENT},
+    "volunteers:slot_detail": {R.STUDENT},
+    "volunteers:booking_detail": {R.STUDENT},
+    "volunteers:booking_cancel": {R.STUDENT},
+    "volunteers:booking_report": {R.STUDENT},
+    "volunteers:booking_ics": {R.STUDENT},
+    "volunteers:calendar_settings": {R.STUDENT},
+    "volunteers:certificates": {R.STUDENT},
+    "volunteers:certificate_pdf": {R.STUDENT},
+    # Community reports and data rights (issue 7): referrals are the data officers' (the
+    # regency); concerns and rights requests the reviewers' of the kecamatan (Genteng below).
+    "community:referral_list": IMPORTERS,
+    "community:referral_detail": IMPORTERS,
+    "community:referral_photo": IMPORTERS,
+    "community:referral_verify": IMPORTERS,
+    "community:concern_list": PROFILE_WORK,
+    "community:concern_detail": PROFILE_WORK,
+    "community:rights_list": PROFILE_WORK,
+    "community:rights_create": PROFILE_WORK,
+    "community:rights_detail": PROFILE_WORK,
+    "community:rights_export": PROFILE_WORK,
 }
 RECORD_PAGES = {
     "portal:review_record",
@@ -104,6 +139,8 @@ def sample_kwargs() -> dict[str, dict]:
     kwargs["portal:import_detail"] = {"pk": batch.pk}
     kwargs["portal:import_report"] = {"pk": batch.pk}
     kwargs.update(finance_samples(record))
+    kwargs.update(sample_visit_kwargs())  # student visits
+    kwargs.update(community_sample_kwargs(record))
     return kwargs
 
 
@@ -175,6 +212,48 @@ def finance_samples(record) -> dict[str, dict]:
     }
 
 
+def community_sample_kwargs(record) -> dict[str, dict]:
+    """A referral with a photo, a concern about a Genteng listing, an access request about
+    the Genteng record (issue 7)."""
+    from community.models import Concern, Referral
+    from community.services.concerns import concern_confirm, concern_submit
+    from community.services.referrals import referral_confirm, referral_submit
+    from community.services.rights import rights_request_record
+    from tests.community.helpers import code_for, jpeg_with_exif, village_of
+    from tests.portal.factories import RecipientFactory
+
+    referral = referral_submit(
+        village=village_of(GENTENG),
+        needs=["daily_meals"],
+        photo=jpeg_with_exif(),
+        phone="081233334444",
+        consent=True,
+    )
+    referral_confirm(referral=referral, code=code_for(referral))
+    listing = RecipientFactory(kecamatan_code=GENTENG, publishable=True, status="published")
+    concern = concern_submit(
+        public_id=listing.public_id, kind="fraud", phone="081233334445", consent=True
+    )
+    concern_confirm(concern=concern, code=code_for(concern))
+    rights = rights_request_record(
+        recipient=record,
+        actor=make_official(R.LEAD_REVIEWER),
+        kind="access",
+        requester="self",
+        requester_name="Sumarno",
+    )
+    assert Referral.objects.get().status == "open" and Concern.objects.get().status == "open"
+    by_reference = {"reference": referral.reference}
+    return {
+        "community:referral_detail": by_reference,
+        "community:referral_photo": by_reference,
+        "community:referral_verify": by_reference,
+        "community:concern_detail": {"reference": concern.reference},
+        "community:rights_detail": {"reference": rights.reference},
+        "community:rights_export": {"reference": rights.reference},
+    }
+
+
 def official_url_names() -> set[str]:
     """Names of every URL whose view is guarded by accounts.decorators.official_required."""
     found = set()
@@ -194,8 +273,8 @@ def official_url_names() -> set[str]:
 def user_with(role: str):
     if role == R.DONOR:  # a donor is anybody with an account and no other role
         return UserFactory()
-    if role == R.STUDENT:
-        return make_official(role, totp=False)
+    if role == R.STUDENT:  # the student who owns the sample visit objects
+        return sample_student().user
     return make_official(role, kecamatan=(GENTENG,) if role == R.REVIEWER else ())
 
 

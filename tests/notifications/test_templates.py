@@ -149,6 +149,20 @@ def sponsorship_ended(reason: str) -> Callable[[], Built]:
         signed_post(Client(), stripe_event("customer.subscription.deleted", subscription))
         return Notification.objects.get(template="sponsorship_ended"), secrets
 
+
+def _visit(make_notification: Callable) -> Callable[[], Built]:
+    """Student visits (volunteers/): the notification of one visit event, and the visited
+    person's identity, which no visit message may carry (the pseudonym and the meeting point
+    only)."""
+
+    def build() -> Built:
+        from tests.volunteers.factories import VisitSlotFactory
+
+        slot = VisitSlotFactory()
+        person = slot.recipient
+        notification = make_notification(slot)
+        return notification, [person.name, person.nik, person.address, person.family_phone]
+
     return build
 
 
@@ -199,6 +213,83 @@ def finance_alert(subject: str) -> Callable[[], Built]:
     return build
 
 
+def _booked(slot, **kwargs):
+    from tests.volunteers.factories import StudentFactory
+    from volunteers.services.bookings import booking_create
+
+    return booking_create(slot_id=slot.pk, student=StudentFactory(), **kwargs)[0]
+
+
+def _first_after(event, slot, template):
+    event(slot)
+    return Notification.objects.filter(template=template).order_by("pk").first()
+
+
+def _attended(slot):
+    from volunteers.models import Booking
+
+    booking = _booked(slot)
+    Booking.objects.filter(pk=booking.pk).update(status=Booking.Status.ATTENDED)
+    booking.refresh_from_db()
+    return booking
+
+
+def _promoted(slot):
+    from volunteers.models import VisitSlot
+    from volunteers.services.bookings import booking_cancel
+
+    VisitSlot.objects.filter(pk=slot.pk).update(capacity=2)
+    slot.refresh_from_db()
+    first = _booked(slot)
+    _booked(slot)
+    _booked(slot, waitlist=True)
+    booking_cancel(booking=first, actor=first.student.user)
+    return Notification.objects.get(template="visit_promoted")
+
+
+def _slot_cancelled(slot):
+    from volunteers.services.slots import slot_cancel
+
+    _booked(slot)
+    reviewer = make_official(Role.REVIEWER, kecamatan=(GENTENG,))
+    slot_cancel(slot=slot, actor=reviewer, reason="Hujan deras")
+    return Notification.objects.get(template="visit_slot_cancelled")
+
+
+def _report_missing(slot):
+    import datetime
+
+    import time_machine
+
+    from volunteers.services.visits import report_reminders_send
+
+    _attended(slot)
+    with time_machine.travel(slot.ends_at + datetime.timedelta(hours=4), tick=False):
+        report_reminders_send()
+    return Notification.objects.get(template="visit_report_missing")
+
+
+def _report_flagged(slot):
+    from volunteers.services.visits import report_file
+
+    make_official(Role.REVIEWER, kecamatan=(GENTENG,))
+    report_file(booking=_attended(slot), wellbeing="poor", flags=["looks_ill"], note="Batuk")
+    return Notification.objects.get(template="visit_report_flagged")
+
+
+def visit_guardian_consent() -> Built:
+    from tests.volunteers.factories import StudentFactory
+    from volunteers.services.students import guardian_consent_request
+
+    guardian_consent_request(
+        student=StudentFactory(minor=True),
+        guardian_name="Ibu Sri",
+        guardian_email="sri@example.org",
+        relationship="ibu",
+    )
+    return Notification.objects.get(template="visit_guardian_consent"), []
+
+
 SAMPLES = {
     "import_finished": {
         "file_name": "januari.csv",
@@ -238,6 +329,81 @@ SAMPLES = {
 }
 
 
+def community(name: str, step: str | None = None) -> Callable[[], Built]:
+    """Community reports (issue 7): the reporter's code and updates, the lead reviewers'
+    alerts, each made by the event that writes it."""
+
+    def build() -> Built:
+        import datetime
+
+        from django.utils import timezone
+
+        from community.services.concerns import concern_answer, concern_confirm, concern_submit
+        from community.services.referrals import (
+            referral_close,
+            referral_confirm,
+            referral_submit,
+        )
+        from community.services.rights import rights_overdue_alert, rights_request_record
+        from tests.community.helpers import code_for, village_of
+
+        listing = RecipientFactory(publishable=True, kecamatan_code=GENTENG, status="published")
+        secrets = [listing.name, listing.nik, listing.address, listing.family_phone]
+        if name in ("community_code", "referral_update"):
+            referral = referral_submit(
+                village=village_of(GENTENG),
+                needs=["daily_meals"],
+                situation="Mbah Painem di Dusun Krajan",
+                phone="081255556666",
+                consent=True,
+            )
+            secrets = ["Painem", "Krajan", "+6281255556666"]
+            if name == "referral_update":
+                referral_confirm(referral=referral, code=code_for(referral))
+                if step != "received":
+                    officer = make_official(Role.DATA_OFFICER)
+                    referral_close(referral=referral, actor=officer, outcome=step, note="Catatan")
+                    secrets.append("Catatan")
+            template = name
+        elif name == "concern_update":
+            concern = concern_submit(
+                public_id=listing.public_id, kind="privacy", phone="081255556667", consent=True
+            )
+            concern_confirm(concern=concern, code=code_for(concern))
+            if step == "answered":
+                reviewer = make_official(Role.REVIEWER, kecamatan=(GENTENG,))
+                concern_answer(concern=concern, actor=reviewer, reply="Sudah kami periksa.",
+                               decision="reinstated")  # fmt: skip
+            template = name
+        elif name == "concern_burst":
+            make_official(Role.LEAD_REVIEWER)
+            with override_settings(COMMUNITY_CONCERN_BURST_COUNT=1):
+                concern = concern_submit(
+                    public_id=listing.public_id, kind="fraud", phone="081255556668", consent=True
+                )
+                concern_confirm(concern=concern, code=code_for(concern))
+            template = name
+        else:  # rights_overdue
+            make_official(Role.LEAD_REVIEWER)
+            rights_request_record(
+                recipient=listing,
+                actor=make_official(Role.REVIEWER, kecamatan=(GENTENG,)),
+                kind="deletion",
+                requester="family",
+                requester_name="Sulastri",
+                received_at=timezone.now() - datetime.timedelta(days=4),
+            )
+            rights_overdue_alert()
+            secrets.append("Sulastri")
+            template = name
+        notification = Notification.objects.filter(template=template).order_by("-pk").first()
+        if notification.channel == "whatsapp":
+            notification.channel = "email"  # the e-mail rendering is the one with the text
+        return notification, secrets
+
+    return build
+
+
 BUILDERS = {
     "import_finished": import_finished,
     "listing_decision/published": listing_decision(Status.PUBLISHED),
@@ -252,6 +418,24 @@ BUILDERS = {
     "sponsorship_ended/payment_failed": sponsorship_ended("payment_failed"),
     "sponsor_update": sponsor_update,
     **{f"finance_alert/{subject}": finance_alert(subject) for subject in FINANCE_SUBJECTS},
+    # Student visits (volunteers/).
+    "visit_guardian_consent": visit_guardian_consent,
+    "visit_booked": _visit(lambda slot: _first_after(_booked, slot, "visit_booked")),
+    "visit_promoted": _visit(_promoted),
+    "visit_reminder": _visit(lambda slot: _first_after(_booked, slot, "visit_reminder")),
+    "visit_slot_cancelled": _visit(_slot_cancelled),
+    "visit_report_missing": _visit(_report_missing),
+    "visit_report_flagged": _visit(_report_flagged),
+    # Community reports (issue 7).
+    "community_code": community("community_code"),
+    **{
+        f"referral_update/{step}": community("referral_update", step)
+        for step in ("received", "already_known", "not_eligible", "not_found")
+    },
+    "concern_update/taken_down": community("concern_update", "taken_down"),
+    "concern_update/answered": community("concern_update", "answered"),
+    "concern_burst": community("concern_burst"),
+    "rights_overdue": community("rights_overdue"),
 }
 # Mail to donors links to the donor's own pages, not to the officials' area.
 DONOR_KINDS = {
@@ -261,8 +445,17 @@ DONOR_KINDS = {
     "sponsorship_ended",
     "sponsor_update",
 }
+# Kinds a person may refuse carry an unsubscribe link.
 REFUSABLE = [name for name in BUILDERS if not KINDS[name.split("/")[0]].mandatory]
 OFFICIALS_MAIL = [name for name in REFUSABLE if name.split("/")[0] not in DONOR_KINDS]
+# Where a kind's links lead: officials' pages, or a student's own visit pages.
+LINK_PREFIX = {
+    "visit_booked": "/kunjungan/",
+    "visit_promoted": "/kunjungan/",
+    "visit_reminder": "/kunjungan/",
+    "visit_slot_cancelled": "/kunjungan/",
+    "visit_report_missing": "/kunjungan/",
+}
 
 
 def render_in(notification: Notification, language: str):
@@ -310,9 +503,10 @@ def test_indonesian_and_english_renderings_differ_and_link_in_their_language(db,
         english.html,
     )
     base = settings.PORTAL_BASE_URL
-    assert f"{base}/en/petugas/" in english.text
-    assert f"{base}/en/petugas/" in english.html
-    assert f"{base}/petugas/" in indonesian.text
+    prefix = LINK_PREFIX.get(name, "/petugas/")
+    assert f"{base}/en{prefix}" in english.text
+    assert f"{base}/en{prefix}" in english.html
+    assert f"{base}{prefix}" in indonesian.text
     assert f"{base}/en/" not in indonesian.text
     assert f"{base}/en/notifikasi/berhenti/" in english.text
     assert f"{base}/notifikasi/berhenti/" in indonesian.text

@@ -93,7 +93,7 @@ class Command(BaseCommand):
         self.stdout.write(
             f"Sign in at {settings.PORTAL_BASE_URL}/akun/login/ as <name>@{DOMAIN} "
             f"(admin, data, reviewer.genteng, reviewer.muncar, lead, finance, finance2, health, "
-            f"coordinator, donor) with the password {DEMO_PASSWORD}."
+            f"coordinator, donor, student, student.minor) with the password {DEMO_PASSWORD}."
         )
         if getattr(settings, "MFA_TOTP_INSECURE_BYPASS_CODE", None):
             self.stdout.write(
@@ -131,7 +131,67 @@ class Command(BaseCommand):
         created += self.seed_recipients()
         from donations.demo import seed_donations
 
-        return created + seed_donations()
+        return created + seed_donations() + self.seed_visits()
+
+    def seed_visits(self) -> int:
+        """Student visits (volunteers/): an adult student of the Genteng school, confirmed; a
+        16-year-old waiting for the school and her guardian; Saturday visits in Genteng."""
+        from volunteers.models import Student
+        from volunteers.services.slots import slot_create
+        from volunteers.services.students import student_decide, student_register
+
+        if Student.objects.filter(user__email__endswith=f"@{DOMAIN}").exists():
+            return 0  # seeded before
+        school = School.objects.get(npsn="20525901")
+        today = datetime.date.today()
+        made = 0
+        for local, name, age, guardian in [
+            ("student", "Siswa Demo", 18, None),
+            ("student.minor", "Siswi Muda Demo", 16, ("Ibu Demo", f"wali@{DOMAIN}", "ibu")),
+        ]:
+            user = User.objects.create_user(
+                email=f"{local}@{DOMAIN}", password=DEMO_PASSWORD, name=name
+            )
+            EmailAddress.objects.create(user=user, email=user.email, verified=True, primary=True)
+            consent_give(user=user, purpose=Consent.Purpose.PRIVACY_NOTICE, method="seed_demo")
+            guardian_name, guardian_email, relationship = guardian or ("", "", "")
+            student = student_register(
+                user=user,
+                school=school,
+                class_name="XII IPA 1" if age >= 18 else "X-2",
+                birth_date=today.replace(year=today.year - age) - datetime.timedelta(days=30),
+                guardian_name=guardian_name,
+                guardian_email=guardian_email,
+                relationship=relationship,
+            )
+            if guardian is None:
+                coordinator = User.objects.get(email=f"coordinator@{DOMAIN}")
+                student_decide(
+                    student=student, actor=coordinator, to_status=Student.Status.CONFIRMED
+                )
+            made += 1
+        reviewer = User.objects.get(email=f"reviewer.genteng@{DOMAIN}")
+        people = Recipient.objects.filter(
+            kecamatan__code="35.10.09", status=Status.PUBLISHED
+        ).order_by("pk")[:2]
+        saturday = today + datetime.timedelta(days=(5 - today.weekday()) % 7 or 7)
+        wib = datetime.timezone(datetime.timedelta(hours=7))
+        for index, person in enumerate(people):
+            made += len(
+                slot_create(
+                    actor=reviewer,
+                    recipient=person,
+                    starts_at=datetime.datetime.combine(
+                        saturday, datetime.time(9 + 5 * index), wib
+                    ),
+                    duration_minutes=90,
+                    capacity=4,
+                    meeting_point="Balai Desa Kembiritan",
+                    what_to_bring="Buah atau kue kecil, dan cerita",
+                    repeat_weeks=3 if index == 0 else 0,
+                )
+            )
+        return made
 
     def seed_recipients(self) -> int:
         """Demo elderly residents through the real import pipeline, some reviewed and

@@ -1,0 +1,334 @@
+"""Reads of community reports and data-rights requests, filtered by the acting user's scope,
+and the referral figures for the outcome reports.
+
+Referrals are the data officers' (the whole regency); concerns and rights requests belong to
+the reviewers of the listing's kecamatan and to the lead reviewers
+(``portal.selectors.review.registry_kecamatan``). Opening a page that shows what a reporter
+wrote, or a person's identity, writes a ``pii.view`` audit event.
+"""
+
+from __future__ import annotations
+
+import datetime
+from dataclasses import dataclass, field
+
+from django.db.models import Count, F, Q, QuerySet
+from django.db.models.functions import TruncMonth
+from django.utils import timezone
+
+from accounts.models import AuditEvent, User
+from accounts.selectors import get_in_scope
+from accounts.services import audit_record
+from portal.models import Condition, Kecamatan, Need, Recipient, RecipientTransition, Status
+from portal.selectors.review import recipient_get_for_user, registry_kecamatan
+
+from .models import Concern, Referral, RightsRequest
+from .services.concerns import CONCERN_ROLES
+from .services.concerns import audit_target as concern_target
+from .services.referrals import REFERRAL_ROLES
+from .services.referrals import audit_target as referral_target
+from .services.rights import RIGHTS_ROLES
+from .services.rights import audit_target as rights_target
+
+R = Referral.Status
+# What a condition in the registry says about the generic needs a reporter can tick: the
+# "similar situation" of the duplicate check.
+CONDITION_NEEDS = {
+    Condition.CANNOT_COOK: Need.DAILY_MEALS,
+    Condition.LIVES_ALONE: Need.COMPANIONSHIP,
+    Condition.UNFIT_HOUSE: Need.HOME_REPAIR,
+}
+# A person the programme already knows, in the duplicate check: anything but erased.
+_KNOWN = [s for s in Status.values if s != Status.ERASED]
+
+
+# --- Referrals -----------------------------------------------------------------------------------
+
+
+def referrals_in_scope(user: User) -> QuerySet[Referral]:
+    """Accepted referrals (contact verified) for data officers; nothing for anybody else."""
+    if not user.is_authenticated or not user.has_role(*REFERRAL_ROLES):
+        return Referral.objects.none()
+    return Referral.objects.exclude(status=R.UNVERIFIED).select_related("village", "kecamatan")
+
+
+@dataclass
+class ReferralRow:
+    referral: Referral
+    # Why it may be somebody already known: a known person with a similar situation in the
+    # village, another open referral there. Empty when neither.
+    known_similar: int = 0
+    open_nearby: int = 0
+
+    @property
+    def likely_duplicate(self) -> bool:
+        return bool(self.known_similar or self.open_nearby)
+
+
+def referral_queue(
+    user: User,
+    *,
+    kecamatan_code: str | None = None,
+    status: str | None = R.OPEN,
+    duplicates: bool | None = None,
+) -> list[ReferralRow]:
+    """The referrals queue, oldest first, each with its likely-duplicate flag.
+
+    Reads clear columns only for the list; the duplicate check decrypts the conditions of
+    the registry's people in the villages concerned (never shown), to compare situations.
+    """
+    referrals = referrals_in_scope(user).defer("hamlet", "landmark", "situation", "contact")
+    if kecamatan_code:
+        referrals = referrals.filter(kecamatan__code=kecamatan_code)
+    if status:
+        referrals = referrals.filter(status=status)
+    rows = [ReferralRow(referral=r) for r in referrals.order_by("contact_verified_at", "pk")]
+    _flag_duplicates(rows)
+    if duplicates is not None:
+        rows = [row for row in rows if row.likely_duplicate == duplicates]
+    return rows
+
+
+def _flag_duplicates(rows: list[ReferralRow]) -> None:
+    villages = {row.referral.village_id for row in rows}
+    if not villages:
+        return
+    open_referrals: dict[int, list[int]] = {}
+    for pk, village_id in Referral.objects.filter(
+        status=R.OPEN, village_id__in=villages
+    ).values_list("pk", "village_id"):
+        open_referrals.setdefault(village_id, []).append(pk)
+    situations: dict[int, list[set[str]]] = {}
+    known = Recipient.objects.filter(village_id__in=villages, status__in=_KNOWN).only(
+        "pk", "village_id", "public_needs", "conditions"
+    )
+    for person in known:
+        needs = set(person.public_needs or ())
+        needs |= {CONDITION_NEEDS[c] for c in person.condition_list if c in CONDITION_NEEDS}
+        situations.setdefault(person.village_id, []).append(needs)
+    for row in rows:
+        referral = row.referral
+        wanted = set(referral.needs or ())
+        row.open_nearby = len(
+            [pk for pk in open_referrals.get(referral.village_id, []) if pk != referral.pk]
+        )
+        row.known_similar = len(
+            [needs for needs in situations.get(referral.village_id, []) if wanted & needs]
+        )
+
+
+def referral_get_for_user(user: User, reference: str) -> Referral:
+    return get_in_scope(
+        referrals_in_scope(user),
+        user=user,
+        target=f"community.referral:{reference}",
+        reference=reference,
+    )
+
+
+def referral_detail_for_user(user: User, reference: str) -> ReferralRow:
+    """One referral with what the reporter wrote (logged ``pii.view``) and its flag."""
+    referral = referral_get_for_user(user, reference)
+    audit_record(
+        actor=user,
+        action=AuditEvent.Action.PII_VIEW,
+        target=referral_target(referral),
+        details={"page": "referral"},
+    )
+    row = ReferralRow(referral=referral)
+    _flag_duplicates([row])
+    return row
+
+
+# --- Concerns ------------------------------------------------------------------------------------
+
+
+def concerns_in_scope(user: User) -> QuerySet[Concern]:
+    if not user.is_authenticated or not user.has_role(*CONCERN_ROLES):
+        return Concern.objects.none()
+    return (
+        Concern.objects.exclude(status=Concern.Status.UNVERIFIED)
+        .filter(recipient__kecamatan__in=registry_kecamatan(user))
+        .select_related("recipient__kecamatan")
+    )
+
+
+def concern_queue(user: User, *, status: str | None = Concern.Status.OPEN) -> QuerySet[Concern]:
+    """Concerns about listings in the user's kecamatan: take-downs first, then oldest."""
+    concerns = concerns_in_scope(user).defer("message", "reply", "contact")
+    if status:
+        concerns = concerns.filter(status=status)
+    return concerns.order_by("-suspended_listing", "contact_verified_at", "pk")
+
+
+def concern_get_for_user(user: User, reference: str) -> Concern:
+    concern = get_in_scope(
+        concerns_in_scope(user),
+        user=user,
+        target=f"community.concern:{reference}",
+        reference=reference,
+    )
+    audit_record(
+        actor=user,
+        action=AuditEvent.Action.PII_VIEW,
+        target=concern_target(concern),
+        details={"page": "concern"},
+    )
+    return concern
+
+
+# --- Rights requests -----------------------------------------------------------------------------
+
+
+def rights_in_scope(user: User) -> QuerySet[RightsRequest]:
+    if not user.is_authenticated or not user.has_role(*RIGHTS_ROLES):
+        return RightsRequest.objects.none()
+    return RightsRequest.objects.filter(
+        recipient__kecamatan__in=registry_kecamatan(user)
+    ).select_related("recipient__kecamatan")
+
+
+@dataclass
+class RightsRow:
+    request: RightsRequest
+    seconds_left: int  # negative once overdue
+    overdue: bool = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.overdue = self.seconds_left <= 0
+
+    @property
+    def time_left(self) -> str:
+        """“2 d 5 h 10 m” left, or the same overdue (the template says which)."""
+        minutes = abs(self.seconds_left) // 60
+        days, rest = divmod(minutes, 24 * 60)
+        hours, minutes = divmod(rest, 60)
+        parts = [f"{days} d"] if days else []
+        if days or hours:
+            parts.append(f"{hours} h")
+        parts.append(f"{minutes} m")
+        return " ".join(parts)
+
+
+def rights_row(request: RightsRequest, now: datetime.datetime | None = None) -> RightsRow:
+    now = now or timezone.now()
+    end = request.completed_at or now
+    return RightsRow(request=request, seconds_left=int((request.due_at - end).total_seconds()))
+
+
+def rights_queue(user: User, *, status: str | None = RightsRequest.Status.OPEN) -> list[RightsRow]:
+    """Requests in the user's scope, the most urgent first, with the time left."""
+    requests = rights_in_scope(user).defer("requester_name", "details", "outcome_note")
+    if status:
+        requests = requests.filter(status=status)
+    now = timezone.now()
+    return [rights_row(r, now) for r in requests.order_by("due_at", "pk")]
+
+
+def rights_get_for_user(user: User, reference: str) -> RightsRequest:
+    request = get_in_scope(
+        rights_in_scope(user),
+        user=user,
+        target=f"community.rightsrequest:{reference}",
+        reference=reference,
+    )
+    audit_record(
+        actor=user,
+        action=AuditEvent.Action.PII_VIEW,
+        target=rights_target(request),
+        details={"page": "rights_request"},
+    )
+    return request
+
+
+def rights_recipient_for_user(user: User, public_id: str) -> Recipient:
+    """The record a rights request is about: in the user's scope, or 404 (and audited)."""
+    return recipient_get_for_user(user, public_id)
+
+
+# --- Outcome figures -----------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ReferralFigures:
+    kecamatan_code: str
+    kecamatan: str
+    month: datetime.date  # first day of the month, in WIB
+    received: int  # accepted (contact verified) in that month
+    verified: int  # found and entered in the registry in that month
+    reached: int  # referred people who reached ``reached`` in that month
+
+
+def referral_figures(
+    *,
+    since: datetime.date | None = None,
+    until: datetime.date | None = None,
+    kecamatan: QuerySet[Kecamatan] | None = None,
+) -> list[ReferralFigures]:
+    """Referrals received, verified and reached per kecamatan per month (WIB), for the
+    outcome figures. Counts only: nothing about a person or a reporter. ``since``/``until``
+    are WIB dates (inclusive); ``kecamatan`` restricts (a user's scope, when the caller
+    reads for one). Months with nothing are left out."""
+    tz = timezone.get_default_timezone()
+
+    def bounds(column: str) -> Q:
+        q = Q()
+        if since:
+            start = datetime.datetime.combine(since, datetime.time.min, tzinfo=tz)
+            q &= Q(**{f"{column}__gte": start})
+        if until:
+            end = datetime.datetime.combine(
+                until + datetime.timedelta(days=1), datetime.time.min, tzinfo=tz
+            )
+            q &= Q(**{f"{column}__lt": end})
+        return q
+
+    figures: dict[tuple[str, datetime.date], dict[str, int]] = {}
+    names: dict[str, str] = {}
+
+    def add(rows, what: str) -> None:
+        for row in rows:
+            month = row["month"].date() if hasattr(row["month"], "date") else row["month"]
+            key = (row["code"], month)
+            names[row["code"]] = row["name"]
+            figures.setdefault(key, {"received": 0, "verified": 0, "reached": 0})[what] += row["n"]
+
+    referrals = Referral.objects.all()
+    if kecamatan is not None:
+        referrals = referrals.filter(kecamatan__in=kecamatan)
+    columns = {"code": F("kecamatan__code"), "name": F("kecamatan__name")}
+    add(
+        referrals.filter(bounds("contact_verified_at"), contact_verified_at__isnull=False)
+        .annotate(month=TruncMonth("contact_verified_at", tzinfo=tz))
+        .values("month", **columns)
+        .annotate(n=Count("pk"))
+        .order_by(),
+        "received",
+    )
+    add(
+        referrals.filter(bounds("decided_at"), status=R.VERIFIED)
+        .annotate(month=TruncMonth("decided_at", tzinfo=tz))
+        .values("month", **columns)
+        .annotate(n=Count("pk"))
+        .order_by(),
+        "verified",
+    )
+    reached = RecipientTransition.objects.filter(
+        bounds("created_at"),
+        to_status=Status.REACHED,
+        recipient__referrals__status=R.VERIFIED,
+    )
+    if kecamatan is not None:
+        reached = reached.filter(recipient__kecamatan__in=kecamatan)
+    add(
+        reached.annotate(month=TruncMonth("created_at", tzinfo=tz))
+        .values("month", code=F("recipient__kecamatan__code"), name=F("recipient__kecamatan__name"))
+        .annotate(n=Count("recipient", distinct=True))
+        .order_by(),
+        "reached",
+    )
+    ordered = sorted(figures.items(), key=lambda item: (item[0][1], names[item[0][0]]))
+    return [
+        ReferralFigures(kecamatan_code=code, kecamatan=names[code], month=month, **counts)
+        for (code, month), counts in ordered
+    ]

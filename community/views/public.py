@@ -1,0 +1,178 @@
+"""The public's doors: "Laporkan lansia" (a referral), "Laporkan" on a listing (a concern),
+and the page where the reporter types back the code. No account is needed."""
+
+from django.core import signing
+from django.core.exceptions import ValidationError
+from django.http import Http404
+from django.shortcuts import redirect, render
+from django.utils.translation import get_language
+from django.utils.translation import gettext as _
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_GET, require_http_methods
+
+from portal.selectors.public import public_profile_get
+
+from ..forms import CodeForm, ConcernForm, ReferralForm
+from ..models import Concern, Referral
+from ..services.concerns import concern_code_resend, concern_confirm, concern_submit
+from ..services.contacts import CodeRefused
+from ..services.referrals import referral_code_resend, referral_confirm, referral_submit
+from ..throttle import address_limited, address_spend
+
+TOKEN_SALT = "community.code"  # noqa: S105 (a signing salt, not a secret)
+KINDS = {"referral": Referral, "concern": Concern}
+
+
+def code_token(report) -> str:
+    kind = "referral" if isinstance(report, Referral) else "concern"
+    return signing.dumps({"k": kind, "r": report.reference}, salt=TOKEN_SALT)
+
+
+def _posted(request):
+    return request.POST if request.method == "POST" else None
+
+
+def _report_from_token(token: str):
+    try:
+        data = signing.loads(token, salt=TOKEN_SALT, max_age=7 * 24 * 3600)
+        model = KINDS[data["k"]]
+        return model.objects.get(reference=data["r"])
+    except (signing.BadSignature, KeyError, TypeError, Referral.DoesNotExist, Concern.DoesNotExist):
+        raise Http404 from None
+
+
+def mask_contact(address: str) -> str:
+    """+62812•••••890 or s•••@example.org: enough for the reporter to recognise it."""
+    if "@" in address:
+        local, _at, domain = address.partition("@")
+        return f"{local[:1]}•••@{domain}"
+    return address[:6] + "•" * max(len(address) - 9, 0) + address[-3:]
+
+
+def _add_errors(form, error: ValidationError) -> None:
+    if hasattr(error, "error_dict"):
+        for name, messages in error.message_dict.items():
+            form.add_error(name if name in form.fields else None, messages)
+    else:
+        form.add_error(None, error.messages)
+
+
+def _too_many(request, template: str, context: dict):
+    context["form"].add_error(
+        None, _("Too many reports from this connection. Please try again in an hour.")
+    )
+    return render(request, template, context, status=429)
+
+
+@require_http_methods(["GET", "POST"])
+@never_cache
+def referral_create(request):
+    form = ReferralForm(request.POST or None, request.FILES or None)
+    template = "community/public/referral_form.html"
+    if request.method == "POST":
+        if address_limited(request):
+            return _too_many(request, template, {"form": form})
+        if form.is_valid():
+            address_spend(request)
+            if form.is_bot:
+                # Answer as if it worked: a bot learns nothing, and nothing is written or sent.
+                return redirect("community:report_done")
+            data = form.cleaned_data
+            try:
+                referral = referral_submit(
+                    village=data["village"],
+                    hamlet=data["hamlet"],
+                    landmark=data["landmark"],
+                    needs=data["needs"],
+                    situation=data["situation"],
+                    photo=data["photo"],
+                    phone=data["phone"],
+                    email=data["email"],
+                    consent=data["consent"],
+                    language=get_language(),
+                )
+            except ValidationError as error:
+                _add_errors(form, error)
+            else:
+                return redirect("community:report_code", token=code_token(referral))
+    return render(request, template, {"form": form})
+
+
+@require_http_methods(["GET", "POST"])
+@never_cache
+def concern_create(request, public_id: str):
+    profile = public_profile_get(public_id)  # 404 unless published
+    form = ConcernForm(request.POST or None)
+    template = "community/public/concern_form.html"
+    context = {"form": form, "profile": profile}
+    if request.method == "POST":
+        if address_limited(request):
+            return _too_many(request, template, context)
+        if form.is_valid():
+            address_spend(request)
+            if form.is_bot:
+                return redirect("community:report_done")
+            data = form.cleaned_data
+            try:
+                concern = concern_submit(
+                    public_id=public_id,
+                    kind=data["kind"],
+                    message=data["message"],
+                    phone=data["phone"],
+                    email=data["email"],
+                    consent=data["consent"],
+                    language=get_language(),
+                )
+            except ValidationError as error:
+                _add_errors(form, error)
+            else:
+                return redirect("community:report_code", token=code_token(concern))
+    return render(request, template, context)
+
+
+@require_http_methods(["GET", "POST"])
+@never_cache
+def report_code(request, token: str):
+    report = _report_from_token(token)
+    if report.is_verified:
+        return redirect("community:report_done")
+    resend = request.method == "POST" and request.POST.get("action") == "resend"
+    form = CodeForm(None if resend else _posted(request))
+    sent_again, resend_problems = False, []
+    if resend:
+        try:
+            if isinstance(report, Referral):
+                referral_code_resend(referral=report)
+            else:
+                concern_code_resend(concern=report)
+        except ValidationError as error:
+            resend_problems = error.messages
+        else:
+            sent_again = True
+    elif request.method == "POST" and form.is_valid():
+        try:
+            if isinstance(report, Referral):
+                referral_confirm(referral=report, code=form.cleaned_data["code"])
+            else:
+                concern_confirm(concern=report, code=form.cleaned_data["code"])
+        except (CodeRefused, ValidationError) as error:
+            form.add_error(None, error.messages)
+        else:
+            return redirect("community:report_done")
+    return render(
+        request,
+        "community/public/code.html",
+        {
+            "form": form,
+            "report": report,
+            "by_phone": report.contact_channel == "phone",
+            "contact_masked": mask_contact(report.contact),
+            "sent_again": sent_again,
+            "resend_problems": resend_problems,
+        },
+    )
+
+
+@require_GET
+def report_done(request):
+    return render(request, "community/public/done.html")

@@ -1,0 +1,268 @@
+"""Booking a visit: seats, the waiting list, overlap, cancelling, and the one transition
+service of a booking's status.
+
+Concurrency: every write that changes a slot's seats first locks the slot's row (SELECT … FOR
+UPDATE), then at most one student's row. Always in that order, so two writers never wait for
+each other in a circle. ``VisitSlot.seats_taken`` changes only under that lock and a check
+constraint refuses more than the capacity whatever the code does; a partial unique constraint
+refuses a second live booking of one student on one slot (a double submit).
+"""
+
+import datetime
+from dataclasses import dataclass
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.db.models import F
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from accounts.models import User
+
+from ..models import SEATED, Booking, BookingTransition, Student, VisitSlot
+from .notices import booking_confirmed_notify, booking_reminders_withdraw
+from .students import guardian_consent_standing, is_minor
+
+B = Booking.Status
+
+
+@dataclass(frozen=True)
+class Move:
+    by_student: bool = False  # the student may make it on their own booking
+    by_organiser: bool = False  # an organiser of the slot may make it
+    by_system: bool = False  # the portal makes it (promotion, slot cancelled)
+
+
+# (from, to) → who may make that move. A move not in this table is refused.
+TRANSITIONS: dict[tuple[str, str], Move] = {
+    ("", B.CONFIRMED): Move(by_student=True),
+    ("", B.WAITLISTED): Move(by_student=True),
+    (B.WAITLISTED, B.CONFIRMED): Move(by_system=True),
+    # By the student, or with the whole slot by its organiser.
+    (B.WAITLISTED, B.CANCELLED): Move(by_student=True, by_organiser=True),
+    (B.CONFIRMED, B.CANCELLED): Move(by_student=True, by_organiser=True),
+    (B.CONFIRMED, B.ATTENDED): Move(by_student=True, by_organiser=True),
+    (B.CONFIRMED, B.ABSENT): Move(by_organiser=True),
+    # An organiser's correction of the attendance they took.
+    (B.ABSENT, B.ATTENDED): Move(by_organiser=True),
+    (B.ATTENDED, B.ABSENT): Move(by_organiser=True),
+}
+
+
+class BookingRefused(ValidationError):
+    pass
+
+
+class SlotFull(BookingRefused):
+    """No seat left: the student may join the waiting list instead."""
+
+
+def booking_transition(
+    *,
+    booking: Booking,
+    to_status: str,
+    actor: User | None,
+    actor_label: str = "",
+    reason: str = "",
+    fields: dict | None = None,
+) -> Booking:
+    """Move ``booking`` to ``to_status`` if the table allows it, saving only the fields that
+    change, and write the history row. Who may ask is the caller's check (the table says
+    which kind of actor); seats are the callers' business, under the slot's lock."""
+    origin = booking.status if booking.pk else ""
+    if (origin, to_status) not in TRANSITIONS:
+        raise BookingRefused(
+            _("A booking cannot go from %(origin)s to %(to)s.")
+            % {"origin": origin or "—", "to": to_status}
+        )
+    booking.status = to_status
+    for name, value in (fields or {}).items():
+        setattr(booking, name, value)
+    if origin:
+        booking.save(update_fields=["status", *(fields or {})])
+    else:
+        booking.save()
+    BookingTransition.objects.create(
+        booking=booking,
+        from_status=origin,
+        to_status=to_status,
+        actor=actor,
+        actor_label=actor_label,
+        reason=reason,
+    )
+    return booking
+
+
+def _overlapping(student: Student, slot: VisitSlot, *, exclude: int | None = None) -> bool:
+    """Does the student hold another live booking whose visit overlaps ``slot``?"""
+    window_start = slot.starts_at - datetime.timedelta(minutes=480)  # the longest visit
+    others = (
+        Booking.objects.filter(
+            student=student,
+            status__in=[B.CONFIRMED, B.WAITLISTED],
+            slot__status=VisitSlot.Status.OPEN,
+            slot__starts_at__lt=slot.ends_at,
+            slot__starts_at__gt=window_start,
+        )
+        .exclude(slot=slot)
+        .exclude(pk=exclude)
+        .select_related("slot")
+        .only("slot__starts_at", "slot__duration_minutes")
+    )
+    return any(other.slot.ends_at > slot.starts_at for other in others)
+
+
+def _check_student(student: Student, slot: VisitSlot) -> None:
+    if student.status != Student.Status.CONFIRMED:
+        raise BookingRefused(
+            _("Your school has not confirmed you yet: ask your coordinator."), code="unconfirmed"
+        )
+    visit_day = timezone.localdate(slot.starts_at)
+    if is_minor(student, visit_day) and guardian_consent_standing(student) is None:
+        raise BookingRefused(
+            _(
+                "You are under %(age)s: a parent or guardian must consent before you book a "
+                "visit. We e-mailed them a link; you can send it again from your visits page."
+            )
+            % {"age": settings.VISITS_GUARDIAN_CONSENT_UNDER_AGE},
+            code="guardian_consent",
+        )
+
+
+def _check_slot(student: Student, slot: VisitSlot) -> None:
+    if slot.status != VisitSlot.Status.OPEN:
+        raise BookingRefused(_("This visit was cancelled."), code="cancelled")
+    if slot.starts_at <= timezone.now():
+        raise BookingRefused(_("This visit has already started."), code="past")
+    if slot.school_id is not None and slot.school_id != student.school_id:
+        raise BookingRefused(_("This visit is for another school's students."), code="school")
+
+
+@transaction.atomic
+def booking_create(
+    *, slot_id: int, student: Student, waitlist: bool = False
+) -> tuple[Booking, bool]:
+    """Book a seat on the slot, or join its waiting list when ``waitlist`` and it is full.
+
+    Returns ``(booking, created)``: a student who already holds a live booking of the slot
+    (a double submit) gets that booking back. Raises ``SlotFull`` when no seat is left and
+    ``waitlist`` is false, ``BookingRefused`` for every other reason (nothing is written).
+    """
+    slot = _locked_slot(slot_id)
+    student = (
+        Student.objects.select_for_update(of=("self",)).select_related("user").get(pk=student.pk)
+    )
+    existing = Booking.objects.filter(slot=slot, student=student).exclude(status=B.CANCELLED)
+    if existing := existing.first():
+        return existing, False
+    _check_student(student, slot)
+    _check_slot(student, slot)
+    if _overlapping(student, slot):
+        raise BookingRefused(
+            _("You already have a visit at that time. Cancel it first to book this one."),
+            code="overlap",
+        )
+    if slot.seats_taken < slot.capacity:
+        VisitSlot.objects.filter(pk=slot.pk).update(seats_taken=F("seats_taken") + 1)
+        booking = booking_transition(
+            booking=Booking(slot=slot, student=student),
+            to_status=B.CONFIRMED,
+            actor=student.user,
+        )
+        booking_confirmed_notify(booking=booking)
+        return booking, True
+    if not waitlist:
+        raise SlotFull(_("This visit is full. You can join its waiting list."), code="full")
+    booking = booking_transition(
+        booking=Booking(slot=slot, student=student, waitlisted_at=timezone.now()),
+        to_status=B.WAITLISTED,
+        actor=student.user,
+    )
+    return booking, True
+
+
+def _locked_slot(pk: int) -> VisitSlot:
+    """The slot, its row locked until the transaction ends; with what messages need of the
+    person (the pseudonym) and nothing of their encrypted identity."""
+    return (
+        VisitSlot.objects.select_for_update(of=("self",))
+        .select_related("recipient", "kecamatan")
+        .only(
+            "pk",
+            "status",
+            "starts_at",
+            "duration_minutes",
+            "capacity",
+            "seats_taken",
+            "school_id",
+            "meeting_point",
+            "what_to_bring",
+            "recipient__pseudonym",
+            "kecamatan__name",
+        )
+        .get(pk=pk)
+    )
+
+
+def cancel_deadline(slot: VisitSlot) -> datetime.datetime:
+    return slot.starts_at - datetime.timedelta(hours=settings.VISITS_CANCEL_HOURS_BEFORE)
+
+
+@transaction.atomic
+def booking_cancel(*, booking: Booking, actor: User) -> Booking:
+    """The student gives up their place (until VISITS_CANCEL_HOURS_BEFORE before the visit)
+    or leaves the waiting list (until the visit starts). A freed seat goes to the first in
+    line, who is told."""
+    slot = _locked_slot(booking.slot_id)
+    booking = Booking.objects.select_for_update(of=("self",)).get(pk=booking.pk)
+    booking.slot = slot
+    now = timezone.now()
+    if booking.status == B.CONFIRMED and now > cancel_deadline(slot):
+        raise BookingRefused(
+            _(
+                "Bookings can be cancelled until %(hours)s hours before the visit. Tell your "
+                "coordinator if you cannot come."
+            )
+            % {"hours": settings.VISITS_CANCEL_HOURS_BEFORE},
+            code="too_late",
+        )
+    if booking.status == B.WAITLISTED and now >= slot.starts_at:
+        raise BookingRefused(_("This visit has already started."), code="past")
+    freed = booking.status == B.CONFIRMED
+    booking_transition(booking=booking, to_status=B.CANCELLED, actor=actor)
+    booking_reminders_withdraw(bookings=[booking])
+    if freed and not _promote_next(slot):
+        VisitSlot.objects.filter(pk=slot.pk).update(seats_taken=F("seats_taken") - 1)
+    return booking
+
+
+def _promote_next(slot: VisitSlot) -> Booking | None:
+    """Give a freed seat to the first in the waiting list who holds no overlapping visit.
+    Runs under the slot's lock; the seat stays taken when someone moves up."""
+    if slot.status != VisitSlot.Status.OPEN or slot.starts_at <= timezone.now():
+        return None
+    waiting = Booking.objects.filter(slot=slot, status=B.WAITLISTED).order_by("waitlisted_at", "pk")
+    for candidate in waiting:
+        student = (
+            Student.objects.select_for_update(of=("self",))
+            .select_related("user")
+            .get(pk=candidate.student_id)
+        )
+        if _overlapping(student, slot, exclude=candidate.pk):
+            continue  # they booked another visit at that time meanwhile; the next one moves up
+        booking = booking_transition(
+            booking=candidate,
+            to_status=B.CONFIRMED,
+            actor=None,
+            actor_label="waiting list",
+        )
+        booking.slot, booking.student = slot, student
+        booking_confirmed_notify(booking=booking, promoted=True)
+        return booking
+    return None
+
+
+def seats_in_use(slot: VisitSlot) -> int:
+    """Seats held, counted from the bookings (the counter's check in tests and repairs)."""
+    return Booking.objects.filter(slot=slot, status__in=SEATED).count()
