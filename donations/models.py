@@ -362,8 +362,17 @@ class Refund(models.Model):
     """A refund an officer asked the gateway for; the ledger moves when the gateway's event
     says the money went back (``charge.refunded``)."""
 
+    class Status(models.TextChoices):
+        # On record before the gateway is asked: if the answer is lost, the officer sends the
+        # same request again (same idempotency key), which can never refund twice.
+        UNCONFIRMED = "unconfirmed", _("Not confirmed by the payment service yet")
+        SENT = "sent", _("Accepted by the payment service")
+
     gift = models.ForeignKey(Gift, on_delete=models.PROTECT, related_name="refunds")
     amount = models.BigIntegerField(_("amount (Rp)"))
+    status = models.CharField(
+        _("status"), max_length=12, choices=Status.choices, default=Status.UNCONFIRMED
+    )
     reason = models.CharField(_("reason"), max_length=300)
     idempotency_key = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
     gateway_refund_id = models.CharField(max_length=255, blank=True)

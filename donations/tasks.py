@@ -13,10 +13,10 @@ def gift_fee_fetch(pk: int) -> bool:
 
 
 @shared_task(name="donations.deferred_events_replay", acks_late=True)
-def deferred_events_replay() -> int:
+def deferred_events_replay(payment_intent: str | None = None) -> int:
     from .services.webhooks import deferred_replay
 
-    return deferred_replay()
+    return deferred_replay(payment_intent=payment_intent)
 
 
 @shared_task(name="donations.reconcile", acks_late=True)

@@ -171,6 +171,13 @@ def gift_refunds(gift: Gift) -> list[Refund]:
     return list(gift.refunds.order_by("-requested_at"))
 
 
+def refund_get(user: User, pk: int) -> Refund:
+    """A refund, for a finance officer (404 for anybody else)."""
+    from django.shortcuts import get_object_or_404
+
+    return get_object_or_404(_scoped(user, Refund.objects.select_related("gift")), pk=pk)
+
+
 def refunds_recent(user: User, *, limit: int = 50) -> QuerySet[Refund]:
     return (
         _scoped(user, Refund.objects.all())

@@ -417,8 +417,9 @@ def disbursement_decide(
 
 
 def refund_request(*, gift: Gift, actor: User, amount: int, reason: str) -> Refund:
-    """Ask the gateway to give (part of) a card gift back. The ledger moves when the
-    gateway's ``charge.refunded`` event arrives."""
+    """Ask the gateway to give (part of) a card gift back. The request is on record first
+    (so a lost answer cannot lead to a second refund: sending it again reuses its key), then
+    sent; the ledger moves when the gateway's ``charge.refunded`` event arrives."""
     _finance_officer(actor)
     if not reason.strip():
         raise ValidationError(_("Say why the gift is refunded."))
@@ -439,18 +440,6 @@ def refund_request(*, gift: Gift, actor: User, amount: int, reason: str) -> Refu
         refund = Refund.objects.create(
             gift=gift, amount=amount, reason=reason.strip()[:300], requested_by_ref=actor.public_ref
         )
-        try:
-            refund.gateway_refund_id = gateway().refund_create(
-                payment_intent_id=gift.payment_intent_id,
-                amount=amount,
-                idempotency_key=f"refund-{refund.idempotency_key}",
-                metadata={"gift": str(gift.public_ref), "refund": str(refund.idempotency_key)},
-            )
-        except GatewayError:
-            raise ValidationError(
-                _("The payment service refused or could not be reached; nothing was refunded.")
-            ) from None
-        refund.save(update_fields=["gateway_refund_id"])
         audit_record(
             actor=actor,
             action=AuditEvent.Action.REFUND_REQUESTED,
@@ -458,11 +447,42 @@ def refund_request(*, gift: Gift, actor: User, amount: int, reason: str) -> Refu
             reason=refund.reason,
             details={"amount": amount},
         )
+    return refund_send(refund=refund, actor=actor)
+
+
+def refund_send(*, refund: Refund, actor: User) -> Refund:
+    """Send a recorded refund to the gateway (again, after a lost or failed answer)."""
+    _finance_officer(actor)
+    with transaction.atomic():
+        refund = Refund.objects.select_for_update().select_related("gift").get(pk=refund.pk)
+        if refund.status == Refund.Status.SENT:
+            return refund
+        gift = refund.gift
+        try:
+            refund.gateway_refund_id = gateway().refund_create(
+                payment_intent_id=gift.payment_intent_id,
+                amount=refund.amount,
+                idempotency_key=f"refund-{refund.idempotency_key}",
+                metadata={"gift": str(gift.public_ref), "refund": str(refund.idempotency_key)},
+            )
+        except GatewayError:
+            raise RefundNotConfirmed(
+                _(
+                    "The payment service did not confirm the refund. It is on record: send it "
+                    "again from the gift's page (the same request, so it cannot be paid twice)."
+                )
+            ) from None
+        refund.status = Refund.Status.SENT
+        refund.save(update_fields=["gateway_refund_id", "status"])
         notification_enqueue(
             template="donation_refunded",
             dedup_key=f"refund:{refund.pk}",
             to_address=gift.donor.email,
             language=gift.donor.language,
-            context={"receipt_number": gift.receipt_number, "amount": amount},
+            context={"receipt_number": gift.receipt_number, "amount": refund.amount},
         )
     return refund
+
+
+class RefundNotConfirmed(ValidationError):
+    """The refund is recorded but the gateway did not confirm it."""

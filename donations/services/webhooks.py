@@ -449,7 +449,7 @@ def event_receive(*, event: dict[str, Any], gateway_name: str) -> tuple[WebhookE
                 event_id=event_id,
                 type=str(event.get("type"))[:80],
                 gateway=gateway_name,
-                payload=event,
+                payload=stored_event(event),
                 outcome=Outcome.DEFERRED,
             )
             outcome, note = _dispatch_safely(event)
@@ -462,32 +462,96 @@ def event_receive(*, event: dict[str, Any], gateway_name: str) -> tuple[WebhookE
             raise
         return existing, False
     if outcome == Outcome.PROCESSED:
-        _replay_later()
+        _replay_later(_subject_payment_intent(event))
     return record, True
 
 
-def _replay_later() -> None:
-    """Something was recorded: events that waited for it may now apply (after commit)."""
-    if not WebhookEvent.objects.filter(outcome=Outcome.DEFERRED).exists():
+# What of an event is kept: what the handlers read, to replay it. Donors' e-mail addresses,
+# names and card details that Stripe puts in its objects are not stored.
+_KEPT_EVENT_KEYS = ("id", "object", "type", "created", "livemode", "api_version")
+_KEPT_OBJECT_KEYS = (
+    "id",
+    "object",
+    "mode",
+    "status",
+    "payment_status",
+    "amount",
+    "amount_total",
+    "amount_paid",
+    "amount_refunded",
+    "currency",
+    "metadata",
+    "client_reference_id",
+    "payment_intent",
+    "subscription",
+    "customer",
+    "charge",
+    "refunded",
+)
+
+
+def stored_event(event: dict[str, Any]) -> dict[str, Any]:
+    obj = (event.get("data") or {}).get("object")
+    kept = {key: event[key] for key in _KEPT_EVENT_KEYS if key in event}
+    if not isinstance(obj, dict):
+        return {**kept, "data": {}}
+    kept_obj = {key: obj[key] for key in _KEPT_OBJECT_KEYS if key in obj}
+    subscription, metadata = _invoice_subscription(obj)
+    if obj.get("object") == "invoice" or "parent" in obj:
+        kept_obj["parent"] = {
+            "subscription_details": {"subscription": subscription, "metadata": metadata}
+        }
+        intent = _invoice_payment_intent(obj)
+        if intent:
+            kept_obj["payments"] = {"data": [{"payment": {"payment_intent": intent}}]}
+    reason = (obj.get("cancellation_details") or {}).get("reason")
+    if reason:
+        kept_obj["cancellation_details"] = {"reason": reason}
+    return {**kept, "data": {"object": kept_obj}}
+
+
+def _subject_payment_intent(event: dict[str, Any]) -> str | None:
+    """The payment an event recorded something about: what deferred events may wait for."""
+    obj = (event.get("data") or {}).get("object") or {}
+    if not isinstance(obj, dict):
+        return None
+    intent = obj.get("payment_intent") or _invoice_payment_intent(obj)
+    if not intent and obj.get("object") == "invoice":
+        gift = Gift.objects.filter(invoice_id=obj.get("id")).only("payment_intent_id").first()
+        intent = gift.payment_intent_id if gift else None
+    return intent if isinstance(intent, str) else None
+
+
+def _deferred(payment_intent: str | None = None):
+    waiting = WebhookEvent.objects.filter(outcome=Outcome.DEFERRED)
+    if payment_intent is not None:
+        waiting = waiting.filter(payload__data__object__payment_intent=payment_intent)
+    return waiting
+
+
+def _replay_later(payment_intent: str | None) -> None:
+    """A payment was recorded: events that waited for it (a refund or dispute that overtook
+    it) are applied after commit. Only those: the others wait for their own payment, or for
+    reconciliation's replay of everything every ten minutes."""
+    if payment_intent is None or not _deferred(payment_intent).exists():
         return
     from ..tasks import deferred_events_replay
 
     def queue() -> None:
         try:
-            deferred_events_replay.delay()
+            deferred_events_replay.delay(payment_intent=payment_intent)
         except Exception:  # broker down: reconciliation replays them
             logger.warning("could not queue the replay of deferred events")
 
     transaction.on_commit(queue)
 
 
-def deferred_replay(*, limit: int = 200) -> int:
-    """Apply deferred events whose subject has arrived since; returns how many applied."""
+def deferred_replay(*, limit: int = 200, payment_intent: str | None = None) -> int:
+    """Apply deferred events whose subject has arrived since (those about one payment, or
+    all); returns how many applied."""
     applied = 0
     ids = list(
-        WebhookEvent.objects.filter(outcome=Outcome.DEFERRED)
-        .order_by("received_at")
-        .values_list("pk", flat=True)[:limit]
+        _deferred(payment_intent).order_by("received_at").values_list("pk", flat=True)[:limit]
     )
     for pk in ids:
         with transaction.atomic():

@@ -20,6 +20,7 @@ urlpatterns = [
     # Refunds.
     path(f"{ROOT}refund/", funds.refunds, name="fin_refunds"),
     path(f"{GIFT}refund/", funds.refund_create, name="fin_refund_create"),
+    path(f"{ROOT}refund/<int:pk>/kirim-lagi/", funds.refund_send_again, name="fin_refund_send"),
     # Transfers between funds.
     path(f"{ROOT}pemindahan/", funds.fund_transfer_list, name="fin_fund_transfers"),
     path(

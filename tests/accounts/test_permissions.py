@@ -52,6 +52,7 @@ EXPECTED = {
     "donations:fin_transfer_reject": FIN_WORK,
     "donations:fin_refunds": FIN_READ,
     "donations:fin_refund_create": FIN_WORK,
+    "donations:fin_refund_send": FIN_WORK,
     "donations:fin_fund_transfers": FIN_READ,
     "donations:fin_fund_transfer_propose": FIN_WORK,
     "donations:fin_fund_transfer_decide": FIN_WORK,
@@ -152,7 +153,14 @@ def finance_samples(record) -> dict[str, dict]:
     from django.core.files.base import ContentFile
 
     from accounts.storage import private_storage
-    from donations.models import CollectionPeriod, Disbursement, Donor, FundTransfer, Gift
+    from donations.models import (
+        CollectionPeriod,
+        Disbursement,
+        Donor,
+        FundTransfer,
+        Gift,
+        Refund,
+    )
     from meals.models import Warung
 
     proof = private_storage().save("donations/proofs/sample", ContentFile(b"\xff\xd8\xff"))
@@ -188,8 +196,12 @@ def finance_samples(record) -> dict[str, dict]:
         paid_on="2026-01-02",
         recorded_by_ref=uuid.uuid4(),
     )
+    refund = Refund.objects.create(
+        gift=gift, amount=1_000, reason="sample", requested_by_ref=uuid.uuid4()
+    )
     by_gift = {"ref": gift.public_ref}
     return {
+        "donations:fin_refund_send": {"pk": refund.pk},
         **{
             f"donations:{name}": by_gift
             for name in (

@@ -135,6 +135,53 @@ def test_a_gift_is_found_by_its_receipt_number_and_refunded(client):
     assert [r.pk for r in listing.context["refunds"]] == [refund.pk]
 
 
+def test_a_refund_the_gateway_did_not_confirm_is_kept_and_sent_again_with_the_same_key(
+    client, monkeypatch
+):
+    """A lost answer must not lead to a second refund: the request is on record before the
+    gateway is asked, and sending it again reuses its idempotency key."""
+    from donations.gateways import GatewayError
+    from donations.gateways.sandbox import SandboxGateway
+
+    gift = paid_card_gift(amount=100_000)
+    client.force_login(officer())
+    keys = []
+    real = SandboxGateway.refund_create
+
+    def unreachable(self, **kwargs):
+        keys.append(kwargs["idempotency_key"])
+        raise GatewayError("timeout")
+
+    monkeypatch.setattr(SandboxGateway, "refund_create", unreachable)
+    refund_url = reverse("donations:fin_refund_create", kwargs={"ref": gift.public_ref})
+    response = client.post(refund_url, {"amount": "40.000", "reason": "Salah nominal"})
+    assert response.status_code == 200
+    assert "did not confirm" in str(response.context["form"].non_field_errors()) or (
+        response.context["form"].non_field_errors()
+    )
+    refund = Refund.objects.get()
+    assert refund.status == Refund.Status.UNCONFIRMED
+    assert not Notification.objects.filter(template="donation_refunded").exists()
+    # What is on record counts: a second refund cannot go past the gift.
+    response = client.post(refund_url, {"amount": "70.000", "reason": "lagi"})
+    assert Refund.objects.count() == 1
+
+    def reachable(self, **kwargs):
+        keys.append(kwargs["idempotency_key"])
+        return real(self, **kwargs)
+
+    monkeypatch.setattr(SandboxGateway, "refund_create", reachable)
+    send_url = reverse("donations:fin_refund_send", kwargs={"pk": refund.pk})
+    assert client.post(send_url).status_code == 302
+    refund.refresh_from_db()
+    assert refund.status == Refund.Status.SENT
+    assert keys[0] == keys[-1] == f"refund-{refund.idempotency_key}"
+    assert Notification.objects.filter(template="donation_refunded").count() == 1
+    # Sending a confirmed refund again asks nothing more of the gateway.
+    client.post(send_url)
+    assert len(keys) == 2
+
+
 def test_a_bank_gift_cannot_be_refunded_through_the_gateway(client):
     first, second = officer(), officer()
     gift = fund(first, second, amount=50_000)

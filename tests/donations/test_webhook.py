@@ -616,3 +616,42 @@ def test_a_database_that_cannot_record_the_event_answers_503(client, monkeypatch
     _nothing_recorded(gift)
     # Stripe retries later, and then it is recorded.
     assert signed_post(client, _completed(gift)).status_code == 200
+
+
+def test_a_payment_replays_only_the_events_that_waited_for_it(client, recipient):
+    """The replay a payment queues touches events about that payment, not every waiting one."""
+    mine, other = gift_start(amount=50_000, recipient=recipient), gift_start(amount=30_000)
+    waiting_for_mine = stripe_event(
+        "charge.refunded", charge_obj(mine, amount_refunded=10_000, payment_intent="pi_test_mine")
+    )
+    waiting_for_other = stripe_event(
+        "charge.refunded", charge_obj(other, amount_refunded=5_000, payment_intent="pi_test_other")
+    )
+    signed_post(client, waiting_for_mine)
+    signed_post(client, waiting_for_other)
+
+    with on_commit():
+        signed_post(client, _completed(mine, payment_intent="pi_test_mine"))
+
+    assert WebhookEvent.objects.get(event_id=waiting_for_mine["id"]).outcome == Outcome.PROCESSED
+    untouched = WebhookEvent.objects.get(event_id=waiting_for_other["id"])
+    assert (untouched.outcome, untouched.attempts) == (Outcome.DEFERRED, 1)
+
+
+def test_a_stored_event_keeps_no_donor_address_or_card_details(client, recipient):
+    gift = gift_start(amount=50_000, recipient=recipient)
+    session = {
+        **session_obj(gift),
+        "customer_email": "sari@example.org",
+        "customer_details": {"email": "sari@example.org", "name": "Sari Wulandari"},
+    }
+    invoice_like = {**session, "payment_method_details": {"card": {"last4": "4242"}}}
+    event = stripe_event("checkout.session.completed", invoice_like)
+    assert signed_post(client, event).status_code == 200
+
+    stored = json.dumps(WebhookEvent.objects.get(event_id=event["id"]).payload)
+    for secret in ("sari@example.org", "Sari Wulandari", "4242"):
+        assert secret not in stored
+    assert str(gift.public_ref) in stored  # what a replay needs is kept
+    gift.refresh_from_db()
+    assert gift.status == Gift.Status.PAID

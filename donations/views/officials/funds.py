@@ -29,6 +29,7 @@ from ...selectors.officials import (
     gift_refunds,
     operating_costs,
     pot_balance,
+    refund_get,
     refunds_recent,
 )
 from ...services.funds import (
@@ -37,6 +38,7 @@ from ...services.funds import (
     fund_transfer_propose,
     operating_cost_record,
     refund_request,
+    refund_send,
 )
 from .common import (
     READ,
@@ -97,6 +99,27 @@ def refund_create(request, ref):
         request,
         "donations/officials/refund_form.html",
         {"gift": gift, "form": form, "refunds": gift_refunds(gift)},
+    )
+
+
+@official_required(*WORK)
+@require_http_methods(["GET", "POST"])
+def refund_send_again(request, pk: int):
+    """A refund the payment service did not confirm, sent again with its own idempotency key:
+    if the first request did reach the service, this one returns the same refund."""
+    refund = refund_get(request.user, pk)
+    if request.method == "POST":
+        try:
+            refund_send(refund=refund, actor=request.user)
+        except ValidationError as error:
+            messages.error(request, " ".join(error.messages))
+        else:
+            messages.success(request, _("The payment service confirmed the refund request."))
+        return redirect("donations:fin_refund_create", ref=refund.gift.public_ref)
+    return render(
+        request,
+        "donations/officials/refund_send_again.html",
+        {"refund": refund, "gift": refund.gift},
     )
 
 
