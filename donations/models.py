@@ -206,6 +206,8 @@ class Sponsorship(models.Model):
         _("status"), max_length=10, choices=Status.choices, default=Status.PENDING, db_index=True
     )
     show_name = models.BooleanField(_("show my name"), default=False)
+    # The monthly update e-mail (sponsor_updates_send); the donor turns it off on their page.
+    updates = models.BooleanField(_("monthly updates"), default=True)
     gateway = models.CharField(max_length=10)
     idempotency_key = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
     checkout_session_id = models.CharField(max_length=255, unique=True, null=True, blank=True)

@@ -23,7 +23,7 @@ from accounts.services import audit_record
 from accounts.storage import private_storage
 from portal.models import Need, Recipient, Source, Status, Village
 from portal.services.manual_entry import manual_entry_create
-from portal.services.review import _reencoded_jpeg
+from portal.uploads import image_clean_jpeg, size_check
 
 from ..models import Referral
 from .contacts import (
@@ -43,6 +43,10 @@ REFERRAL_ROLES = frozenset({Role.DATA_OFFICER, Role.ADMINISTRATOR})
 CLOSING_OUTCOMES = (R.ALREADY_KNOWN, R.NOT_ELIGIBLE, R.NOT_FOUND)
 # What the reporter hears after the referral is verified, read from the registry record.
 PROGRESS_STEPS = {Status.PUBLISHED: "listed", Status.REACHED: "reached"}
+
+
+# A photo from a phone is a few MB; the same limit as a listing's photo.
+REFERRAL_PHOTO_MAX_BYTES = 5 * 1024 * 1024
 
 
 def audit_target(referral: Referral) -> str:
@@ -89,7 +93,13 @@ def referral_submit(
 
     photo_name = ""
     if photo is not None:
-        data = _reencoded_jpeg(photo)  # ValidationError for anything but a readable picture
+        # Metadata (a phone's GPS position above all) never reaches storage.
+        size_check(photo, max_bytes=REFERRAL_PHOTO_MAX_BYTES, what=_("photo"))
+        data = image_clean_jpeg(
+            photo,
+            max_side=1200,
+            unreadable=_("This file is not a photo the portal can read: use JPEG, PNG or WebP."),
+        )
         photo_name = private_storage().save(
             f"community/referrals/{secrets.token_urlsafe(12)}.jpg", ContentFile(data)
         )

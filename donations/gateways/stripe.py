@@ -126,13 +126,28 @@ class StripeGateway:
             )
         except stripe.StripeError as error:
             raise GatewayError(type(error).__name__) from None
-        charge = intent.latest_charge
-        if not charge or isinstance(charge, str) or not charge.balance_transaction:
+        charge = getattr(intent, "latest_charge", None)
+        balance_transaction = getattr(charge, "balance_transaction", None)
+        if not charge or isinstance(charge, str) or not balance_transaction:
             return None
-        balance_transaction = charge.balance_transaction
         if isinstance(balance_transaction, str):
             return None
         return -(-balance_transaction.fee // 100)
+
+    def invoices_paid(self, subscription_id: str, *, since: int) -> list[dict[str, Any]]:
+        """Paid invoices of a subscription created since a Unix time (reconciliation)."""
+        try:
+            page = self._client.v1.invoices.list(
+                params={
+                    "subscription": subscription_id,
+                    "status": "paid",
+                    "created": {"gte": since},
+                    "limit": 12,
+                }
+            )
+        except stripe.StripeError as error:
+            raise GatewayError(type(error).__name__) from None
+        return [invoice.to_dict() for invoice in page.data]
 
     def invoice_payment_intent(self, invoice_id: str) -> str | None:
         try:

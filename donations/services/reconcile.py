@@ -2,7 +2,8 @@
 
 Every few minutes (beat): checkouts still open an hour after they were opened are looked up at
 the gateway and settled or closed through the same services the webhook uses; fees not yet
-known are fetched; events that arrived before what they refer to are replayed.
+known are fetched; events that arrived before what they refer to are replayed; monthly
+sponsorships of people who left the programme are stopped.
 """
 
 from __future__ import annotations
@@ -13,12 +14,14 @@ from dataclasses import dataclass
 
 from django.conf import settings
 from django.db import transaction
+from django.db.models import Max, Q
 from django.utils import timezone
 
 from ..gateways import GatewayError, gateway
 from ..models import Gift, Sponsorship
 from . import webhooks
 from .giving import gift_fee_record
+from .sponsorships import sponsorships_of_departed_end
 
 logger = logging.getLogger(__name__)
 
@@ -33,11 +36,49 @@ class Reconciled:
     closed: int = 0
     fees: int = 0
     replayed: int = 0
+    months: int = 0  # monthly payments whose invoice.paid event was lost
+    sponsorships_stopped: int = 0
     errors: int = 0
 
 
 def _event_for(session: dict) -> dict:
     return {"id": f"reconcile:{session.get('id')}", "created": int(timezone.now().timestamp())}
+
+
+# A month is billed about every 30 days; past this with no month recorded, the gateway is asked.
+MONTH_OVERDUE = datetime.timedelta(days=33)
+
+
+def _lost_invoices_recover(card, *, now: datetime.datetime, limit: int) -> int:
+    """Active sponsorships with no month recorded for over a month: ask the gateway for their
+    paid invoices and record any the webhook never delivered (``invoice.paid``'s handler,
+    which records an invoice once)."""
+    recovered = 0
+    overdue = (
+        Sponsorship.objects.filter(
+            status=Sponsorship.Status.ACTIVE,
+            gateway=card.name,
+            subscription_id__isnull=False,
+            started_at__lt=now - MONTH_OVERDUE,
+        )
+        .annotate(last_paid=Max("gifts__paid_at"))
+        .filter(Q(last_paid__isnull=True) | Q(last_paid__lt=now - MONTH_OVERDUE))
+        .order_by("pk")[:limit]
+    )
+    for sponsorship in overdue:
+        since = sponsorship.last_paid or sponsorship.started_at
+        try:
+            invoices = card.invoices_paid(sponsorship.subscription_id, since=int(since.timestamp()))
+        except GatewayError:
+            continue
+        for invoice in invoices:
+            if Gift.objects.filter(invoice_id=invoice.get("id")).exists():
+                continue
+            event = {"id": f"reconcile:{invoice.get('id')}", "created": invoice.get("created")}
+            with transaction.atomic():
+                outcome, _note = webhooks.invoice_paid(invoice, event)
+            recovered += outcome == webhooks.Outcome.PROCESSED
+    return recovered
 
 
 def payments_reconcile(*, now: datetime.datetime | None = None, limit: int = 200) -> Reconciled:
@@ -85,5 +126,7 @@ def payments_reconcile(*, now: datetime.datetime | None = None, limit: int = 200
     ).exclude(gateway=Gift.Gateway.BANK)[:limit]
     for gift in missing_fees:
         result.fees += gift_fee_record(gift=gift)
+    result.months += _lost_invoices_recover(card, now=now, limit=limit)
     result.replayed = webhooks.deferred_replay(limit=limit)
+    result.sponsorships_stopped = sponsorships_of_departed_end()
     return result

@@ -21,3 +21,41 @@ def sponsorship_cancel(*, sponsorship: Sponsorship) -> None:
         raise ValidationError(
             _("The payment service cannot be reached just now; please try again later.")
         ) from None
+
+
+def sponsorship_updates_set(*, sponsorship: Sponsorship, on: bool) -> None:
+    """The donor's choice of the monthly update e-mail (guests have no account whose
+    preferences could hold it)."""
+    Sponsorship.objects.filter(pk=sponsorship.pk).update(updates=on)
+    sponsorship.updates = on
+
+
+# A monthly sponsorship follows its person: it goes on while they are listed, reached (their
+# meals are what it pays for) or briefly taken down; it stops when they leave the programme.
+_SPONSORABLE = ("published", "reached", "suspended")
+
+
+def sponsorships_of_departed_end() -> int:
+    """Stop charging sponsors of people who left the programme (withdrawn, erased at their
+    request, served elsewhere). The gateway's ``customer.subscription.deleted`` event ends
+    each sponsorship and tells its donor; what is left in the person's pot is moved by a
+    recorded transfer decision. Returns how many were asked to stop."""
+    import logging
+
+    departed = (
+        Sponsorship.objects.filter(status=Sponsorship.Status.ACTIVE, recipient__isnull=False)
+        .exclude(recipient__status__in=_SPONSORABLE)
+        .exclude(subscription_id__isnull=True)
+    )
+    asked = 0
+    for sponsorship in departed:
+        try:
+            gateway().subscription_cancel(sponsorship.subscription_id)
+        except GatewayError:
+            logging.getLogger(__name__).warning(
+                "could not stop sponsorship %s; the next reconciliation tries again",
+                sponsorship.public_ref,
+            )
+            continue
+        asked += 1
+    return asked

@@ -37,6 +37,7 @@ def sponsor_updates_send(*, today: datetime.date | None = None) -> int:
         Sponsorship.objects.filter(
             status=Sponsorship.Status.ACTIVE,
             recipient__status__in=UPDATE_STATUSES,
+            updates=True,
         )
         .select_related("donor", "donor__user")
         .order_by("pk")

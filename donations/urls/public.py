@@ -16,6 +16,11 @@ urlpatterns = [
         donor.sponsorship_cancel_view,
         name="sponsorship_cancel",
     ),
+    path(
+        "donasi/saya/<str:token>/bulanan/<uuid:ref>/kabar/",
+        donor.sponsorship_updates_view,
+        name="sponsorship_updates",
+    ),
     path("donasi/sandbox/<str:session_id>/", sandbox.checkout, name="sandbox_checkout"),
     path("donasi/sandbox/bulanan/<uuid:ref>/", sandbox.next_month, name="sandbox_next_month"),
 ]

@@ -15,7 +15,7 @@ from django.views.decorators.http import require_POST
 from ..models import Donor, Sponsorship
 from ..selectors.progress import donor_gifts, donor_sponsorships
 from ..services.receipts import donor_from_token, donor_token
-from ..services.sponsorships import sponsorship_cancel
+from ..services.sponsorships import sponsorship_cancel, sponsorship_updates_set
 
 _SESSION_KEY = "donations.donor_key"
 
@@ -71,4 +71,21 @@ def sponsorship_cancel_view(request, token: str, ref):
             request,
             _("Your monthly sponsorship is cancelled: no further month will be charged."),
         )
+    return redirect("donations:donor_link", token=token)
+
+
+@require_POST
+def sponsorship_updates_view(request, token: str, ref):
+    donor = donor_from_token(token)
+    if donor is None:
+        raise Http404
+    sponsorship = get_object_or_404(Sponsorship, public_ref=ref, donor=donor)
+    on = request.POST.get("updates") == "on"
+    sponsorship_updates_set(sponsorship=sponsorship, on=on)
+    messages.success(
+        request,
+        _("You will get a short update each month.")
+        if on
+        else _("No more monthly updates for this sponsorship. Receipts still come."),
+    )
     return redirect("donations:donor_link", token=token)

@@ -400,3 +400,51 @@ def test_the_clock_runs_from_when_the_request_was_received_not_recorded(client):
         assert request.due_at == datetime.datetime(2026, 12, 5, 11, 0, tzinfo=WIB)
         row = client.get(reverse("community:rights_list")).context["page"][0]
         assert row.time_left == "1 h 0 m"
+
+
+def test_erasing_a_person_keeps_the_ledger_whole_and_stops_their_sponsors(client, settings):
+    """The money given for a person stays in the accounts under their pseudonym: balances,
+    the public totals and the donor's receipt are unchanged; their monthly sponsors stop
+    being charged (and are told), and the pot's remainder waits for a transfer decision."""
+    from donations.models import Entry, Gift, Sponsorship, recipient_account
+    from donations.selectors.transparency import transparency_kecamatan, transparency_totals
+    from donations.services.ledger import balance
+    from donations.services.reconcile import payments_reconcile
+    from tests.donations.factories import active_sponsorship, on_commit, paid_gift
+
+    person = published(kecamatan_code=GENTENG)
+    with on_commit():
+        gift = paid_gift(amount=200_000, recipient=person)
+        sponsorship = active_sponsorship(amount=720_000, recipient=person)
+    pot = recipient_account(person.pk)
+    entries_before = list(Entry.objects.order_by("pk").values_list("account", "amount"))
+    pot_before = balance(pot)
+    summary_before = (transparency_totals(), transparency_kecamatan())
+    assert pot_before > 0
+
+    reviewer = make_official(Role.REVIEWER, kecamatan=(GENTENG,))
+    client.force_login(reviewer)
+    assert record(client, person, "deletion").status_code == 302
+    request = RightsRequest.objects.get()
+    rights_request_close(
+        request=request, actor=make_official(Role.LEAD_REVIEWER), outcome="done",
+        note="Dihapus",
+    )  # fmt: skip
+    person.refresh_from_db()
+    assert person.status == Status.ERASED
+
+    assert list(Entry.objects.order_by("pk").values_list("account", "amount")) == entries_before
+    assert balance(pot) == pot_before
+    assert (transparency_totals(), transparency_kecamatan()) == summary_before
+    gift.refresh_from_db()
+    assert (gift.status, gift.recipient_id) == (Gift.Status.PAID, person.pk)
+    assert gift.recipient.pseudonym == person.pseudonym
+
+    with on_commit():
+        stopped = payments_reconcile()
+    assert stopped.sponsorships_stopped == 1
+    sponsorship.refresh_from_db()
+    assert sponsorship.status == Sponsorship.Status.ENDED
+    assert Notification.objects.filter(template="sponsorship_ended").count() == 1
+    # Nothing more is charged, and a second reconciliation asks nothing more.
+    assert payments_reconcile().sponsorships_stopped == 0

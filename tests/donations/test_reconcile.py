@@ -222,3 +222,65 @@ def test_deferred_events_are_replayed(client):
     gift.refresh_from_db()
     assert gift.refunded == 5_000
     assert payments_reconcile().replayed == 0
+
+
+def test_a_month_whose_invoice_paid_event_was_lost_is_asked_for_and_recorded_once(
+    monkeypatch, recipient
+):
+    """A sponsorship with no month recorded for over a month: reconciliation lists its paid
+    invoices at Stripe (the exact request) and records the missing month once."""
+    from donations.gateways.stripe import StripeGateway
+    from donations.services.giving import donor_get_or_create
+
+    from .test_stripe_gateway import FakeStripe
+
+    started = timezone.now() - datetime.timedelta(days=40)
+    sponsorship = Sponsorship.objects.create(
+        donor=donor_get_or_create(email="sari@example.org", language="id"),
+        recipient=recipient,
+        amount=720_000,
+        gateway="stripe",
+        status=Sponsorship.Status.ACTIVE,
+        subscription_id="sub_test_lost",
+        started_at=started,
+    )
+    invoice = {
+        "id": "in_test_lost",
+        "object": "invoice",
+        "status": "paid",
+        "created": int((started + datetime.timedelta(days=30)).timestamp()),
+        "amount_paid": 72_000_000,
+        "currency": "idr",
+        "parent": {
+            "subscription_details": {
+                "subscription": "sub_test_lost",
+                "metadata": {"sponsorship": str(sponsorship.public_ref)},
+            }
+        },
+        "payments": {"data": [{"payment": {"payment_intent": "pi_test_lost"}}]},
+    }
+    fake = FakeStripe(
+        (200, {"object": "list", "data": [invoice], "has_more": False, "url": "/v1/invoices"}),
+        (200, {"id": "pi_test_lost", "object": "payment_intent", "latest_charge": None}),
+    )
+    monkeypatch.setattr(
+        "donations.services.reconcile.gateway", lambda: StripeGateway(http_client=fake)
+    )
+    monkeypatch.setattr(
+        "donations.services.giving.gateway", lambda: StripeGateway(http_client=fake)
+    )
+
+    assert payments_reconcile().months == 1
+    listing = [r for r in fake.requests if r["path"] == "/v1/invoices"]
+    assert listing and listing[0]["query"]["subscription"] == "sub_test_lost"
+    assert listing[0]["query"]["status"] == "paid"
+    assert int(listing[0]["query"]["created[gte]"]) == int(started.timestamp())
+    month = Gift.objects.get(invoice_id="in_test_lost")
+    assert (month.status, month.amount, month.sponsorship_id) == (
+        Gift.Status.PAID,
+        720_000,
+        sponsorship.pk,
+    )
+    # The next run finds the month recorded and records nothing twice.
+    assert payments_reconcile().months == 0
+    assert Gift.objects.filter(sponsorship=sponsorship).count() == 1

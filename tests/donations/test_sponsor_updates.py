@@ -103,3 +103,28 @@ def test_the_beat_task_calls_the_service(recipient):
     active_sponsorship(recipient=recipient)
     assert sponsor_updates_task.apply().get() == 1
     assert sponsor_updates_task.apply().get() == 0
+
+
+def test_a_guest_sponsor_stops_the_updates_from_their_page_and_receipts_still_come(
+    client, recipient
+):
+    """A guest has no account preferences: the link in every update opens their page, where
+    the monthly update is turned off (and on again); a forged link changes nothing."""
+    from django.urls import reverse
+
+    from donations.services.receipts import donor_token
+
+    sponsorship = active_sponsorship(recipient=recipient, email="guest@example.org")
+    token = donor_token(sponsorship.donor)
+    url = reverse("donations:sponsorship_updates", args=[token, sponsorship.public_ref])
+
+    forged = reverse("donations:sponsorship_updates", args=[token + "x", sponsorship.public_ref])
+    assert client.post(forged, {"updates": "off"}).status_code == 404
+    assert client.post(url, {"updates": "off"}).status_code == 302
+    sponsorship.refresh_from_db()
+    assert sponsorship.updates is False
+    assert sponsor_updates_send(today=FIRST_OF_NOVEMBER) == 0
+    assert sponsorship.status == Sponsorship.Status.ACTIVE  # only the e-mail stops
+
+    client.post(url, {"updates": "on"})
+    assert sponsor_updates_send(today=FIRST_OF_NOVEMBER) == 1

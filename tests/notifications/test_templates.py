@@ -149,6 +149,8 @@ def sponsorship_ended(reason: str) -> Callable[[], Built]:
         signed_post(Client(), stripe_event("customer.subscription.deleted", subscription))
         return Notification.objects.get(template="sponsorship_ended"), secrets
 
+    return build
+
 
 def _visit(make_notification: Callable) -> Callable[[], Built]:
     """Student visits (volunteers/): the notification of one visit event, and the visited
