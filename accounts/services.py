@@ -320,6 +320,13 @@ def account_delete(*, user: User) -> None:
             )
     ref = f"accounts.user:{user.public_ref}"
     audit_record(actor=user, action=Action.ACCOUNT_DELETED, target=ref)
+    # A student's seats on visits to come go to the next in line before the rows go.
+    from volunteers.models import Student
+    from volunteers.services.bookings import student_bookings_release
+
+    student = Student.objects.filter(user=user).first()
+    if student is not None:
+        student_bookings_release(student=student)
     # Django admin's own history names the account by its e-mail address: keep the entries
     # (what an administrator did stays visible), under the pseudonymous reference.
     LogEntry.objects.filter(

@@ -248,3 +248,24 @@ def test_a_move_outside_the_table_is_refused(slot, student):
         booking_transition(booking=booking, to_status=B.WAITLISTED, actor=None)
     booking.refresh_from_db()
     assert booking.status == B.CONFIRMED
+
+
+def test_a_deleted_students_seat_goes_to_the_next_in_line_or_back_to_the_slot(db):
+    """Deleting an account removes its bookings: their seats must not stay counted."""
+    from accounts.services import account_delete
+
+    slot = VisitSlotFactory(capacity=2)
+    leaving, staying, waiting = StudentFactory(), StudentFactory(), StudentFactory()
+    book(slot, leaving)
+    book(slot, staying)
+    book(slot, waiting, waitlist=True)
+
+    account_delete(user=leaving.user)
+    slot.refresh_from_db()
+    assert slot.seats_taken == 2 == seats_in_use(slot)
+    assert Booking.objects.get(student=waiting).status == B.CONFIRMED
+    assert Notification.objects.filter(user=waiting.user, template="visit_promoted").exists()
+
+    account_delete(user=staying.user)
+    slot.refresh_from_db()
+    assert slot.seats_taken == 1 == seats_in_use(slot)

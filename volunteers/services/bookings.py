@@ -237,6 +237,31 @@ def booking_cancel(*, booking: Booking, actor: User) -> Booking:
     return booking
 
 
+def student_bookings_release(*, student: Student) -> int:
+    """A student leaves (their account is deleted): each of their visits still to come gives
+    its seat to the first in line (or back to the slot), whatever the cancellation window, and
+    its reminders are withdrawn. Returns how many bookings were released."""
+    released = 0
+    upcoming = Booking.objects.filter(
+        student=student, status__in=[B.CONFIRMED, B.WAITLISTED], slot__starts_at__gt=timezone.now()
+    ).values_list("pk", "slot_id")
+    for pk, slot_id in list(upcoming):
+        with transaction.atomic():
+            slot = _locked_slot(slot_id)
+            booking = Booking.objects.select_for_update(of=("self",)).get(pk=pk)
+            if booking.status not in (B.CONFIRMED, B.WAITLISTED):
+                continue
+            freed = booking.status == B.CONFIRMED
+            booking_transition(
+                booking=booking, to_status=B.CANCELLED, actor=None, actor_label="account deleted"
+            )
+            booking_reminders_withdraw(bookings=[booking])
+            if freed and not _promote_next(slot):
+                VisitSlot.objects.filter(pk=slot.pk).update(seats_taken=F("seats_taken") - 1)
+            released += 1
+    return released
+
+
 def _promote_next(slot: VisitSlot) -> Booking | None:
     """Give a freed seat to the first in the waiting list who holds no overlapping visit.
     Runs under the slot's lock; the seat stays taken when someone moves up."""
