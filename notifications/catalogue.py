@@ -32,6 +32,11 @@ KINDS = {
         ),
         Kind("donation_refunded", mandatory=True, whatsapp_parameters=("receipt_number", "amount")),
         Kind("transfer_rejected", mandatory=True, whatsapp_parameters=("reference", "reason")),
+        Kind(
+            "transfer_instructions",
+            mandatory=True,
+            whatsapp_parameters=("amount", "reference", "account_number"),
+        ),
         Kind("sponsorship_ended", mandatory=True, whatsapp_parameters=("for_listing",)),
         Kind("sponsor_update", whatsapp_parameters=("pseudonym", "raised", "need")),
         Kind("finance_alert", whatsapp_parameters=("subject",)),

@@ -17,7 +17,8 @@ from dataclasses import dataclass
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
-from django.utils import timezone
+from django.urls import reverse
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from accounts.models import Role, User
@@ -171,7 +172,7 @@ def _giving_create(*, intent: GiftIntent, user: User | None) -> Gift | Sponsorsh
         for _attempt in range(5):
             try:
                 with transaction.atomic():
-                    return Gift.objects.create(
+                    gift = Gift.objects.create(
                         gateway=Gift.Gateway.BANK,
                         status=Gift.Status.AWAITING_TRANSFER,
                         bank_reference=_bank_reference(),
@@ -180,7 +181,31 @@ def _giving_create(*, intent: GiftIntent, user: User | None) -> Gift | Sponsorsh
             except IntegrityError:
                 if Gift.objects.filter(idempotency_key=intent.attempt).exists():
                     return Gift.objects.get(idempotency_key=intent.attempt)
+                continue
+            transfer_instructions_send(gift)
+            return gift
         raise RuntimeError("no free bank reference after five tries")
+
+
+def transfer_instructions_send(gift: Gift) -> None:
+    """The account, the amount and the reference by e-mail, with the link to send the proof:
+    the donor may close the page before transferring."""
+    with translation.override(gift.donor.language or settings.LANGUAGE_CODE):
+        link = settings.PORTAL_BASE_URL + reverse("donations:transfer", args=[gift.public_ref])
+    notification_enqueue(
+        template="transfer_instructions",
+        dedup_key=f"transfer-instructions:{gift.pk}",
+        to_address=gift.donor.email,
+        language=gift.donor.language,
+        context={
+            "amount": gift.amount,
+            "reference": gift.bank_reference,
+            "bank": settings.BANK_TRANSFER_BANK,
+            "account_number": settings.BANK_TRANSFER_ACCOUNT_NUMBER,
+            "account_name": settings.BANK_TRANSFER_ACCOUNT_NAME,
+            "link": link,
+        },
+    )
 
 
 def checkout_open(

@@ -431,3 +431,20 @@ def test_only_the_giving_pages_may_post_on_to_stripe_checkout(client, recipient)
         "https://checkout.stripe.com",
     }
     assert _form_action(client.get(reverse("portal:listing_list"))) == {"'self'"}
+
+
+def test_a_bank_transfer_donor_gets_the_instructions_and_the_proof_link_by_e_mail(
+    client, recipient
+):
+    """The donor may close the page before transferring: the account, the exact amount, the
+    reference and the link to send the proof come by e-mail, once per gift."""
+    from notifications.models import Notification
+
+    data = form_data(method="bank", amount="75.000")
+    client.post(give_url(recipient), data)
+    client.post(give_url(recipient), data)  # the same attempt again
+    gift = Gift.objects.get()
+    (note,) = Notification.objects.filter(template="transfer_instructions")
+    assert note.context["reference"] == gift.bank_reference
+    assert note.context["amount"] == 75_000
+    assert note.context["link"].endswith(reverse("donations:transfer", args=[gift.public_ref]))

@@ -132,6 +132,14 @@ def transfer_rejected() -> Built:
     return Notification.objects.get(template="transfer_rejected"), secrets
 
 
+def transfer_instructions() -> Built:
+    from tests.donations.factories import gift_start
+
+    person, secrets = _listed()
+    gift_start(recipient=person, bank=True)
+    return Notification.objects.get(template="transfer_instructions"), secrets
+
+
 def sponsorship_ended(reason: str) -> Callable[[], Built]:
     def build() -> Built:
         from tests.donations.factories import active_sponsorship, signed_post, stripe_event
@@ -416,6 +424,7 @@ BUILDERS = {
     "donation_receipt": donation_receipt,
     "donation_refunded": donation_refunded,
     "transfer_rejected": transfer_rejected,
+    "transfer_instructions": transfer_instructions,
     "sponsorship_ended/cancelled": sponsorship_ended("cancellation_requested"),
     "sponsorship_ended/payment_failed": sponsorship_ended("payment_failed"),
     "sponsor_update": sponsor_update,
@@ -444,6 +453,7 @@ DONOR_KINDS = {
     "donation_receipt",
     "donation_refunded",
     "transfer_rejected",
+    "transfer_instructions",
     "sponsorship_ended",
     "sponsor_update",
 }
@@ -598,7 +608,8 @@ def test_donor_mail_differs_by_language_and_links_to_the_donors_page(db, name):
     assert "/petugas/" not in english.text + indonesian.text
     link = notification.context.get("link")
     if link:
-        assert "/donasi/saya/" in link
+        # The donor's own pages: their gifts, or the transfer they still have to make.
+        assert "/donasi/saya/" in link or "/donasi/transfer/" in link
         assert link in english.text
         assert f'href="{link}"' in english.html
 
