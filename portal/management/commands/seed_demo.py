@@ -131,7 +131,9 @@ class Command(BaseCommand):
         created += self.seed_recipients()
         from donations.demo import seed_donations
 
-        return created + seed_donations() + self.seed_visits()
+        from meals.demo import seed_meals  # issue 8: inspections, plans, deliveries
+
+        return created + seed_donations() + self.seed_visits() + seed_meals()
 
     def seed_visits(self) -> int:
         """Student visits (volunteers/): an adult student of the Genteng school, confirmed; a
