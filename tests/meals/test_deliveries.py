@@ -171,7 +171,10 @@ def test_disbursement_lines_are_portions_confirmed_times_cost(plan, warung, sett
     assert line.public_id == plan.recipient.public_id
     assert delivered_portions(
         warung_id=warung.pk,
-        lines=[(1, plan.recipient_id, TODAY - 4 * DAY, TODAY), (2, plan.recipient_id, TODAY, TODAY)],
+        lines=[
+            (1, plan.recipient_id, TODAY - 4 * DAY, TODAY),
+            (2, plan.recipient_id, TODAY, TODAY),
+        ],
     ) == {1: 2, 2: 0}
 
 
@@ -180,7 +183,11 @@ def test_the_finance_form_is_filled_from_deliveries(client, plan, warung):
     client.force_login(make_official(Role.FINANCE_OFFICER))
     response = client.get(
         "/petugas/keuangan/penyaluran/baru/",
-        {"fill-warung": warung.pk, "fill-start": (TODAY - 3 * DAY).isoformat(), "fill-end": TODAY.isoformat()},
+        {
+            "fill-warung": warung.pk,
+            "fill-start": (TODAY - 3 * DAY).isoformat(),
+            "fill-end": TODAY.isoformat(),
+        },
     )
     assert response.status_code == 200
     formset = response.context["formset"]

@@ -90,7 +90,7 @@ def test_the_officials_figures_show_everything_to_officials_only(client, people)
     client.force_login(make_official(Role.HEALTH_INSPECTOR))
     response = client.get("/petugas/makan/capaian/")
     assert response.status_code == 200
-    label, regency = response.context["rows"][0]
+    _label, regency = response.context["rows"][0]
     assert (regency.served_elsewhere, regency.reached) == (1, 1)
     client.force_login(make_official(Role.SCHOOL_COORDINATOR))
     assert client.get("/petugas/makan/capaian/").status_code == 403

@@ -49,7 +49,9 @@ def listed(code=GENTENG):
 
 
 def test_the_score_is_the_share_of_the_checklist_met(inspector, warung):
-    inspection = record(inspector, warung, items_met=ChecklistItem.values[:5], result="pass_with_notes")
+    inspection = record(
+        inspector, warung, items_met=ChecklistItem.values[:5], result="pass_with_notes"
+    )
     assert inspection.score == round(100 * 5 / len(ChecklistItem.values))
     assert inspection.next_due == TODAY + datetime.timedelta(days=180)
     assert AuditEvent.objects.filter(action="meals.inspection_recorded").count() == 1

@@ -35,7 +35,7 @@ def march(day: int) -> datetime.date:
 
 @pytest.fixture
 def fixture_month():
-    """Genteng: A (reached, paused 21–25 in hospital), C (listed, not reached), E
+    """Genteng: A (reached, paused 21-25 in hospital), C (listed, not reached), E
     (withdrawn), warung G (valid) and G2 (failed on the 10th). Muncar: D (served elsewhere),
     warung M (valid). B is reached in Genteng on the 1st and moves to Muncar on the 16th."""
     with at(1, month=2):
@@ -103,18 +103,25 @@ def figures_of(code_or_none, result):
 
 
 def test_indicators_equal_the_hand_computed_month(fixture_month):
-    result = outcome_figures(
-        month=MARCH, now=datetime.datetime(2026, 4, 2, 9, 0, tzinfo=WIB)
-    )
+    result = outcome_figures(month=MARCH, now=datetime.datetime(2026, 4, 2, 9, 0, tzinfo=WIB))
     genteng, muncar, regency = (figures_of(k, result) for k in (GENTENG, MUNCAR, None))
     # People, where they lived at the month's end: B counts in Muncar only.
-    assert (genteng.listed, genteng.reached, genteng.funded, genteng.served_elsewhere) == (2, 1, 1, 0)
+    assert (genteng.listed, genteng.reached, genteng.funded, genteng.served_elsewhere) == (
+        2,
+        1,
+        1,
+        0,
+    )
     assert (muncar.listed, muncar.reached, muncar.funded, muncar.served_elsewhere) == (1, 1, 0, 1)
     assert (regency.listed, regency.reached, regency.served_elsewhere) == (3, 2, 1)
     # Meals, by the day: A 26 active days x 2 (paused 21-25); B 15 days x 2 in Genteng, then
     # 16 days x 2 in Muncar.
     assert (genteng.meals_planned, muncar.meals_planned, regency.meals_planned) == (82, 32, 114)
-    assert (genteng.meals_delivered, muncar.meals_delivered, regency.meals_delivered) == (68, 30, 98)
+    assert (genteng.meals_delivered, muncar.meals_delivered, regency.meals_delivered) == (
+        68,
+        30,
+        98,
+    )
     assert (genteng.not_home, genteng.refused, muncar.refused) == (1, 0, 1)
     # Warung: G2 failed on the 10th.
     assert (genteng.warung_active, genteng.warung_valid) == (2, 1)
@@ -131,7 +138,9 @@ def test_mid_month_the_person_who_moved_is_still_in_genteng(fixture_month):
 
 
 def test_a_month_before_anything_counts_nothing_about_people(fixture_month):
-    result = outcome_figures(month=datetime.date(2026, 1, 1), now=datetime.datetime(2026, 4, 2, tzinfo=WIB))
+    result = outcome_figures(
+        month=datetime.date(2026, 1, 1), now=datetime.datetime(2026, 4, 2, tzinfo=WIB)
+    )
     assert result[None].listed == 0 and result[None].meals_planned == 0
 
 

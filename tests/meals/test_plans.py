@@ -113,7 +113,11 @@ def test_pause_resume_end_with_reasons_and_history(reviewer):
     meal_plan_transition(plan=plan, actor=reviewer, to_status="ended", reason="died")
     with pytest.raises(PlanRefused, match="cannot move"):
         meal_plan_transition(plan=plan, actor=reviewer, to_status="active", reason="back")
-    history = list(MealPlanTransition.objects.filter(plan=plan).values_list("from_status", "to_status", "reason", "actor"))
+    history = list(
+        MealPlanTransition.objects.filter(plan=plan).values_list(
+            "from_status", "to_status", "reason", "actor"
+        )
+    )
     assert history == [
         ("", "active", "started", reviewer.pk),
         ("active", "paused", "hospital", reviewer.pk),
@@ -126,7 +130,10 @@ def test_only_reviewers_change_plans(reviewer):
     plan = plan_for(listed(), warung_in(GENTENG), actor=reviewer)
     with pytest.raises(PermissionDenied):
         meal_plan_transition(
-            plan=plan, actor=make_official(Role.HEALTH_INSPECTOR), to_status="paused", reason="hospital"
+            plan=plan,
+            actor=make_official(Role.HEALTH_INSPECTOR),
+            to_status="paused",
+            reason="hospital",
         )
 
 
