@@ -33,7 +33,7 @@ def outcomes_refresh(*, month: datetime.date, now: datetime.datetime | None = No
     with transaction.atomic():
         stored = {
             row.kecamatan_id: row
-            for row in MonthlyOutcome.objects.select_for_update().filter(month=first)
+            for row in MonthlyOutcome.objects.select_for_update().filter(month=first).order_by()
         }
         for kecamatan_id, figures in computed.items():
             values = {name: getattr(figures, name) for name in FIGURE_NAMES}
