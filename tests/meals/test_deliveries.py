@@ -200,3 +200,35 @@ def test_the_finance_form_is_filled_from_deliveries(client, plan, warung):
             "amount": 24_000,
         }
     ]
+
+
+def test_a_disbursement_line_shows_the_portions_confirmed_delivered(client, plan, warung):
+    import uuid
+
+    from django.core.files.base import ContentFile
+
+    from accounts.storage import private_storage
+    from donations.models import Disbursement, DisbursementLine
+
+    delivery_mark(plan=plan, day=TODAY - 2 * DAY, mark="delivered")
+    delivery_mark(plan=plan, day=TODAY - DAY, mark="not_home")
+    disbursement = Disbursement.objects.create(
+        warung=warung,
+        reference="TRF-1",
+        proof=private_storage().save("donations/proofs/x", ContentFile(b"\xff\xd8\xff")),
+        proof_summary="Transfer",
+        paid_on=TODAY,
+        recorded_by_ref=uuid.uuid4(),
+    )
+    DisbursementLine.objects.create(
+        disbursement=disbursement,
+        recipient=plan.recipient,
+        period_start=TODAY - 3 * DAY,
+        period_end=TODAY,
+        portions=6,
+        amount=72_000,
+    )
+    client.force_login(make_official(Role.FINANCE_OFFICER))
+    response = client.get(f"/petugas/keuangan/penyaluran/{disbursement.pk}/")
+    (row,) = response.context["lines"]
+    assert (row.line.portions, row.delivered) == (6, 2)
