@@ -126,13 +126,14 @@ def plan_candidate_get(user: User, public_id: str) -> Recipient:
 
 def warung_for_new_plans(recipient: Recipient) -> QuerySet[Warung]:
     """Warung that may take a new plan: an active contract, not suspended. Any kecamatan (a
-    warung near a border may cook for the next one), the person's own listed first."""
+    warung near a border may cook for the next one), the person's own kecamatan first."""
     return (
         Warung.objects.filter(contract_status=Warung.Contract.ACTIVE)
         .annotate(suspended=_open_suspension())
         .filter(suspended=False)
         .select_related("kecamatan")
-        .order_by("name")
+        .annotate(elsewhere=~Q(kecamatan=recipient.kecamatan_id))
+        .order_by("elsewhere", "name")
     )
 
 
