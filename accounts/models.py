@@ -243,6 +243,9 @@ class AuditEvent(models.Model):
         RECIPIENT_ERASED = "recipient.erased", _("Recipient's identity erased")
         REFERRAL_DECIDED = "referral.decided", _("Community referral decided")
         CONCERN_ANSWERED = "concern.answered", _("Concern about a listing answered")
+        # Meals (issue 8).
+        INSPECTION_RECORDED = "meals.inspection_recorded", _("Health inspection recorded")
+        INSPECTION_PHOTO_VIEWED = "meals.inspection_photo_viewed", _("Inspection photo viewed")
 
     created_at = models.DateTimeField(_("when"), auto_now_add=True, db_index=True)
     actor_ref = models.UUIDField(_("who"), null=True, blank=True, db_index=True)

@@ -411,6 +411,12 @@ COMMUNITY_CLOSED_RETENTION_DAYS = env_int("COMMUNITY_CLOSED_RETENTION_DAYS", 180
 # UU PDP: access, correction and erasure requests are answered within 3x24 hours.
 RIGHTS_REQUEST_DEADLINE_HOURS = env_int("RIGHTS_REQUEST_DEADLINE_HOURS", 72)
 
+# Meals (issue 8): health inspections of the warung. After a pass the next is due in six
+# months, after a failure in two weeks (an inspector may set another date).
+MEALS_INSPECTION_INTERVAL_DAYS = env_int("MEALS_INSPECTION_INTERVAL_DAYS", 180)
+MEALS_REINSPECTION_DAYS = env_int("MEALS_REINSPECTION_DAYS", 14)
+MEALS_INSPECTION_MAX_PHOTOS = 6
+
 # Which version of the privacy notice (templates/portal/privacy.html) people consent to.
 PRIVACY_NOTICE_VERSION = os.environ.get("PRIVACY_NOTICE_VERSION", "2026-11")
 
@@ -562,5 +568,15 @@ CELERY_BEAT_SCHEDULE = {
     "community.retention_purge": {
         "task": "community.retention_purge",
         "schedule": datetime.timedelta(hours=1),
+    },
+    # Meals (issue 8): overdue inspections suspend their warung (00:15 WIB daily); the
+    # stored outcome figures of the public impact page are refreshed hourly.
+    "meals.inspections_overdue": {
+        "task": "meals.inspections_overdue",
+        "schedule": crontab(hour=0, minute=15),
+    },
+    "meals.outcomes_refresh": {
+        "task": "meals.outcomes_refresh",
+        "schedule": crontab(minute=5),
     },
 }

@@ -1,9 +1,12 @@
+import datetime
+
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from portal.forms import DateInput
 from portal.models import Kecamatan
 
-from .models import Warung
+from .models import ChecklistItem, Delivery, Inspection, PlanReason, Warung
 
 
 class WarungForm(forms.Form):
@@ -19,3 +22,121 @@ class WarungForm(forms.Form):
     contract_status = forms.ChoiceField(
         label=_("Contract"), choices=Warung.Contract.choices, initial=Warung.Contract.ACTIVE
     )
+
+
+# --- Inspections, plans, deliveries, figures ---------------------------------------------------
+
+
+class MultiplePhotoInput(forms.ClearableFileInput):
+    allow_multiple_selected = True
+
+
+class MultiplePhotoField(forms.FileField):
+    def __init__(self, **kwargs):
+        kwargs.setdefault(
+            "widget", MultiplePhotoInput(attrs={"accept": "image/jpeg,image/png,image/webp"})
+        )
+        super().__init__(**kwargs)
+
+    def clean(self, data, initial=None):
+        if isinstance(data, (list, tuple)):
+            return [super(MultiplePhotoField, self).clean(item, initial) for item in data if item]
+        return [super().clean(data, initial)] if data else []
+
+
+class InspectionForm(forms.Form):
+    inspected_on = forms.DateField(label=_("Inspected on"), widget=DateInput)
+    items_met = forms.MultipleChoiceField(
+        label=_("Checklist: items met"),
+        choices=ChecklistItem.choices,
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+    )
+    result = forms.ChoiceField(
+        label=_("Result"), choices=Inspection.Result.choices, widget=forms.RadioSelect
+    )
+    findings = forms.CharField(
+        label=_("Findings"),
+        required=False,
+        max_length=4000,
+        widget=forms.Textarea(attrs={"rows": 4}),
+        help_text=_("Required for a failure or a pass with notes."),
+    )
+    next_due = forms.DateField(
+        label=_("Next inspection due"),
+        required=False,
+        widget=DateInput,
+        help_text=_("Empty: in six months after a pass, in two weeks after a failure."),
+    )
+    photos = MultiplePhotoField(
+        label=_("Photos (optional)"),
+        required=False,
+        help_text=_("Kept private; location and camera data are removed."),
+    )
+
+
+class PlanStartForm(forms.Form):
+    warung = forms.ModelChoiceField(label=_("Warung"), queryset=Warung.objects.none())
+    starts_on = forms.DateField(label=_("Meals from"), widget=DateInput)
+    portions_per_day = forms.IntegerField(
+        label=_("Portions a day"), min_value=1, max_value=3, initial=2
+    )
+    note = forms.CharField(label=_("Note (optional)"), required=False, max_length=300)
+
+    def __init__(self, *args, warung_queryset=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        if warung_queryset is not None:
+            self.fields["warung"].queryset = warung_queryset
+
+
+class PlanMoveForm(forms.Form):
+    reason = forms.ChoiceField(label=_("Reason"), choices=())
+    note = forms.CharField(label=_("Note"), required=False, max_length=300)
+    effective_on = forms.DateField(
+        label=_("From"), required=False, widget=DateInput, help_text=_("Empty: today.")
+    )
+
+    def __init__(self, *args, reasons=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["reason"].choices = [(r, PlanReason(r).label) for r in reasons]
+
+
+class DeliveryMarkForm(forms.Form):
+    mark = forms.ChoiceField(label=_("Mark"), choices=Delivery.Mark.choices)
+    concern = forms.CharField(
+        label=_("Worried about the person? Write it here (optional)"),
+        required=False,
+        max_length=500,
+        widget=forms.Textarea(attrs={"rows": 2}),
+    )
+
+
+class MonthForm(forms.Form):
+    bulan = forms.RegexField(
+        label=_("Month"),
+        regex=r"^\d{4}-(0[1-9]|1[0-2])$",
+        required=False,
+        error_messages={"invalid": _("Write the month as YYYY-MM.")},
+    )
+
+    def month(self, default: datetime.date) -> datetime.date:
+        if self.is_valid() and self.cleaned_data.get("bulan"):
+            return datetime.date.fromisoformat(self.cleaned_data["bulan"] + "-01")
+        return default.replace(day=1)
+
+
+class DeliveryPeriodForm(forms.Form):
+    """The finance officers' "fill the lines from confirmed deliveries"."""
+
+    warung = forms.ModelChoiceField(label=_("Warung"), queryset=Warung.objects.order_by("name"))
+    start = forms.DateField(label=_("From"), widget=DateInput)
+    end = forms.DateField(label=_("Until"), widget=DateInput)
+
+    def clean(self):
+        cleaned = super().clean()
+        start, end = cleaned.get("start"), cleaned.get("end")
+        if start and end and end < start:
+            self.add_error("end", _("The period must end after it starts."))
+        if start and end and (end - start).days > 62:
+            self.add_error("end", _("Take at most two months at a time."))
+        return cleaned

@@ -57,6 +57,10 @@ KINDS = {
         Kind("concern_burst", whatsapp_parameters=("count", "minutes")),
         # A legal deadline (UU PDP 3x24 hours): lead reviewers cannot opt out.
         Kind("rights_overdue", mandatory=True, whatsapp_parameters=("reference", "kind")),
+        # Meals (issue 8): to the reviewers of the kecamatan. Never an address or the
+        # courier's words: the pseudonym, the warung, a link.
+        Kind("warung_suspended", whatsapp_parameters=("warung", "kecamatan")),
+        Kind("delivery_alert", whatsapp_parameters=("pseudonym", "warung", "date")),
     )
 }
 

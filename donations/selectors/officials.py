@@ -344,6 +344,7 @@ class LineView:
     person: Person | None
     pot: str  # "general" or the person's pot
     pot_balance: int
+    delivered: int = 0  # portions the warung confirmed delivered in the line's period (issue 8)
 
 
 def disbursement_lines(disbursement: Disbursement) -> list[LineView]:
@@ -352,12 +353,19 @@ def disbursement_lines(disbursement: Disbursement) -> list[LineView]:
     people = persons_by_pk(line.recipient_id for line in lines)
     accounts = {fund_account(None if line.from_general else line.recipient_id) for line in lines}
     held = ledger.balances(accounts)
+    from meals.selectors.deliveries import delivered_portions
+
+    delivered = delivered_portions(
+        warung_id=disbursement.warung_id,
+        lines=[(ln.pk, ln.recipient_id, ln.period_start, ln.period_end) for ln in lines],
+    )
     return [
         LineView(
             line=line,
             person=people.get(line.recipient_id),
             pot="general" if line.from_general else "person",
             pot_balance=held[fund_account(None if line.from_general else line.recipient_id)],
+            delivered=delivered.get(line.pk, 0),
         )
         for line in lines
     ]

@@ -438,6 +438,10 @@ def review_transition(
     which only the data-rights workflow makes (it also wipes the identity)."""
     if to_status == Status.ERASED:
         raise ValidationError(_("Erasure is made through a data-rights request, not here."))
+    if to_status == Status.REACHED:
+        # Issue 8: reaching a person goes with their meal plan, made in the same transaction
+        # by meals.services.plans.meal_plan_start (the review page sends the reviewer there).
+        raise ValidationError(_("A person is reached with a meal plan: choose their warung."))
     return recipient_transition(
         recipient=recipient, to_status=to_status, actor=actor, reason=reason
     )

@@ -251,6 +251,9 @@ def transition(request, public_id: str, to_status: str):
     if to_status not in Status.values:
         raise Http404
     recipient = recipient_get_for_user(request.user, public_id)
+    if to_status == Status.REACHED:
+        # Issue 8: "reached" is made together with a meal plan, on the meals page.
+        return redirect("meals:plan_create", public_id=recipient.public_id)
     move = TRANSITIONS.get((recipient.status, to_status))
     option = next(
         (m for m in recipient_moves(recipient, request.user) if m.to_status == to_status), None

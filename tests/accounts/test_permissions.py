@@ -15,6 +15,7 @@ IMPORTERS = {R.DATA_OFFICER, R.ADMINISTRATOR}
 FIN_READ = {R.FINANCE_OFFICER, R.ADMINISTRATOR}
 FIN_WORK = {R.FINANCE_OFFICER}
 VISIT_ORGANISERS = {R.REVIEWER, R.LEAD_REVIEWER, R.SCHOOL_COORDINATOR}
+MEALS_READ = {R.REVIEWER, R.LEAD_REVIEWER, R.HEALTH_INSPECTOR, R.ADMINISTRATOR}
 
 # Who may open which official page. Written out by hand, not read from the code, so that a
 # change of the code's rules fails here until this table is changed on purpose.
@@ -104,6 +105,18 @@ EXPECTED = {
     "community:rights_create": PROFILE_WORK,
     "community:rights_detail": PROFILE_WORK,
     "community:rights_export": PROFILE_WORK,
+    # Meals (issue 8): warung and inspections (health inspectors, the regency), meal plans
+    # and delivery lists (reviewers of the kecamatan: a Genteng warung below), the figures.
+    "meals:home": MEALS_READ,
+    "meals:warung": MEALS_READ,
+    "meals:warung_print": PROFILE_WORK,
+    "meals:inspection_create": {R.HEALTH_INSPECTOR},
+    "meals:inspection": MEALS_READ,
+    "meals:inspection_photo": {R.HEALTH_INSPECTOR, R.ADMINISTRATOR},
+    "meals:plan_create": PROFILE_WORK,
+    "meals:plan": PROFILE_WORK,
+    "meals:plan_move": PROFILE_WORK,
+    "meals:figures": set(OFFICIAL_ROLES) - {R.SCHOOL_COORDINATOR},
 }
 RECORD_PAGES = {
     "portal:review_record",
@@ -142,7 +155,35 @@ def sample_kwargs() -> dict[str, dict]:
     kwargs.update(finance_samples(record))
     kwargs.update(sample_visit_kwargs())  # student visits
     kwargs.update(community_sample_kwargs(record))
+    kwargs.update(meals_sample_kwargs())
     return kwargs
+
+
+def meals_sample_kwargs() -> dict[str, dict]:
+    """Issue 8: a Genteng warung with an inspection and its photo, a published person (for a
+    new plan) and a reached one with a plan."""
+    from tests.meals.factories import inspection_with_photo, plan_for, warung_in
+
+    warung = warung_in(GENTENG)
+    inspection, photo = inspection_with_photo(warung)
+    listed = published_in_genteng()
+    plan = plan_for(published_in_genteng(), warung)
+    return {
+        "meals:warung": {"pk": warung.pk},
+        "meals:warung_print": {"pk": warung.pk, "day": "2026-01-05"},
+        "meals:inspection_create": {"pk": warung.pk},
+        "meals:inspection": {"pk": inspection.pk},
+        "meals:inspection_photo": {"pk": inspection.pk, "photo_id": photo.pk},
+        "meals:plan_create": {"public_id": listed.public_id},
+        "meals:plan": {"pk": plan.pk},
+        "meals:plan_move": {"pk": plan.pk, "to_status": "paused"},
+    }
+
+
+def published_in_genteng():
+    from tests.portal.factories import RecipientFactory
+
+    return RecipientFactory(kecamatan_code=GENTENG, publishable=True, status="published")
 
 
 def finance_samples(record) -> dict[str, dict]:

@@ -414,6 +414,43 @@ def community(name: str, step: str | None = None) -> Callable[[], Built]:
     return build
 
 
+def meals_alert(name: str, reason: str) -> Built:
+    """Issue 8: a warung suspended (failed or overdue inspection) and a courier's alert (two
+    absences in a row, a welfare concern), each made by the service that writes it."""
+    import datetime
+
+    from meals.services.deliveries import delivery_mark
+    from meals.services.inspections import inspection_record, inspections_overdue_check
+    from tests.meals.factories import plan_for, warung_in
+
+    make_official(Role.REVIEWER, kecamatan=(GENTENG,))
+    warung = warung_in(GENTENG)
+    today = datetime.date.today()
+    person = RecipientFactory(publishable=True, kecamatan_code=GENTENG, status="published")
+    secrets = [person.name, person.nik, person.address, person.family_phone]
+    if name == "warung_suspended":
+        inspection_record(
+            actor=make_official(Role.HEALTH_INSPECTOR),
+            warung=warung,
+            inspected_on=today - datetime.timedelta(days=5),
+            items_met=[],
+            result="fail" if reason == "failed" else "pass",
+            findings="Dapur kotor",
+            next_due=today - datetime.timedelta(days=1) if reason == "overdue" else None,
+        )
+        inspections_overdue_check()
+    else:
+        plan = plan_for(person, warung, starts_on=today - datetime.timedelta(days=1))
+        if reason == "concern":
+            delivery_mark(plan=plan, day=today, mark="delivered", concern="Sesak napas")
+            secrets.append("Sesak napas")
+        else:
+            delivery_mark(plan=plan, day=today - datetime.timedelta(days=1), mark="not_home")
+            delivery_mark(plan=plan, day=today, mark="not_home")
+    notification = Notification.objects.filter(template=name).order_by("-pk").first()
+    return notification, secrets
+
+
 BUILDERS = {
     "import_finished": import_finished,
     "listing_decision/published": listing_decision(Status.PUBLISHED),
@@ -447,6 +484,11 @@ BUILDERS = {
     "concern_update/answered": community("concern_update", "answered"),
     "concern_burst": community("concern_burst"),
     "rights_overdue": community("rights_overdue"),
+    # Meals (issue 8).
+    "warung_suspended/failed": lambda: meals_alert("warung_suspended", "failed"),
+    "warung_suspended/overdue": lambda: meals_alert("warung_suspended", "overdue"),
+    "delivery_alert/not_home": lambda: meals_alert("delivery_alert", "not_home"),
+    "delivery_alert/concern": lambda: meals_alert("delivery_alert", "concern"),
 }
 # Mail to donors links to the donor's own pages, not to the officials' area.
 DONOR_KINDS = {

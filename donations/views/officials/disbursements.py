@@ -86,11 +86,44 @@ def _line_balances(formset) -> list:
     return shown
 
 
+def _lines_from_deliveries(request):
+    """The lines meals.selectors computes from the deliveries a warung confirmed in a period:
+    portions delivered x PORTION_COST_RUPIAH per person (issue 8)."""
+    from meals.forms import DeliveryPeriodForm
+    from meals.selectors.deliveries import disbursement_lines_from_deliveries
+
+    fill = DeliveryPeriodForm(
+        request.GET if request.method == "GET" and "fill-warung" in request.GET else None,
+        prefix="fill",
+    )
+    if not fill.is_bound or not fill.is_valid():
+        return fill, None, None
+    data = fill.cleaned_data
+    drafts = disbursement_lines_from_deliveries(
+        warung=data["warung"], start=data["start"], end=data["end"]
+    )
+    if not drafts:
+        fill.add_error(None, _("No confirmed delivery of this warung in this period."))
+    lines = [
+        {
+            "person": draft.public_id,
+            "period_start": draft.period_start,
+            "period_end": draft.period_end,
+            "portions": draft.portions,
+            "amount": draft.amount,
+        }
+        for draft in drafts
+    ]
+    return fill, lines, {"warung": data["warung"]}
+
+
 @official_required(*WORK)
 @require_http_methods(["GET", "POST"])
 def disbursement_create(request):
-    form = DisbursementForm(posted(request), posted(request, files=True))
-    formset = DisbursementLineFormSet(posted(request), prefix="lines")
+    # Issue 8: "fill the lines from confirmed deliveries" (a GET with warung and period).
+    fill, initial_lines, initial = _lines_from_deliveries(request)
+    form = DisbursementForm(posted(request), posted(request, files=True), initial=initial)
+    formset = DisbursementLineFormSet(posted(request), prefix="lines", initial=initial_lines)
     if request.method == "POST" and form.is_valid() & formset.is_valid():
         data = form.cleaned_data
         try:
@@ -118,6 +151,7 @@ def disbursement_create(request):
             "formset": formset,
             "lines": _line_balances(formset),
             "general_held": pot_balance(None),
+            "fill": fill,
             **pot_lookup(request),
         },
     )

@@ -8,9 +8,9 @@ from django.views.decorators.http import require_GET, require_http_methods
 
 from accounts.decorators import official_required
 
-from .forms import WarungForm
-from .selectors import warung_list_for_user
-from .services import WARUNG_ROLES, warung_create
+from ..forms import WarungForm
+from ..selectors import warung_list_for_user
+from ..services import WARUNG_ROLES, warung_create
 
 
 @official_required(*WARUNG_ROLES)

@@ -8,7 +8,7 @@ from django.utils.translation import gettext as _
 from accounts.models import Role, User
 from portal.models import Kecamatan
 
-from .models import Warung
+from ..models import Warung
 
 WARUNG_ROLES = (Role.FINANCE_OFFICER, Role.ADMINISTRATOR)
 

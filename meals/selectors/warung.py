@@ -4,8 +4,8 @@ from django.db.models import QuerySet
 
 from accounts.models import User
 
-from .models import Warung
-from .services import WARUNG_ROLES
+from ..models import Warung
+from ..services.warung import WARUNG_ROLES
 
 
 def warung_list_for_user(user: User) -> QuerySet[Warung]:

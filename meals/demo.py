@@ -1,0 +1,54 @@
+"""Demo data of the meals part (called by ``seed_demo``; never in prod): an inspection per
+demo warung, a few meal plans through the real services, a week of deliveries, the stored
+outcome figures. Idempotent: a second run adds nothing."""
+
+from __future__ import annotations
+
+import datetime
+
+from accounts.models import Role, User
+from portal.models import Recipient, Status
+
+from .models import Inspection, MealPlan, Warung
+from .services.common import today_wib
+from .services.deliveries import delivery_mark
+from .services.inspections import inspection_record
+from .services.outcomes import outcomes_refresh
+from .services.plans import meal_plan_start
+
+DAY = datetime.timedelta(days=1)
+
+
+def seed_meals() -> int:
+    if Inspection.objects.exists() or MealPlan.objects.exists():
+        return 0
+    inspector = User.objects.filter(role_grants__role=Role.HEALTH_INSPECTOR).first()
+    lead = User.objects.filter(role_grants__role=Role.LEAD_REVIEWER).first()
+    if inspector is None or lead is None:
+        return 0
+    today = today_wib()
+    created = 0
+    for warung in Warung.objects.filter(contract_status=Warung.Contract.ACTIVE):
+        inspection_record(
+            actor=inspector,
+            warung=warung,
+            inspected_on=today - 30 * DAY,
+            items_met=["clean_kitchen", "safe_water", "handwashing", "food_storage", "protein"],
+            result=Inspection.Result.PASS_WITH_NOTES,
+            findings="Sayur kurang bervariasi; tempat sampah perlu tutup.",
+        )
+        created += 1
+        people = Recipient.objects.filter(
+            status=Status.PUBLISHED, kecamatan=warung.kecamatan
+        ).order_by("pk")[:2]
+        for person in people:
+            plan = meal_plan_start(
+                actor=lead, recipient=person, warung=warung, starts_on=today - 6 * DAY
+            )
+            created += 1
+            for offset in range(6, 0, -1):
+                mark = "not_home" if offset == 3 and person.pk % 2 else "delivered"
+                delivery_mark(plan=plan, day=today - offset * DAY, mark=mark)
+                created += 1
+    outcomes_refresh(month=today)
+    return created

@@ -1,0 +1,149 @@
+"""What officials read on the meals pages, by role and scope.
+
+Reviewers see the warung of their kecamatan and the plans of the people of their kecamatan;
+lead reviewers, health inspectors and administrators the regency. An object outside the
+scope is a 404 with a ``scope.denied`` event (accounts.selectors.get_in_scope).
+"""
+
+from __future__ import annotations
+
+import datetime
+from dataclasses import dataclass
+
+from django.db.models import Exists, OuterRef, Q, QuerySet
+from django.http import Http404
+
+from accounts.models import AuditEvent, User
+from accounts.selectors import get_in_scope, kecamatan_in_scope
+from accounts.services import audit_record
+from portal.models import Recipient, Status
+
+from ..models import (
+    LIVE_PLAN_STATUSES,
+    Inspection,
+    InspectionPhoto,
+    MealPlan,
+    Suspension,
+    Warung,
+)
+from ..services.common import MEALS_READ_ROLES, PHOTO_ROLES, PLAN_ROLES
+from ..services.inspections import latest_inspection
+from ..services.plans import warung_portions_taken
+
+
+def _open_suspension():
+    return Exists(Suspension.objects.filter(warung=OuterRef("pk"), lifted_at__isnull=True))
+
+
+def warung_in_scope(user: User) -> QuerySet[Warung]:
+    if not user.has_role(*MEALS_READ_ROLES):
+        return Warung.objects.none()
+    return (
+        Warung.objects.filter(kecamatan__in=kecamatan_in_scope(user))
+        .select_related("kecamatan")
+        .annotate(suspended=_open_suspension())
+        .order_by("kecamatan__name", "name")
+    )
+
+
+@dataclass
+class WarungPage:
+    warung: Warung
+    suspension: Suspension | None
+    latest: Inspection | None
+    inspections: list[Inspection]
+    plans: list[MealPlan]
+    portions_taken: int
+
+
+def warung_page(user: User, pk: int) -> WarungPage:
+    warung = get_in_scope(warung_in_scope(user), user=user, target=f"meals.warung:{pk}", pk=pk)
+    plans = []
+    if user.has_role(*PLAN_ROLES):
+        plans = list(
+            MealPlan.objects.filter(warung=warung, status__in=LIVE_PLAN_STATUSES)
+            .filter(Q(kecamatan__in=kecamatan_in_scope(user)))
+            .select_related("recipient")
+            .order_by("recipient__pseudonym", "pk")
+        )
+    return WarungPage(
+        warung=warung,
+        suspension=Suspension.objects.filter(warung=warung, lifted_at__isnull=True).first(),
+        latest=latest_inspection(warung),
+        inspections=list(warung.inspections.select_related("inspector")[:20]),
+        plans=plans,
+        portions_taken=warung_portions_taken(warung),
+    )
+
+
+def inspection_get(user: User, pk: int) -> Inspection:
+    in_scope = Inspection.objects.filter(warung__in=warung_in_scope(user)).select_related(
+        "warung", "warung__kecamatan", "inspector"
+    )
+    return get_in_scope(in_scope, user=user, target=f"meals.inspection:{pk}", pk=pk)
+
+
+def inspection_photo(user: User, pk: int, photo_id: int) -> InspectionPhoto:
+    """A photo of an inspection, for a role that may see it; each look is logged."""
+    if not user.has_role(*PHOTO_ROLES):
+        raise Http404
+    inspection = inspection_get(user, pk)
+    photo = inspection.photos.filter(pk=photo_id).first()
+    if photo is None:
+        raise Http404
+    audit_record(
+        actor=user,
+        action=AuditEvent.Action.INSPECTION_PHOTO_VIEWED,
+        target=f"meals.inspection:{inspection.pk}",
+        details={"photo": photo.pk},
+    )
+    return photo
+
+
+def plans_in_scope(user: User) -> QuerySet[MealPlan]:
+    if not user.has_role(*PLAN_ROLES):
+        return MealPlan.objects.none()
+    return MealPlan.objects.filter(kecamatan__in=kecamatan_in_scope(user)).select_related(
+        "recipient", "warung", "kecamatan"
+    )
+
+
+def plan_get(user: User, pk: int) -> MealPlan:
+    return get_in_scope(plans_in_scope(user), user=user, target=f"meals.plan:{pk}", pk=pk)
+
+
+def plan_candidate_get(user: User, public_id: str) -> Recipient:
+    """A person the reviewer may give a meal plan: in their scope, published or reached."""
+    if not user.has_role(*PLAN_ROLES):
+        raise Http404
+    in_scope = Recipient.objects.filter(
+        kecamatan__in=kecamatan_in_scope(user), status__in=(Status.PUBLISHED, Status.REACHED)
+    ).select_related("kecamatan", "village")
+    return get_in_scope(
+        in_scope, user=user, target=f"portal.recipient:{public_id}", public_id=public_id
+    )
+
+
+def warung_for_new_plans(recipient: Recipient) -> QuerySet[Warung]:
+    """Warung that may take a new plan: an active contract, not suspended. Any kecamatan (a
+    warung near a border may cook for the next one), the person's own kecamatan first."""
+    return (
+        Warung.objects.filter(contract_status=Warung.Contract.ACTIVE)
+        .annotate(suspended=_open_suspension())
+        .filter(suspended=False)
+        .select_related("kecamatan")
+        .annotate(elsewhere=~Q(kecamatan=recipient.kecamatan_id))
+        .order_by("elsewhere", "name")
+    )
+
+
+def plan_history(plan: MealPlan) -> list:
+    return list(plan.transitions.select_related("actor").order_by("effective_on", "id"))
+
+
+def plans_of_person(recipient: Recipient) -> list[MealPlan]:
+    return list(recipient.meal_plans.select_related("warung").order_by("-starts_on", "-pk"))
+
+
+def today_link_days(today: datetime.date) -> list[datetime.date]:
+    return [today, today + datetime.timedelta(days=1)]

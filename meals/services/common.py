@@ -1,0 +1,53 @@
+"""Shared pieces of the meals services: who may do what, WIB days, who hears alerts."""
+
+from __future__ import annotations
+
+import datetime
+from zoneinfo import ZoneInfo
+
+from django.db.models import QuerySet
+from django.utils import timezone
+
+from accounts.models import OFFICIAL_ROLES, Role, RoleGrant, User
+
+WIB = ZoneInfo("Asia/Jakarta")
+
+# decisions.md: reviewers (their kecamatan) and lead reviewers decide who is reached, so they
+# make and change meal plans and hand the warung its delivery link.
+PLAN_ROLES = frozenset({Role.REVIEWER, Role.LEAD_REVIEWER})
+# Dinas Kesehatan inspects the warung (the regency).
+INSPECTOR_ROLES = frozenset({Role.HEALTH_INSPECTOR})
+# Who opens the meals pages (warung, inspections, plans): each sees what the page allows.
+MEALS_READ_ROLES = frozenset(
+    {Role.REVIEWER, Role.LEAD_REVIEWER, Role.HEALTH_INSPECTOR, Role.ADMINISTRATOR}
+)
+# Inspection photos may show the warung's people: inspectors and administrators only.
+PHOTO_ROLES = frozenset({Role.HEALTH_INSPECTOR, Role.ADMINISTRATOR})
+# The outcome figures in full (counts, no person): every official but school coordinators.
+FIGURES_ROLES = frozenset(OFFICIAL_ROLES - {Role.SCHOOL_COORDINATOR})
+
+
+def today_wib() -> datetime.date:
+    return timezone.now().astimezone(WIB).date()
+
+
+def month_start(day: datetime.date) -> datetime.date:
+    return day.replace(day=1)
+
+
+def next_month(day: datetime.date) -> datetime.date:
+    return (day.replace(day=1) + datetime.timedelta(days=32)).replace(day=1)
+
+
+def kecamatan_reviewers(kecamatan_id: int) -> QuerySet[User]:
+    """The reviewers of a kecamatan; the lead reviewers when it has none (an alert must
+    reach somebody)."""
+    reviewers = User.objects.filter(
+        is_active=True, role_grants__role=Role.REVIEWER, role_grants__kecamatan=kecamatan_id
+    ).distinct()
+    if reviewers.exists():
+        return reviewers
+    return User.objects.filter(
+        is_active=True,
+        pk__in=RoleGrant.objects.filter(role=Role.LEAD_REVIEWER).values("user"),
+    )

@@ -1,0 +1,54 @@
+"""Every outbox message of the meals part. None carries a person's name, address or the
+courier's words: the pseudonym, the warung and a link to the officials' page."""
+
+from __future__ import annotations
+
+import datetime
+
+from notifications.services import notification_enqueue
+
+from ..models import MealPlan, Suspension
+from .common import kecamatan_reviewers
+
+
+def warung_suspended_notify(*, suspension: Suspension) -> int:
+    """Alert the reviewers of the warung's kecamatan once per suspension."""
+    warung = suspension.warung
+    written = 0
+    for reviewer in kecamatan_reviewers(warung.kecamatan_id):
+        notification_enqueue(
+            template="warung_suspended",
+            dedup_key=f"warung_suspended:{suspension.pk}:{reviewer.pk}",
+            user=reviewer,
+            context={
+                "warung": warung.name,
+                "warung_id": warung.pk,
+                "kecamatan": warung.kecamatan.name,
+                "reason": suspension.reason,
+            },
+        )
+        written += 1
+    return written
+
+
+def delivery_alert_notify(*, plan: MealPlan, day: datetime.date, reason: str, key: str) -> int:
+    """Alert the reviewers of the person's kecamatan: ``reason`` is "not_home" (twice in a
+    row) or "concern" (noted by the courier). ``key`` makes it once per streak or mark."""
+    recipient = plan.recipient
+    written = 0
+    for reviewer in kecamatan_reviewers(plan.kecamatan_id):
+        notification_enqueue(
+            template="delivery_alert",
+            dedup_key=f"delivery_alert:{key}:{reviewer.pk}",
+            user=reviewer,
+            context={
+                "reason": reason,
+                "pseudonym": recipient.pseudonym or recipient.public_id,
+                "plan_id": plan.pk,
+                "warung": plan.warung.name,
+                "kecamatan": plan.kecamatan.name,
+                "date": day.isoformat(),
+            },
+        )
+        written += 1
+    return written

@@ -1,0 +1,261 @@
+"""Meal plans: one table of allowed moves, one service that makes them, a history row each.
+
+A plan starts ``active`` (meals every day from its first day), may be ``paused`` (in
+hospital, travelling) and resumed, and is ``ended`` (moved away, died). Each move takes
+effect on a day (``effective_on``): the outcome figures read the plan's history by day.
+
+Starting a plan is how a listed person becomes ``reached``: ``meal_plan_start`` makes the
+plan and the lifecycle move in one transaction, through ``portal``'s one transition service
+(its table still decides whether the move is allowed).
+"""
+
+from __future__ import annotations
+
+import datetime
+from dataclasses import dataclass
+
+from django.conf import settings
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from django.db.models import Sum
+from django.utils.translation import gettext as _
+
+from accounts.models import User
+from portal.models import Recipient, Status
+from portal.services.lifecycle import recipient_transition
+
+from ..models import (
+    LIVE_PLAN_STATUSES,
+    MealPlan,
+    MealPlanTransition,
+    PlanReason,
+    PlanStatus,
+    Suspension,
+    Warung,
+)
+from .common import PLAN_ROLES, today_wib
+
+P, Why = PlanStatus, PlanReason
+
+
+@dataclass(frozen=True)
+class PlanMove:
+    reasons: frozenset[str]
+
+
+_END = frozenset({Why.MOVED, Why.DIED, Why.OTHER})
+# (from, to) → the reasons that may be given. A move not in this table is refused.
+TRANSITIONS: dict[tuple[str, str], PlanMove] = {
+    (P.ACTIVE, P.PAUSED): PlanMove(frozenset({Why.HOSPITAL, Why.TRAVELLING, Why.OTHER})),
+    (P.PAUSED, P.ACTIVE): PlanMove(frozenset({Why.BACK, Why.OTHER})),
+    (P.ACTIVE, P.ENDED): PlanMove(_END),
+    (P.PAUSED, P.ENDED): PlanMove(_END),
+}
+
+# How far a plan may start before today (the register lags the kitchen a few days) or after.
+START_PAST_DAYS = 7
+START_FUTURE_DAYS = 90
+
+
+class PlanRefused(ValidationError):
+    pass
+
+
+def _require(actor: User) -> None:
+    if not actor.has_role(*PLAN_ROLES):
+        raise PermissionDenied(_("Your role may not change meal plans."))
+
+
+def warung_portions_taken(warung: Warung) -> int:
+    """Portions a day the warung cooks for its live plans (paused ones keep their place)."""
+    return (
+        MealPlan.objects.filter(warung=warung, status__in=LIVE_PLAN_STATUSES).aggregate(
+            n=Sum("portions_per_day")
+        )["n"]
+        or 0
+    )
+
+
+def warung_is_suspended(warung: Warung) -> bool:
+    return Suspension.objects.filter(warung=warung, lifted_at__isnull=True).exists()
+
+
+def meal_plan_start(
+    *,
+    actor: User,
+    recipient: Recipient,
+    warung: Warung,
+    starts_on: datetime.date,
+    portions_per_day: int | None = None,
+    note: str = "",
+) -> MealPlan:
+    """Assign ``recipient`` to ``warung`` from ``starts_on``; a ``published`` person moves to
+    ``reached`` in the same transaction. Refused, changing nothing: a role that may not, a
+    person neither published nor reached, a person with a live plan already, a warung
+    suspended, without an active contract or without room, a date out of range."""
+    _require(actor)
+    portions = portions_per_day or settings.MEALS_PER_DAY
+    if not 1 <= portions <= 3:
+        raise PlanRefused(_("A plan has one to three portions a day."))
+    today = today_wib()
+    if not (
+        today - datetime.timedelta(days=START_PAST_DAYS)
+        <= starts_on
+        <= today + datetime.timedelta(days=START_FUTURE_DAYS)
+    ):
+        raise PlanRefused(
+            _("A plan starts between %(past)d days ago and %(future)d days from today.")
+            % {"past": START_PAST_DAYS, "future": START_FUTURE_DAYS}
+        )
+    with transaction.atomic():
+        # Lock order, always: the person, then the warung (capacity is counted under its lock).
+        person = Recipient.objects.select_for_update().get(pk=recipient.pk)
+        kitchen = Warung.objects.select_for_update().get(pk=warung.pk)
+        if person.status not in (Status.PUBLISHED, Status.REACHED):
+            raise PlanRefused(_("Only a listed or reached person can get a meal plan."))
+        if MealPlan.objects.filter(recipient=person, status__in=LIVE_PLAN_STATUSES).exists():
+            raise PlanRefused(
+                _("This person has a meal plan already: end it first (for example, moved).")
+            )
+        if kitchen.contract_status != Warung.Contract.ACTIVE:
+            raise PlanRefused(_("This warung has no active contract."))
+        if warung_is_suspended(kitchen):
+            raise PlanRefused(
+                _("This warung is suspended after a health inspection: no new meal plans.")
+            )
+        taken = warung_portions_taken(kitchen)
+        if taken + portions > kitchen.daily_capacity:
+            raise PlanRefused(
+                _("%(warung)s has room for %(free)d more portions a day, not %(asked)d.")
+                % {
+                    "warung": kitchen.name,
+                    "free": max(kitchen.daily_capacity - taken, 0),
+                    "asked": portions,
+                }
+            )
+        plan = MealPlan.objects.create(
+            recipient=person,
+            warung=kitchen,
+            kecamatan_id=person.kecamatan_id,
+            portions_per_day=portions,
+            starts_on=starts_on,
+            created_by=actor,
+        )
+        MealPlanTransition.objects.create(
+            plan=plan,
+            from_status="",
+            to_status=P.ACTIVE,
+            reason=Why.STARTED,
+            note=note.strip()[:300],
+            effective_on=starts_on,
+            actor=actor,
+        )
+        if person.status == Status.PUBLISHED:
+            recipient_transition(
+                recipient=person,
+                to_status=Status.REACHED,
+                actor=actor,
+                reason=_("Meals from %(warung)s from %(date)s.")
+                % {"warung": kitchen.name, "date": starts_on.isoformat()},
+            )
+            recipient.status = person.status
+    return plan
+
+
+def plan_moves(plan: MealPlan) -> list[tuple[str, list[str]]]:
+    """The moves allowed from the plan's status now, with their reasons (for the buttons)."""
+    return [
+        (to, sorted(move.reasons))
+        for (origin, to), move in TRANSITIONS.items()
+        if origin == plan.status
+    ]
+
+
+def meal_plan_transition(
+    *,
+    plan: MealPlan,
+    actor: User,
+    to_status: str,
+    reason: str,
+    note: str = "",
+    effective_on: datetime.date | None = None,
+) -> MealPlanTransition:
+    """Pause, resume or end a plan from ``effective_on`` (today by default)."""
+    _require(actor)
+    today = today_wib()
+    effective_on = effective_on or today
+    note = note.strip()
+    with transaction.atomic():
+        locked = MealPlan.objects.select_for_update().get(pk=plan.pk)
+        origin = locked.status
+        move = TRANSITIONS.get((origin, to_status))
+        if move is None:
+            raise PlanRefused(
+                _("A meal plan cannot move from “%(origin)s” to “%(to)s”.")
+                % {
+                    "origin": PlanStatus(origin).label,
+                    "to": PlanStatus(to_status).label
+                    if to_status in PlanStatus.values
+                    else to_status,
+                }
+            )
+        if reason not in move.reasons:
+            raise PlanRefused(_("Choose one of the reasons offered."))
+        if reason == Why.OTHER and not note:
+            raise PlanRefused(_("Say why in a note."))
+        last = locked.transitions.order_by("-effective_on", "-id").first()
+        earliest = max(locked.starts_on, last.effective_on if last else locked.starts_on)
+        if effective_on < earliest:
+            raise PlanRefused(
+                _("The change cannot take effect before %(date)s.") % {"date": earliest.isoformat()}
+            )
+        if effective_on > today + datetime.timedelta(days=START_FUTURE_DAYS):
+            raise PlanRefused(_("The change is too far in the future."))
+        locked.status = to_status
+        fields = ["status", "updated_at"]
+        if to_status == P.ENDED:
+            locked.ends_on = max(locked.starts_on, effective_on - datetime.timedelta(days=1))
+            fields.append("ends_on")
+        locked.save(update_fields=fields)
+        plan.status, plan.ends_on = locked.status, locked.ends_on
+        return MealPlanTransition.objects.create(
+            plan=locked,
+            from_status=origin,
+            to_status=to_status,
+            reason=reason,
+            note=note[:300],
+            effective_on=effective_on,
+            actor=actor,
+        )
+
+
+def plan_status_on(transitions: list[MealPlanTransition], day: datetime.date) -> str | None:
+    """The plan's status on ``day`` from its history (None before it starts). ``transitions``
+    ordered by (effective_on, id)."""
+    status = None
+    for move in transitions:
+        if move.effective_on > day:
+            break
+        status = move.to_status
+    return status
+
+
+def active_days(
+    transitions: list[MealPlanTransition], first: datetime.date, last: datetime.date
+) -> int:
+    """How many days of [first, last] the plan was active, from its history."""
+    if last < first:
+        return 0
+    days = 0
+    status, since = None, first
+    for move in transitions:
+        if move.effective_on > last:
+            break
+        if move.effective_on > first:
+            if status == P.ACTIVE:
+                days += (move.effective_on - since).days
+            since = move.effective_on
+        status = move.to_status
+    if status == P.ACTIVE:
+        days += (last - since).days + 1
+    return days

@@ -1,0 +1,286 @@
+"""The officials' meals pages under /petugas/makan/: warung and their inspections, meal plans,
+delivery links and printable lists, and the outcome figures in full."""
+
+from __future__ import annotations
+
+import datetime
+
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import Http404
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_GET, require_http_methods
+
+from accounts.decorators import official_required
+from accounts.storage import private_file_response
+from portal.models import Kecamatan
+
+from ..forms import InspectionForm, MonthForm, PlanMoveForm, PlanStartForm
+from ..models import ChecklistItem, PlanStatus
+from ..selectors.deliveries import delivery_rows
+from ..selectors.impact import PUBLIC_FIGURES
+from ..selectors.officials import (
+    inspection_get,
+    inspection_photo,
+    plan_candidate_get,
+    plan_get,
+    plan_history,
+    plans_of_person,
+    today_link_days,
+    warung_for_new_plans,
+    warung_in_scope,
+    warung_page,
+)
+from ..selectors.outcomes import FIGURE_NAMES, outcome_figures
+from ..services.common import (
+    FIGURES_ROLES,
+    INSPECTOR_ROLES,
+    MEALS_READ_ROLES,
+    PHOTO_ROLES,
+    PLAN_ROLES,
+    today_wib,
+)
+from ..services.deliveries import delivery_link_token
+from ..services.inspections import inspection_record
+from ..services.plans import TRANSITIONS, meal_plan_start, meal_plan_transition, plan_moves
+
+
+def _posted(request, *, files: bool = False):
+    if request.method != "POST":
+        return None
+    return request.FILES if files else request.POST
+
+
+def _refusal(error: Exception) -> str:
+    if isinstance(error, ValidationError):
+        return " ".join(error.messages)
+    return str(error) or _("Your role may not make this change.")
+
+
+@official_required(*MEALS_READ_ROLES)
+@require_GET
+def home(request):
+    return render(
+        request,
+        "meals/officials/home.html",
+        {
+            "warungs": warung_in_scope(request.user),
+            "can_inspect": request.user.has_role(*INSPECTOR_ROLES),
+        },
+    )
+
+
+@official_required(*MEALS_READ_ROLES)
+@require_GET
+@never_cache
+def warung_detail(request, pk: int):
+    page = warung_page(request.user, pk)
+    links = []
+    if request.user.has_role(*PLAN_ROLES):
+        for day in today_link_days(today_wib()):
+            token = delivery_link_token(warung=page.warung, day=day)
+            links.append(
+                (day, request.build_absolute_uri(reverse("meals:delivery_list", args=[token])))
+            )
+    return render(
+        request,
+        "meals/officials/warung.html",
+        {
+            "page": page,
+            "links": links,
+            "can_inspect": request.user.has_role(*INSPECTOR_ROLES),
+            "can_plan": request.user.has_role(*PLAN_ROLES),
+            "today": today_wib(),
+        },
+    )
+
+
+@official_required(*PLAN_ROLES)
+@require_GET
+@never_cache
+def warung_print(request, pk: int, day: str):
+    try:
+        date = datetime.date.fromisoformat(day)
+    except ValueError:
+        raise Http404 from None
+    page = warung_page(request.user, pk)
+    rows = delivery_rows(page.warung, date, viewer=request.user, channel="official")
+    return render(
+        request,
+        "meals/delivery_print.html",
+        {"warung": page.warung, "day": date, "rows": rows},
+    )
+
+
+@official_required(*INSPECTOR_ROLES)
+@require_http_methods(["GET", "POST"])
+def inspection_new(request, pk: int):
+    page = warung_page(request.user, pk)
+    form = InspectionForm(_posted(request), _posted(request, files=True))
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            inspection = inspection_record(
+                actor=request.user,
+                warung=page.warung,
+                inspected_on=data["inspected_on"],
+                items_met=data["items_met"],
+                result=data["result"],
+                findings=data["findings"],
+                next_due=data["next_due"],
+                photos=data["photos"],
+            )
+        except (ValidationError, PermissionDenied) as error:
+            form.add_error(None, _refusal(error))
+        else:
+            messages.success(request, _("The inspection is recorded."))
+            return redirect("meals:inspection", pk=inspection.pk)
+    return render(
+        request, "meals/officials/inspection_form.html", {"form": form, "warung": page.warung}
+    )
+
+
+@official_required(*MEALS_READ_ROLES)
+@require_GET
+@never_cache
+def inspection_detail(request, pk: int):
+    inspection = inspection_get(request.user, pk)
+    return render(
+        request,
+        "meals/officials/inspection.html",
+        {
+            "inspection": inspection,
+            "photos": list(inspection.photos.all()),
+            "can_see_photos": request.user.has_role(*PHOTO_ROLES),
+            "checklist": ChecklistItem.choices,
+        },
+    )
+
+
+@official_required(*PHOTO_ROLES)
+@require_GET
+@never_cache
+def inspection_photo_download(request, pk: int, photo_id: int):
+    photo = inspection_photo(request.user, pk, photo_id)
+    return private_file_response(photo.image.name, download_name=f"inspeksi-{pk}-{photo.pk}.jpg")
+
+
+@official_required(*PLAN_ROLES)
+@require_http_methods(["GET", "POST"])
+def plan_new(request, public_id: str):
+    """Give a listed person a meal plan: this is how they become "reached"."""
+    recipient = plan_candidate_get(request.user, public_id)
+    form = PlanStartForm(
+        _posted(request),
+        warung_queryset=warung_for_new_plans(recipient),
+        initial={"starts_on": today_wib(), "portions_per_day": 2},
+    )
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            plan = meal_plan_start(
+                actor=request.user,
+                recipient=recipient,
+                warung=data["warung"],
+                starts_on=data["starts_on"],
+                portions_per_day=data["portions_per_day"],
+                note=data["note"],
+            )
+        except (ValidationError, PermissionDenied) as error:
+            form.add_error(None, _refusal(error))
+        else:
+            messages.success(request, _("The meal plan is made; the person is reached."))
+            return redirect("meals:plan", pk=plan.pk)
+    return render(
+        request,
+        "meals/officials/plan_form.html",
+        {"form": form, "recipient": recipient, "plans": plans_of_person(recipient)},
+    )
+
+
+@official_required(*PLAN_ROLES)
+@require_GET
+@never_cache
+def plan_detail(request, pk: int):
+    plan = plan_get(request.user, pk)
+    return render(
+        request,
+        "meals/officials/plan.html",
+        {
+            "plan": plan,
+            "history": plan_history(plan),
+            "moves": [
+                (to, PlanStatus(to).label, PlanMoveForm(reasons=reasons))
+                for to, reasons in plan_moves(plan)
+            ],
+            "deliveries": list(plan.deliveries.order_by("-day")[:31]),
+        },
+    )
+
+
+@official_required(*PLAN_ROLES)
+@require_http_methods(["GET", "POST"])
+def plan_move(request, pk: int, to_status: str):
+    plan = plan_get(request.user, pk)
+    move = TRANSITIONS.get((plan.status, to_status))
+    if to_status not in PlanStatus.values:
+        raise Http404
+    form = PlanMoveForm(_posted(request), reasons=sorted(move.reasons) if move else ())
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            meal_plan_transition(
+                plan=plan,
+                actor=request.user,
+                to_status=to_status,
+                reason=data["reason"],
+                note=data["note"],
+                effective_on=data["effective_on"],
+            )
+        except (ValidationError, PermissionDenied) as error:
+            form.add_error(None, _refusal(error))
+        else:
+            messages.success(
+                request,
+                _("The meal plan is now “%(status)s”.") % {"status": PlanStatus(to_status).label},
+            )
+            return redirect("meals:plan", pk=plan.pk)
+    return render(
+        request,
+        "meals/officials/plan_move.html",
+        {
+            "plan": plan,
+            "form": form,
+            "to_status": PlanStatus(to_status),
+            "allowed": move is not None,
+        },
+    )
+
+
+@official_required(*FIGURES_ROLES)
+@require_GET
+@never_cache
+def figures(request):
+    """Every indicator of a month, computed now from the records (not the stored copy)."""
+    form = MonthForm(request.GET or None)
+    month = form.month(today_wib())
+    computed = outcome_figures(month=month)
+    names = dict(Kecamatan.objects.values_list("pk", "name"))
+    by_name = sorted(
+        ((names[pk], f) for pk, f in computed.items() if pk in names), key=lambda row: row[0]
+    )
+    rows = [(_("Kabupaten Banyuwangi"), computed.pop(None)), *by_name]
+    return render(
+        request,
+        "meals/officials/figures.html",
+        {
+            "form": form,
+            "month": month,
+            "rows": rows,
+            "names": FIGURE_NAMES,
+            "public": PUBLIC_FIGURES,
+        },
+    )
