@@ -535,7 +535,8 @@ CELERY_BEAT_SCHEDULE = {
         "task": "portal.review_digest",
         "schedule": crontab(hour=7, minute=0),
     },
-    # decisions.md: staged import files are deleted once confirmed or after 24 hours.
+    # Payments: checkouts open over an hour, missing fees, lost monthly invoices, deferred
+    # gateway events, sponsorships of people who left the programme.
     "donations.reconcile": {
         "task": "donations.reconcile",
         "schedule": datetime.timedelta(minutes=10),
@@ -545,6 +546,7 @@ CELERY_BEAT_SCHEDULE = {
         "task": "donations.sponsor_updates",
         "schedule": crontab(minute=0, hour=9, day_of_month=1),
     },
+    # decisions.md: staged import files are deleted once confirmed or after 24 hours.
     "portal.staged_imports_purge": {
         "task": "portal.staged_imports_purge",
         "schedule": datetime.timedelta(hours=1),
