@@ -20,6 +20,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts.models import User
+from portal.cache import public_pages_changed
 
 from ..models import (
     CLEARING_BANK,
@@ -132,6 +133,8 @@ def ledger_post(
             )
             for account, amount in lines
         )
+        # Every posting moves a public figure (a listing's month, the transparency page).
+        public_pages_changed()
     return Posted(posted, created=True)
 
 

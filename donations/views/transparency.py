@@ -3,11 +3,14 @@
 from django.shortcuts import render
 from django.views.decorators.http import require_GET
 
+from portal.cache import cache_public_page
+
 from ..selectors.transparency import transparency_report
 
 
 @require_GET
+@cache_public_page
 def transparency(request):
-    # Not in the anonymous page cache: fees and operating costs are recorded without the
-    # public-page version changing, and these figures must add up at every moment.
+    # In the anonymous page cache: every ledger posting raises the public pages' version
+    # (donations.services.ledger.ledger_post), so the figures add up at every moment.
     return render(request, "donations/transparency.html", {"report": transparency_report()})

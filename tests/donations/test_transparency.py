@@ -216,3 +216,24 @@ def test_the_page_works_with_nothing_recorded(client, db):
 
 def test_the_footer_links_to_the_transparency_page(client, db):
     assert reverse("donations:transparency") in client.get("/").content.decode()
+
+
+def test_the_cached_page_changes_with_every_posting(client, settings, officers, period):
+    """The page is in the anonymous page cache: any ledger posting (here an operating cost,
+    which touches no listing) must show at once."""
+    settings.PUBLIC_PAGE_CACHE_SECONDS = 300
+    first, _second = officers
+    bank_gift_confirmed(amount=200_000, officers=officers)
+    url = f"/en{reverse('donations:transparency')}"
+    assert 'data-figure="costs">Rp0<' in client.get(url).content.decode()
+    assert 'data-figure="costs">Rp0<' in client.get(url).content.decode()  # from the cache
+
+    with on_commit():
+        operating_cost_record(
+            actor=first,
+            period=period,
+            description="Cetak brosur",
+            amount=5_000,
+            incurred_on=period.starts_on,
+        )
+    assert 'data-figure="costs">Rp5.000<' in client.get(url).content.decode()
