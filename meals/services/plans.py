@@ -26,6 +26,7 @@ from portal.services.lifecycle import recipient_transition
 
 from ..models import (
     LIVE_PLAN_STATUSES,
+    Inspection,
     MealPlan,
     MealPlanTransition,
     PlanReason,
@@ -92,7 +93,8 @@ def meal_plan_start(
     """Assign ``recipient`` to ``warung`` from ``starts_on``; a ``published`` person moves to
     ``reached`` in the same transaction. Refused, changing nothing: a role that may not, a
     person neither published nor reached, a person with a live plan already, a warung
-    suspended, without an active contract or without room, a date out of range."""
+    suspended or never passed by a health inspector, without an active contract or without
+    room, a date out of range."""
     _require(actor)
     portions = portions_per_day or settings.MEALS_PER_DAY
     if not 1 <= portions <= 3:
@@ -122,6 +124,16 @@ def meal_plan_start(
         if warung_is_suspended(kitchen):
             raise PlanRefused(
                 _("This warung is suspended after a health inspection: no new meal plans.")
+            )
+        passed = Inspection.objects.filter(warung=kitchen).exclude(result=Inspection.Result.FAIL)
+        if not passed.exists():
+            # Food for frail people: Dinas Kesehatan looks at the kitchen before it cooks for
+            # the programme, not only after a complaint (a failed or overdue one suspends).
+            raise PlanRefused(
+                _(
+                    "This warung has not passed a health inspection yet: a health inspector "
+                    "must inspect it before it cooks for the programme."
+                )
             )
         taken = warung_portions_taken(kitchen)
         if taken + portions > kitchen.daily_capacity:

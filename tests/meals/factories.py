@@ -16,14 +16,29 @@ from portal.models import Kecamatan, Recipient
 from tests.factories import make_official
 
 
-def warung_in(code: str, *, name: str = "Warung Sehat", capacity: int = 20) -> Warung:
-    return Warung.objects.create(
+def warung_in(
+    code: str, *, name: str = "Warung Sehat", capacity: int = 20, inspected: bool = True
+) -> Warung:
+    """A warung with an active contract; ``inspected``: passed by a health inspector today
+    (a warung takes meal plans only after a passing inspection)."""
+    warung = Warung.objects.create(
         name=name,
         owner_name="Bu Tini",
         address="Jl. Raya 1",
         kecamatan=Kecamatan.objects.get(code=code),
         daily_capacity=capacity,
     )
+    if inspected:
+        today = datetime.date.today()
+        Inspection.objects.create(
+            warung=warung,
+            inspected_on=today,
+            items_met=["clean_kitchen"],
+            score=9,
+            result=Inspection.Result.PASS,
+            next_due=today + datetime.timedelta(days=180),
+        )
+    return warung
 
 
 def jpeg_with_exif() -> io.BytesIO:

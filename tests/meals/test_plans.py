@@ -155,3 +155,13 @@ def test_active_days_follow_the_history():
     ]
     assert active_days(history, day, datetime.date(2026, 3, 31)) == 15
     assert active_days(history, datetime.date(2026, 3, 12), datetime.date(2026, 3, 17)) == 2
+
+
+def test_a_warung_never_passed_by_a_health_inspector_takes_no_plan(db):
+    """Food for frail people: the kitchen is inspected before it cooks for the programme."""
+    person = RecipientFactory(kecamatan_code=GENTENG, publishable=True, status="published")
+    kitchen = warung_in(GENTENG, inspected=False)
+    with pytest.raises(PlanRefused, match="not passed a health inspection"):
+        plan_for(person, kitchen)
+    person.refresh_from_db()
+    assert person.status == "published" and not MealPlan.objects.exists()

@@ -424,7 +424,8 @@ def meals_alert(name: str, reason: str) -> Built:
     from tests.meals.factories import plan_for, warung_in
 
     make_official(Role.REVIEWER, kecamatan=(GENTENG,))
-    warung = warung_in(GENTENG)
+    # A suspension comes from its own (failed or overdue) inspection, the warung's latest.
+    warung = warung_in(GENTENG, inspected=name != "warung_suspended")
     today = datetime.date.today()
     person = RecipientFactory(publishable=True, kecamatan_code=GENTENG, status="published")
     secrets = [person.name, person.nik, person.address, person.family_phone]
