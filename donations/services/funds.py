@@ -22,7 +22,6 @@ from django.utils.translation import gettext as _
 from accounts.models import AuditEvent, Role, User
 from accounts.services import audit_record
 from notifications.services import notification_enqueue
-from portal.cache import public_pages_changed
 from portal.models import Recipient
 from portal.uploads import proof_clean
 
@@ -60,6 +59,24 @@ def _rupiah(amount: int) -> str:
 
 def _noon(day: datetime.date) -> datetime.datetime:
     return datetime.datetime.combine(day, datetime.time(12), tzinfo=timezone.get_current_timezone())
+
+
+def _decision_record(
+    record: FundTransfer | Disbursement, *, actor: User, approve: bool, note: str, action: str
+) -> None:
+    """The second officer's decision on a proposal, saved and on the audit record."""
+    record.status = Decision.APPROVED if approve else Decision.REJECTED
+    record.decided_by_ref = actor.public_ref
+    record.decided_at = timezone.now()
+    record.decision_note = note.strip()[:300]
+    record.save(update_fields=["status", "decided_by_ref", "decided_at", "decision_note"])
+    audit_record(
+        actor=actor,
+        action=action,
+        target=f"{record._meta.label_lower}:{record.pk}",
+        reason=record.decision_note,
+        details={"approved": approve},
+    )
 
 
 # --- Transfers between funds -------------------------------------------------------------------
@@ -129,18 +146,12 @@ def fund_transfer_decide(
                 transfer=proposal,
                 actor=actor,
             )
-            public_pages_changed()
-        proposal.status = Decision.APPROVED if approve else Decision.REJECTED
-        proposal.decided_by_ref = actor.public_ref
-        proposal.decided_at = timezone.now()
-        proposal.decision_note = note.strip()[:300]
-        proposal.save(update_fields=["status", "decided_by_ref", "decided_at", "decision_note"])
-        audit_record(
+        _decision_record(
+            proposal,
             actor=actor,
+            approve=approve,
+            note=note,
             action=AuditEvent.Action.FUND_TRANSFER_DECIDED,
-            target=f"donations.fundtransfer:{proposal.pk}",
-            reason=proposal.decision_note,
-            details={"approved": approve},
         )
     return proposal
 
@@ -397,18 +408,12 @@ def disbursement_decide(
                 disbursement=disbursement,
                 actor=actor,
             )
-            public_pages_changed()
-        disbursement.status = Decision.APPROVED if approve else Decision.REJECTED
-        disbursement.decided_by_ref = actor.public_ref
-        disbursement.decided_at = timezone.now()
-        disbursement.decision_note = note.strip()[:300]
-        disbursement.save(update_fields=["status", "decided_by_ref", "decided_at", "decision_note"])
-        audit_record(
+        _decision_record(
+            disbursement,
             actor=actor,
+            approve=approve,
+            note=note,
             action=AuditEvent.Action.DISBURSEMENT_DECIDED,
-            target=f"donations.disbursement:{disbursement.pk}",
-            reason=disbursement.decision_note,
-            details={"approved": approve},
         )
     return disbursement
 

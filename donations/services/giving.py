@@ -303,8 +303,6 @@ def gift_record_paid(
             language=gift.donor.language,
             context=receipt_context(gift),
         )
-    if gift.recipient_id is not None:
-        public_pages_changed()
     if gift.gateway != Gift.Gateway.BANK:
         from ..tasks import gift_fee_fetch
 
@@ -432,6 +430,6 @@ def gift_message_moderate(*, gift: Gift, actor: User, approve: bool, note: str =
             reason=note.strip(),
             details={"approved": approve},
         )
-    if gift.recipient_id is not None and approve:
+    if approve:  # shown on the transparency page (and its listing's), both cached
         public_pages_changed()
     return gift

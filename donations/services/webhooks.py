@@ -328,10 +328,6 @@ def charge_refunded(charge: dict[str, Any], event: dict[str, Any]) -> Result:
             detail=ledger.account_label(account),
         )
     _cap_after_reversal(gift)
-    if gift.recipient_id is not None:
-        from portal.cache import public_pages_changed
-
-        public_pages_changed()
     return Outcome.PROCESSED, f"refunded {new}"
 
 

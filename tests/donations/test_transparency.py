@@ -237,3 +237,18 @@ def test_the_cached_page_changes_with_every_posting(client, settings, officers, 
             incurred_on=period.starts_on,
         )
     assert 'data-figure="costs">Rp5.000<' in client.get(url).content.decode()
+
+
+def test_a_message_approved_on_a_gift_to_the_fund_shows_on_the_cached_page(
+    client, settings, officers
+):
+    """Moderation moves no money: it raises the public pages' version itself, whether the
+    gift was for a person or for the fund."""
+    from donations.services.giving import gift_message_moderate
+
+    settings.PUBLIC_PAGE_CACHE_SECONDS = 300
+    gift = card_gift(amount=50_000, email="f@example.org", message="Sehat selalu, para lansia")
+    url = reverse("donations:transparency")
+    assert "Sehat selalu, para lansia" not in client.get(url).content.decode()
+    gift_message_moderate(gift=gift, actor=officers[0], approve=True)
+    assert "Sehat selalu, para lansia" in client.get(url).content.decode()
