@@ -194,6 +194,9 @@ def batch_result(batch: ImportBatch) -> dict:
         403: OpenApiResponse(description="The token's owner is not a data officer."),
         413: OpenApiResponse(description=f"More than {MAX_ROWS} rows: nothing written."),
     },
+    # Invented people only: "Contoh" (example) names, made-up addresses and NIKs that no demo
+    # record or real resident should carry. The schema is public; a demo row copied here
+    # would read as a real person's data (tests/portal/test_api_batches.py checks both).
     examples=[
         OpenApiExample(
             "Two people",
@@ -202,21 +205,21 @@ def batch_result(batch: ImportBatch) -> dict:
                 "batch_id": "diskominfo-2026-11-03-01",
                 "rows": [
                     {
-                        "NIK": "3510094107450003",
-                        "NAMA": "Siti Aminah",
+                        "NIK": "3510095203410777",
+                        "NAMA": "Contoh Lansia Pertama",
                         "JENIS KELAMIN": "P",
-                        "TANGGAL LAHIR": "01-07-1945",
-                        "ALAMAT": "Dusun Krajan",
-                        "RT": "003",
-                        "RW": "001",
+                        "TANGGAL LAHIR": "12-03-1941",
+                        "ALAMAT": "Dusun Contoh",
+                        "RT": "009",
+                        "RW": "009",
                         "KODE DESA": "35.10.09.2001",
                     },
                     {
-                        "nik": "3510090101500001",
-                        "nama": "Ma'ruf",
+                        "nik": "3510092809430888",
+                        "nama": "Contoh Lansia Kedua",
                         "jenis_kelamin": "L",
-                        "tanggal_lahir": "1950-01-01",
-                        "alamat": "Jl. Mawar 1",
+                        "tanggal_lahir": "1943-09-28",
+                        "alamat": "Jl. Contoh No. 99",
                         "desa": "Kembiritan",
                         "kecamatan": "Genteng",
                         "kondisi": "hidup_sendiri;sakit_kronis",

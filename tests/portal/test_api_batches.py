@@ -272,6 +272,36 @@ def test_the_schema_documents_the_endpoint(client, db):
     assert operation["security"] == [{"knoxApiToken": []}]
 
 
+def schema_example(client) -> dict:
+    schema = json.loads(client.get("/api/schema/", headers={"Accept": "application/json"}).content)
+    examples = schema["paths"][URL]["post"]["requestBody"]["content"]["application/json"]
+    return next(iter(examples["examples"].values()))["value"]
+
+
+def test_the_schema_example_is_nobody_of_the_demo_data(client, db):
+    """The schema is public: an example copied from seed_demo reads as a resident's record."""
+    from portal.management.commands.seed_demo import RECIPIENTS, demo_nik
+
+    text = json.dumps(schema_example(client))
+    for index, (name, sex, birth, address, village, _kondisi, _profile) in enumerate(RECIPIENTS):
+        born = datetime.date.fromisoformat(birth)
+        for value in (
+            demo_nik(index, sex, born, village),
+            name,
+            birth,
+            born.strftime("%d-%m-%Y"),
+            address,
+        ):
+            assert value not in text, value
+    assert "Contoh" in text  # invented on sight: "contoh" is Indonesian for "example"
+
+
+def test_the_schema_example_is_a_batch_the_api_accepts(client, token):
+    response = post(client, schema_example(client), token)
+    assert response.status_code == 201, response.content
+    assert Recipient.objects.count() == 2
+
+
 # --- Tokens ------------------------------------------------------------------------------------
 
 
