@@ -4,31 +4,131 @@ Registered by ``portal.apps``; run by every management command, by ``config.wsgi
 ``config.asgi`` before serving, and by the Celery worker before it takes a task.
 """
 
+import base64
+import binascii
+
 from cryptography.fernet import Fernet
 from django.conf import settings
 from django.core import checks
 from django.core.exceptions import ImproperlyConfigured
 
+from config import devkeys
+
 TAG = "portal_env"
 
+# What docs/operations.md tells an operator to generate: ``secrets.token_urlsafe(50)`` for
+# SECRET_KEY (67 characters) and Fernet.generate_key() for PII keys (32 random bytes). Django's
+# own rule for SECRET_KEY (at least 50 characters, at least 5 different ones) is the floor.
+SECRET_KEY_MIN_LENGTH = 50
+SECRET_KEY_MIN_DISTINCT = 5
+# 32 random bytes show about 30 different values; fewer than 16 is a hand-made key
+# (b"0" * 32, a password padded out), whatever Fernet's format check says.
+FERNET_MIN_DISTINCT_BYTES = 16
+# secrets.token_urlsafe(48) is 64 characters; below 32 a NIK hash is weakly keyed.
+NIK_HMAC_KEY_MIN_LENGTH = 32
 
-def _secret_key_set() -> bool:
+
+def _secret_key() -> str:
     try:
-        return bool(settings.SECRET_KEY)
+        return settings.SECRET_KEY
     except ImproperlyConfigured:  # Django refuses to even read an empty SECRET_KEY
-        return False
+        return ""
+
+
+def _weak_secret_key(key: str) -> bool:
+    return (
+        len(key) < SECRET_KEY_MIN_LENGTH
+        or len(set(key)) < SECRET_KEY_MIN_DISTINCT
+        or key.startswith("django-insecure-")
+    )
+
+
+def _weak_fernet_key(key: str) -> bool:
+    try:
+        Fernet(key)
+        raw = base64.urlsafe_b64decode(key.encode())
+    except (binascii.Error, ValueError):
+        return False  # not a Fernet key at all: E004 says so
+    return len(set(raw)) < FERNET_MIN_DISTINCT_BYTES
+
+
+def _key_problems(refuse, warn) -> None:
+    """The keys must be the operator's own: never a public dev value, never one value for two
+    purposes (a leak of one would open the other), never weaker than documented."""
+    secret_key = _secret_key()
+    fallbacks = list(getattr(settings, "SECRET_KEY_FALLBACKS", []) or [])
+    pii_keys = list(settings.PII_ENCRYPTION_KEYS)
+    named = [
+        ("SECRET_KEY", secret_key),
+        *((f"SECRET_KEY_FALLBACKS[{i}]", k) for i, k in enumerate(fallbacks, start=1)),
+        ("NIK_HMAC_KEY", settings.NIK_HMAC_KEY),
+        *((f"PII_ENCRYPTION_KEYS[{i}]", k) for i, k in enumerate(pii_keys, start=1)),
+        ("STRIPE_WEBHOOK_SECRET", settings.STRIPE_WEBHOOK_SECRET),
+    ]
+    for name, value in named:
+        if value and (value in devkeys.ALL or value.startswith(devkeys.dev_only(""))):
+            refuse(
+                "E014",
+                f"{name} is the public development value.",
+                "The dev keys are in the repository: anybody could sign sessions, forge "
+                "payment events or reverse NIK hashes with them. Generate your own "
+                "(docs/operations.md, 'Before the first start').",
+            )
+    seen: dict[str, str] = {}
+    for name, value in named:
+        if not value:
+            continue
+        if value in seen and not (
+            seen[value].startswith("SECRET_KEY") and name.startswith("SECRET_KEY")
+        ):
+            refuse(
+                "E015",
+                f"{name} has the same value as {seen[value]}.",
+                "Each key has one purpose: generate a separate value for each.",
+            )
+        seen.setdefault(value, name)
+    if secret_key and _weak_secret_key(secret_key):
+        refuse(
+            "E016",
+            "SECRET_KEY is weaker than documented.",
+            f"Use at least {SECRET_KEY_MIN_LENGTH} random characters: "
+            "python -c 'import secrets; print(secrets.token_urlsafe(50))'",
+        )
+    for position, key in enumerate(pii_keys, start=1):
+        if _weak_fernet_key(key):
+            refuse(
+                "E017",
+                f"Key number {position} in PII_ENCRYPTION_KEYS is not random enough.",
+                "Make one with: python -c 'from cryptography.fernet import Fernet; "
+                "print(Fernet.generate_key().decode())', then run manage.py rotate_pii_keys.",
+            )
+    nik_key = settings.NIK_HMAC_KEY
+    if nik_key and (len(nik_key) < NIK_HMAC_KEY_MIN_LENGTH or len(set(nik_key)) < 5):
+        warn(
+            "W001",
+            "NIK_HMAC_KEY is weaker than documented.",
+            "Every stored NIK hash, every former NIK and every erased person's hash was made "
+            "with this key, and only the hash of those is kept: changing it would lose "
+            "duplicate detection and the refusal of erased people. Keep it if data exists; "
+            "a new deployment should use python -c 'import secrets; "
+            "print(secrets.token_urlsafe(48))'.",
+        )
 
 
 @checks.register(TAG, deploy=False)
 def check_production_settings(app_configs=None, **kwargs) -> list[checks.CheckMessage]:
     if settings.PORTAL_ENV != "prod":
         return []
-    errors = []
+    errors: list[checks.CheckMessage] = []
 
     def refuse(id_: str, msg: str, hint: str) -> None:
         errors.append(checks.Error(msg, hint=hint, id=f"portal.{id_}"))
 
-    if not _secret_key_set():
+    def warn(id_: str, msg: str, hint: str) -> None:
+        errors.append(checks.Warning(msg, hint=hint, id=f"portal.{id_}"))
+
+    _key_problems(refuse, warn)
+    if not _secret_key():
         refuse("E001", "SECRET_KEY is not set.", "Set SECRET_KEY to a long random string.")
     if not settings.NIK_HMAC_KEY:
         refuse(

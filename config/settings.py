@@ -11,9 +11,7 @@
 Every variable read here is listed in the README's table of environment variables.
 """
 
-import base64
 import datetime
-import hashlib
 import os
 from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
@@ -22,6 +20,8 @@ import dj_database_url
 from celery.schedules import crontab
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
+
+from config import devkeys
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
@@ -54,25 +54,14 @@ def env_int(name: str, default: int) -> int:
         raise ImproperlyConfigured(f"{name} must be a whole number, not {value!r}.") from None
 
 
-def _dev_only(label: str) -> str:
-    # Fixed values for dev and test so that a newcomer's database stays readable across
-    # restarts. They are public (they are in this file); prod refuses to run without its own.
-    return f"dev-only-NOT-SECRET-{label}"
-
-
-def _dev_fernet_key(label: str) -> str:
-    return base64.urlsafe_b64encode(hashlib.sha256(_dev_only(label).encode()).digest()).decode()
-
-
+# Fixed, public keys in dev and test (config/devkeys.py); prod refuses them (config/checks.py).
 # --- Keys --------------------------------------------------------------------------------------
 # In prod a missing key stays empty: config.checks reports it by name instead of a traceback.
-SECRET_KEY = os.environ.get("SECRET_KEY", "" if IS_PROD else _dev_only("django-secret-key"))
+SECRET_KEY = os.environ.get("SECRET_KEY", "" if IS_PROD else devkeys.SECRET_KEY)
 # Old signing keys still accepted (sessions, one-time links) while a new SECRET_KEY settles in.
 SECRET_KEY_FALLBACKS = env_list("SECRET_KEY_FALLBACKS")
-NIK_HMAC_KEY = os.environ.get("NIK_HMAC_KEY", "" if IS_PROD else _dev_only("nik-hmac-key"))
-PII_ENCRYPTION_KEYS = env_list(
-    "PII_ENCRYPTION_KEYS", "" if IS_PROD else _dev_fernet_key("pii-encryption-key")
-)
+NIK_HMAC_KEY = os.environ.get("NIK_HMAC_KEY", "" if IS_PROD else devkeys.NIK_HMAC_KEY)
+PII_ENCRYPTION_KEYS = env_list("PII_ENCRYPTION_KEYS", "" if IS_PROD else devkeys.PII_ENCRYPTION_KEY)
 
 DEBUG = env_bool("DEBUG", default=PORTAL_ENV == "dev")
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", "" if IS_PROD else "127.0.0.1,localhost,testserver")
@@ -348,7 +337,7 @@ OPERATING_COST_CAP_PERCENT = env_int("OPERATING_COST_CAP_PERCENT", 10)
 # PAYMENTS_SANDBOX the sandbox gateway signs its events with STRIPE_WEBHOOK_SECRET too.
 STRIPE_SECRET_KEY = os.environ.get("STRIPE_SECRET_KEY", "")
 STRIPE_WEBHOOK_SECRET = os.environ.get(
-    "STRIPE_WEBHOOK_SECRET", "" if IS_PROD else "whsec_dev_only_not_a_secret"
+    "STRIPE_WEBHOOK_SECRET", "" if IS_PROD else devkeys.STRIPE_WEBHOOK_SECRET
 )
 STRIPE_WEBHOOK_TOLERANCE_SECONDS = 300
 # A checkout still open this long after it was opened is asked about (a lost webhook).

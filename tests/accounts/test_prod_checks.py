@@ -1,5 +1,6 @@
 """prod refuses to start unsafe; `check --deploy --fail-level WARNING` passes when set up."""
 
+import base64
 import os
 import subprocess
 import sys
@@ -9,6 +10,7 @@ import pytest
 from cryptography.fernet import Fernet
 from django.test import override_settings
 
+from config import devkeys
 from config.checks import check_production_settings
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -16,7 +18,7 @@ ROOT = Path(__file__).resolve().parents[2]
 PROD_OK = {
     "PORTAL_ENV": "prod",
     "SECRET_KEY": "x" * 64 + "-not-a-real-secret-but-long-and-varied-1234567890",
-    "NIK_HMAC_KEY": "h" * 48,
+    "NIK_HMAC_KEY": "nik-hmac-key-for-the-prod-check-tests-only-0123456789abcdefghij",
     "PII_ENCRYPTION_KEYS": Fernet.generate_key().decode(),
     "ALLOWED_HOSTS": "rantangkasih.banyuwangikab.go.id",
     "DATABASE_URL": "postgres://rantang@127.0.0.1:5432/rantang",
@@ -89,6 +91,74 @@ def test_a_complete_prod_configuration_passes():
 )
 def test_prod_refuses_each_missing_key_and_unsafe_setting(override, error_id):
     assert ids(**override) == {error_id}
+
+
+@pytest.mark.parametrize(
+    "override",
+    [
+        {"SECRET_KEY": devkeys.SECRET_KEY},
+        {"SECRET_KEY_FALLBACKS": [devkeys.SECRET_KEY]},
+        {"NIK_HMAC_KEY": devkeys.NIK_HMAC_KEY},
+        {"PII_ENCRYPTION_KEYS": [devkeys.PII_ENCRYPTION_KEY]},
+        {"PII_ENCRYPTION_KEYS": [PROD_OK["PII_ENCRYPTION_KEYS"], devkeys.PII_ENCRYPTION_KEY]},
+        {"STRIPE_WEBHOOK_SECRET": devkeys.STRIPE_WEBHOOK_SECRET},
+    ],
+)
+def test_prod_refuses_the_public_dev_keys(override):
+    assert "portal.E014" in ids(**override)
+
+
+@pytest.mark.parametrize(
+    "override",
+    [
+        {"NIK_HMAC_KEY": PROD_OK["SECRET_KEY"]},
+        {"STRIPE_WEBHOOK_SECRET": PROD_OK["NIK_HMAC_KEY"]},
+        {"SECRET_KEY_FALLBACKS": [PROD_OK["NIK_HMAC_KEY"]]},
+        {
+            "PII_ENCRYPTION_KEYS": [PROD_OK["PII_ENCRYPTION_KEYS"]] * 1,
+            "NIK_HMAC_KEY": PROD_OK["PII_ENCRYPTION_KEYS"],
+        },
+    ],
+)
+def test_prod_refuses_one_value_for_two_keys(override):
+    assert ids(**override) == {"portal.E015"}
+
+
+@pytest.mark.parametrize(
+    "secret_key",
+    ["short-but-not-dev-0123456789", "a" * 80, "django-insecure-" + "k3y" * 20],
+)
+def test_prod_refuses_a_secret_key_weaker_than_documented(secret_key):
+    assert ids(SECRET_KEY=secret_key) == {"portal.E016"}
+
+
+def test_prod_refuses_a_hand_made_pii_key():
+    # A valid Fernet key by format, but 32 zero bytes.
+    weak = base64.urlsafe_b64encode(b"\0" * 32).decode()
+    assert ids(PII_ENCRYPTION_KEYS=[weak]) == {"portal.E017"}
+
+
+def test_a_weak_nik_key_is_a_warning_not_a_refusal():
+    with override_settings(
+        PORTAL_ENV="prod",
+        NIK_HMAC_KEY="short",
+        PII_ENCRYPTION_KEYS=[PROD_OK["PII_ENCRYPTION_KEYS"]],
+        SECRET_KEY=PROD_OK["SECRET_KEY"],
+        STRIPE_WEBHOOK_SECRET=PROD_OK["STRIPE_WEBHOOK_SECRET"],
+    ):
+        found = {(e.id, e.is_serious()) for e in check_production_settings()}
+    assert ("portal.W001", False) in found
+    assert not any(serious for id_, serious in found if id_ == "portal.W001")
+
+
+def test_the_web_server_refuses_the_dev_webhook_secret():
+    result = python(
+        "-c",
+        "import config.wsgi",
+        env={**PROD_OK, "STRIPE_WEBHOOK_SECRET": devkeys.STRIPE_WEBHOOK_SECRET},
+    )
+    assert result.returncode != 0
+    assert "portal.E014" in result.stderr and "STRIPE_WEBHOOK_SECRET" in result.stderr
 
 
 def test_dev_and_test_are_not_held_to_prod_rules():
