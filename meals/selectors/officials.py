@@ -56,6 +56,8 @@ class WarungPage:
     inspections: list[Inspection]
     plans: list[MealPlan]
     portions_taken: int
+    # Whether the user may hand the warung its signed links: see ``may_hand_delivery_link``.
+    may_hand_link: bool
 
 
 def warung_page(user: User, pk: int) -> WarungPage:
@@ -75,6 +77,20 @@ def warung_page(user: User, pk: int) -> WarungPage:
         inspections=list(warung.inspections.select_related("inspector")[:20]),
         plans=plans,
         portions_taken=warung_portions_taken(warung),
+        may_hand_link=may_hand_delivery_link(user, warung),
+    )
+
+
+def may_hand_delivery_link(user: User, warung: Warung) -> bool:
+    """A signed link opens the warung's whole day (every address on its list), so only an
+    official whose meals scope covers the kecamatan of every live plan there may hand it
+    out; a warung that also feeds people of another kecamatan gets it from a lead reviewer."""
+    if not user.has_role(*PLAN_ROLES):
+        return False
+    return not (
+        MealPlan.objects.filter(warung=warung, status__in=LIVE_PLAN_STATUSES)
+        .exclude(kecamatan__in=kecamatan_in_scope(user, purpose=Purpose.MEALS))
+        .exists()
     )
 
 
