@@ -33,17 +33,6 @@ OFFICIAL_ROLES = frozenset(
         Role.ADMINISTRATOR,
     }
 )
-# Roles whose scope is the whole regency. A reviewer's scope is their kecamatan; a school
-# coordinator's is their school; students and donors see only their own.
-REGENCY_ROLES = frozenset(
-    {
-        Role.DATA_OFFICER,
-        Role.LEAD_REVIEWER,
-        Role.FINANCE_OFFICER,
-        Role.HEALTH_INSPECTOR,
-        Role.ADMINISTRATOR,
-    }
-)
 
 
 class UserManager(BaseUserManager):

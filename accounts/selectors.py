@@ -6,29 +6,21 @@ from allauth.mfa.models import Authenticator
 from django.db.models import Model, QuerySet
 from django.http import Http404
 
-from portal.models import Kecamatan
+from .models import AuditEvent, Role, User
+from .scope import Purpose, kecamatan_in_scope
 
-from .models import REGENCY_ROLES, AuditEvent, Role, RoleGrant, User
+__all__ = [
+    "Purpose",
+    "audit_events_by_actor",
+    "audit_events_for_user",
+    "get_in_scope",
+    "kecamatan_in_scope",
+    "user_has_totp",
+]
 
 
 def user_has_totp(user: User) -> bool:
     return Authenticator.objects.filter(user=user, type=Authenticator.Type.TOTP).exists()
-
-
-def kecamatan_in_scope(user: User) -> QuerySet[Kecamatan]:
-    """The kecamatan whose records ``user`` may see: all of them for regency-wide roles, their
-    own for a reviewer, their school's for a school coordinator, none otherwise."""
-    if not user.is_authenticated:
-        return Kecamatan.objects.none()
-    if user.roles & REGENCY_ROLES:
-        return Kecamatan.objects.all()
-    return Kecamatan.objects.filter(
-        pk__in=RoleGrant.objects.filter(user=user, role=Role.REVIEWER).values("kecamatan")
-    ) | Kecamatan.objects.filter(
-        pk__in=RoleGrant.objects.filter(user=user, role=Role.SCHOOL_COORDINATOR).values(
-            "school__kecamatan"
-        )
-    )
 
 
 M = TypeVar("M", bound=Model)

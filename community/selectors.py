@@ -2,8 +2,8 @@
 and the referral figures for the outcome reports.
 
 Referrals are the data officers' (the whole regency); concerns and rights requests belong to
-the reviewers of the listing's kecamatan and to the lead reviewers
-(``portal.selectors.review.registry_kecamatan``). Opening a page that shows what a reporter
+the reviewers of the listing's kecamatan and to the lead reviewers (the community scope of
+``accounts.scope``). Opening a page that shows what a reporter
 wrote, or a person's identity, writes a ``pii.view`` audit event.
 """
 
@@ -17,10 +17,10 @@ from django.db.models.functions import TruncMonth
 from django.utils import timezone
 
 from accounts.models import AuditEvent, User
-from accounts.selectors import get_in_scope
+from accounts.selectors import Purpose, get_in_scope, kecamatan_in_scope
 from accounts.services import audit_record
 from portal.models import Condition, Kecamatan, Need, Recipient, RecipientTransition, Status
-from portal.selectors.review import recipient_get_for_user, registry_kecamatan
+from portal.selectors.review import recipient_get_for_user
 
 from .models import Concern, Referral, RightsRequest
 from .services.concerns import CONCERN_ROLES
@@ -148,7 +148,7 @@ def concerns_in_scope(user: User) -> QuerySet[Concern]:
         return Concern.objects.none()
     return (
         Concern.objects.exclude(status=Concern.Status.UNVERIFIED)
-        .filter(recipient__kecamatan__in=registry_kecamatan(user))
+        .filter(recipient__kecamatan__in=kecamatan_in_scope(user, purpose=Purpose.COMMUNITY))
         .select_related("recipient__kecamatan")
     )
 
@@ -184,7 +184,7 @@ def rights_in_scope(user: User) -> QuerySet[RightsRequest]:
     if not user.is_authenticated or not user.has_role(*RIGHTS_ROLES):
         return RightsRequest.objects.none()
     return RightsRequest.objects.filter(
-        recipient__kecamatan__in=registry_kecamatan(user)
+        recipient__kecamatan__in=kecamatan_in_scope(user, purpose=Purpose.COMMUNITY)
     ).select_related("recipient__kecamatan")
 
 

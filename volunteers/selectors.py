@@ -29,7 +29,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts.models import AuditEvent, Role, User
-from accounts.selectors import get_in_scope
+from accounts.selectors import Purpose, get_in_scope, kecamatan_in_scope
 from accounts.services import audit_record
 from portal.models import Kecamatan, Recipient
 
@@ -287,18 +287,13 @@ def slots_for_official(user: User) -> QuerySet[VisitSlot]:
     slots = _slots()
     if _regency_wide(user):
         return slots
-    scope = Q(kecamatan_id__in=reviewer_kecamatan_ids(user))
+    scope = Q(kecamatan__in=kecamatan_in_scope(user, purpose=Purpose.VISITS))
     school_id = coordinator_school_id(user)
     if school_id:
-        school = School.objects.get(pk=school_id)
-        scope |= (
-            Q(kecamatan_id=school.kecamatan_id)
-            | Q(school_id=school_id)
-            | Q(
-                pk__in=Booking.objects.filter(student__school_id=school_id)
-                .exclude(status=B.CANCELLED)
-                .values("slot")
-            )
+        scope |= Q(school_id=school_id) | Q(
+            pk__in=Booking.objects.filter(student__school_id=school_id)
+            .exclude(status=B.CANCELLED)
+            .values("slot")
         )
     return slots.filter(scope)
 
@@ -326,13 +321,7 @@ def roster(user: User, slot: VisitSlot) -> QuerySet[Booking]:
 
 def organiser_kecamatan(user: User) -> QuerySet[Kecamatan]:
     """Where ``user`` may make slots."""
-    if _regency_wide(user):
-        return Kecamatan.objects.all()
-    ids = reviewer_kecamatan_ids(user)
-    school_id = coordinator_school_id(user)
-    if school_id:
-        ids.add(School.objects.get(pk=school_id).kecamatan_id)
-    return Kecamatan.objects.filter(pk__in=ids)
+    return kecamatan_in_scope(user, purpose=Purpose.VISITS)
 
 
 def visitable_people(user: User) -> QuerySet[Recipient]:
@@ -362,9 +351,10 @@ def _report_scope(user: User) -> QuerySet[VisitReport]:
     ).defer(*(f"booking__{name}" for name in _RECIPIENT_SECRETS))
     if not user.has_role(*REPORT_ROLES):
         return reports.none()
-    if _regency_wide(user):
-        return reports
-    return reports.filter(booking__slot__kecamatan_id__in=reviewer_kecamatan_ids(user))
+    # Not the visits scope: a coordinator's school kecamatan opens no report.
+    return reports.filter(
+        booking__slot__kecamatan__in=kecamatan_in_scope(user, purpose=Purpose.VISIT_REPORTS)
+    )
 
 
 def reports_for_official(user: User, *, flagged_only: bool = False) -> QuerySet[VisitReport]:
@@ -394,9 +384,10 @@ def visits_per_person(user: User) -> QuerySet[Recipient]:
     one student attended), planned, and flagged reports."""
     if not user.has_role(*REPORT_ROLES):
         return Recipient.objects.none()
-    people = Recipient.objects.filter(visit_slots__isnull=False)
-    if not _regency_wide(user):
-        people = people.filter(kecamatan_id__in=reviewer_kecamatan_ids(user))
+    people = Recipient.objects.filter(
+        visit_slots__isnull=False,
+        kecamatan__in=kecamatan_in_scope(user, purpose=Purpose.VISIT_REPORTS),
+    )
     now = timezone.now()
     return (
         people.select_related("kecamatan")

@@ -17,6 +17,7 @@ from django.db.models import Q, Sum
 from django.http import Http404
 
 from accounts.models import AuditEvent, User
+from accounts.selectors import Purpose, kecamatan_in_scope
 from accounts.services import audit_record
 
 from ..models import Delivery, MealPlan, PlanStatus, Warung
@@ -67,8 +68,15 @@ def delivery_rows(
     viewer: User | None = None,
     channel: str = "link",
 ) -> list[DeliveryRow]:
-    """The day's list, logged as a look at personal data (the addresses)."""
+    """The day's list, logged as a look at personal data (the addresses).
+
+    Through the signed link (no ``viewer``) the whole list: the link itself is the
+    permission. An official reads only the people whose plan lies in their meals scope, as
+    on the warung's page: a warung near a border may cook for another kecamatan's people."""
     plans = _plans_on(warung, day)
+    if viewer is not None:
+        scope = set(kecamatan_in_scope(viewer, purpose=Purpose.MEALS).values_list("pk", flat=True))
+        plans = [plan for plan in plans if plan.kecamatan_id in scope]
     marks = {d.plan_id: d for d in Delivery.objects.filter(plan__in=[p.pk for p in plans], day=day)}
     rows = []
     for plan in plans:

@@ -1,7 +1,9 @@
 """What officials read on the meals pages, by role and scope.
 
-Reviewers see the warung of their kecamatan and the plans of the people of their kecamatan;
-lead reviewers, health inspectors and administrators the regency. An object outside the
+Two scopes (``accounts.scope``): warung and their inspections are read in the warung scope
+(reviewers their kecamatan; lead reviewers, health inspectors and administrators the
+regency), people's plans in the meals scope (reviewers their kecamatan, lead reviewers and
+administrators the regency: a health inspector never sees who is fed). An object outside the
 scope is a 404 with a ``scope.denied`` event (accounts.selectors.get_in_scope).
 """
 
@@ -14,7 +16,7 @@ from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.http import Http404
 
 from accounts.models import AuditEvent, User
-from accounts.selectors import get_in_scope, kecamatan_in_scope
+from accounts.selectors import Purpose, get_in_scope, kecamatan_in_scope
 from accounts.services import audit_record
 from portal.models import Recipient, Status
 
@@ -39,7 +41,7 @@ def warung_in_scope(user: User) -> QuerySet[Warung]:
     if not user.has_role(*MEALS_READ_ROLES):
         return Warung.objects.none()
     return (
-        Warung.objects.filter(kecamatan__in=kecamatan_in_scope(user))
+        Warung.objects.filter(kecamatan__in=kecamatan_in_scope(user, purpose=Purpose.WARUNG))
         .select_related("kecamatan")
         .annotate(suspended=_open_suspension())
         .order_by("kecamatan__name", "name")
@@ -54,6 +56,8 @@ class WarungPage:
     inspections: list[Inspection]
     plans: list[MealPlan]
     portions_taken: int
+    # Whether the user may hand the warung its signed links: see ``may_hand_delivery_link``.
+    may_hand_link: bool
 
 
 def warung_page(user: User, pk: int) -> WarungPage:
@@ -62,7 +66,7 @@ def warung_page(user: User, pk: int) -> WarungPage:
     if user.has_role(*PLAN_ROLES):
         plans = list(
             MealPlan.objects.filter(warung=warung, status__in=LIVE_PLAN_STATUSES)
-            .filter(Q(kecamatan__in=kecamatan_in_scope(user)))
+            .filter(kecamatan__in=kecamatan_in_scope(user, purpose=Purpose.MEALS))
             .select_related("recipient")
             .order_by("recipient__pseudonym", "pk")
         )
@@ -73,6 +77,20 @@ def warung_page(user: User, pk: int) -> WarungPage:
         inspections=list(warung.inspections.select_related("inspector")[:20]),
         plans=plans,
         portions_taken=warung_portions_taken(warung),
+        may_hand_link=may_hand_delivery_link(user, warung),
+    )
+
+
+def may_hand_delivery_link(user: User, warung: Warung) -> bool:
+    """A signed link opens the warung's whole day (every address on its list), so only an
+    official whose meals scope covers the kecamatan of every live plan there may hand it
+    out; a warung that also feeds people of another kecamatan gets it from a lead reviewer."""
+    if not user.has_role(*PLAN_ROLES):
+        return False
+    return not (
+        MealPlan.objects.filter(warung=warung, status__in=LIVE_PLAN_STATUSES)
+        .exclude(kecamatan__in=kecamatan_in_scope(user, purpose=Purpose.MEALS))
+        .exists()
     )
 
 
@@ -103,9 +121,9 @@ def inspection_photo(user: User, pk: int, photo_id: int) -> InspectionPhoto:
 def plans_in_scope(user: User) -> QuerySet[MealPlan]:
     if not user.has_role(*PLAN_ROLES):
         return MealPlan.objects.none()
-    return MealPlan.objects.filter(kecamatan__in=kecamatan_in_scope(user)).select_related(
-        "recipient", "warung", "kecamatan"
-    )
+    return MealPlan.objects.filter(
+        kecamatan__in=kecamatan_in_scope(user, purpose=Purpose.MEALS)
+    ).select_related("recipient", "warung", "kecamatan")
 
 
 def plan_get(user: User, pk: int) -> MealPlan:
@@ -117,7 +135,8 @@ def plan_candidate_get(user: User, public_id: str) -> Recipient:
     if not user.has_role(*PLAN_ROLES):
         raise Http404
     in_scope = Recipient.objects.filter(
-        kecamatan__in=kecamatan_in_scope(user), status__in=(Status.PUBLISHED, Status.REACHED)
+        kecamatan__in=kecamatan_in_scope(user, purpose=Purpose.MEALS),
+        status__in=(Status.PUBLISHED, Status.REACHED),
     ).select_related("kecamatan", "village")
     return get_in_scope(
         in_scope, user=user, target=f"portal.recipient:{public_id}", public_id=public_id

@@ -78,13 +78,16 @@ def home(request):
 @never_cache
 def warung_detail(request, pk: int):
     page = warung_page(request.user, pk)
+    # (day, signed link): the link is "" where the official may print their own people's
+    # list but not hand out the whole day's (see may_hand_delivery_link).
     links = []
     if request.user.has_role(*PLAN_ROLES):
         for day in today_link_days(today_wib()):
-            token = delivery_link_token(warung=page.warung, day=day)
-            links.append(
-                (day, request.build_absolute_uri(reverse("meals:delivery_list", args=[token])))
-            )
+            link = ""
+            if page.may_hand_link:
+                token = delivery_link_token(warung=page.warung, day=day)
+                link = request.build_absolute_uri(reverse("meals:delivery_list", args=[token]))
+            links.append((day, link))
     return render(
         request,
         "meals/officials/warung.html",

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from django.db.models import QuerySet
 
 from accounts.models import Role, User
-from accounts.selectors import get_in_scope, kecamatan_in_scope
+from accounts.selectors import Purpose, get_in_scope, kecamatan_in_scope
 from accounts.storage import private_storage
 
 from ..models import ImportBatch, Village
@@ -32,9 +32,10 @@ def import_batch_get(*, user: User, pk: int) -> ImportBatch:
 
 
 def entry_villages_for_user(user: User) -> QuerySet[Village]:
-    """The villages an official may enter a person in: those of the kecamatan in their scope."""
+    """The villages an official may enter a person in (or accept a referral into): those of
+    the kecamatan in their registry scope."""
     return (
-        Village.objects.filter(kecamatan__in=kecamatan_in_scope(user))
+        Village.objects.filter(kecamatan__in=kecamatan_in_scope(user, purpose=Purpose.REGISTRY))
         .select_related("kecamatan")
         .order_by("kecamatan__name", "name")
     )

@@ -3,14 +3,17 @@
 from django.db.models import Count, Q, QuerySet
 
 from accounts.models import User
-from accounts.selectors import get_in_scope, kecamatan_in_scope
+from accounts.selectors import Purpose, get_in_scope, kecamatan_in_scope
 
 from ..models import Kecamatan, Village
 
 
+# The region pages are registry pages (who may open them is the registry's roles), so they
+# list the kecamatan of the registry's scope: a health inspector's regency-wide reach over
+# warung, or a coordinator's school, opens no region.
 def region_list_for_user(user: User) -> QuerySet[Kecamatan]:
     return (
-        kecamatan_in_scope(user)
+        kecamatan_in_scope(user, purpose=Purpose.REGISTRY)
         .annotate(
             desa_count=Count("villages", filter=Q(villages__kind=Village.Kind.DESA)),
             kelurahan_count=Count("villages", filter=Q(villages__kind=Village.Kind.KELURAHAN)),
@@ -21,7 +24,10 @@ def region_list_for_user(user: User) -> QuerySet[Kecamatan]:
 
 def region_get_for_user(user: User, *, code: str) -> Kecamatan:
     return get_in_scope(
-        kecamatan_in_scope(user), user=user, target=f"portal.kecamatan:{code}", code=code
+        kecamatan_in_scope(user, purpose=Purpose.REGISTRY),
+        user=user,
+        target=f"portal.kecamatan:{code}",
+        code=code,
     )
 
 

@@ -11,9 +11,9 @@ from dataclasses import dataclass, field
 from django.db.models import QuerySet
 from django.utils.translation import gettext as _
 
-from accounts.models import AuditEvent, Role, RoleGrant, User
+from accounts.models import AuditEvent, User
 from accounts.pii import keyed_hash
-from accounts.selectors import get_in_scope, kecamatan_in_scope
+from accounts.selectors import Purpose, get_in_scope, kecamatan_in_scope
 from accounts.services import audit_record
 
 from ..models import (
@@ -40,11 +40,6 @@ from ..services.review import (
 )
 
 S = Status
-# Roles that see the registry of the whole regency. Anyone else (a reviewer) sees the
-# kecamatan of their reviewer grant only: kecamatan_in_scope also widens a user's scope for
-# roles unrelated to the registry (a health inspector's regency, a coordinator's school),
-# which must not open identity data.
-REGISTRY_WIDE_ROLES = frozenset({Role.DATA_OFFICER, Role.LEAD_REVIEWER, Role.ADMINISTRATOR})
 
 # The queue reads clear columns only: no encrypted field is loaded or decrypted for a list.
 QUEUE_COLUMNS = (
@@ -62,12 +57,7 @@ QUEUE_COLUMNS = (
 
 def registry_kecamatan(user: User) -> QuerySet[Kecamatan]:
     """The kecamatan whose recipients ``user`` may review."""
-    scope = kecamatan_in_scope(user)
-    if user.has_role(*REGISTRY_WIDE_ROLES):
-        return scope
-    return scope.filter(
-        pk__in=RoleGrant.objects.filter(user=user, role=Role.REVIEWER).values("kecamatan")
-    )
+    return kecamatan_in_scope(user, purpose=Purpose.REGISTRY)
 
 
 def villages_in_scope(user: User) -> QuerySet[Village]:

@@ -422,5 +422,221 @@ def test_a_user_may_hold_several_roles(client, db):
     role_grant(user=user, role=R.REVIEWER, kecamatan=Kecamatan.objects.filter(code=MUNCAR))
     listing = client.get(reverse("portal:region_list"))
     assert listing.status_code == 200
-    # Health inspectors are regency-wide, so holding both widens the list to all 25.
-    assert len(listing.context["regions"]) == 25
+    # The region list is a registry page: scope is asked for the registry, where a health
+    # inspector's regency-wide reach (warung and inspections) contributes nothing, so only
+    # the reviewer's kecamatan is listed.
+    assert [k.code for k in listing.context["regions"]] == [MUNCAR]
+
+
+# --- Officials holding several roles ----------------------------------------------------------
+# Scope is asked for a purpose and each role adds only to the purposes it has (decisions.md's
+# table of roles): holding a second role in another kecamatan or school opens that role's
+# pages there, never the first role's.
+
+
+def denied(user, target: str) -> bool:
+    return AuditEvent.objects.filter(
+        action=AuditEvent.Action.SCOPE_DENIED, actor_ref=user.public_ref, target=target
+    ).exists()
+
+
+def with_roles(*grants: tuple):
+    """An official holding each (role, kecamatan code, or school for a coordinator) of
+    ``grants``: the first made as make_official makes one, the others granted as an
+    administrator grants them."""
+    from accounts.services import role_grant
+    from portal.models import Kecamatan
+
+    def scope(role, where) -> dict:
+        if role == R.SCHOOL_COORDINATOR:
+            return {"school": where}
+        return {"kecamatan": (where,) if where else ()}
+
+    (first, where), *others = grants
+    user = make_official(first, **scope(first, where))
+    for role, where in others:
+        extra = scope(role, where)
+        if "kecamatan" in extra:
+            extra["kecamatan"] = Kecamatan.objects.filter(code__in=extra["kecamatan"])
+        role_grant(user=user, role=role, **extra)
+    return user
+
+
+def school_in(code: str):
+    from portal.models import Kecamatan
+    from tests.factories import SchoolFactory
+
+    return SchoolFactory(kecamatan=Kecamatan.objects.get(code=code))
+
+
+@pytest.fixture
+def two_kecamatan(db):
+    """In Genteng and in Muncar each: a record, a listed person, a warung with an inspection
+    and a reached person's plan, a visit slot with a report."""
+    from tests.meals.factories import inspection_with_photo, plan_for, warung_in
+    from tests.portal.factories import RecipientFactory
+    from tests.volunteers.factories import StudentFactory, VisitSlotFactory
+    from volunteers.models import Booking, VisitReport
+
+    world = {}
+    for code in (GENTENG, MUNCAR):
+
+        def person(code=code):
+            return RecipientFactory(kecamatan_code=code, publishable=True, status="published")
+
+        warung = warung_in(code, name=f"Warung {code}")
+        slot = VisitSlotFactory(recipient=person())
+        booking = Booking.objects.create(
+            slot=slot, student=StudentFactory(), status=Booking.Status.ATTENDED
+        )
+        world[code] = {
+            "record": RecipientFactory(kecamatan_code=code),
+            "listed": person(),
+            "warung": warung,
+            "inspection": inspection_with_photo(warung)[0],
+            "plan": plan_for(person(), warung),
+            "slot": slot,
+            "report": VisitReport.objects.create(booking=booking, wellbeing="good"),
+        }
+    return world
+
+
+# Pages of one kecamatan's objects: name, URL arguments from that kecamatan's objects, and
+# the audit target of a refusal.
+OBJECT_PAGES = {
+    "portal:region_detail": (lambda o, code: {"code": code}, "portal.kecamatan:{code}"),
+    "portal:review_record": (
+        lambda o, code: {"public_id": o["record"].public_id},
+        "portal.recipient:{record}",
+    ),
+    "meals:warung": (lambda o, code: {"pk": o["warung"].pk}, "meals.warung:{warung}"),
+    "meals:warung_print": (
+        lambda o, code: {"pk": o["warung"].pk, "day": "2026-01-05"},
+        "meals.warung:{warung}",
+    ),
+    "meals:inspection": (
+        lambda o, code: {"pk": o["inspection"].pk},
+        "meals.inspection:{inspection}",
+    ),
+    "meals:plan": (lambda o, code: {"pk": o["plan"].pk}, "meals.plan:{plan}"),
+    "meals:plan_create": (
+        lambda o, code: {"public_id": o["listed"].public_id},
+        "portal.recipient:{listed}",
+    ),
+    "volunteers:official_slot": (
+        lambda o, code: {"pk": o["slot"].pk},
+        "volunteers.visitslot:{slot}",
+    ),
+    "volunteers:official_report": (
+        lambda o, code: {"pk": o["report"].pk},
+        "volunteers.visitreport:{report}",
+    ),
+}
+
+
+def target_of(name: str, objects: dict, code: str) -> str:
+    ids = {
+        "code": code,
+        "record": objects["record"].public_id,
+        "listed": objects["listed"].public_id,
+        **{key: objects[key].pk for key in ("warung", "inspection", "plan", "slot", "report")},
+    }
+    return OBJECT_PAGES[name][1].format(**ids)
+
+
+# Who opens what: for each official, the object pages that open (200) in each kecamatan;
+# every other page of OBJECT_PAGES is a 404 there, with a scope.denied event. The lists
+# (pages without an object) that open are under "lists".
+SEVERAL_ROLES = {
+    "reviewer Genteng + coordinator of a Muncar school": {
+        "grants": ((R.REVIEWER, GENTENG), (R.SCHOOL_COORDINATOR, MUNCAR)),
+        GENTENG: set(OBJECT_PAGES),
+        # The school places the coordinator in Muncar for visit slots only.
+        MUNCAR: {"volunteers:official_slot"},
+        "lists": {"portal:region_list", "meals:home", "volunteers:school"},
+        "regions": [GENTENG],
+    },
+    "reviewer Genteng + health inspector": {
+        "grants": ((R.REVIEWER, GENTENG), (R.HEALTH_INSPECTOR, None)),
+        GENTENG: set(OBJECT_PAGES),
+        # The inspector's regency covers warung and inspections, not people or the registry.
+        MUNCAR: {"meals:warung", "meals:warung_print", "meals:inspection"},
+        "lists": {"portal:region_list", "meals:home", "meals:figures"},
+        "regions": [GENTENG],
+    },
+    "reviewer Muncar + finance officer + coordinator of a Genteng school": {
+        "grants": (
+            (R.REVIEWER, MUNCAR),
+            (R.FINANCE_OFFICER, None),
+            (R.SCHOOL_COORDINATOR, GENTENG),
+        ),
+        GENTENG: {"volunteers:official_slot"},
+        MUNCAR: set(OBJECT_PAGES),
+        "lists": {
+            "portal:region_list",
+            "meals:home",
+            "volunteers:school",
+            "donations:fin_dashboard",
+        },
+        "regions": [MUNCAR],
+    },
+}
+
+
+@pytest.mark.parametrize("who", SEVERAL_ROLES)
+def test_an_official_of_several_roles_opens_each_roles_pages_in_its_own_scope(
+    client, two_kecamatan, who
+):
+    expected = SEVERAL_ROLES[who]
+    grants = tuple(
+        (role, school_in(where) if role == R.SCHOOL_COORDINATOR else where)
+        for role, where in expected["grants"]
+    )
+    user = with_roles(*grants)
+    client.force_login(user)
+    for name in expected["lists"]:
+        assert client.get(reverse(name)).status_code == 200, (who, name)
+    regions = client.get(reverse("portal:region_list")).context["regions"]
+    assert [k.code for k in regions] == expected["regions"], who
+    for code in (GENTENG, MUNCAR):
+        objects = two_kecamatan[code]
+        for name, (kwargs, _target) in OBJECT_PAGES.items():
+            response = client.get(reverse(name, kwargs=kwargs(objects, code)))
+            opens = name in expected[code]
+            assert response.status_code == (200 if opens else 404), (who, code, name)
+            assert denied(user, target_of(name, objects, code)) is not opens, (who, code, name)
+
+
+def test_a_reviewer_who_coordinates_a_school_elsewhere_gets_nothing_of_meals_there(
+    client, two_kecamatan
+):
+    """The attack probe: a Genteng reviewer who coordinates a Muncar school opened Muncar's
+    warung (with its signed links), its print list, Muncar people's plans, the new-plan form
+    and Muncar's region page."""
+    from meals.models import MealPlan
+    from portal.models import Status
+
+    user = with_roles((R.REVIEWER, GENTENG), (R.SCHOOL_COORDINATOR, school_in(MUNCAR)))
+    client.force_login(user)
+    muncar = two_kecamatan[MUNCAR]
+    pages = ["meals:warung", "meals:warung_print", "meals:plan", "meals:plan_create"]
+    pages.append("portal:region_detail")
+    for name in pages:
+        response = client.get(reverse(name, kwargs=OBJECT_PAGES[name][0](muncar, MUNCAR)))
+        assert response.status_code == 404, name
+        assert denied(user, target_of(name, muncar, MUNCAR)), name
+        assert muncar["warung"].address not in response.content.decode()
+    listed = muncar["listed"]
+    response = client.post(
+        reverse("meals:plan_create", args=[listed.public_id]),
+        {
+            "warung": muncar["warung"].pk,
+            "starts_on": "2026-01-05",
+            "portions_per_day": 2,
+            "note": "",
+        },
+    )
+    assert response.status_code == 404
+    listed.refresh_from_db()
+    assert listed.status == Status.PUBLISHED
+    assert not MealPlan.objects.filter(recipient=listed).exists()

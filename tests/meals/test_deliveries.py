@@ -232,3 +232,48 @@ def test_a_disbursement_line_shows_the_portions_confirmed_delivered(client, plan
     response = client.get(f"/petugas/keuangan/penyaluran/{disbursement.pk}/")
     (row,) = response.context["lines"]
     assert (row.line.portions, row.delivered) == (6, 2)
+
+
+def test_an_officials_print_list_shows_only_the_people_of_their_scope(client, plan, warung):
+    """A Genteng warung may cook for a Muncar person: the Genteng reviewer's printable list
+    leaves that person (and their address) out, as the warung's page does."""
+    from django.urls import reverse
+
+    reviewer = make_official(Role.REVIEWER, kecamatan=(GENTENG,))
+    neighbour = plan_for(listed(MUNCAR), warung, actor=make_official(Role.LEAD_REVIEWER))
+    client.force_login(reviewer)
+    response = client.get(reverse("meals:warung_print", args=[warung.pk, TODAY.isoformat()]))
+    assert response.status_code == 200
+    page = response.content.decode()
+    assert plan.recipient.pseudonym in page and plan.recipient.address in page
+    assert neighbour.recipient.pseudonym not in page
+    assert neighbour.recipient.address not in page
+    assert [row.plan_id for row in response.context["rows"]] == [plan.pk]
+    # The link itself still carries the whole day: the courier feeds both.
+    courier = client.get(link(warung, TODAY)).content.decode()
+    assert neighbour.recipient.address in courier
+
+
+def test_the_signed_links_only_for_an_official_whose_scope_covers_the_whole_list(
+    client, plan, warung
+):
+    from django.urls import reverse
+    from django.utils import translation
+
+    from meals.services.common import today_wib
+
+    url = reverse("meals:warung", args=[warung.pk])
+    reviewer = make_official(Role.REVIEWER, kecamatan=(GENTENG,))
+    client.force_login(reviewer)
+    with translation.override("en"):
+        assert "/antar/" in client.get(url).content.decode()
+        plan_for(listed(MUNCAR), warung, actor=make_official(Role.LEAD_REVIEWER))
+        page = client.get(url).content.decode()
+        assert "/antar/" not in page
+        assert "a lead reviewer hands this warung its link" in page
+        # The printable list of their own people stays.
+        today = today_wib().isoformat()
+        assert reverse("meals:warung_print", args=[warung.pk, today]) in page
+        client.force_login(make_official(Role.LEAD_REVIEWER))
+        page = client.get(url).content.decode()
+        assert "/antar/" in page and "a lead reviewer hands" not in page
