@@ -184,24 +184,33 @@ if PORTAL_ENV == "test" and REDIS_URL:
     # Tests get their own database number so a run never touches a developer's data.
     REDIS_URL = redis_db(REDIS_URL, env_int("TEST_REDIS_DB", 15))
 
+
 # decisions.md, "Redis down": the default cache carries every rate limit and allauth's TOTP
 # used-code marker, so in prod it falls back to this process's memory while Redis is down
 # (core.cache). The anonymous page cache has its own alias without that fallback: a page kept
 # in one process's memory would miss another process's invalidation, so it renders instead.
-if IS_PROD and REDIS_URL:
-    _REDIS_CACHE = {
-        "BACKEND": "core.cache.FallbackRedisCache",
-        "LOCATION": REDIS_URL,
-        "OPTIONS": {"socket_connect_timeout": 2, "socket_timeout": 2, "retry_seconds": 5},
-    }
-    CACHES = {
-        "default": {**_REDIS_CACHE, "KEY_PREFIX": "rk"},
+def redis_caches(url: str) -> dict:
+    """The caches of prod, on the Redis at ``url`` (a function, so tests can point it at a
+    Redis that is down)."""
+    options = {"socket_connect_timeout": 2, "socket_timeout": 2, "retry_seconds": 5}
+    return {
+        "default": {
+            "BACKEND": "core.cache.FallbackRedisCache",
+            "LOCATION": url,
+            "KEY_PREFIX": "rk",
+            "OPTIONS": options,
+        },
         "pages": {
-            **_REDIS_CACHE,
+            "BACKEND": "core.cache.FallbackRedisCache",
+            "LOCATION": url,
             "KEY_PREFIX": "rk-pages",
-            "OPTIONS": {**_REDIS_CACHE["OPTIONS"], "fallback": False},
+            "OPTIONS": {**options, "fallback": False},
         },
     }
+
+
+if IS_PROD and REDIS_URL:
+    CACHES = redis_caches(REDIS_URL)
 else:
     # allauth keeps its rate limits in the cache: a shared Redis cache would carry 429s from one
     # test run into the next, so dev and test keep theirs in memory.

@@ -72,7 +72,7 @@ def test_pages_render_when_the_cache_is_down(client, listing, settings):
             "BACKEND": "django.core.cache.backends.redis.RedisCache",
             "LOCATION": "redis://127.0.0.1:1/0",
             "OPTIONS": {"socket_connect_timeout": 1},
-        }
+        },
     }
     response = client.get(f"/lansia/{listing.public_id}/")
     assert response.status_code == 200
