@@ -173,19 +173,43 @@ if PORTAL_ENV == "test" and REDIS_URL:
     # Tests get their own database number so a run never touches a developer's data.
     REDIS_URL = redis_db(REDIS_URL, env_int("TEST_REDIS_DB", 15))
 
-if IS_PROD and REDIS_URL:
-    CACHES = {
+
+# decisions.md, "Redis down": the default cache carries every rate limit and allauth's TOTP
+# used-code marker, so in prod it falls back to this process's memory while Redis is down
+# (core.cache). The anonymous page cache has its own alias without that fallback: a page kept
+# in one process's memory would miss another process's invalidation, so it renders instead.
+def redis_caches(url: str) -> dict:
+    """The caches of prod, on the Redis at ``url`` (a function, so tests can point it at a
+    Redis that is down)."""
+    options = {"socket_connect_timeout": 2, "socket_timeout": 2, "retry_seconds": 5}
+    return {
         "default": {
-            "BACKEND": "django.core.cache.backends.redis.RedisCache",
-            "LOCATION": REDIS_URL,
+            "BACKEND": "core.cache.FallbackRedisCache",
+            "LOCATION": url,
             "KEY_PREFIX": "rk",
-            "OPTIONS": {"socket_connect_timeout": 2, "socket_timeout": 2},
-        }
+            "OPTIONS": options,
+        },
+        "pages": {
+            "BACKEND": "core.cache.FallbackRedisCache",
+            "LOCATION": url,
+            "KEY_PREFIX": "rk-pages",
+            "OPTIONS": {**options, "fallback": False},
+        },
     }
+
+
+if IS_PROD and REDIS_URL:
+    CACHES = redis_caches(REDIS_URL)
 else:
     # allauth keeps its rate limits in the cache: a shared Redis cache would carry 429s from one
     # test run into the next, so dev and test keep theirs in memory.
-    CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+    CACHES = {
+        "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"},
+        "pages": {
+            "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+            "LOCATION": "public-pages",
+        },
+    }
 
 CELERY_BROKER_URL = REDIS_URL or "memory://"
 CELERY_TASK_ALWAYS_EAGER = env_bool("CELERY_TASK_ALWAYS_EAGER", default=not IS_PROD)
@@ -458,6 +482,9 @@ else:
     EMAIL_BACKEND = "django.core.mail.backends.console.EmailBackend"
 
 # --- Security ----------------------------------------------------------------------------------
+# decisions.md, "Redis down": sessions stay in the database, so nobody is signed out when Redis
+# goes (Django's default, written out so that nobody moves them to the cache by accident).
+SESSION_ENGINE = "django.contrib.sessions.backends.db"
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
 X_FRAME_OPTIONS = "DENY"

@@ -6,37 +6,60 @@ twenty times a bare response. A page is cached only for a visitor who sends no c
 key that carries a version number: ``public_pages_changed`` raises the version whenever what
 the public may see changes (a listing published, withdrawn, suspended, reached, erased, its
 profile or photo edited), so a withdrawn person leaves the site at once, not after a timeout.
-When the cache (Redis) is unreachable, pages are simply rendered.
+When the cache (Redis) is unreachable, pages are simply rendered (docs/decisions.md, "Redis
+down").
+
+The pages live in their own cache alias, ``pages``, which never falls back to process memory
+(core.cache): a copy in one process would not see another process raise the version.
 """
 
 import hashlib
 import logging
+import threading
 import time
 from functools import wraps
 
 from django.conf import settings
-from django.core.cache import cache
+from django.core.cache import caches
 from django.db import transaction
 from django.utils import translation
 
 logger = logging.getLogger(__name__)
 
 VERSION_KEY = "public-pages:version"
+ALIAS = "pages"
+
+# A change made while Redis was down could not raise the version, and Redis comes back holding
+# the pages cached before: this process raises it as soon as Redis answers again.
+_bump_missed = threading.Event()
+
+
+def _cache():
+    return caches[ALIAS]
 
 
 def _version() -> int:
+    if _bump_missed.is_set():
+        _bump()
+    cache = _cache()
     cache.add(VERSION_KEY, 1, timeout=None)
     return cache.get(VERSION_KEY) or 1
 
 
 def _bump() -> None:
+    cache = _cache()
     try:
-        cache.incr(VERSION_KEY)
-    except ValueError:
-        # The key was evicted: a value no earlier version can have had leaves old pages behind.
-        cache.set(VERSION_KEY, time.time_ns(), timeout=None)
+        try:
+            cache.incr(VERSION_KEY)
+        except ValueError:
+            # The key was evicted: a value no earlier version can have had leaves old pages
+            # behind.
+            cache.set(VERSION_KEY, time.time_ns(), timeout=None)
     except Exception:
-        logger.exception("could not invalidate the public page cache")
+        _bump_missed.set()
+        logger.warning("could not invalidate the public page cache", exc_info=True)
+    else:
+        _bump_missed.clear()
 
 
 def public_pages_changed() -> None:
@@ -61,7 +84,7 @@ def cache_public_page(view):
                     f"{request.get_host()}{request.get_full_path()}".encode()
                 ).hexdigest(),
             )
-            cached = cache.get(key)
+            cached = _cache().get(key)
         except Exception:
             logger.warning("public page cache unavailable", exc_info=True)
             return view(request, *args, **kwargs)
@@ -72,7 +95,7 @@ def cache_public_page(view):
             if hasattr(response, "render") and callable(response.render):
                 response.render()
             try:
-                cache.set(key, response, seconds)
+                _cache().set(key, response, seconds)
             except Exception:
                 logger.warning("public page cache unavailable", exc_info=True)
         return response

@@ -3,7 +3,7 @@ import shutil
 
 import pytest
 from django.conf import settings
-from django.core.cache import cache
+from django.core.cache import caches
 from django.db import connection
 from django.utils import translation
 
@@ -37,10 +37,12 @@ def _default_language():
 
 @pytest.fixture(autouse=True)
 def _clear_cache():
-    # allauth's rate limits and TOTP used-code markers live in the cache.
-    cache.clear()
+    # allauth's rate limits and TOTP used-code markers live in the cache, public pages in theirs.
+    for alias in settings.CACHES:
+        caches[alias].clear()
     yield
-    cache.clear()
+    for alias in settings.CACHES:
+        caches[alias].clear()
 
 
 @pytest.fixture(autouse=True)

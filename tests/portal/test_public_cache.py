@@ -67,11 +67,12 @@ def test_an_edited_profile_is_shown_at_once(client, listing):
 
 def test_pages_render_when_the_cache_is_down(client, listing, settings):
     settings.CACHES = {
-        "default": {
+        **settings.CACHES,
+        "pages": {
             "BACKEND": "django.core.cache.backends.redis.RedisCache",
             "LOCATION": "redis://127.0.0.1:1/0",
             "OPTIONS": {"socket_connect_timeout": 1},
-        }
+        },
     }
     response = client.get(f"/lansia/{listing.public_id}/")
     assert response.status_code == 200
