@@ -374,6 +374,10 @@ BANK_TRANSFER_ACCOUNT_NAME = os.environ.get(
 )
 # Transfer proofs (image or PDF) and disbursement proofs: the largest accepted upload.
 DONATION_PROOF_MAX_BYTES = env_int("DONATION_PROOF_MAX_BYTES", 5 * 1024 * 1024)
+# Proofs one address may send in an hour. The transfer page needs no account and each proof is
+# decoded or rendered to be cleaned, so an unlimited page would let anyone burn the server's
+# memory and CPU; a donor sends one proof, or a better one.
+DONATION_PROOFS_PER_IP_PER_HOUR = env_int("DONATION_PROOFS_PER_IP_PER_HOUR", 10)
 # How long a guest's signed link to their gifts stays valid.
 DONOR_LINK_MAX_AGE_DAYS = env_int("DONOR_LINK_MAX_AGE_DAYS", 400)
 # --- Student visits (volunteers/) --------------------------------------------------------------

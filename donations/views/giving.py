@@ -16,6 +16,7 @@ from django.utils import translation
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
+from core.throttle import address_limited, address_spend
 from portal.models import Recipient
 from portal.selectors.public import monthly_meal_cost, public_profile_get, public_recipient_id
 from portal.services.lifecycle import PUBLIC_STATUSES
@@ -144,7 +145,16 @@ def transfer(request, ref):
     if request.method == "POST":
         if gift.status not in (Gift.Status.AWAITING_TRANSFER, Gift.Status.PROOF_SUBMITTED):
             raise Http404
+        if address_limited(request, scope="proofs", limit=settings.DONATION_PROOFS_PER_IP_PER_HOUR):
+            form.add_error(
+                None, _("Too many uploads from this connection. Please try again in an hour.")
+            )
+            return render(
+                request, "donations/transfer.html", _transfer_context(gift, form), status=429
+            )
         if form.is_valid():
+            # Spent before the proof is cleaned: the cleaning is the cost being limited.
+            address_spend(request, scope="proofs")
             try:
                 proof_attach(gift=gift, upload=form.cleaned_data["proof"])
             except ValidationError as error:
@@ -155,7 +165,11 @@ def transfer(request, ref):
                     _("Thank you: your proof was received. A finance officer will check it."),
                 )
                 return redirect("donations:transfer", ref=gift.public_ref)
-    context = {
+    return render(request, "donations/transfer.html", _transfer_context(gift, form))
+
+
+def _transfer_context(gift: Gift, form) -> dict:
+    return {
         "gift": gift,
         "form": form,
         "bank": settings.BANK_TRANSFER_BANK,
@@ -163,4 +177,3 @@ def transfer(request, ref):
         "account_name": settings.BANK_TRANSFER_ACCOUNT_NAME,
         "max_mb": settings.DONATION_PROOF_MAX_BYTES // (1024 * 1024),
     }
-    return render(request, "donations/transfer.html", context)

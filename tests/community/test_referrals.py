@@ -196,6 +196,17 @@ def test_one_address_may_send_only_so_many_reports_an_hour(client, settings):
         assert post_referral(client, phone="081234567897").status_code == 302
 
 
+def test_a_photo_from_an_address_over_its_limit_is_not_even_stored(client, settings, private_root):
+    settings.COMMUNITY_REPORTS_PER_IP_PER_HOUR = 1
+    post = reverse("community:referral_create")
+    assert client.post(post, {**referral_data(), "photo": jpeg_with_exif()}).status_code == 302
+    stored = sorted(path for path in private_root.rglob("*") if path.is_file())
+    response = client.post(post, {**referral_data(phone="081234567899"), "photo": jpeg_with_exif()})
+    assert response.status_code == 429
+    assert Referral.objects.count() == 1
+    assert sorted(path for path in private_root.rglob("*") if path.is_file()) == stored
+
+
 def test_the_honeypot_also_spends_the_addresses_share(client, settings):
     settings.COMMUNITY_REPORTS_PER_IP_PER_HOUR = 1
     post_referral(client, website="bot")

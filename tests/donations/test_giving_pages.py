@@ -340,6 +340,37 @@ def test_a_proof_too_large_is_refused(client, recipient, settings):
     assert gift.status == Gift.Status.AWAITING_TRANSFER
 
 
+def test_one_address_may_send_only_so_many_proofs_an_hour(
+    client, recipient, settings, private_root
+):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+    from django.utils import translation
+
+    settings.DONATION_PROOFS_PER_IP_PER_HOUR = 2
+    gift = bank_gift(client, recipient)
+    url = f"/en{reverse('donations:transfer', args=[gift.public_ref])}"
+    for _ in range(2):
+        upload = SimpleUploadedFile("bukti.png", png_bytes(), content_type="image/png")
+        assert client.post(url, {"proof": upload}).status_code == 302
+    gift.refresh_from_db()
+    kept = (gift.proof.name, gift.proof_uploaded_at)
+    stored = sorted(p.name for p in private_root.rglob("*") if p.is_file())
+
+    upload = SimpleUploadedFile("bukti.png", png_bytes(), content_type="image/png")
+    response = client.post(url, {"proof": upload})
+    assert response.status_code == 429
+    with translation.override("en"):
+        assert response.context["form"].non_field_errors() == [
+            "Too many uploads from this connection. Please try again in an hour."
+        ]
+    gift.refresh_from_db()
+    assert (gift.proof.name, gift.proof_uploaded_at) == kept
+    assert sorted(p.name for p in private_root.rglob("*") if p.is_file()) == stored
+    # Another address is not held back.
+    upload = SimpleUploadedFile("bukti.png", png_bytes(), content_type="image/png")
+    assert client.post(url, {"proof": upload}, REMOTE_ADDR="10.1.2.3").status_code == 302
+
+
 # --- Progress on the listing ------------------------------------------------------------------
 
 
