@@ -8,7 +8,7 @@ from django.utils.translation import gettext_lazy as _
 
 
 class Role(models.TextChoices):
-    """The roles of decisions.md. A user may hold several."""
+    """The roles of docs/architecture.md, "Roles and scope". A user may hold several."""
 
     DATA_OFFICER = "data_officer", _("Data officer (Diskominfo)")
     REVIEWER = "reviewer", _("Reviewer (Dinas Sosial)")

@@ -4,8 +4,8 @@ A user may hold several roles, and each role reaches differently for each kind o
 a health inspector's regency covers warung and their inspections, not the people fed there;
 a coordinator's school places them in a kecamatan for visits, not for the registry. Scope is
 therefore never a union of everything a user's roles reach: it is the union over the roles
-that *have* the purpose asked about. The table follows decisions.md's table of roles and its
-person-page matrix.
+that *have* the purpose asked about. The table follows the table of roles and the person-page
+matrix of docs/architecture.md.
 """
 
 from __future__ import annotations
@@ -48,7 +48,7 @@ R = Role
 REGENCY, GRANT, SCHOOL = Reach.REGENCY, Reach.GRANT, Reach.SCHOOL
 
 # purpose -> {role: reach}. A role missing from a purpose contributes nothing to it, whatever
-# it reaches elsewhere. Administrators reach everything (decisions.md's table of roles).
+# it reaches elsewhere. Administrators reach everything (docs/architecture.md, roles).
 SCOPE: dict[Purpose, dict[str, Reach]] = {
     Purpose.REGISTRY: {
         R.DATA_OFFICER: REGENCY,

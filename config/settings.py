@@ -174,7 +174,7 @@ if PORTAL_ENV == "test" and REDIS_URL:
     REDIS_URL = redis_db(REDIS_URL, env_int("TEST_REDIS_DB", 15))
 
 
-# decisions.md, "Redis down": the default cache carries every rate limit and allauth's TOTP
+# docs/architecture.md, "Redis down": the default cache carries every rate limit and allauth's TOTP
 # used-code marker, so in prod it falls back to this process's memory while Redis is down
 # (core.cache). The anonymous page cache has its own alias without that fallback: a page kept
 # in one process's memory would miss another process's invalidation, so it renders instead.
@@ -335,7 +335,7 @@ SPECTACULAR_SETTINGS = {
     "SERVE_INCLUDE_SCHEMA": False,
 }
 
-# --- The programme (domain.md): legal and programme figures are settings, not literals ------
+# --- The programme (docs/domain.md): legal and programme figures are settings, not literals -
 # A portion costs about Rp12.000 and a person gets two a day: Rp720.000 a month by default.
 PORTION_COST_RUPIAH = env_int("PORTION_COST_RUPIAH", 12_000)
 MEALS_PER_DAY = env_int("MEALS_PER_DAY", 2)
@@ -349,7 +349,7 @@ PUBLIC_PAGE_CACHE_SECONDS = env_int("PUBLIC_PAGE_CACHE_SECONDS", 0 if PORTAL_ENV
 # A village is named on a public listing only when at least this many people are listed there.
 PUBLIC_VILLAGE_MIN_LISTINGS = 5
 
-# --- Money (decisions.md, "Money") ------------------------------------------------------------
+# --- Money (docs/architecture.md, "Money") ---------------------------------------------------
 # What one gift may be, in whole rupiah: below the minimum the card fee eats the gift; the
 # maximum keeps a typo (an extra zero) from charging a donor ten times what they meant.
 DONATION_MIN_RUPIAH = env_int("DONATION_MIN_RUPIAH", 10_000)
@@ -486,8 +486,9 @@ else:
     EMAIL_BACKEND = "django.core.mail.backends.console.EmailBackend"
 
 # --- Security ----------------------------------------------------------------------------------
-# decisions.md, "Redis down": sessions stay in the database, so nobody is signed out when Redis
-# goes (Django's default, written out so that nobody moves them to the cache by accident).
+# docs/architecture.md, "Redis down": sessions stay in the database, so nobody is signed out
+# when Redis goes (Django's default, written out so that nobody moves them to the cache by
+# accident).
 SESSION_ENGINE = "django.contrib.sessions.backends.db"
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
@@ -544,7 +545,7 @@ if PORTAL_ENV == "test":
 # --- Periodic tasks ----------------------------------------------------------------------------
 # Celery beat (django_celery_beat's scheduler copies these entries into its tables at start).
 CELERY_BEAT_SCHEDULE = {
-    # decisions.md: nothing waits as a Celery ETA; every minute the outbox sends what is due
+    # docs/architecture.md: nothing waits as a Celery ETA; every minute the outbox sends what is due
     # and what a dead worker left behind.
     "notifications.dispatch_due": {
         "task": "notifications.dispatch_due",
@@ -566,7 +567,7 @@ CELERY_BEAT_SCHEDULE = {
         "task": "donations.sponsor_updates",
         "schedule": crontab(minute=0, hour=9, day_of_month=1),
     },
-    # decisions.md: staged import files are deleted once confirmed or after 24 hours.
+    # docs/architecture.md: staged import files are deleted once confirmed or after 24 hours.
     "portal.staged_imports_purge": {
         "task": "portal.staged_imports_purge",
         "schedule": datetime.timedelta(hours=1),

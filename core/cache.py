@@ -1,6 +1,6 @@
 """A Redis cache that keeps the portal working while Redis is down.
 
-docs/decisions.md, "Redis down": pages render, sign-in and sign-up work, and every rate limit
+docs/architecture.md, "Redis down": pages render, sign-in and sign-up work, and every rate limit
 falls back to a per-process limit, never to "no limit" and never to an error page. The rate
 limits (allauth's, the report forms', DRF's) and allauth's TOTP used-code marker all live in the
 default cache, so the default cache is where the fallback belongs: ``FallbackRedisCache``

@@ -1,7 +1,7 @@
 """Money: gifts, monthly sponsorships, the double-entry ledger, and what moves money out.
 
-decisions.md, "Money": whole rupiah in BigIntegerField; every ledger transaction's entries sum
-to zero across accounts (``recipient:<id>`` earmarked, ``general``, ``operating``,
+docs/architecture.md, "Money": whole rupiah in BigIntegerField; every ledger transaction's
+entries sum to zero across accounts (``recipient:<id>`` earmarked, ``general``, ``operating``,
 ``clearing:stripe``, ``clearing:bank``, ``payable:warung:<id>``); entries are never updated or
 deleted (a PostgreSQL trigger refuses it, and a deferred trigger refuses a transaction that
 does not balance); balances are sums. A Gift, a Sponsorship or a decision records what people

@@ -6,7 +6,7 @@ twenty times a bare response. A page is cached only for a visitor who sends no c
 key that carries a version number: ``public_pages_changed`` raises the version whenever what
 the public may see changes (a listing published, withdrawn, suspended, reached, erased, its
 profile or photo edited), so a withdrawn person leaves the site at once, not after a timeout.
-When the cache (Redis) is unreachable, pages are simply rendered (docs/decisions.md, "Redis
+When the cache (Redis) is unreachable, pages are simply rendered (docs/architecture.md, "Redis
 down").
 
 The pages live in their own cache alias, ``pages``, which never falls back to process memory

@@ -20,8 +20,8 @@ from .services.review import default_monthly_need
 
 # --- Money -------------------------------------------------------------------------------------
 
-# decisions.md: digits with dots as thousands separators and an optional "Rp"; a comma, a
-# decimal part, a sign or letters is refused. "10.000" is ten thousand, never ten.
+# docs/architecture.md, "Money": digits with dots as thousands separators and an optional "Rp";
+# a comma, a decimal part, a sign or letters is refused. "10.000" is ten thousand, never ten.
 _RUPIAH = re.compile(r"\d{1,3}(?:\.\d{3})+|\d+")
 _RUPIAH_PREFIX = re.compile(r"^rp\.?\s*", re.IGNORECASE)
 # Fifteen digits (a thousand trillion rupiah) is far above any amount the programme handles

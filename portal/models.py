@@ -50,7 +50,7 @@ def new_public_id() -> str:
 
 
 class Status(models.TextChoices):
-    """The recipient's lifecycle (decisions.md). Transitions: portal.services.lifecycle."""
+    """The recipient's lifecycle (docs/architecture.md). Transitions: portal.services.lifecycle."""
 
     CANDIDATE = "candidate", _("Candidate")
     IN_REVIEW = "in_review", _("In review")
@@ -143,7 +143,7 @@ class Recipient(models.Model):
     # Comma-separated Condition values: health and social data, so encrypted too.
     conditions = EncryptedTextField(_("conditions"), blank=True)
     notes = EncryptedTextField(_("officials' notes"), blank=True)
-    # In clear for statistics (decisions.md).
+    # In clear for statistics (docs/architecture.md, "Personal data").
     sex = models.CharField(_("sex"), max_length=1, choices=Sex.choices)
     age_band = models.CharField(_("age band"), max_length=5, choices=AgeBand.choices)
     village = models.ForeignKey(

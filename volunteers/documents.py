@@ -1,7 +1,8 @@
 """Files the visits hand out: calendar files, the certificate PDF, the coordinators' CSV.
 
-Calendar files carry the pseudonym and the meeting point, never the address (decisions.md): a
-calendar is synced to phones and shared far beyond the portal's control.
+Calendar files carry the pseudonym and the meeting point, never the address
+(docs/architecture.md): a calendar is synced to phones and shared far beyond the portal's
+control.
 """
 
 import csv

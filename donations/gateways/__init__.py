@@ -1,5 +1,5 @@
-"""Payment gateways behind one interface (domain.md: Stripe's reach in Indonesia is limited,
-so the portal must be able to add or swap one).
+"""Payment gateways behind one interface (docs/domain.md, "Payments": Stripe's reach in
+Indonesia is limited, so the portal must be able to add or swap one).
 
 A gateway opens hosted checkouts, answers what became of one (for reconciliation), cancels a
 subscription, refunds, and tells the fee of a payment. Money is recorded from the gateway's

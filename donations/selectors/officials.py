@@ -1,7 +1,8 @@
 """Reads for the finance officers' pages (/petugas/keuangan/).
 
-Finance officers work regency-wide (decisions.md) and administrators may read: both see every
-gift, decision and pot; anybody else sees nothing, whatever a view does. Elderly people appear
+Finance officers work regency-wide (docs/architecture.md, "Roles and scope") and administrators
+may read: both see every gift, decision and pot; anybody else sees nothing, whatever a view
+does. Elderly people appear
 by pseudonym and public id only (their identity columns are never loaded here, so they are
 never decrypted), and donors by nothing but what the money needs.
 """

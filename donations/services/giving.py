@@ -397,7 +397,7 @@ def gift_fee_record(*, gift: Gift) -> bool:
 
 def _cap_watch(gift: Gift) -> None:
     """A fee is a fact: it is recorded even when it pushes costs over the cap, and the finance
-    officers are told (decisions.md)."""
+    officers are told (docs/architecture.md, "Money")."""
     period = ledger.period_for(gift.paid_at)
     if period is not None and ledger.period_totals(period).over_cap:
         finance_alert(

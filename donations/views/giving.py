@@ -91,7 +91,8 @@ def _give(request, *, profile=None, recipient_id=None):
 
 
 # Hosted Checkout: Chrome applies form-action to the redirect that follows the form's POST
-# (stack-notes.md), so the giving pages, and only they, may send the donor to Stripe.
+# (docs/architecture.md, "Facts about the tools"), so the giving pages, and only they, may send
+# the donor to Stripe.
 _checkout_redirect = csp_update({"form-action": ["https://checkout.stripe.com"]})
 
 

@@ -2,8 +2,8 @@
 
 Public (PUBLIC_FIGURES): people listed, reached, funded; meals planned and delivered; warung
 and warung with a valid inspection; student visits (and visits per reached person); referrals
-verified. Officials only: people served elsewhere (decisions.md: counted, never public),
-"not at home" and "refused" marks (about persons' welfare).
+verified. Officials only: people served elsewhere (docs/architecture.md, the lifecycle:
+counted, never public), "not at home" and "refused" marks (about persons' welfare).
 """
 
 from __future__ import annotations

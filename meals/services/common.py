@@ -12,8 +12,8 @@ from accounts.models import OFFICIAL_ROLES, Role, RoleGrant, User
 
 WIB = ZoneInfo("Asia/Jakarta")
 
-# decisions.md: reviewers (their kecamatan) and lead reviewers decide who is reached, so they
-# make and change meal plans and hand the warung its delivery link.
+# docs/architecture.md, "Roles and scope": reviewers (their kecamatan) and lead reviewers decide
+# who is reached, so they make and change meal plans and hand the warung its delivery link.
 PLAN_ROLES = frozenset({Role.REVIEWER, Role.LEAD_REVIEWER})
 # Dinas Kesehatan inspects the warung (the regency).
 INSPECTOR_ROLES = frozenset({Role.HEALTH_INSPECTOR})

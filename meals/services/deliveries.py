@@ -1,8 +1,9 @@
 """Daily deliveries: the warung's signed link for a day, and the courier's marks.
 
-The warung and its courier have no account (decisions.md). A link names one warung and one
-WIB day, signed with the portal's key (``django.core.signing``); it opens that day's list on
-that day and the next (a late round, marks written in the evening), and nothing else.
+The warung and its courier have no account (docs/architecture.md, "Roles and scope"). A link
+names one warung and one WIB day, signed with the portal's key (``django.core.signing``); it
+opens that day's list on that day and the next (a late round, marks written in the evening),
+and nothing else.
 """
 
 from __future__ import annotations

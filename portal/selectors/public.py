@@ -1,6 +1,6 @@
 """What the public may see of an elderly person: the one place that decides it.
 
-decisions.md, "What the public may see of an elderly person": a pseudonym, an age band, the
+docs/architecture.md, "What the public may see of an elderly person": a pseudonym, an age band, the
 kecamatan, the village only when enough people are published there, generic needs, the story
 an official wrote, a photo only with consent, and the monthly need. Public templates, the
 sitemap and the open-data API get a ``PublicProfile``, never a ``Recipient``.

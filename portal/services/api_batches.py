@@ -1,8 +1,8 @@
 """The batch API's door into the import pipeline, and the tokens that open it.
 
-Diskominfo's system POSTs the rows of its export as JSON objects keyed by the format doc's
-column names. Keys are matched exactly as a file's headers are (``normalise_header``), rows
-are numbered by their 1-based position in the array, and everything else is
+Diskominfo's system POSTs the rows of its export as JSON objects keyed by the column names of
+docs/import-format.md. Keys are matched exactly as a file's headers are (``normalise_header``),
+rows are numbered by their 1-based position in the array, and everything else is
 ``portal.services.imports``: the same validation, the same writes, the same report.
 
 A batch is identified by its sender and the sender's own ``batch_id``: the first POST imports

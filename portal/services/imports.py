@@ -1,6 +1,6 @@
 """The Diskominfo import: one pipeline behind every door (CLI, upload page, API, manual form).
 
-``shared/docs/diskominfo-import-format.md`` is the specification; each rule below names it.
+``docs/import-format.md`` is the specification; each rule below names it.
 Files are streamed (CSV line by line, XLSX through openpyxl's read-only mode) and written in
 chunks, so memory does not grow with the file, apart from a set of 8-byte digests that finds a
 NIK repeated within one file.
@@ -51,7 +51,7 @@ from .lifecycle import TRANSITIONS, recipient_transition
 CHUNK_ROWS = 500
 HEADER_SEARCH_ROWS = 20
 
-# Header names as the format doc gives them, normalised (see ``normalise_header``).
+# Header names as docs/import-format.md gives them, normalised (see ``normalise_header``).
 COLUMNS = {
     "nik": "nik",
     # Read so that they are not reported as unknown, and dropped: the programme needs
@@ -342,7 +342,7 @@ def _rt_rw(value: Any) -> str:
 def validate_row(
     number: int, raw: dict[str, Any], *, villages: Villages, today: datetime.date
 ) -> Row:
-    """Apply the format doc's row rules to one row."""
+    """Apply the row rules of docs/import-format.md to one row."""
     row = Row(number=number)
 
     def reject(reason: str) -> Row:

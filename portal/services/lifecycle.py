@@ -1,7 +1,8 @@
 """The recipient's lifecycle: one table of allowed moves, one service that makes them.
 
-decisions.md: candidate → in_review → published → reached; in_review → changes_requested →
-in_review; published → suspended → published | withdrawn; served_elsewhere; withdrawn; erased.
+docs/architecture.md, the lifecycle: candidate → in_review → published → reached; in_review →
+changes_requested → in_review; published → suspended → published | withdrawn; served_elsewhere;
+withdrawn; erased.
 """
 
 from dataclasses import dataclass

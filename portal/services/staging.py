@@ -4,8 +4,7 @@ An uploaded file is dry-run through ``portal.services.imports`` at once (its bat
 what would happen and the report lists every rejected and warned row), then kept in private
 storage with its batch in the ``staged`` state. Confirming imports the staged file for real
 into the same batch; confirming and discarding both delete the file, and so does
-``staged_imports_purge`` after 24 hours (decisions.md: staged import files are deleted once
-confirmed or after 24 hours).
+``staged_imports_purge`` after 24 hours (docs/architecture.md, "Personal data").
 """
 
 from __future__ import annotations

@@ -7,7 +7,7 @@ register = template.Library()
 
 @register.filter
 def rupiah(value) -> str:
-    # A dot separates thousands in both languages (domain.md): it is how the amount is
+    # A dot separates thousands in both languages (docs/domain.md): it is how the amount is
     # written on every receipt and banner in Banyuwangi, and Rp has no minor unit in use.
     if value is None or value == "" or isinstance(value, bool):
         return ""

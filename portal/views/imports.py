@@ -32,7 +32,7 @@ from ..services.staging import (
     import_stage,
 )
 
-# Who may enter one person by hand (decisions.md: data officers; reviewers enter too).
+# Who may enter one person by hand (docs/architecture.md: data officers; reviewers enter too).
 ENTRY_ROLES = (Role.DATA_OFFICER, Role.REVIEWER, Role.LEAD_REVIEWER, Role.ADMINISTRATOR)
 HISTORY_PAGE_SIZE = 25
 

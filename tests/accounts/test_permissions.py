@@ -429,8 +429,8 @@ def test_a_user_may_hold_several_roles(client, db):
 
 
 # --- Officials holding several roles ----------------------------------------------------------
-# Scope is asked for a purpose and each role adds only to the purposes it has (decisions.md's
-# table of roles): holding a second role in another kecamatan or school opens that role's
+# Scope is asked for a purpose and each role adds only to the purposes it has (the table of roles
+# in docs/architecture.md): holding a second role in another kecamatan or school opens that role's
 # pages there, never the first role's.
 
 

@@ -1,4 +1,4 @@
-"""docs/decisions.md, "Redis down": pages render, sign-in and sign-up work, and every rate limit
+"""docs/architecture.md, "Redis down": pages render, sign-in and sign-up work, and every rate limit
 falls back to a per-process limit, never to "no limit" and never to an error page.
 
 The caches are prod's (``config.settings.redis_caches``), pointed at a Redis that is not there,

@@ -452,7 +452,7 @@ def _form_action(response) -> set[str]:
 
 
 def test_only_the_giving_pages_may_post_on_to_stripe_checkout(client, recipient):
-    """Chrome checks form-action on the redirect after the form's POST (stack-notes.md)."""
+    """Chrome checks form-action on the redirect after the form's POST (docs/architecture.md)."""
     assert _form_action(client.get(give_url(recipient))) == {
         "'self'",
         "https://checkout.stripe.com",

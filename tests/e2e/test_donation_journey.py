@@ -1,10 +1,10 @@
-"""Issue 5: a visitor sponsors a published listing every month through the sandbox checkout,
-in a real browser, and sees the listing's progress change.
+"""Donations: a visitor sponsors a published listing every month through the sandbox
+checkout, in a real browser, and sees the listing's progress change.
 
 The sandbox checkout page posts Stripe-shaped events, signed with the webhook secret, to the
-real webhook (decisions.md); the live server runs in this process, so the receipt the outbox
-sends on commit lands in ``mailoutbox``. Texts are matched by ids, data attributes, names and
-hrefs, not by Indonesian wording.
+real webhook (docs/architecture.md, "Money"); the live server runs in this process, so the
+receipt the outbox sends on commit lands in ``mailoutbox``. Texts are matched by ids, data
+attributes, names and hrefs, not by Indonesian wording.
 """
 
 import re

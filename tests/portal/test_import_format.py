@@ -1,4 +1,4 @@
-"""Every rule of shared/docs/diskominfo-import-format.md, through the one import pipeline."""
+"""Every rule of docs/import-format.md, through the one import pipeline."""
 
 import csv
 import datetime

@@ -1,4 +1,4 @@
-"""What the public may see of an elderly person (decisions.md), and nothing more.
+"""What the public may see of an elderly person (docs/architecture.md), and nothing more.
 
 Only ``published`` is public; the village is named only where enough people are published;
 and no page or endpoint a visitor can reach carries anything of a person's identity.
@@ -173,7 +173,7 @@ def test_public_reads_never_load_an_encrypted_column(client, db, url):
 
 # --- Nothing of an imported person's identity reaches a visitor -----------------------------------
 
-# Diskominfo rows with distinctive identities (see shared/docs/diskominfo-import-format.md).
+# Diskominfo rows with distinctive identities (see docs/import-format.md).
 PEOPLE = [
     {
         "nik": "3510095203450007",

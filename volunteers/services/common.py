@@ -7,7 +7,7 @@ from accounts.models import Role, RoleGrant, User
 
 WIB = ZoneInfo("Asia/Jakarta")
 
-# Who may organise visits (make slots, cancel them, take attendance): decisions.md gives
+# Who may organise visits (make slots, cancel them, take attendance): the table of roles gives
 # visit slots to reviewers (their kecamatan) and lead reviewers (all a reviewer may), and a
 # school's slots to its coordinators.
 ORGANISER_ROLES = frozenset({Role.REVIEWER, Role.LEAD_REVIEWER, Role.SCHOOL_COORDINATOR})

@@ -2,11 +2,11 @@
 
 Each is written in the transaction of the event it reports, with a dedup key naming the event
 (a booking's id, a slot's id), so a repeated event or a second run of a beat task writes
-nothing. Reminders are rows with ``send_after`` (decisions.md: never a Celery ETA); cancelling
-a booking or a slot withdraws its reminders not sent yet.
+nothing. Reminders are rows with ``send_after`` (never a Celery ETA: docs/architecture.md);
+cancelling a booking or a slot withdraws its reminders not sent yet.
 
 The context carries the pseudonym, the kecamatan, the meeting point and the time: never the
-person's address (decisions.md, calendar files and reminders).
+person's address (docs/architecture.md, "What the public may see").
 """
 
 import datetime

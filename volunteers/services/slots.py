@@ -1,5 +1,5 @@
 """Visit slots: made by a reviewer of the person's kecamatan or a school's coordinator, for a
-``published`` or ``reached`` person (decisions.md); recurring ones in one step; cancelled by
+``published`` or ``reached`` person (the lifecycle); recurring ones in one step; cancelled by
 an organiser, which cancels the bookings and their reminders and tells the students."""
 
 import datetime
