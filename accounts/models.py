@@ -225,14 +225,14 @@ class AuditEvent(models.Model):
         DISBURSEMENT_DECIDED = "donation.disbursement_decided", _("Disbursement decided")
         MESSAGE_MODERATED = "donation.message_moderated", _("Donor's message moderated")
         DONATIONS_EXPORTED = "donation.exported", _("Donations exported")
-        # Community reports and data rights (issue 7).
+        # Community reports and data rights.
         RIGHTS_REQUEST_RECORDED = "rights.recorded", _("Data-rights request recorded")
         RIGHTS_REQUEST_CLOSED = "rights.closed", _("Data-rights request closed")
         RIGHTS_DATA_EXPORTED = "rights.exported", _("A person's data exported (right of access)")
         RECIPIENT_ERASED = "recipient.erased", _("Recipient's identity erased")
         REFERRAL_DECIDED = "referral.decided", _("Community referral decided")
         CONCERN_ANSWERED = "concern.answered", _("Concern about a listing answered")
-        # Meals (issue 8).
+        # Meals.
         INSPECTION_RECORDED = "meals.inspection_recorded", _("Health inspection recorded")
         INSPECTION_PHOTO_VIEWED = "meals.inspection_photo_viewed", _("Inspection photo viewed")
 

@@ -1,4 +1,4 @@
-"""Benchmark (issue 6): 200 students book one visit at once, under gunicorn and PostgreSQL.
+"""Benchmark (student visits): 200 students book one visit at once, under gunicorn and PostgreSQL.
 
     .venv/bin/python bench/booking_bench.py [--requests 200] [--capacity 6] [--workers 4]
 

@@ -4,7 +4,7 @@
         .venv/bin/python bench/import_bench.py [--rows 100000] [--xlsx]
 
 It uses a throwaway test database (created and dropped here). Without DATABASE_URL it falls
-back to SQLite and says so. Goal (issue 3): at least 5,000 rows/s and under 250 MB on 2 cores.
+back to SQLite and says so. Goal: at least 5,000 rows/s and under 250 MB on 2 cores.
 Peak memory is the maximum resident set size of the importing process and of the largest
 worker process (``--workers``), Python and Django included; the workers share most of their
 pages with the parent (fork), so the sum overstates what the machine uses.

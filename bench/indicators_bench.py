@@ -1,4 +1,4 @@
-"""Benchmark (issue 8): the monthly outcome indicators over a year of daily deliveries, and the
+"""Benchmark (meals): the monthly outcome indicators over a year of daily deliveries, and the
 public impact page beside the bare view, under gunicorn.
 
     .venv/bin/python bench/indicators_bench.py [--people 5000] [--days 365] [--duration 5]

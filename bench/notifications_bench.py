@@ -1,4 +1,4 @@
-"""Benchmark (issue 4): what the outbox costs a Celery worker, against an empty task.
+"""Benchmark (notifications): what the outbox costs a Celery worker, against an empty task.
 
     .venv/bin/python bench/notifications_bench.py [--messages 10000] [--rounds 3]
 

@@ -1,4 +1,5 @@
-"""Benchmark (issue 3): the public listing and detail pages against a bare view, under gunicorn.
+"""Benchmark (the registry): the public listing and detail pages against a bare view, under
+gunicorn.
 
     .venv/bin/python bench/public_pages.py [--listings 500] [--rounds 3] [--duration 5]
 

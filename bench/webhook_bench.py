@@ -1,4 +1,4 @@
-"""Benchmark (issue 5): the signed Stripe webhook under gunicorn, and the ledger it leaves.
+"""Benchmark (donations): the signed Stripe webhook under gunicorn, and the ledger it leaves.
 
     .venv/bin/python bench/webhook_bench.py [--events 5000] [--repeats 0.2] [--clients 16]
                                             [--workers 3] [--celery eager|off]

@@ -95,7 +95,7 @@ INSTALLED_APPS = [
     "volunteers",
     "donations",
     "meals",
-    "community",  # residents' referrals, concerns on listings, data rights (issue 7)
+    "community",  # residents' referrals, concerns on listings, data rights
 ]
 
 MIDDLEWARE = [
@@ -407,7 +407,7 @@ VISITS_CHECKIN_OPENS_MINUTES_BEFORE = 30
 VISITS_CHECKIN_MAX_ATTEMPTS = 5
 # A student who attended and has not reported is reminded this many hours after the visit.
 VISITS_REPORT_REMINDER_HOURS_AFTER = env_int("VISITS_REPORT_REMINDER_HOURS_AFTER", 3)
-# --- Community reports and data rights (issue 7) -----------------------------------------------
+# --- Community reports and data rights ---------------------------------------------------------
 # A reporter's phone or e-mail is proven by a code typed back: how long it lives, how many
 # wrong tries it survives, how many codes one contact may be sent in a day.
 COMMUNITY_CODE_TTL_MINUTES = env_int("COMMUNITY_CODE_TTL_MINUTES", 15)
@@ -428,7 +428,7 @@ COMMUNITY_CLOSED_RETENTION_DAYS = env_int("COMMUNITY_CLOSED_RETENTION_DAYS", 180
 # UU PDP: access, correction and erasure requests are answered within 3x24 hours.
 RIGHTS_REQUEST_DEADLINE_HOURS = env_int("RIGHTS_REQUEST_DEADLINE_HOURS", 72)
 
-# Meals (issue 8): health inspections of the warung. After a pass the next is due in six
+# Meals: health inspections of the warung. After a pass the next is due in six
 # months, after a failure in two weeks (an inspector may set another date).
 MEALS_INSPECTION_INTERVAL_DAYS = env_int("MEALS_INSPECTION_INTERVAL_DAYS", 180)
 MEALS_REINSPECTION_DAYS = env_int("MEALS_REINSPECTION_DAYS", 14)
@@ -577,7 +577,7 @@ CELERY_BEAT_SCHEDULE = {
         "task": "volunteers.report_reminders",
         "schedule": datetime.timedelta(minutes=15),
     },
-    # Community reports and data rights (issue 7): overdue 3x24-hour requests alert the lead
+    # Community reports and data rights: overdue 3x24-hour requests alert the lead
     # reviewers; reporters hear when the person they reported is listed or reached; reports
     # past their retention are deleted or wiped.
     "community.rights_overdue_alert": {
@@ -592,7 +592,7 @@ CELERY_BEAT_SCHEDULE = {
         "task": "community.retention_purge",
         "schedule": datetime.timedelta(hours=1),
     },
-    # Meals (issue 8): overdue inspections suspend their warung (00:15 WIB daily); the
+    # Meals: overdue inspections suspend their warung (00:15 WIB daily); the
     # stored outcome figures of the public impact page are refreshed hourly.
     "meals.inspections_overdue": {
         "task": "meals.inspections_overdue",

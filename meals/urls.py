@@ -10,7 +10,7 @@ urlpatterns = [
     # Warung partners (the finance officers' payees).
     path("petugas/keuangan/warung/", warung.warung_list, name="warung_list"),
     path("petugas/keuangan/warung/baru/", warung.warung_new, name="warung_create"),
-    # Issue 8: inspections, meal plans, deliveries, outcome figures.
+    # Inspections, meal plans, deliveries, outcome figures.
     path(ROOT, officials.home, name="home"),
     path(f"{ROOT}warung/<int:pk>/", officials.warung_detail, name="warung"),
     path(f"{ROOT}warung/<int:pk>/daftar/<str:day>/", officials.warung_print, name="warung_print"),

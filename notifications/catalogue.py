@@ -49,7 +49,7 @@ KINDS = {
         Kind("visit_slot_cancelled", whatsapp_parameters=("pseudonym", "date", "time")),
         Kind("visit_report_missing", whatsapp_parameters=("pseudonym", "date")),
         Kind("visit_report_flagged", whatsapp_parameters=("pseudonym", "kecamatan", "flags")),
-        # Community reports and data rights (issue 7). A reporter has no account (nothing to
+        # Community reports and data rights. A reporter has no account (nothing to
         # unsubscribe from): the code and the answers to their own report are always sent.
         Kind("community_code", mandatory=True, whatsapp_parameters=("code", "minutes")),
         Kind("referral_update", mandatory=True, whatsapp_parameters=("reference", "step")),
@@ -57,7 +57,7 @@ KINDS = {
         Kind("concern_burst", whatsapp_parameters=("count", "minutes")),
         # A legal deadline (UU PDP 3x24 hours): lead reviewers cannot opt out.
         Kind("rights_overdue", mandatory=True, whatsapp_parameters=("reference", "kind")),
-        # Meals (issue 8): to the reviewers of the kecamatan. Never an address or the
+        # Meals: to the reviewers of the kecamatan. Never an address or the
         # courier's words: the pseudonym, the warung, a link.
         Kind("warung_suspended", whatsapp_parameters=("warung", "kecamatan")),
         Kind("delivery_alert", whatsapp_parameters=("pseudonym", "warung", "date")),

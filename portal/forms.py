@@ -125,7 +125,7 @@ def _max_validator(limit: int):
     return validate
 
 
-# --- Officials' review (issue 3) ---------------------------------------------------------------
+# --- Officials' review -----------------------------------------------------------------------
 
 
 class DateInput(forms.DateInput):

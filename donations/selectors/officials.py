@@ -345,7 +345,7 @@ class LineView:
     person: Person | None
     pot: str  # "general" or the person's pot
     pot_balance: int
-    delivered: int = 0  # portions the warung confirmed delivered in the line's period (issue 8)
+    delivered: int = 0  # portions the warung confirmed delivered in the line's period
 
 
 def disbursement_lines(disbursement: Disbursement) -> list[LineView]:

@@ -439,7 +439,7 @@ def review_transition(
     if to_status == Status.ERASED:
         raise ValidationError(_("Erasure is made through a data-rights request, not here."))
     if to_status == Status.REACHED:
-        # Issue 8: reaching a person goes with their meal plan, made in the same transaction
+        # Meals: reaching a person goes with their meal plan, made in the same transaction
         # by meals.services.plans.meal_plan_start (the review page sends the reviewer there).
         raise ValidationError(_("A person is reached with a meal plan: choose their warung."))
     return recipient_transition(

@@ -252,7 +252,7 @@ def transition(request, public_id: str, to_status: str):
         raise Http404
     recipient = recipient_get_for_user(request.user, public_id)
     if to_status == Status.REACHED:
-        # Issue 8: "reached" is made together with a meal plan, on the meals page.
+        # Meals: "reached" is made together with a meal plan, on the meals page.
         return redirect("meals:plan_create", public_id=recipient.public_id)
     move = TRANSITIONS.get((recipient.status, to_status))
     option = next(

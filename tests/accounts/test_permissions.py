@@ -42,7 +42,7 @@ EXPECTED = {
     "portal:import_report": IMPORTERS,
     "portal:manual_entry": REGISTRY,
     "notifications:outbox": {R.ADMINISTRATOR, R.LEAD_REVIEWER},
-    # Issue 5, the finance officers' pages: administrators read, finance officers work.
+    # Donations, the finance officers' pages: administrators read, finance officers work.
     "donations:fin_dashboard": FIN_READ,
     "donations:fin_transfers": FIN_READ,
     "donations:fin_transfer_record": FIN_WORK,
@@ -93,7 +93,7 @@ EXPECTED = {
     "volunteers:calendar_settings": {R.STUDENT},
     "volunteers:certificates": {R.STUDENT},
     "volunteers:certificate_pdf": {R.STUDENT},
-    # Community reports and data rights (issue 7): referrals are the data officers' (the
+    # Community reports and data rights: referrals are the data officers' (the
     # regency); concerns and rights requests the reviewers' of the kecamatan (Genteng below).
     "community:referral_list": IMPORTERS,
     "community:referral_detail": IMPORTERS,
@@ -105,7 +105,7 @@ EXPECTED = {
     "community:rights_create": PROFILE_WORK,
     "community:rights_detail": PROFILE_WORK,
     "community:rights_export": PROFILE_WORK,
-    # Meals (issue 8): warung and inspections (health inspectors, the regency), meal plans
+    # Meals: warung and inspections (health inspectors, the regency), meal plans
     # and delivery lists (reviewers of the kecamatan: a Genteng warung below), the figures.
     "meals:home": MEALS_READ,
     "meals:warung": MEALS_READ,
@@ -160,7 +160,7 @@ def sample_kwargs() -> dict[str, dict]:
 
 
 def meals_sample_kwargs() -> dict[str, dict]:
-    """Issue 8: a Genteng warung with an inspection and its photo, a published person (for a
+    """Meals: a Genteng warung with an inspection and its photo, a published person (for a
     new plan) and a reached one with a plan."""
     from tests.meals.factories import inspection_with_photo, plan_for, warung_in
 
@@ -187,7 +187,7 @@ def published_in_genteng():
 
 
 def finance_samples(record) -> dict[str, dict]:
-    """Issue 5: a bank gift with its proof, a proposed transfer between funds, a collection
+    """Donations: a bank gift with its proof, a proposed transfer between funds, a collection
     period and a disbursement with its proof (proofs written straight into private storage)."""
     import uuid
 
@@ -267,7 +267,7 @@ def finance_samples(record) -> dict[str, dict]:
 
 def community_sample_kwargs(record) -> dict[str, dict]:
     """A referral with a photo, a concern about a Genteng listing, an access request about
-    the Genteng record (issue 7)."""
+    the Genteng record."""
     from community.models import Concern, Referral
     from community.services.concerns import concern_confirm, concern_submit
     from community.services.referrals import referral_confirm, referral_submit

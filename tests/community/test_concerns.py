@@ -1,4 +1,4 @@
-"""Issue 7: "Laporkan" on a public listing.
+"""Community reports: "Laporkan" on a public listing.
 
 A privacy concern from a verified contact takes the listing down at once (fail safe) and it is
 404 everywhere until a reviewer decides; one contact takes down at most a few listings a day;

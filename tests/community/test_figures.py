@@ -1,5 +1,5 @@
-"""Issue 7: referrals received, verified and reached per kecamatan per month (WIB), the
-figures the outcome reports read (community.selectors.referral_figures)."""
+"""Community reports: referrals received, verified and reached per kecamatan per month (WIB),
+the figures the outcome reports read (community.selectors.referral_figures)."""
 
 import datetime
 

@@ -1,4 +1,4 @@
-"""Issue 7: "Laporkan lansia", a resident's referral of an elderly neighbour.
+"""Community reports: "Laporkan lansia", a resident's referral of an elderly neighbour.
 
 Accepted only with a verified contact; spam held off by the honeypot, the rate limits per
 address and per contact, and the code (expiry, attempts); decided by a data officer; the

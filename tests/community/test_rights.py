@@ -1,4 +1,4 @@
-"""Issue 7: the rights of the person listed (UU 27/2022 PDP).
+"""Data rights: the rights of the person listed (UU 27/2022 PDP).
 
 An official of the kecamatan (or a lead reviewer) records a request of the person or their
 family; the portal keeps the 3x24-hour clock (the queue shows the time left; an overdue request

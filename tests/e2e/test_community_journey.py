@@ -1,6 +1,6 @@
-"""Issue 7: a resident reports an elderly neighbour from a phone, a data officer verifies the
-referral after the field visit, and the resident is told, without a personal detail of the
-person.
+"""Community reports: a resident reports an elderly neighbour from a phone, a data officer
+verifies the referral after the field visit, and the resident is told, without a personal
+detail of the person.
 
 The resident's code is read from the outbox (the WhatsApp message the portal wrote), as the
 resident would read it on their phone. Texts are matched by names, ids and hrefs; pages are

@@ -1,4 +1,4 @@
-"""Issue 5: a gift by bank transfer, in a real browser, from the donor's proof to the receipt.
+"""Donations: a gift by bank transfer, in a real browser, from the donor's proof to the receipt.
 
 A donor gives to the Rantang Kasih fund by bank transfer and uploads a photo of the transfer;
 finance officer A finds the gift in the queue and matches it with the bank statement; A is not

@@ -1,5 +1,5 @@
-"""Issue 3: a person's way through the registry, in a real browser, from a Diskominfo file to
-the public listing.
+"""The registry: a person's way through it, in a real browser, from a Diskominfo file to the
+public listing.
 
 A data officer imports a CSV file (preview, confirm) and submits one imported person for
 review; a reviewer of Genteng writes the public profile; because saving the profile makes that

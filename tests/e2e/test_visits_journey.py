@@ -1,4 +1,4 @@
-"""Issue 6: a student's way through a visit, in a real browser.
+"""Student visits: a student's way through a visit, in a real browser.
 
 A 16-year-old signs up with her school and names her mother, who consents through the link
 e-mailed to her; the school's coordinator confirms the student; she books a visit, gets the

@@ -91,7 +91,7 @@ def account_mail() -> Built:
     return note, []
 
 
-# --- Donations (issue 5): each mail written by the event that sends it in the portal ----------
+# --- Donations: each mail written by the event that sends it in the portal ------------------
 
 
 def _listed():
@@ -340,7 +340,7 @@ SAMPLES = {
 
 
 def community(name: str, step: str | None = None) -> Callable[[], Built]:
-    """Community reports (issue 7): the reporter's code and updates, the lead reviewers'
+    """Community reports: the reporter's code and updates, the lead reviewers'
     alerts, each made by the event that writes it."""
 
     def build() -> Built:
@@ -415,7 +415,7 @@ def community(name: str, step: str | None = None) -> Callable[[], Built]:
 
 
 def meals_alert(name: str, reason: str) -> Built:
-    """Issue 8: a warung suspended (failed or overdue inspection) and a courier's alert (two
+    """Meals: a warung suspended (failed or overdue inspection) and a courier's alert (two
     absences in a row, a welfare concern), each made by the service that writes it."""
     import datetime
 
@@ -475,7 +475,7 @@ BUILDERS = {
     "visit_slot_cancelled": _visit(_slot_cancelled),
     "visit_report_missing": _visit(_report_missing),
     "visit_report_flagged": _visit(_report_flagged),
-    # Community reports (issue 7).
+    # Community reports and data rights.
     "community_code": community("community_code"),
     **{
         f"referral_update/{step}": community("referral_update", step)
@@ -485,7 +485,7 @@ BUILDERS = {
     "concern_update/answered": community("concern_update", "answered"),
     "concern_burst": community("concern_burst"),
     "rights_overdue": community("rights_overdue"),
-    # Meals (issue 8).
+    # Meals.
     "warung_suspended/failed": lambda: meals_alert("warung_suspended", "failed"),
     "warung_suspended/overdue": lambda: meals_alert("warung_suspended", "overdue"),
     "delivery_alert/not_home": lambda: meals_alert("delivery_alert", "not_home"),
@@ -635,7 +635,7 @@ def test_account_mail_has_no_unsubscribe(db):
     assert "berhenti" not in message.body
 
 
-# --- Donations (issue 5) ------------------------------------------------------------------------
+# --- Donations --------------------------------------------------------------------------------
 
 
 @pytest.mark.parametrize("name", [n for n in BUILDERS if n.split("/")[0] in DONOR_KINDS])

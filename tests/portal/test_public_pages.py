@@ -108,7 +108,7 @@ def test_every_link_on_the_home_page_leads_somewhere_that_exists(client, db):
 
 def test_the_home_page_promises_no_feature_that_does_not_exist_yet(client, db):
     html = client.get("/en/").content.decode().lower()
-    # Donations and sponsorship exist since issue 5.
+    # Donations and sponsorship exist: the listing offers both.
     for word in ("visit", "kunjung", "volunteer"):
         assert word not in html, word
 
@@ -355,7 +355,7 @@ def test_the_number_of_queries_does_not_grow_with_the_listings(client, db, url):
 
 def test_the_listing_page_costs_a_handful_of_queries(client, db):
     spread(30)
-    # The kecamatan filter, the count, the rows, the villages' counts, and (issue 5) the
+    # The kecamatan filter, the count, the rows, the villages' counts, and (donations) the
     # month's progress of every card on the page in one query.
     assert queries_for(client, "/lansia/") == 5
 

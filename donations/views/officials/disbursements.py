@@ -88,7 +88,7 @@ def _line_balances(formset) -> list:
 
 def _lines_from_deliveries(request):
     """The lines meals.selectors computes from the deliveries a warung confirmed in a period:
-    portions delivered x PORTION_COST_RUPIAH per person (issue 8)."""
+    portions delivered x PORTION_COST_RUPIAH per person."""
     from meals.forms import DeliveryPeriodForm
     from meals.selectors.deliveries import disbursement_lines_from_deliveries
 
@@ -120,7 +120,7 @@ def _lines_from_deliveries(request):
 @official_required(*WORK)
 @require_http_methods(["GET", "POST"])
 def disbursement_create(request):
-    # Issue 8: "fill the lines from confirmed deliveries" (a GET with warung and period).
+    # Meals: "fill the lines from confirmed deliveries" (a GET with warung and period).
     fill, initial_lines, initial = _lines_from_deliveries(request)
     form = DisbursementForm(posted(request), posted(request, files=True), initial=initial)
     formset = DisbursementLineFormSet(posted(request), prefix="lines", initial=initial_lines)

@@ -130,7 +130,7 @@ class Command(BaseCommand):
                 created += 1
         created += self.seed_recipients()
         from donations.demo import seed_donations
-        from meals.demo import seed_meals  # issue 8: inspections, plans, deliveries
+        from meals.demo import seed_meals  # inspections, plans, deliveries
 
         return created + seed_donations() + self.seed_visits() + seed_meals()
 
