@@ -508,7 +508,8 @@ if IS_PROD:
     SECURE_HSTS_PRELOAD = True
 
 # The Content Security Policy allows only what the portal serves itself: no inline script or
-# style, no third-party origin. Later features add their origins here, and only here.
+# style, no third-party origin. A page that needs another origin widens the policy on its own
+# view only (django-csp's ``csp_update``: the giving pages, for Stripe's hosted checkout).
 CSP_FORM_ACTIONS = ["'self'"]
 CONTENT_SECURITY_POLICY = {
     "DIRECTIVES": {
