@@ -14,8 +14,8 @@ from django.utils.translation import gettext_lazy as _
 from notifications.phones import phone_normalise
 
 from .models import AgeBand, Condition, Need, Recipient, Sex, Status, Village
-from .services.imports import clean_nik as nik_digits
-from .services.imports import parse_date
+from .services.imports.rows import clean_nik as nik_digits
+from .services.imports.rows import parse_date
 from .services.review import default_monthly_need
 
 # --- Money -------------------------------------------------------------------------------------

@@ -26,7 +26,7 @@ from ..models import (
     Status,
     Village,
 )
-from ..services.imports import warning_label
+from ..services.imports.rows import warning_label
 from ..services.lifecycle import TRANSITIONS, allowed_moves
 from ..services.review import (
     IDENTITY_ROLES,

@@ -24,13 +24,8 @@ from accounts.models import AuditEvent, Role, User
 from accounts.services import audit_record
 
 from ..models import ImportBatch
-from .imports import (
-    COLUMNS,
-    import_finished_notify,
-    import_rows,
-    normalise_header,
-    unknown_columns_note,
-)
+from .imports import import_finished_notify, import_rows
+from .imports.reading import COLUMNS, normalise_header, unknown_columns_note
 
 MAX_ROWS = 5_000
 TOKEN_DAYS = 90

@@ -35,8 +35,8 @@ from ..models import (
     Status,
     Village,
 )
-from .imports import Villages, validate_row
-from .imports import age_band as age_band_on
+from .imports.rows import Villages, validate_row
+from .imports.rows import age_band as age_band_on
 from .lifecycle import ENTRY, PUBLIC_STATUSES, REVIEWERS, recipient_transition
 
 # Who may do what on the review pages (the views' decorators use the same sets). Moves between

@@ -26,15 +26,8 @@ from accounts.storage import private_storage
 
 from ..models import ImportBatch
 from ..selectors.import_batches import ReportLine, import_report_lines
-from .imports import (
-    FileRefused,
-    import_file,
-    import_finished_notify,
-    import_rows,
-    read_table,
-    sha256_of,
-    unknown_columns_note,
-)
+from .imports import FileRefused, import_file, import_finished_notify, import_rows
+from .imports.reading import read_table, sha256_of, unknown_columns_note
 
 STAGED_DIR = "imports/staged"
 STAGED_MAX_AGE = datetime.timedelta(hours=24)

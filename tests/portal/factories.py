@@ -13,7 +13,7 @@ from django.utils import timezone
 
 from accounts.pii import keyed_hash
 from portal.models import PhotoConsent, Recipient, Sex, Source, Status, Village
-from portal.services.imports import age_band
+from portal.services.imports.rows import age_band
 from tests.factories import GENTENG
 
 BIRTH_DATE = datetime.date(1950, 5, 12)
