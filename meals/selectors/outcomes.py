@@ -18,7 +18,7 @@ How a person is counted (docs/architecture.md, "Outcome figures"):
   up to today for the month running; delivered: portions marked delivered.
 - warung: with an active contract; valid: whose latest inspection by the month's last day
   passed and was not overdue on that day.
-- visits: attended student visits (volunteers.selectors.visit_outcomes); referrals
+- visits: attended student visits (volunteers.selectors.outcomes.visit_outcomes); referrals
   verified: community.selectors.referral_figures.
 """
 
@@ -33,7 +33,7 @@ from django.utils import timezone
 from community.selectors import referral_figures
 from donations.selectors.progress import listings_progress
 from portal.models import Kecamatan, Recipient, RecipientTransition, Status
-from volunteers.selectors import visit_outcomes
+from volunteers.selectors.outcomes import visit_outcomes
 
 from ..models import Delivery, Inspection, MealPlan, Warung
 from ..services.common import WIB, next_month, today_wib

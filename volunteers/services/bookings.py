@@ -21,8 +21,8 @@ from django.utils.translation import gettext as _
 from accounts.models import User
 
 from ..models import SEATED, Booking, BookingTransition, Student, VisitSlot
+from ..selectors.students import guardian_consent_standing, is_minor
 from .notices import booking_confirmed_notify, booking_reminders_withdraw
-from .students import guardian_consent_standing, is_minor
 
 B = Booking.Status
 

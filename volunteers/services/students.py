@@ -34,15 +34,6 @@ STUDENT_MOVES = {
 }
 
 
-def is_minor(student: Student, on: datetime.date | None = None) -> bool:
-    day = on or timezone.localdate()
-    return student.age_on(day) < settings.VISITS_GUARDIAN_CONSENT_UNDER_AGE
-
-
-def guardian_consent_standing(student: Student) -> GuardianConsent | None:
-    return student.consents.filter(given_at__isnull=False, withdrawn_at__isnull=True).first()
-
-
 def _age(born: datetime.date, today: datetime.date) -> int:
     return today.year - born.year - ((today.month, today.day) < (born.month, born.day))
 

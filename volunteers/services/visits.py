@@ -6,13 +6,13 @@ import hmac
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
-from django.db.models import Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts.models import Role, User
 
 from ..models import Booking, Certificate, Flag, Student, VisitReport, VisitSlot, Wellbeing
+from ..selectors.students import student_hours
 from .bookings import BookingRefused, booking_transition
 from .common import coordinator_school_id, end_of_day_wib, reviewer_kecamatan_ids
 from .notices import report_flagged_notify, report_missing_notify
@@ -176,15 +176,6 @@ def report_reminders_send() -> int:
             report_missing_notify(booking=booking)
         written += 1
     return written
-
-
-def student_hours(student: Student) -> tuple[int, int]:
-    """(minutes, visits) of the visits the student attended."""
-    totals = Booking.objects.filter(student=student, status=B.ATTENDED).aggregate(
-        minutes=Sum("slot__duration_minutes")
-    )
-    visits = Booking.objects.filter(student=student, status=B.ATTENDED).count()
-    return totals["minutes"] or 0, visits
 
 
 @transaction.atomic

@@ -6,7 +6,7 @@ from django.shortcuts import redirect
 from accounts.decorators import official_required
 from accounts.models import Role
 
-from ..selectors import student_for_user
+from ..selectors.students import student_for_user
 
 
 def posted(request):

@@ -17,20 +17,22 @@ from accounts.models import Role
 from ..documents import csv_bytes
 from ..forms import ReasonForm, SlotForm
 from ..models import Booking, Student
-from ..selectors import (
-    coordinator_school,
+from ..selectors.officials import (
     report_for_official,
     reports_for_official,
     roster,
-    school_bookings,
-    school_export_rows,
-    school_student_for,
-    school_students,
     schools_for_organiser,
     slot_for_official,
     slots_for_official,
     visitable_people,
     visits_per_person,
+)
+from ..selectors.schools import (
+    coordinator_school,
+    school_bookings,
+    school_export_rows,
+    school_student_for,
+    school_students,
 )
 from ..services.common import ORGANISER_ROLES, REPORT_ROLES
 from ..services.slots import slot_cancel, slot_create

@@ -10,8 +10,8 @@ from django.views.decorators.http import require_GET, require_http_methods
 
 from ..documents import calendar_bytes
 from ..forms import CertificateCheckForm
-from ..selectors import certificate_verify as certificate_lookup
-from ..selectors import feed_bookings, student_by_feed_token
+from ..selectors.students import certificate_verify as certificate_lookup
+from ..selectors.students import feed_bookings, student_by_feed_token
 from ..services.students import (
     guardian_consent_from_token,
     guardian_consent_give,

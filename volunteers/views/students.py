@@ -22,7 +22,7 @@ from ..forms import (
     StudentSignupForm,
 )
 from ..models import Booking
-from ..selectors import (
+from ..selectors.students import (
     address_window,
     booking_address_for_student,
     booking_for_student,
@@ -34,6 +34,7 @@ from ..selectors import (
     report_of_booking,
     slot_for_student,
     student_for_user,
+    student_hours,
     student_standing,
     waitlist_position,
 )
@@ -55,7 +56,6 @@ from ..services.visits import (
     checkin_by_code,
     checkin_window,
     report_file,
-    student_hours,
 )
 from .common import posted, private_download, student_required
 

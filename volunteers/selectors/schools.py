@@ -1,0 +1,100 @@
+"""A school coordinator's reads: their own school only."""
+
+from __future__ import annotations
+
+from django.db.models import Count, ExpressionWrapper, F, FloatField, Q, QuerySet, Sum
+from django.db.models.functions import Coalesce
+from django.utils.translation import gettext as _
+
+from accounts.models import AuditEvent, User
+from accounts.selectors import get_in_scope
+from accounts.services import audit_record
+
+from ..models import Booking, School, Student
+from ..services.common import coordinator_school_id
+from .common import RECIPIENT_SECRETS, B
+
+
+def coordinator_school(user: User) -> School | None:
+    school_id = coordinator_school_id(user)
+    return School.objects.select_related("kecamatan").filter(pk=school_id).first()
+
+
+def school_students(user: User, *, status: str = "") -> QuerySet[Student]:
+    """The coordinator's school's students, with their bookings, attendance and hours."""
+    school_id = coordinator_school_id(user)
+    if school_id is None:
+        return Student.objects.none()
+    students = (
+        Student.objects.filter(school_id=school_id)
+        .select_related("user")
+        .annotate(
+            booked=Count("bookings", filter=Q(bookings__status__in=[B.CONFIRMED, B.WAITLISTED])),
+            attended=Count("bookings", filter=Q(bookings__status=B.ATTENDED)),
+            absent=Count("bookings", filter=Q(bookings__status=B.ABSENT)),
+            minutes=Coalesce(
+                Sum("bookings__slot__duration_minutes", filter=Q(bookings__status=B.ATTENDED)), 0
+            ),
+        )
+        .annotate(hours=ExpressionWrapper(F("minutes") / 60.0, output_field=FloatField()))
+        .order_by("status", "class_name", "user__name", "pk")
+    )
+    if status:
+        students = students.filter(status=status)
+    return students
+
+
+def school_student_for(user: User, pk: int) -> Student:
+    school_id = coordinator_school_id(user)
+    in_scope = Student.objects.filter(school_id=school_id).select_related("user", "school")
+    return get_in_scope(in_scope, user=user, target=f"volunteers.student:{pk}", pk=pk)
+
+
+def school_export_rows(user: User) -> tuple[list[str], list[list]]:
+    """The coordinator's export of their students (names and e-mail addresses of minors:
+    logged as a look at personal data)."""
+    school = coordinator_school(user)
+    header = [
+        _("Name"),
+        _("E-mail address"),
+        _("Class"),
+        _("Status"),
+        _("Booked"),
+        _("Attended"),
+        _("Absent"),
+        _("Hours"),
+    ]
+    rows = [
+        [
+            s.user.name,
+            s.user.email,
+            s.class_name,
+            s.get_status_display(),
+            s.booked,
+            s.attended,
+            s.absent,
+            round(s.minutes / 60, 1),
+        ]
+        for s in school_students(user)
+    ]
+    if school is not None:
+        audit_record(
+            actor=user,
+            action=AuditEvent.Action.PII_VIEW,
+            target=f"volunteers.school:{school.npsn}",
+            details={"export": "students", "rows": len(rows)},
+        )
+    return header, rows
+
+
+def school_bookings(user: User) -> QuerySet[Booking]:
+    school_id = coordinator_school_id(user)
+    if school_id is None:
+        return Booking.objects.none()
+    return (
+        Booking.objects.filter(student__school_id=school_id)
+        .exclude(status=B.CANCELLED)
+        .select_related("student__user", "slot__recipient", "slot__kecamatan")
+        .defer(*RECIPIENT_SECRETS)
+        .order_by("-slot__starts_at", "student__class_name", "pk")
+    )
