@@ -21,7 +21,7 @@ from accounts.selectors import Purpose, kecamatan_in_scope
 from accounts.services import audit_record
 
 from ..models import Delivery, MealPlan, PlanStatus, Warung
-from ..services.plans import plan_status_on
+from .plans import plan_status_on
 
 
 @dataclass(frozen=True)

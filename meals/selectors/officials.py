@@ -29,8 +29,7 @@ from ..models import (
     Warung,
 )
 from ..services.common import MEALS_READ_ROLES, PHOTO_ROLES, PLAN_ROLES
-from ..services.inspections import latest_inspection
-from ..services.plans import warung_portions_taken
+from .standing import latest_inspection, warung_portions_taken
 
 
 def _open_suspension():

@@ -37,7 +37,7 @@ from volunteers.selectors.outcomes import visit_outcomes
 
 from ..models import Delivery, Inspection, MealPlan, Warung
 from ..services.common import WIB, next_month, today_wib
-from ..services.plans import active_days
+from .plans import active_days
 
 LISTED = frozenset({Status.PUBLISHED, Status.SUSPENDED, Status.REACHED})
 

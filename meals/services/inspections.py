@@ -24,6 +24,7 @@ from accounts.services import audit_record
 from portal import uploads
 
 from ..models import ChecklistItem, Inspection, InspectionPhoto, Suspension, Warung
+from ..selectors.standing import latest_inspection
 from .common import INSPECTOR_ROLES, today_wib
 from .notices import warung_suspended_notify
 
@@ -114,13 +115,6 @@ def inspection_record(
         )
         warung_standing_sync(warung=warung, today=today)
     return inspection
-
-
-def latest_inspection(warung: Warung, *, on: datetime.date | None = None) -> Inspection | None:
-    inspections = warung.inspections.all()
-    if on is not None:
-        inspections = inspections.filter(inspected_on__lte=on)
-    return inspections.order_by("-inspected_on", "-id").first()
 
 
 def warung_standing_sync(

@@ -17,7 +17,6 @@ from dataclasses import dataclass
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
-from django.db.models import Sum
 from django.utils.translation import gettext as _
 
 from accounts.models import User
@@ -31,9 +30,9 @@ from ..models import (
     MealPlanTransition,
     PlanReason,
     PlanStatus,
-    Suspension,
     Warung,
 )
+from ..selectors.standing import warung_is_suspended, warung_portions_taken
 from .common import PLAN_ROLES, today_wib
 
 P, Why = PlanStatus, PlanReason
@@ -65,20 +64,6 @@ class PlanRefused(ValidationError):
 def _require(actor: User) -> None:
     if not actor.has_role(*PLAN_ROLES):
         raise PermissionDenied(_("Your role may not change meal plans."))
-
-
-def warung_portions_taken(warung: Warung) -> int:
-    """Portions a day the warung cooks for its live plans (paused ones keep their place)."""
-    return (
-        MealPlan.objects.filter(warung=warung, status__in=LIVE_PLAN_STATUSES).aggregate(
-            n=Sum("portions_per_day")
-        )["n"]
-        or 0
-    )
-
-
-def warung_is_suspended(warung: Warung) -> bool:
-    return Suspension.objects.filter(warung=warung, lifted_at__isnull=True).exists()
 
 
 def meal_plan_start(
@@ -239,35 +224,3 @@ def meal_plan_transition(
             effective_on=effective_on,
             actor=actor,
         )
-
-
-def plan_status_on(transitions: list[MealPlanTransition], day: datetime.date) -> str | None:
-    """The plan's status on ``day`` from its history (None before it starts). ``transitions``
-    ordered by (effective_on, id)."""
-    status = None
-    for move in transitions:
-        if move.effective_on > day:
-            break
-        status = move.to_status
-    return status
-
-
-def active_days(
-    transitions: list[MealPlanTransition], first: datetime.date, last: datetime.date
-) -> int:
-    """How many days of [first, last] the plan was active, from its history."""
-    if last < first:
-        return 0
-    days = 0
-    status, since = None, first
-    for move in transitions:
-        if move.effective_on > last:
-            break
-        if move.effective_on > first:
-            if status == P.ACTIVE:
-                days += (move.effective_on - since).days
-            since = move.effective_on
-        status = move.to_status
-    if status == P.ACTIVE:
-        days += (last - since).days + 1
-    return days

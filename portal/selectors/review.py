@@ -36,8 +36,8 @@ from ..services.review import (
     REVEAL_ROLES,
     WARNING_ROLES,
     audit_target,
-    photo_consent_current,
 )
+from .photos import photo_consent_current
 
 S = Status
 

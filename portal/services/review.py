@@ -35,6 +35,7 @@ from ..models import (
     Status,
     Village,
 )
+from ..selectors.photos import photo_consent_current
 from .imports.rows import Villages, validate_row
 from .imports.rows import age_band as age_band_on
 from .lifecycle import ENTRY, PUBLIC_STATUSES, REVIEWERS, recipient_transition
@@ -308,15 +309,6 @@ def warnings_clear(*, recipient: Recipient, actor: User) -> list[str]:
 
 
 # --- Photo -------------------------------------------------------------------------------------
-
-
-def photo_consent_current(recipient: Recipient) -> PhotoConsent | None:
-    """The latest consent to a photo that has not been withdrawn."""
-    return (
-        recipient.photo_consents.filter(withdrawn_at__isnull=True)
-        .order_by("-recorded_at", "-pk")
-        .first()
-    )
 
 
 @transaction.atomic

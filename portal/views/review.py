@@ -22,6 +22,7 @@ from ..forms import (
     format_rupiah,
 )
 from ..models import Status
+from ..selectors.photos import photo_consent_current
 from ..selectors.review import (
     recipient_get_for_user,
     recipient_identity_for_user,
@@ -41,7 +42,6 @@ from ..services.review import (
     TRANSITION_ROLES,
     WARNING_ROLES,
     nik_reveal,
-    photo_consent_current,
     photo_consent_record,
     photo_consent_withdraw,
     photo_set,

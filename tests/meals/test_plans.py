@@ -8,7 +8,8 @@ from django.core.exceptions import PermissionDenied
 
 from accounts.models import Role
 from meals.models import MealPlan, MealPlanTransition
-from meals.services.plans import PlanRefused, active_days, meal_plan_transition
+from meals.selectors.plans import active_days
+from meals.services.plans import PlanRefused, meal_plan_transition
 from portal.models import RecipientTransition, Status
 from tests.factories import GENTENG, make_official
 from tests.meals.factories import plan_for, warung_in
