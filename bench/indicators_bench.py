@@ -185,7 +185,7 @@ def load(people: int, days: int, today: datetime.date) -> tuple[int, float]:
 def time_indicators(month: datetime.date) -> tuple[float, float, int]:
     from django.db import connections
 
-    from meals.selectors.outcomes import outcome_figures
+    from outcomes.selectors.figures import outcome_figures
 
     connections.close_all()
     started = time.perf_counter()
@@ -217,9 +217,9 @@ def main() -> int:
     django.setup()
     from django.core.management import call_command
 
-    from meals.selectors.outcomes import months_back
     from meals.services.common import today_wib
-    from meals.services.outcomes import outcomes_refresh
+    from outcomes.selectors.figures import months_back
+    from outcomes.services import outcomes_refresh
 
     create_database(args.server, args.db)
     server = None

@@ -96,6 +96,7 @@ INSTALLED_APPS = [
     "donations",
     "meals",
     "community",  # residents' referrals, concerns on listings, data rights
+    "outcomes",  # the outcome figures read every app above: last
 ]
 
 MIDDLEWARE = [

@@ -14,7 +14,7 @@ urlpatterns = [
     path("sitemap.xml", sitemap_xml, name="sitemap"),
     path("admin/", admin.site.urls),
     path("api/v1/", include("portal.api.urls")),
-    path("api/v1/", include("meals.api")),  # meals: outcome figures (open data)
+    path("api/v1/", include("outcomes.api")),  # outcome figures (open data)
     path("api/schema/", SpectacularAPIView.as_view(), name="api_schema"),
     path("donations/stripe/webhook/", stripe_webhook, name="donations_webhook"),
 ]
@@ -26,7 +26,8 @@ urlpatterns += i18n_patterns(
     path("", include("notifications.urls")),
     path("", include("portal.urls")),
     path("", include("donations.urls")),
-    path("", include("meals.urls")),  # warung, inspections, meal plans, deliveries, impact
+    path("", include("meals.urls")),  # warung, inspections, meal plans, deliveries
+    path("", include("outcomes.urls")),  # the impact page and the officials' figures
     path("", include("volunteers.urls")),  # student visits
     path("", include("community.urls")),  # community reports and data rights
     prefix_default_language=False,

@@ -1,6 +1,6 @@
 """Demo data of the meals part (called by ``seed_demo``; never in prod): an inspection per
-demo warung, a few meal plans through the real services, a week of deliveries, the stored
-outcome figures. Idempotent: a second run adds nothing."""
+demo warung, a few meal plans through the real services, a week of deliveries.
+Idempotent: a second run adds nothing."""
 
 from __future__ import annotations
 
@@ -13,7 +13,6 @@ from .models import Inspection, MealPlan, Warung
 from .services.common import today_wib
 from .services.deliveries import delivery_mark
 from .services.inspections import inspection_record
-from .services.outcomes import outcomes_refresh
 from .services.plans import meal_plan_start
 
 DAY = datetime.timedelta(days=1)
@@ -50,5 +49,4 @@ def seed_meals() -> int:
                 mark = "not_home" if offset == 3 and person.pk % 2 else "delivered"
                 delivery_mark(plan=plan, day=today - offset * DAY, mark=mark)
                 created += 1
-    outcomes_refresh(month=today)
     return created

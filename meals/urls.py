@@ -1,6 +1,6 @@
 from django.urls import path
 
-from .views import delivery, impact, officials, warung
+from .views import delivery, officials, warung
 
 app_name = "meals"
 
@@ -10,7 +10,7 @@ urlpatterns = [
     # Warung partners (the finance officers' payees).
     path("petugas/keuangan/warung/", warung.warung_list, name="warung_list"),
     path("petugas/keuangan/warung/baru/", warung.warung_new, name="warung_create"),
-    # Inspections, meal plans, deliveries, outcome figures.
+    # Inspections, meal plans, deliveries.
     path(ROOT, officials.home, name="home"),
     path(f"{ROOT}warung/<int:pk>/", officials.warung_detail, name="warung"),
     path(f"{ROOT}warung/<int:pk>/daftar/<str:day>/", officials.warung_print, name="warung_print"),
@@ -24,13 +24,10 @@ urlpatterns = [
     path(f"{ROOT}rencana/baru/<str:public_id>/", officials.plan_new, name="plan_create"),
     path(f"{ROOT}rencana/<int:pk>/", officials.plan_detail, name="plan"),
     path(f"{ROOT}rencana/<int:pk>/status/<str:to_status>/", officials.plan_move, name="plan_move"),
-    path(f"{ROOT}capaian/", officials.figures, name="figures"),
     # The warung's signed link (no account).
     path("antar/<str:token>/", delivery.delivery_list, name="delivery_list"),
     path("antar/<str:token>/cetak/", delivery.delivery_print, name="delivery_print"),
     path(
         "antar/<str:token>/tandai/<int:plan_id>/", delivery.delivery_mark_view, name="delivery_mark"
     ),
-    # The public impact page.
-    path("dampak/", impact.impact, name="impact"),
 ]

@@ -1,5 +1,4 @@
-"""Reads of the meals part, filtered by the acting user's role and scope (outcome figures:
-counts only)."""
+"""Reads of the meals part, filtered by the acting user's role and scope."""
 
 from .warung import warung_list_for_user
 

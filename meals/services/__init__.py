@@ -1,5 +1,5 @@
-"""Writes of the meals part: warung partners, inspections, meal plans, deliveries, outcome
-figures. One module per topic; other apps import from these modules."""
+"""Writes of the meals part: warung partners, inspections, meal plans, deliveries. One module
+per topic; other apps import from these modules."""
 
 from .warung import WARUNG_ROLES, warung_create
 

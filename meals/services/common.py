@@ -8,7 +8,7 @@ from zoneinfo import ZoneInfo
 from django.db.models import QuerySet
 from django.utils import timezone
 
-from accounts.models import OFFICIAL_ROLES, Role, RoleGrant, User
+from accounts.models import Role, RoleGrant, User
 
 WIB = ZoneInfo("Asia/Jakarta")
 
@@ -23,8 +23,6 @@ MEALS_READ_ROLES = frozenset(
 )
 # Inspection photos may show the warung's people: inspectors and administrators only.
 PHOTO_ROLES = frozenset({Role.HEALTH_INSPECTOR, Role.ADMINISTRATOR})
-# The outcome figures in full (counts, no person): every official but school coordinators.
-FIGURES_ROLES = frozenset(OFFICIAL_ROLES - {Role.SCHOOL_COORDINATOR})
 
 
 def today_wib() -> datetime.date:

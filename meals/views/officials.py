@@ -1,5 +1,5 @@
 """The officials' meals pages under /petugas/makan/: warung and their inspections, meal plans,
-delivery links and printable lists, and the outcome figures in full."""
+delivery links and printable lists."""
 
 from __future__ import annotations
 
@@ -16,12 +16,10 @@ from django.views.decorators.http import require_GET, require_http_methods
 
 from accounts.decorators import official_required
 from accounts.storage import private_file_response
-from portal.models import Kecamatan
 
-from ..forms import InspectionForm, MonthForm, PlanMoveForm, PlanStartForm
+from ..forms import InspectionForm, PlanMoveForm, PlanStartForm
 from ..models import ChecklistItem, PlanStatus
 from ..selectors.deliveries import delivery_rows
-from ..selectors.impact import PUBLIC_FIGURES
 from ..selectors.officials import (
     inspection_get,
     inspection_photo,
@@ -34,9 +32,7 @@ from ..selectors.officials import (
     warung_in_scope,
     warung_page,
 )
-from ..selectors.outcomes import FIGURE_NAMES, outcome_figures
 from ..services.common import (
-    FIGURES_ROLES,
     INSPECTOR_ROLES,
     MEALS_READ_ROLES,
     PHOTO_ROLES,
@@ -259,31 +255,5 @@ def plan_move(request, pk: int, to_status: str):
             "form": form,
             "to_status": PlanStatus(to_status),
             "allowed": move is not None,
-        },
-    )
-
-
-@official_required(*FIGURES_ROLES)
-@require_GET
-@never_cache
-def figures(request):
-    """Every indicator of a month, computed now from the records (not the stored copy)."""
-    form = MonthForm(request.GET or None)
-    month = form.month(today_wib())
-    computed = outcome_figures(month=month)
-    names = dict(Kecamatan.objects.values_list("pk", "name"))
-    by_name = sorted(
-        ((names[pk], f) for pk, f in computed.items() if pk in names), key=lambda row: row[0]
-    )
-    rows = [(_("Kabupaten Banyuwangi"), computed.pop(None)), *by_name]
-    return render(
-        request,
-        "meals/officials/figures.html",
-        {
-            "form": form,
-            "month": month,
-            "rows": rows,
-            "names": FIGURE_NAMES,
-            "public": PUBLIC_FIGURES,
         },
     )

@@ -116,7 +116,7 @@ EXPECTED = {
     "meals:plan_create": PROFILE_WORK,
     "meals:plan": PROFILE_WORK,
     "meals:plan_move": PROFILE_WORK,
-    "meals:figures": set(OFFICIAL_ROLES) - {R.SCHOOL_COORDINATOR},
+    "outcomes:figures": set(OFFICIAL_ROLES) - {R.SCHOOL_COORDINATOR},
 }
 RECORD_PAGES = {
     "portal:review_record",
@@ -561,7 +561,7 @@ SEVERAL_ROLES = {
         GENTENG: set(OBJECT_PAGES),
         # The inspector's regency covers warung and inspections, not people or the registry.
         MUNCAR: {"meals:warung", "meals:warung_print", "meals:inspection"},
-        "lists": {"portal:region_list", "meals:home", "meals:figures"},
+        "lists": {"portal:region_list", "meals:home", "outcomes:figures"},
         "regions": [GENTENG],
     },
     "reviewer Muncar + finance officer + coordinator of a Genteng school": {

@@ -2,7 +2,8 @@ from io import StringIO
 
 from django.core.management import call_command
 
-from meals.models import Delivery, Inspection, MealPlan, MonthlyOutcome
+from meals.models import Delivery, Inspection, MealPlan
+from outcomes.models import MonthlyOutcome
 
 
 def test_seed_demo_adds_inspections_plans_and_deliveries_once(db):

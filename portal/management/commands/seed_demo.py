@@ -131,8 +131,13 @@ class Command(BaseCommand):
         created += self.seed_recipients()
         from donations.demo import seed_donations
         from meals.demo import seed_meals  # inspections, plans, deliveries
+        from outcomes.demo import seed_outcomes
 
-        return created + seed_donations() + self.seed_visits() + seed_meals()
+        created += seed_donations() + self.seed_visits()
+        meals = seed_meals()
+        if meals:
+            seed_outcomes()
+        return created + meals
 
     def seed_visits(self) -> int:
         """Student visits (volunteers/): an adult student of the Genteng school, confirmed; a

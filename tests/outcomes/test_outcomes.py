@@ -9,12 +9,12 @@ import time_machine
 from accounts.models import Role
 from donations.models import Transaction, recipient_account
 from donations.services.ledger import ledger_post
-from meals.models import MonthlyOutcome
-from meals.selectors.outcomes import outcome_figures
 from meals.services.deliveries import delivery_mark
 from meals.services.inspections import inspection_record
-from meals.services.outcomes import outcomes_refresh
 from meals.services.plans import meal_plan_start, meal_plan_transition
+from outcomes.models import MonthlyOutcome
+from outcomes.selectors.figures import outcome_figures
+from outcomes.services import outcomes_refresh
 from portal.models import Kecamatan, Recipient, Village
 from tests.factories import GENTENG, MUNCAR, make_official
 from tests.meals.factories import warung_in

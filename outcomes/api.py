@@ -1,6 +1,6 @@
 """Open data of the outcome figures: /api/v1/outcomes/ (JSON) and /api/v1/outcomes/csv/.
 
-Counts only, from the stored monthly figures (meals.selectors.impact.PUBLIC_FIGURES): what
+Counts only, from the stored monthly figures (outcomes.selectors.public.PUBLIC_FIGURES): what
 the public impact page shows, never a person.
 """
 
@@ -26,7 +26,7 @@ from rest_framework.renderers import BaseRenderer, JSONRenderer
 from rest_framework.response import Response
 from rest_framework.throttling import AnonRateThrottle
 
-from .selectors.impact import PUBLIC_FIGURES, public_outcomes, stored_months
+from .selectors.public import PUBLIC_FIGURES, public_outcomes, stored_months
 
 COLUMNS = ("month", "kecamatan_code", "kecamatan", *PUBLIC_FIGURES, "visits_per_reached_person")
 

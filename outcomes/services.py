@@ -15,11 +15,11 @@ import datetime
 from django.db import transaction
 from django.utils import timezone
 
+from meals.services.common import today_wib
 from portal.cache import public_pages_changed
 
-from ..models import MonthlyOutcome
-from ..selectors.outcomes import FIGURE_NAMES, outcome_figures
-from .common import today_wib
+from .models import MonthlyOutcome
+from .selectors.figures import FIGURE_NAMES, outcome_figures
 
 LATE_MARK_DAYS = 7
 

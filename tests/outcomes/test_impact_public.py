@@ -9,7 +9,7 @@ import pytest
 
 from accounts.models import Role
 from meals.services.deliveries import delivery_mark
-from meals.services.outcomes import outcomes_refresh
+from outcomes.services import outcomes_refresh
 from tests.factories import GENTENG, make_official
 from tests.meals.factories import plan_for, warung_in
 from tests.portal.factories import RecipientFactory

@@ -32,12 +32,11 @@ from django.utils import timezone
 
 from community.selectors import referral_figures
 from donations.selectors.progress import listings_progress
+from meals.models import Delivery, Inspection, MealPlan, Warung
+from meals.selectors.plans import active_days
+from meals.services.common import WIB, next_month, today_wib
 from portal.models import Kecamatan, Recipient, RecipientTransition, Status
 from volunteers.selectors.outcomes import visit_outcomes
-
-from ..models import Delivery, Inspection, MealPlan, Warung
-from ..services.common import WIB, next_month, today_wib
-from .plans import active_days
 
 LISTED = frozenset({Status.PUBLISHED, Status.SUSPENDED, Status.REACHED})
 
