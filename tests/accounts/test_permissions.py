@@ -5,7 +5,7 @@ from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
 from accounts.models import OFFICIAL_ROLES, AuditEvent, Role
 from tests.factories import GENTENG, MUNCAR, UserFactory, make_official
-from tests.volunteers.factories import sample_student, sample_visit_kwargs
+from tests.factories.volunteers import sample_student, sample_visit_kwargs
 
 R = Role
 REGISTRY = {R.DATA_OFFICER, R.REVIEWER, R.LEAD_REVIEWER, R.ADMINISTRATOR}
@@ -136,7 +136,7 @@ def sample_kwargs() -> dict[str, dict]:
     import io
 
     from portal.services.staging import import_stage
-    from tests.portal.factories import RecipientFactory
+    from tests.factories.portal import RecipientFactory
 
     record = RecipientFactory(kecamatan_code=GENTENG)
     batch = import_stage(
@@ -162,7 +162,7 @@ def sample_kwargs() -> dict[str, dict]:
 def meals_sample_kwargs() -> dict[str, dict]:
     """Meals: a Genteng warung with an inspection and its photo, a published person (for a
     new plan) and a reached one with a plan."""
-    from tests.meals.factories import inspection_with_photo, plan_for, warung_in
+    from tests.factories.meals import inspection_with_photo, plan_for, warung_in
 
     warung = warung_in(GENTENG)
     inspection, photo = inspection_with_photo(warung)
@@ -181,7 +181,7 @@ def meals_sample_kwargs() -> dict[str, dict]:
 
 
 def published_in_genteng():
-    from tests.portal.factories import RecipientFactory
+    from tests.factories.portal import RecipientFactory
 
     return RecipientFactory(kecamatan_code=GENTENG, publishable=True, status="published")
 
@@ -272,8 +272,8 @@ def community_sample_kwargs(record) -> dict[str, dict]:
     from community.services.concerns import concern_confirm, concern_submit
     from community.services.referrals import referral_confirm, referral_submit
     from community.services.rights import rights_request_record
-    from tests.community.helpers import code_for, jpeg_with_exif, village_of
-    from tests.portal.factories import RecipientFactory
+    from tests.factories.community import code_for, jpeg_with_exif, village_of
+    from tests.factories.portal import RecipientFactory
 
     referral = referral_submit(
         village=village_of(GENTENG),
@@ -473,9 +473,9 @@ def school_in(code: str):
 def two_kecamatan(db):
     """In Genteng and in Muncar each: a record, a listed person, a warung with an inspection
     and a reached person's plan, a visit slot with a report."""
-    from tests.meals.factories import inspection_with_photo, plan_for, warung_in
-    from tests.portal.factories import RecipientFactory
-    from tests.volunteers.factories import StudentFactory, VisitSlotFactory
+    from tests.factories.meals import inspection_with_photo, plan_for, warung_in
+    from tests.factories.portal import RecipientFactory
+    from tests.factories.volunteers import StudentFactory, VisitSlotFactory
     from volunteers.models import Booking, VisitReport
 
     world = {}

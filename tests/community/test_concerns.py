@@ -19,7 +19,8 @@ from community.services.concerns import concern_answer, concern_confirm
 from community.views.public import code_token
 from notifications.models import Notification
 from portal.models import Status
-from tests.community.helpers import (
+from tests.factories import GENTENG, MUNCAR, make_official
+from tests.factories.community import (
     PHONE_E164,
     code_for,
     confirm,
@@ -27,8 +28,7 @@ from tests.community.helpers import (
     rendered,
     sent_to,
 )
-from tests.factories import GENTENG, MUNCAR, make_official
-from tests.portal.factories import PhotoConsentFactory, RecipientFactory
+from tests.factories.portal import PhotoConsentFactory, RecipientFactory
 
 pytestmark = pytest.mark.django_db
 

@@ -11,8 +11,8 @@ from community.selectors import referral_figures
 from community.services.referrals import referral_confirm, referral_submit, referral_verify
 from portal.models import Kecamatan, Status
 from portal.services.lifecycle import recipient_transition
-from tests.community.helpers import code_for, village_of
 from tests.factories import GENTENG, MUNCAR, make_official
+from tests.factories.community import code_for, village_of
 
 pytestmark = pytest.mark.django_db
 

@@ -27,7 +27,8 @@ from notifications.models import Notification
 from portal.models import Recipient, Source, Status
 from portal.services.lifecycle import recipient_transition
 from portal.services.review import recipient_profile_update
-from tests.community.helpers import (
+from tests.factories import GENTENG, MUNCAR, make_official
+from tests.factories.community import (
     HAMLET,
     LANDMARK,
     PHONE,
@@ -42,8 +43,7 @@ from tests.community.helpers import (
     sent_to,
     village_of,
 )
-from tests.factories import GENTENG, MUNCAR, make_official
-from tests.portal.factories import RecipientFactory, nik_for
+from tests.factories.portal import RecipientFactory, nik_for
 
 pytestmark = pytest.mark.django_db
 

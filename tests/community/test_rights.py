@@ -29,9 +29,9 @@ from community.services.rights import (
 from notifications.models import Notification
 from portal.models import ImportBatch, PhotoConsent, Recipient, RecipientTransition, Status
 from portal.services.imports import import_file
-from tests.community.helpers import code_for, village_of
 from tests.factories import GENTENG, MUNCAR, make_official
-from tests.portal.factories import PhotoConsentFactory, RecipientFactory
+from tests.factories.community import code_for, village_of
+from tests.factories.portal import PhotoConsentFactory, RecipientFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -410,7 +410,7 @@ def test_erasing_a_person_keeps_the_ledger_whole_and_stops_their_sponsors(client
     from donations.selectors.transparency import transparency_kecamatan, transparency_totals
     from donations.services.ledger import balance
     from donations.services.reconcile import payments_reconcile
-    from tests.donations.factories import active_sponsorship, on_commit, paid_gift
+    from tests.factories.donations import active_sponsorship, on_commit, paid_gift
 
     person = published(kecamatan_code=GENTENG)
     with on_commit():

@@ -20,10 +20,10 @@ from rest_framework.throttling import AnonRateThrottle
 
 from community.models import Referral
 from config.settings import redis_caches
-from tests.community.helpers import post_referral, referral_data
 from tests.conftest import deliver_notifications, missing_service
 from tests.factories import GENTENG, PASSWORD, UserFactory, make_official, totp_code
-from tests.portal.factories import RecipientFactory
+from tests.factories.community import post_referral, referral_data
+from tests.factories.portal import RecipientFactory
 
 pytestmark = pytest.mark.django_db
 

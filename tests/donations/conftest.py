@@ -7,14 +7,13 @@ the test settings, so a fee fetch queued on commit runs at once through the sand
 import pytest
 
 from portal.models import Status
-from tests.portal.factories import RecipientFactory
-
-from .factories import (
+from tests.factories.donations import (
     TEST_WEBHOOK_SECRET,
     CollectionPeriodFactory,
-    WarungFactory,
     finance_officers,
 )
+from tests.factories.meals import warung_in
+from tests.factories.portal import RecipientFactory
 
 
 @pytest.fixture(autouse=True)
@@ -45,4 +44,4 @@ def period(db):
 
 @pytest.fixture
 def warung(db):
-    return WarungFactory()
+    return warung_in()

@@ -9,13 +9,13 @@ from django.utils.translation import gettext
 from accounts.models import AuditEvent, Role
 from donations.models import Entry, Gift, Transaction
 from notifications.models import Notification
-from tests.donations.finance_factories import (
+from tests.factories import UserFactory, make_official
+from tests.factories.finance import (
     bank_gift,
     listed_person,
     matched_gift,
     officer,
 )
-from tests.factories import UserFactory, make_official
 
 pytestmark = pytest.mark.django_db
 

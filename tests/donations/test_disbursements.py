@@ -19,16 +19,16 @@ from donations.models import (
 )
 from donations.services import ledger
 from portal.models import Status
-from tests.donations.finance_factories import (
+from tests.factories import make_official
+from tests.factories.finance import (
     disbursement,
     fund,
     line,
     listed_person,
     officer,
     png_upload,
-    warung,
 )
-from tests.factories import make_official
+from tests.factories.meals import warung_in
 
 pytestmark = pytest.mark.django_db
 
@@ -69,7 +69,7 @@ def test_a_disbursement_is_recorded_on_the_page_with_lines_and_pot_balances(clie
     first, second = officer(), officer()
     siti, slamet = listed_person(), listed_person()
     fund(first, second, amount=200_000, recipient=siti)
-    payee = warung()
+    payee = warung_in()
     client.force_login(first)
     url = reverse("donations:fin_disbursement_create")
 
@@ -102,7 +102,7 @@ def test_a_disbursement_is_recorded_on_the_page_with_lines_and_pot_balances(clie
 
 
 def test_an_unknown_person_or_one_not_listed_is_refused(client):
-    payee = warung()
+    payee = warung_in()
     candidate = listed_person(status=Status.CANDIDATE)
     client.force_login(officer())
     url = reverse("donations:fin_disbursement_create")
@@ -121,7 +121,7 @@ def test_the_officer_who_recorded_cannot_approve_and_a_second_approves_once(clie
     first, second = officer(), officer()
     siti = listed_person()
     fund(first, second, amount=200_000, recipient=siti)
-    payee = warung()
+    payee = warung_in()
     d = disbursement(first, [line(siti, amount=120_000)], warung=payee)
 
     client.force_login(first)

@@ -12,8 +12,7 @@ from django.urls import reverse
 from donations.models import Gift, Sponsorship
 from donations.services.receipts import donor_token
 from tests.factories import UserFactory
-
-from .factories import active_sponsorship, gift_start, on_commit, outbox, paid_gift
+from tests.factories.donations import active_sponsorship, gift_start, on_commit, outbox, paid_gift
 
 
 def link(donor) -> str:

@@ -13,16 +13,16 @@ from accounts.models import AuditEvent, Role
 from donations.exports import csv_safe, csv_text
 from donations.models import CollectionPeriod, Gift
 from donations.services.funds import operating_cost_record
-from tests.donations.finance_factories import (
+from tests.factories import make_official
+from tests.factories.finance import (
     disbursement,
     fund,
     line,
     listed_person,
     officer,
     paid_card_gift,
-    warung,
 )
-from tests.factories import make_official
+from tests.factories.meals import warung_in
 
 
 @pytest.mark.parametrize(
@@ -116,7 +116,7 @@ def test_disbursement_and_ledger_exports_neutralise_what_officers_typed(client):
     siti = listed_person()
     fund(first, second, amount=300_000, recipient=siti)
     fund(first, second, amount=100_000)
-    payee = warung(name='=HYPERLINK("http://evil.example","Warung")')
+    payee = warung_in(name='=HYPERLINK("http://evil.example","Warung")')
     disbursement(
         first,
         [line(siti, amount=120_000)],

@@ -27,7 +27,8 @@ from donations.services import ledger
 from meals.models import Warung
 from notifications.models import Notification
 from portal.models import Kecamatan
-from tests.donations.finance_factories import (
+from tests.factories import GENTENG, make_official
+from tests.factories.finance import (
     bank_gift,
     fund,
     listed_person,
@@ -35,7 +36,6 @@ from tests.donations.finance_factories import (
     officer,
     paid_card_gift,
 )
-from tests.factories import GENTENG, make_official
 
 pytestmark = pytest.mark.django_db
 

@@ -12,8 +12,7 @@ from PIL import Image
 
 from donations.models import Entry, Gift, SandboxSession, Sponsorship
 from tests.factories import UserFactory
-
-from .factories import on_commit, sandbox_session
+from tests.factories.donations import on_commit, sandbox_session
 
 
 def give_url(recipient) -> str:
@@ -78,7 +77,7 @@ def test_the_sandbox_label_goes_when_the_sandbox_is_off(client, recipient, setti
 
 
 def test_a_listing_that_is_not_published_has_no_giving_page(client, db):
-    from tests.portal.factories import RecipientFactory
+    from tests.factories.portal import RecipientFactory
 
     candidate = RecipientFactory(publishable=True)
     assert client.get(give_url(candidate)).status_code == 404

@@ -30,8 +30,7 @@ from donations.services.funds import (
     operating_cost_record,
     refund_request,
 )
-
-from .factories import (
+from tests.factories.donations import (
     bank_gift_confirmed,
     disbursement_paid,
     finance_officers,
@@ -188,7 +187,7 @@ def test_the_proposer_cannot_approve_their_own_transfer(recipient, officers):
 
 
 def test_a_disbursement_pays_from_each_persons_own_pot(recipient, officers, warung):
-    from tests.portal.factories import RecipientFactory
+    from tests.factories.portal import RecipientFactory
 
     other = RecipientFactory(publishable=True, status="published")
     bank_gift_confirmed(amount=100_000, recipient=recipient, officers=officers)
@@ -341,7 +340,7 @@ def test_two_costs_at_once_cannot_both_slip_under_the_cap(postgres):
 
 @pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_two_transfers_at_once_cannot_both_empty_one_pot(postgres):
-    from tests.portal.factories import RecipientFactory
+    from tests.factories.portal import RecipientFactory
 
     officers = finance_officers(2)
     person = RecipientFactory(publishable=True, status="published")

@@ -40,11 +40,8 @@ from donations.models import (
 from donations.services import ledger
 from donations.services.funds import LineInput, operating_cost_record, refund_request
 from portal.models import Status
-from tests.portal.factories import RecipientFactory
-
-from .factories import (
+from tests.factories.donations import (
     CollectionPeriodFactory,
-    WarungFactory,
     bank_gift_confirmed,
     disbursement_paid,
     dispute_obj,
@@ -56,6 +53,8 @@ from .factories import (
     stripe_event,
     transfer_approved,
 )
+from tests.factories.meals import warung_in
+from tests.factories.portal import RecipientFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -265,7 +264,7 @@ def world(db):
     return {
         "people": people,
         "officers": finance_officers(2),
-        "warung": WarungFactory(),
+        "warung": warung_in(),
         "period": CollectionPeriodFactory(cap_percent=10),
     }
 

@@ -15,8 +15,7 @@ from donations.models import Gift
 from donations.services.funds import refund_request
 from donations.services.receipts import donor_token, receipt_pdf
 from tests.factories import UserFactory
-
-from .factories import bank_gift_confirmed, gift_start, on_commit, outbox, paid_gift
+from tests.factories.donations import bank_gift_confirmed, gift_start, on_commit, outbox, paid_gift
 
 
 def pdf_text(content: bytes) -> str:

@@ -20,8 +20,7 @@ from donations.models import (
     recipient_account,
 )
 from donations.services.reconcile import payments_reconcile
-
-from .factories import (
+from tests.factories.donations import (
     charge_obj,
     gift_start,
     ledger_balances,
@@ -199,7 +198,7 @@ def test_missing_fees_are_fetched_once(client, monkeypatch):
 
 
 def test_bank_gifts_have_no_fee_to_fetch(officers):
-    from .factories import bank_gift_confirmed
+    from tests.factories.donations import bank_gift_confirmed
 
     bank_gift_confirmed(amount=50_000, officers=officers)
     assert payments_reconcile().fees == 0

@@ -12,9 +12,8 @@ from notifications.models import Notification
 from portal.models import Status
 from tests.conftest import deliver_notifications
 from tests.factories import UserFactory
-from tests.portal.factories import RecipientFactory
-
-from .factories import active_sponsorship, outbox, paid_gift
+from tests.factories.donations import active_sponsorship, outbox, paid_gift
+from tests.factories.portal import RecipientFactory
 
 OCTOBER = datetime.datetime(2026, 10, 20, 3, 0, tzinfo=datetime.UTC)
 FIRST_OF_NOVEMBER = datetime.date(2026, 11, 1)

@@ -18,8 +18,7 @@ from donations.gateways import CheckoutRequest, GatewayError
 from donations.gateways.stripe import StripeGateway
 from donations.models import Entry, Gift, Sponsorship, Transaction
 from donations.services.giving import checkout_open
-
-from .factories import gift_start
+from tests.factories.donations import gift_start
 
 pytestmark = pytest.mark.django_db
 

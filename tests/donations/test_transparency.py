@@ -22,9 +22,8 @@ from donations.services.funds import (
 )
 from portal.models import Status
 from tests.factories import GENTENG, MUNCAR
-from tests.portal.factories import RecipientFactory
-
-from .factories import bank_gift_confirmed, gift_start, on_commit, sandbox_pay
+from tests.factories.donations import bank_gift_confirmed, gift_start, on_commit, sandbox_pay
+from tests.factories.portal import RecipientFactory
 
 # Mid-month in WIB, so that every posting of the fixture falls in one month.
 NOW = datetime.datetime(2026, 11, 16, 3, 0, tzinfo=datetime.UTC)  # 10:00 WIB

@@ -23,8 +23,7 @@ from donations.models import (
 )
 from donations.services import webhooks
 from donations.services.ledger import balance
-
-from .factories import (
+from tests.factories.donations import (
     active_sponsorship,
     charge_obj,
     dispute_obj,

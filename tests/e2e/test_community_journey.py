@@ -12,7 +12,6 @@ import pytest
 from accounts.models import Role
 from community.models import Referral
 from portal.models import Recipient, Source, Status
-from tests.community.helpers import code_for, rendered, sent_to
 from tests.e2e.test_registry_journey import (
     OFFICIALS_URL,
     PHONE,
@@ -24,6 +23,7 @@ from tests.e2e.test_registry_journey import (
     submit_form_of,
 )
 from tests.factories import GENTENG, make_official
+from tests.factories.community import code_for, rendered, sent_to
 
 pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True)
 

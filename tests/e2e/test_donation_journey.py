@@ -13,7 +13,7 @@ import pytest
 
 from donations.models import Gift, Sponsorship
 from portal.models import Status
-from tests.portal.factories import RecipientFactory
+from tests.factories.portal import RecipientFactory
 
 pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True)
 

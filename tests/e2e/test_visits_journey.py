@@ -25,7 +25,7 @@ from portal.models import Status
 from tests.conftest import deliver_notifications
 from tests.e2e.conftest import _CSP_LISTENER
 from tests.factories import GENTENG, PASSWORD, SchoolFactory, UserFactory, make_official
-from tests.portal.factories import RecipientFactory
+from tests.factories.portal import RecipientFactory
 from volunteers.models import Booking, Certificate, Student, VisitReport
 from volunteers.services.slots import slot_create
 from volunteers.services.students import student_decide

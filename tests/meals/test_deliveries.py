@@ -13,8 +13,8 @@ from meals.selectors.deliveries import delivered_portions, disbursement_lines_fr
 from meals.services.deliveries import LINK_SALT, delivery_link_token, delivery_mark
 from notifications.models import Notification
 from tests.factories import GENTENG, MUNCAR, make_official
-from tests.meals.factories import plan_for, warung_in
-from tests.portal.factories import RecipientFactory
+from tests.factories.meals import plan_for, warung_in
+from tests.factories.portal import RecipientFactory
 
 pytestmark = pytest.mark.django_db
 TODAY = datetime.date.today()

@@ -14,8 +14,8 @@ from meals.services.inspections import inspection_record, inspections_overdue_ch
 from meals.services.plans import PlanRefused
 from notifications.models import Notification
 from tests.factories import GENTENG, MUNCAR, make_official
-from tests.meals.factories import jpeg_with_exif, plan_for, warung_in
-from tests.portal.factories import RecipientFactory
+from tests.factories.meals import jpeg_with_exif, plan_for, warung_in
+from tests.factories.portal import RecipientFactory
 
 pytestmark = pytest.mark.django_db
 TODAY = datetime.date.today()

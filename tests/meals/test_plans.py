@@ -12,8 +12,8 @@ from meals.selectors.plans import active_days
 from meals.services.plans import PlanRefused, meal_plan_transition
 from portal.models import RecipientTransition, Status
 from tests.factories import GENTENG, make_official
-from tests.meals.factories import plan_for, warung_in
-from tests.portal.factories import RecipientFactory
+from tests.factories.meals import plan_for, warung_in
+from tests.factories.portal import RecipientFactory
 
 pytestmark = pytest.mark.django_db
 TODAY = datetime.date.today()

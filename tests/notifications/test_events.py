@@ -10,7 +10,7 @@ from portal.services.digest import review_digest_send
 from portal.services.lifecycle import recipient_transition
 from portal.services.staging import import_confirm, import_stage
 from tests.factories import GENTENG, MUNCAR, make_official
-from tests.portal.factories import RecipientFactory
+from tests.factories.portal import RecipientFactory
 
 CSV = (
     b"NIK,NAMA,JENIS KELAMIN,TANGGAL LAHIR,ALAMAT,KODE DESA\n"

@@ -20,7 +20,7 @@ from portal.services.lifecycle import recipient_transition
 from portal.services.staging import import_confirm, import_stage
 from tests.conftest import deliver_notifications
 from tests.factories import GENTENG, UserFactory, make_official
-from tests.portal.factories import RecipientFactory
+from tests.factories.portal import RecipientFactory
 
 MARKER = "MISSING-VARIABLE"
 
@@ -95,14 +95,14 @@ def account_mail() -> Built:
 
 
 def _listed():
-    from tests.portal.factories import RecipientFactory
+    from tests.factories.portal import RecipientFactory
 
     person = RecipientFactory(publishable=True, status=Status.PUBLISHED)
     return person, [person.name, person.nik, person.address, person.family_phone]
 
 
 def donation_receipt() -> Built:
-    from tests.donations.factories import paid_gift
+    from tests.factories.donations import paid_gift
 
     person, secrets = _listed()
     paid_gift(recipient=person)
@@ -111,7 +111,7 @@ def donation_receipt() -> Built:
 
 def donation_refunded() -> Built:
     from donations.services.funds import refund_request
-    from tests.donations.factories import finance_officers, on_commit, paid_gift
+    from tests.factories.donations import finance_officers, on_commit, paid_gift
 
     person, secrets = _listed()
     gift = paid_gift(recipient=person)
@@ -123,7 +123,7 @@ def donation_refunded() -> Built:
 
 def transfer_rejected() -> Built:
     from donations.services.bank import transfer_reject
-    from tests.donations.factories import finance_officers, gift_start
+    from tests.factories.donations import finance_officers, gift_start
 
     person, secrets = _listed()
     gift = gift_start(recipient=person, bank=True)
@@ -133,7 +133,7 @@ def transfer_rejected() -> Built:
 
 
 def transfer_instructions() -> Built:
-    from tests.donations.factories import gift_start
+    from tests.factories.donations import gift_start
 
     person, secrets = _listed()
     gift_start(recipient=person, bank=True)
@@ -142,7 +142,7 @@ def transfer_instructions() -> Built:
 
 def sponsorship_ended(reason: str) -> Callable[[], Built]:
     def build() -> Built:
-        from tests.donations.factories import active_sponsorship, signed_post, stripe_event
+        from tests.factories.donations import active_sponsorship, signed_post, stripe_event
 
         person, secrets = _listed()
         sponsorship = active_sponsorship(recipient=person)
@@ -166,7 +166,7 @@ def _visit(make_notification: Callable) -> Callable[[], Built]:
     only)."""
 
     def build() -> Built:
-        from tests.volunteers.factories import VisitSlotFactory
+        from tests.factories.volunteers import VisitSlotFactory
 
         slot = VisitSlotFactory()
         person = slot.recipient
@@ -178,7 +178,7 @@ def _visit(make_notification: Callable) -> Callable[[], Built]:
 
 def sponsor_update() -> Built:
     from donations.services.updates import sponsor_updates_send
-    from tests.donations.factories import active_sponsorship
+    from tests.factories.donations import active_sponsorship
 
     person, secrets = _listed()
     active_sponsorship(recipient=person, user=UserFactory())
@@ -207,7 +207,7 @@ def finance_alert(subject: str) -> Callable[[], Built]:
             # The real event: the gateway reports an amount that disagrees with the gift.
             from django.test import Client
 
-            from tests.donations.factories import gift_start, session_obj, signed_post, stripe_event
+            from tests.factories.donations import gift_start, session_obj, signed_post, stripe_event
 
             person, secrets = _listed()
             gift = gift_start(recipient=person)
@@ -224,7 +224,7 @@ def finance_alert(subject: str) -> Callable[[], Built]:
 
 
 def _booked(slot, **kwargs):
-    from tests.volunteers.factories import StudentFactory
+    from tests.factories.volunteers import StudentFactory
     from volunteers.services.bookings import booking_create
 
     return booking_create(slot_id=slot.pk, student=StudentFactory(), **kwargs)[0]
@@ -288,7 +288,7 @@ def _report_flagged(slot):
 
 
 def visit_guardian_consent() -> Built:
-    from tests.volunteers.factories import StudentFactory
+    from tests.factories.volunteers import StudentFactory
     from volunteers.services.students import guardian_consent_request
 
     guardian_consent_request(
@@ -355,7 +355,7 @@ def community(name: str, step: str | None = None) -> Callable[[], Built]:
             referral_submit,
         )
         from community.services.rights import rights_overdue_alert, rights_request_record
-        from tests.community.helpers import code_for, village_of
+        from tests.factories.community import code_for, village_of
 
         listing = RecipientFactory(publishable=True, kecamatan_code=GENTENG, status="published")
         secrets = [listing.name, listing.nik, listing.address, listing.family_phone]
@@ -421,7 +421,7 @@ def meals_alert(name: str, reason: str) -> Built:
 
     from meals.services.deliveries import delivery_mark
     from meals.services.inspections import inspection_record, inspections_overdue_check
-    from tests.meals.factories import plan_for, warung_in
+    from tests.factories.meals import plan_for, warung_in
 
     make_official(Role.REVIEWER, kecamatan=(GENTENG,))
     # A suspension comes from its own (failed or overdue) inspection, the warung's latest.

@@ -11,8 +11,8 @@ from accounts.models import Role
 from meals.services.deliveries import delivery_mark
 from outcomes.services import outcomes_refresh
 from tests.factories import GENTENG, make_official
-from tests.meals.factories import plan_for, warung_in
-from tests.portal.factories import RecipientFactory
+from tests.factories.meals import plan_for, warung_in
+from tests.factories.portal import RecipientFactory
 
 pytestmark = pytest.mark.django_db
 TODAY = datetime.date.today()

@@ -17,8 +17,8 @@ from outcomes.selectors.figures import outcome_figures
 from outcomes.services import outcomes_refresh
 from portal.models import Kecamatan, Recipient, Village
 from tests.factories import GENTENG, MUNCAR, make_official
-from tests.meals.factories import warung_in
-from tests.portal.factories import RecipientFactory
+from tests.factories.meals import warung_in
+from tests.factories.portal import RecipientFactory
 
 pytestmark = pytest.mark.django_db
 WIB = datetime.timezone(datetime.timedelta(hours=7))

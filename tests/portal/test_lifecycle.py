@@ -11,7 +11,7 @@ from portal.models import RecipientTransition, Status
 from portal.services.lifecycle import TRANSITIONS, allowed_moves, recipient_transition
 from portal.services.review import recipient_profile_update
 from tests.factories import GENTENG, make_official
-from tests.portal.factories import RecipientFactory
+from tests.factories.portal import RecipientFactory
 
 S = Status
 REGISTRY_ROLES = (Role.DATA_OFFICER, Role.REVIEWER, Role.LEAD_REVIEWER, Role.ADMINISTRATOR)

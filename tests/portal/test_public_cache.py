@@ -7,7 +7,7 @@ from django.test.utils import CaptureQueriesContext
 from portal.services.lifecycle import recipient_transition
 from portal.services.review import recipient_profile_update
 from tests.factories import GENTENG, make_official
-from tests.portal.factories import RecipientFactory
+from tests.factories.portal import RecipientFactory
 
 
 @pytest.fixture(autouse=True)

@@ -366,7 +366,7 @@ def test_a_photo_is_served_only_while_published_with_a_standing_consent(client, 
 
     from portal.services.lifecycle import recipient_transition
     from tests.factories import make_official
-    from tests.portal.factories import PhotoConsentFactory, RecipientFactory
+    from tests.factories.portal import PhotoConsentFactory, RecipientFactory
 
     person = RecipientFactory(publishable=True, status="published")
     consent = PhotoConsentFactory(recipient=person)

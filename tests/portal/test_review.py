@@ -25,7 +25,7 @@ from portal.services.review import (
     recipient_profile_update,
 )
 from tests.factories import GENTENG, MUNCAR, UserFactory, make_official
-from tests.portal.factories import PhotoConsentFactory, RecipientFactory, nik_for, village_of
+from tests.factories.portal import PhotoConsentFactory, RecipientFactory, nik_for, village_of
 
 A = AuditEvent.Action
 S = Status

@@ -2,8 +2,7 @@ import pytest
 
 from accounts.models import Role
 from tests.factories import GENTENG, MUNCAR, make_official
-
-from .factories import StudentFactory, VisitSlotFactory
+from tests.factories.volunteers import StudentFactory, VisitSlotFactory
 
 
 @pytest.fixture

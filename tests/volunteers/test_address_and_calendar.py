@@ -10,10 +10,9 @@ import time_machine
 from django.urls import reverse
 
 from accounts.models import AuditEvent
+from tests.factories.volunteers import StudentFactory, VisitSlotFactory
 from volunteers.models import Booking
 from volunteers.services.bookings import booking_create
-
-from .factories import StudentFactory, VisitSlotFactory
 
 WIB = ZoneInfo("Asia/Jakarta")
 SECOND = datetime.timedelta(seconds=1)

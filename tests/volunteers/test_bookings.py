@@ -10,6 +10,7 @@ from django.urls import reverse
 
 from notifications.models import Notification
 from tests.factories import SchoolFactory
+from tests.factories.volunteers import StudentFactory, VisitSlotFactory
 from volunteers.models import Booking, BookingTransition, Student, VisitSlot
 from volunteers.services.bookings import (
     BookingRefused,
@@ -19,8 +20,6 @@ from volunteers.services.bookings import (
     booking_transition,
     seats_in_use,
 )
-
-from .factories import StudentFactory, VisitSlotFactory
 
 B = Booking.Status
 

@@ -9,10 +9,9 @@ from django.db import connections
 from django.test import Client
 from django.urls import reverse
 
+from tests.factories.volunteers import StudentFactory, VisitSlotFactory
 from volunteers.models import Booking, VisitSlot
 from volunteers.services.bookings import SlotFull, booking_create, seats_in_use
-
-from .factories import StudentFactory, VisitSlotFactory
 
 # serialized_rollback: the kecamatan and villages come from a data migration, which a
 # transactional test would otherwise leave flushed behind it.

@@ -12,14 +12,13 @@ from django.utils import translation
 
 from accounts.models import Role
 from tests.factories import MUNCAR, UserFactory, make_official
+from tests.factories.volunteers import StudentFactory, VisitSlotFactory
 from volunteers.documents import csv_safe
 from volunteers.models import Booking, Certificate
 from volunteers.selectors.outcomes import visit_outcomes
 from volunteers.selectors.students import student_hours
 from volunteers.services.bookings import booking_create
 from volunteers.services.visits import certificate_issue
-
-from .factories import StudentFactory, VisitSlotFactory
 
 WIB = ZoneInfo("Asia/Jakarta")
 

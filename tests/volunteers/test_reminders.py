@@ -13,12 +13,11 @@ from django.utils import translation
 from notifications.models import Notification
 from notifications.tasks import dispatch_due
 from tests.conftest import deliver_notifications
+from tests.factories.volunteers import StudentFactory, VisitSlotFactory
 from volunteers.models import Booking, VisitReport
 from volunteers.services.bookings import booking_cancel, booking_create
 from volunteers.services.slots import slot_cancel
 from volunteers.services.visits import report_reminders_send
-
-from .factories import StudentFactory, VisitSlotFactory
 
 WIB = ZoneInfo("Asia/Jakarta")
 

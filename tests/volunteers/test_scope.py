@@ -8,11 +8,10 @@ from django.urls import reverse
 
 from accounts.models import AuditEvent, Role
 from tests.factories import MUNCAR, make_official
+from tests.factories.volunteers import StudentFactory, VisitSlotFactory
 from volunteers.models import Booking, Certificate
 from volunteers.services.bookings import booking_create
 from volunteers.services.visits import certificate_issue
-
-from .factories import StudentFactory, VisitSlotFactory
 
 
 def denied(user, target: str) -> bool:

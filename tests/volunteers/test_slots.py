@@ -11,7 +11,7 @@ from django.utils import translation
 from accounts.models import Role
 from portal.models import Status
 from tests.factories import MUNCAR, SchoolFactory, make_official
-from tests.portal.factories import RecipientFactory
+from tests.factories.portal import RecipientFactory
 from volunteers.models import VisitSlot
 from volunteers.services.slots import slot_create
 

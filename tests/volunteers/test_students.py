@@ -16,6 +16,7 @@ from django.utils import timezone, translation
 from accounts.models import AuditEvent, Role
 from tests.conftest import deliver_notifications
 from tests.factories import SchoolFactory, UserFactory, make_official
+from tests.factories.volunteers import StudentFactory, VisitSlotFactory, years_ago
 from volunteers.models import Booking, GuardianConsent, Student
 from volunteers.services.bookings import BookingRefused, booking_create
 from volunteers.services.students import (
@@ -24,8 +25,6 @@ from volunteers.services.students import (
     guardian_link,
     student_decide,
 )
-
-from .factories import StudentFactory, VisitSlotFactory, years_ago
 
 
 def signup(client, user, **fields):

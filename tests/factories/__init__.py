@@ -1,3 +1,7 @@
+"""The one home of the tests' builders: accounts, officials and schools here, one module per app
+beside them (``portal``, ``volunteers``, ``meals``, ``donations``, ``finance``, ``community``).
+A warung comes only from ``meals.warung_in``, with the passing inspection the rules require."""
+
 import time
 
 import factory

@@ -17,10 +17,10 @@ from donations.models import Gift
 from donations.services import bank
 from donations.services.funds import LineInput, disbursement_record
 from donations.services.giving import GiftIntent, gift_settle, giving_start
-from meals.models import Warung
-from portal.models import Kecamatan, Status
-from tests.factories import GENTENG, make_official
-from tests.portal.factories import RecipientFactory
+from portal.models import Status
+from tests.factories import make_official
+from tests.factories.meals import warung_in
+from tests.factories.portal import RecipientFactory
 
 
 def officer(**fields):
@@ -113,18 +113,6 @@ def paid_card_gift(*, amount: int = 100_000, recipient=None, message: str = "") 
     return gift
 
 
-def warung(**fields) -> Warung:
-    values = {
-        "name": "Warung Bu Tini",
-        "owner_name": "Tini",
-        "address": "Jl. Raya Genteng 1",
-        "kecamatan": Kecamatan.objects.get(code=GENTENG),
-        "daily_capacity": 40,
-    }
-    values.update(fields)
-    return Warung.objects.create(**values)
-
-
 def line(person, *, amount: int = 120_000, from_general: bool = False) -> LineInput:
     today = timezone.localdate()
     return LineInput(
@@ -140,7 +128,7 @@ def line(person, *, amount: int = 120_000, from_general: bool = False) -> LineIn
 def disbursement(first, lines: list[LineInput], **kw):
     return disbursement_record(
         actor=first,
-        warung=kw.pop("warung", None) or warung(),
+        warung=kw.pop("warung", None) or warung_in(),
         reference=kw.pop("reference", "TRF-001"),
         paid_on=kw.pop("paid_on", timezone.localdate()),
         proof=png_upload(),

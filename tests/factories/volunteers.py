@@ -14,7 +14,7 @@ from django.utils import timezone
 from accounts.models import Role, RoleGrant
 from portal.models import Status
 from tests.factories import SchoolFactory, UserFactory
-from tests.portal.factories import RecipientFactory
+from tests.factories.portal import RecipientFactory
 from volunteers.models import Student, VisitSlot
 
 

@@ -33,7 +33,6 @@ from django.utils import timezone
 
 from accounts.models import Role
 from donations.models import CollectionPeriod, Entry, Gift, SandboxSession, Sponsorship
-from portal.models import Kecamatan
 from tests.factories import GENTENG, make_official
 
 TEST_WEBHOOK_SECRET = "whsec_test_donations_only"
@@ -316,17 +315,6 @@ class CollectionPeriodFactory(factory.django.DjangoModelFactory):
     starts_on = factory.LazyFunction(lambda: timezone.localdate() - datetime.timedelta(days=90))
     ends_on = factory.LazyFunction(lambda: timezone.localdate() + datetime.timedelta(days=275))
     cap_percent = 10
-
-
-class WarungFactory(factory.django.DjangoModelFactory):
-    class Meta:
-        model = "meals.Warung"
-
-    name = factory.Sequence(lambda n: f"Warung Uji {n}")
-    owner_name = "Bu Siti"
-    address = "Jl. Pasar 1"
-    kecamatan = factory.LazyFunction(lambda: Kecamatan.objects.get(code=GENTENG))
-    daily_capacity = 20
 
 
 # --- Reading the ledger ------------------------------------------------------------------------

@@ -13,14 +13,18 @@ from accounts.models import Role
 from meals.models import Inspection, InspectionPhoto, MealPlan, Warung
 from meals.services.plans import meal_plan_start
 from portal.models import Kecamatan, Recipient
-from tests.factories import make_official
+from tests.factories import GENTENG, make_official
 
 
 def warung_in(
-    code: str, *, name: str = "Warung Sehat", capacity: int = 20, inspected: bool = True
+    code: str = GENTENG,
+    *,
+    name: str = "Warung Sehat",
+    capacity: int = 20,
+    inspected: bool = True,
 ) -> Warung:
-    """A warung with an active contract; ``inspected``: passed by a health inspector today
-    (a warung takes meal plans only after a passing inspection)."""
+    """The one warung builder of the tests: an active contract, and ``inspected``: passed by a
+    health inspector today (a warung takes meal plans only after a passing inspection)."""
     warung = Warung.objects.create(
         name=name,
         owner_name="Bu Tini",
