@@ -1,4 +1,4 @@
-"""Fixtures of the donations tests (helpers that are plain functions: tests/donations/factories.py).
+"""Fixtures of the donations tests (helpers that are plain functions: tests/factories/donations.py).
 
 Every test here runs with the sandbox gateway and a known webhook secret; Celery is eager in
 the test settings, so a fee fetch queued on commit runs at once through the sandbox.

@@ -1,4 +1,5 @@
-"""One row of a Diskominfo file: docs/import-format.md's rules that accept it, reject it, or warn."""
+"""One row of a Diskominfo file: the rules of docs/import-format.md that accept it, reject it,
+or warn."""
 
 from __future__ import annotations
 
