@@ -29,6 +29,7 @@ from typing import Any, Generic, TypeVar
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import models, transaction
 from django.db.models import QuerySet
+from django.utils.functional import Promise
 from django.utils.translation import gettext as _
 
 from .history import StatusHistory
@@ -68,7 +69,7 @@ class Workflow(Generic[M, H]):
         refused: type[ValidationError] = TransitionRefused,
         refused_message: Callable[[Workflow, str, str], str] = _refused_default,
         is_maker: Callable[[M, Any], bool] | None = None,
-        maker_message: str = "",
+        maker_message: str | Promise = "",
         field: str = "status",
     ) -> None:
         self.model = model
@@ -104,7 +105,7 @@ class Workflow(Generic[M, H]):
         if actor is not None and rule.roles is not None and not actor.has_role(*rule.roles):
             raise PermissionDenied(_("Your role may not make this change."))
         if self._maker_refused(rule, obj, actor):
-            raise self.refused(self.maker_message)
+            raise self.refused(str(self.maker_message))
         if rule.needs_reason and not reason.strip():
             raise self.refused(_("Please give a reason for this change."))
         return rule
