@@ -13,6 +13,7 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from accounts.pii import EncryptedTextField
+from core.history import StatusHistory
 
 
 def new_reference() -> str:
@@ -220,7 +221,7 @@ class RightsRequest(models.Model):
         return f"{self.reference} ({self.get_kind_display()})"
 
 
-class History(models.Model):
+class History(StatusHistory):
     """One change of status of a referral, a concern or a rights request: who, when, from,
     to, and the official's note."""
 
@@ -233,17 +234,12 @@ class History(models.Model):
     rights_request = models.ForeignKey(
         RightsRequest, null=True, blank=True, on_delete=models.CASCADE, related_name="history"
     )
-    from_status = models.CharField(max_length=20, blank=True)
-    to_status = models.CharField(max_length=20)
-    actor = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
-    )
-    actor_label = models.CharField(max_length=60, blank=True)
+    # The official's note may name the reporter or the person: encrypted, unlike a reason.
+    REASON_FIELD = "note"
+    reason = None
     note = EncryptedTextField(blank=True)
-    created_at = models.DateTimeField(auto_now_add=True)
 
-    class Meta:
-        ordering = ["created_at", "id"]
+    class Meta(StatusHistory.Meta):
         constraints = [
             models.CheckConstraint(
                 condition=(
@@ -261,9 +257,6 @@ class History(models.Model):
                 name="history_of_exactly_one",
             )
         ]
-
-    def __str__(self) -> str:
-        return f"{self.from_status or '∅'} → {self.to_status}"
 
     @property
     def to_label(self) -> str:

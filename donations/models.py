@@ -22,6 +22,7 @@ from django.utils.translation import gettext_lazy as _
 
 from accounts.pii import EncryptedTextField
 from accounts.storage import private_storage
+from core.history import StatusHistory
 
 # --- The ledger --------------------------------------------------------------------------------
 
@@ -555,3 +556,40 @@ class DisbursementLine(models.Model):
 
     def __str__(self) -> str:
         return f"{self.recipient_id} {self.period_start}–{self.period_end}: {self.amount}"
+
+
+# --- Histories: every move of a status, written by ``core.transitions`` -------------------------
+
+
+class GiftTransition(StatusHistory):
+    gift = models.ForeignKey(Gift, on_delete=models.CASCADE, related_name="transitions")
+    from_status = models.CharField(max_length=20, choices=Gift.Status.choices, blank=True)
+    to_status = models.CharField(max_length=20, choices=Gift.Status.choices)
+
+
+class SponsorshipTransition(StatusHistory):
+    sponsorship = models.ForeignKey(
+        Sponsorship, on_delete=models.CASCADE, related_name="transitions"
+    )
+    from_status = models.CharField(max_length=20, choices=Sponsorship.Status.choices, blank=True)
+    to_status = models.CharField(max_length=20, choices=Sponsorship.Status.choices)
+
+
+class RefundTransition(StatusHistory):
+    refund = models.ForeignKey(Refund, on_delete=models.CASCADE, related_name="transitions")
+    from_status = models.CharField(max_length=20, choices=Refund.Status.choices, blank=True)
+    to_status = models.CharField(max_length=20, choices=Refund.Status.choices)
+
+
+class FundTransferTransition(StatusHistory):
+    transfer = models.ForeignKey(FundTransfer, on_delete=models.CASCADE, related_name="transitions")
+    from_status = models.CharField(max_length=20, choices=Decision.choices, blank=True)
+    to_status = models.CharField(max_length=20, choices=Decision.choices)
+
+
+class DisbursementTransition(StatusHistory):
+    disbursement = models.ForeignKey(
+        Disbursement, on_delete=models.CASCADE, related_name="transitions"
+    )
+    from_status = models.CharField(max_length=20, choices=Decision.choices, blank=True)
+    to_status = models.CharField(max_length=20, choices=Decision.choices)

@@ -4,6 +4,7 @@ from django.utils.translation import gettext_lazy as _
 
 from accounts.pii import EncryptedTextField
 from accounts.storage import private_storage
+from core.history import StatusHistory
 from portal.models import Kecamatan
 
 
@@ -226,21 +227,18 @@ class MealPlan(models.Model):
         return f"plan {self.pk} ({self.status})"
 
 
-class MealPlanTransition(models.Model):
+class MealPlanTransition(StatusHistory):
     """One move of a meal plan: who, when, from, to, why, and the day it takes effect."""
 
     plan = models.ForeignKey(MealPlan, on_delete=models.CASCADE, related_name="transitions")
     from_status = models.CharField(max_length=10, choices=PlanStatus.choices, blank=True)
     to_status = models.CharField(max_length=10, choices=PlanStatus.choices)
+    # The why is a reason from a list, with the official's own words beside it.
     reason = models.CharField(max_length=12, choices=PlanReason.choices)
     note = models.CharField(max_length=300, blank=True)
     effective_on = models.DateField()
-    actor = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
-    )
-    created_at = models.DateTimeField(auto_now_add=True)
 
-    class Meta:
+    class Meta(StatusHistory.Meta):
         ordering = ["effective_on", "id"]
 
     def __str__(self) -> str:

@@ -5,6 +5,7 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from accounts.pii import EncryptedDateField, EncryptedTextField
+from core.history import StatusHistory
 
 
 class Kecamatan(models.Model):
@@ -239,24 +240,12 @@ class FormerNik(models.Model):
         return f"{self.recipient_id}: {self.nik_hash[:12]}…"
 
 
-class RecipientTransition(models.Model):
+class RecipientTransition(StatusHistory):
     """One move of a recipient through the lifecycle: who, when, from, to, why."""
 
     recipient = models.ForeignKey(Recipient, on_delete=models.CASCADE, related_name="transitions")
     from_status = models.CharField(max_length=20, choices=Status.choices, blank=True)
     to_status = models.CharField(max_length=20, choices=Status.choices)
-    actor = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
-    )
-    actor_label = models.CharField(max_length=60, blank=True)
-    reason = models.TextField(blank=True)
-    created_at = models.DateTimeField(auto_now_add=True)
-
-    class Meta:
-        ordering = ["created_at", "id"]
-
-    def __str__(self) -> str:
-        return f"{self.from_status or '∅'} → {self.to_status}"
 
 
 class PhotoConsent(models.Model):

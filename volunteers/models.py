@@ -13,6 +13,7 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from accounts.pii import EncryptedDateField, EncryptedJSONField, EncryptedTextField
+from core.history import StatusHistory
 from portal.models import Kecamatan, Recipient
 
 # Check-in codes and certificate codes are read aloud and typed on phones: no 0/O, 1/I/L.
@@ -248,24 +249,31 @@ class Booking(models.Model):
 SEATED = (Booking.Status.CONFIRMED, Booking.Status.ATTENDED, Booking.Status.ABSENT)
 
 
-class BookingTransition(models.Model):
+class BookingTransition(StatusHistory):
     """One move of a booking: who, when, from, to, why."""
 
     booking = models.ForeignKey(Booking, on_delete=models.CASCADE, related_name="transitions")
     from_status = models.CharField(max_length=10, choices=Booking.Status.choices, blank=True)
     to_status = models.CharField(max_length=10, choices=Booking.Status.choices)
-    actor = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
-    )
-    actor_label = models.CharField(max_length=60, blank=True)
-    reason = models.TextField(blank=True)
-    created_at = models.DateTimeField(auto_now_add=True)
 
-    class Meta:
+    class Meta(StatusHistory.Meta):
         ordering = ["created_at", "pk"]
 
-    def __str__(self) -> str:
-        return f"{self.from_status or '∅'} → {self.to_status}"
+
+class StudentTransition(StatusHistory):
+    """One decision on a student's membership of their school."""
+
+    student = models.ForeignKey(Student, on_delete=models.CASCADE, related_name="transitions")
+    from_status = models.CharField(max_length=10, choices=Student.Status.choices, blank=True)
+    to_status = models.CharField(max_length=10, choices=Student.Status.choices)
+
+
+class VisitSlotTransition(StatusHistory):
+    """One move of a visit slot (made, cancelled): who, when, why."""
+
+    slot = models.ForeignKey(VisitSlot, on_delete=models.CASCADE, related_name="transitions")
+    from_status = models.CharField(max_length=10, choices=VisitSlot.Status.choices, blank=True)
+    to_status = models.CharField(max_length=10, choices=VisitSlot.Status.choices)
 
 
 class Wellbeing(models.TextChoices):

@@ -3,11 +3,11 @@ that makes a move and writes its history row."""
 
 from __future__ import annotations
 
-from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils.translation import gettext as _
 
 from accounts.models import User
+from core import transitions
 
 from ..models import Concern, History, Referral, RightsRequest
 
@@ -29,10 +29,31 @@ TRANSITIONS: dict[type[models.Model], frozenset[tuple[str, str]]] = {
     RightsRequest: frozenset({(Q.OPEN, Q.DONE), (Q.OPEN, Q.REFUSED)}),
 }
 _LINK = {Referral: "referral", Concern: "concern", RightsRequest: "rights_request"}
+# The status each record is made in (its first history row).
+_START = {Referral: R.UNVERIFIED, Concern: C.UNVERIFIED, RightsRequest: Q.OPEN}
 
 
-class MoveRefused(ValidationError):
+class MoveRefused(transitions.TransitionRefused):
     pass
+
+
+def _refused(workflow: transitions.Workflow, origin: str, to: str) -> str:
+    return _("This is no longer possible: the report is “%(status)s”.") % {
+        "status": workflow.model.Status(origin).label
+    }
+
+
+WORKFLOWS: dict[type[models.Model], transitions.Workflow] = {
+    model: transitions.Workflow(
+        model=model,
+        history=History,
+        link=_LINK[model],
+        moves={("", _START[model]), *moves},
+        refused=MoveRefused,
+        refused_message=_refused,
+    )
+    for model, moves in TRANSITIONS.items()
+}
 
 
 def status_move(
@@ -46,30 +67,17 @@ def status_move(
 ) -> History:
     """Move ``obj`` (locked by the caller) to ``to_status`` if the table allows it, saving
     ``status`` and ``fields`` with update_fields, and write the history row."""
-    model = type(obj)
-    origin = obj.status
-    if (origin, to_status) not in TRANSITIONS[model]:
-        raise MoveRefused(
-            _("This is no longer possible: the report is “%(status)s”.")
-            % {"status": model.Status(origin).label}
-        )
-    obj.status = to_status
-    obj.save(update_fields=["status", *fields])
-    return History.objects.create(
-        **{_LINK[model]: obj},
-        from_status=origin,
-        to_status=to_status,
+    return WORKFLOWS[type(obj)].move(
+        obj,
+        to_status,
         actor=actor,
         actor_label=actor_label if actor is None else "",
-        note=note,
+        reason=note,
+        fields=fields,
     )
 
 
 def history_start(*, obj, actor: User | None, actor_label: str = "") -> History:
-    return History.objects.create(
-        **{_LINK[type(obj)]: obj},
-        from_status="",
-        to_status=obj.status,
-        actor=actor,
-        actor_label=actor_label if actor is None else "",
+    return WORKFLOWS[type(obj)].start(
+        obj, actor=actor, actor_label=actor_label if actor is None else ""
     )

@@ -108,7 +108,7 @@ def rights_request_record(
     )
     if kind in ERASING_KINDS:
         _take_down(locked, actor=actor, request=request)
-    recipient.status = locked.status
+    recipient.refresh_from_db(fields=["status"])
     return request
 
 
@@ -215,7 +215,7 @@ def recipient_erase(*, recipient: Recipient, actor: User, request: RightsRequest
         reason=request.reference,
         details={"request": request.reference, "kind": request.kind},
     )
-    recipient.status = locked.status
+    recipient.refresh_from_db(fields=["status"])
 
 
 def _wipe_referral_text(referral: Referral) -> None:

@@ -20,6 +20,7 @@ from portal.uploads import proof_clean
 
 from ..models import CLEARING_BANK, Gift, MessageStatus
 from .giving import amount_check, donor_get_or_create, gift_record_paid
+from .transitions import DONOR, GIFTS
 
 Status = Gift.Status
 OPEN = (Status.AWAITING_TRANSFER, Status.PROOF_SUBMITTED)
@@ -46,8 +47,11 @@ def proof_attach(*, gift: Gift, upload) -> Gift:
         gift.proof.save(f"proof.{extension}", ContentFile(content), save=False)
         gift.proof_content_type = content_type
         gift.proof_uploaded_at = timezone.now()
-        gift.status = Status.PROOF_SUBMITTED
-        gift.save(update_fields=["proof", "proof_content_type", "proof_uploaded_at", "status"])
+        fields = ["proof", "proof_content_type", "proof_uploaded_at"]
+        if gift.status == Status.PROOF_SUBMITTED:  # a clearer proof replacing the first
+            gift.save(update_fields=fields)
+        else:
+            GIFTS.move(gift, Status.PROOF_SUBMITTED, actor_label=DONOR, fields=fields)
         if old:
             storage = gift.proof.storage
             transaction.on_commit(lambda: storage.delete(old))
@@ -72,21 +76,22 @@ def transfer_match(
         gift = _locked(gift)
         if gift.status not in OPEN:
             raise ValidationError(_("Only a transfer still waiting can be matched."))
-        gift.status = Status.MATCHED
         gift.received_amount = received_amount
         gift.statement_date = statement_date
         gift.statement_line = statement_line.strip()[:200]
         gift.matched_by_ref = actor.public_ref
         gift.matched_at = timezone.now()
-        gift.save(
-            update_fields=[
-                "status",
+        GIFTS.move(
+            gift,
+            Status.MATCHED,
+            actor=actor,
+            fields=[
                 "received_amount",
                 "statement_date",
                 "statement_line",
                 "matched_by_ref",
                 "matched_at",
-            ]
+            ],
         )
         audit_record(
             actor=actor,
@@ -112,14 +117,14 @@ def transfer_record(
     amount_check(amount)
     with transaction.atomic():
         donor = donor_get_or_create(email=email, name=name, language=settings.LANGUAGE_CODE)
-        gift = Gift.objects.create(
+        gift = Gift(
             donor=donor,
             recipient_id=recipient_id,
             amount=amount,
             gateway=Gift.Gateway.BANK,
-            status=Status.AWAITING_TRANSFER,
             message_status=MessageStatus.NONE,
         )
+        GIFTS.move(gift, Status.AWAITING_TRANSFER, actor=actor)
         return transfer_match(
             gift=gift,
             actor=actor,
@@ -174,11 +179,16 @@ def transfer_reject(*, gift: Gift, actor: User, reason: str) -> Gift:
             raise ValidationError(
                 _("A second finance officer must decide: you matched this transfer.")
             )
-        gift.status = Status.REJECTED
         gift.reject_reason = reason[:300]
         gift.decided_by_ref = actor.public_ref
         gift.decided_at = timezone.now()
-        gift.save(update_fields=["status", "reject_reason", "decided_by_ref", "decided_at"])
+        GIFTS.move(
+            gift,
+            Status.REJECTED,
+            actor=actor,
+            reason=gift.reject_reason,
+            fields=["reject_reason", "decided_by_ref", "decided_at"],
+        )
         audit_record(
             actor=actor,
             action=AuditEvent.Action.TRANSFER_REJECTED,

@@ -43,6 +43,7 @@ from ..models import (
     warung_account,
 )
 from . import ledger
+from .transitions import DISBURSEMENTS, FUND_TRANSFERS, REFUNDS
 
 # People whose meals may be paid for: listed now, or reached (fed) already.
 PAYABLE_STATUSES = ("published", "reached", "suspended")
@@ -65,11 +66,17 @@ def _decision_record(
     record: FundTransfer | Disbursement, *, actor: User, approve: bool, note: str, action: str
 ) -> None:
     """The second officer's decision on a proposal, saved and on the audit record."""
-    record.status = Decision.APPROVED if approve else Decision.REJECTED
     record.decided_by_ref = actor.public_ref
     record.decided_at = timezone.now()
     record.decision_note = note.strip()[:300]
-    record.save(update_fields=["status", "decided_by_ref", "decided_at", "decision_note"])
+    workflow = FUND_TRANSFERS if isinstance(record, FundTransfer) else DISBURSEMENTS
+    workflow.move(
+        record,
+        Decision.APPROVED if approve else Decision.REJECTED,
+        actor=actor,
+        reason=record.decision_note,
+        fields=["decided_by_ref", "decided_at", "decision_note"],
+    )
     audit_record(
         actor=actor,
         action=action,
@@ -99,13 +106,14 @@ def fund_transfer_propose(
                 _("The fund holds %(held)s; %(amount)s cannot be moved from it.")
                 % {"held": _rupiah(held), "amount": _rupiah(amount)}
             )
-        proposal = FundTransfer.objects.create(
+        proposal = FundTransfer(
             source_id=source_id,
             target_id=target_id,
             amount=amount,
             reason=reason.strip(),
             proposed_by_ref=actor.public_ref,
         )
+        FUND_TRANSFERS.move(proposal, Decision.PROPOSED, actor=actor, reason=proposal.reason)
         audit_record(
             actor=actor,
             action=AuditEvent.Action.FUND_TRANSFER_PROPOSED,
@@ -350,7 +358,7 @@ def disbursement_record(
             recorded_by_ref=actor.public_ref,
         )
         disbursement.proof.save("proof", ContentFile(content), save=False)
-        disbursement.save()
+        DISBURSEMENTS.move(disbursement, Decision.PROPOSED, actor=actor)
         DisbursementLine.objects.bulk_create(
             DisbursementLine(disbursement=disbursement, **vars(line)) for line in lines
         )
@@ -442,9 +450,10 @@ def refund_request(*, gift: Gift, actor: User, amount: int, reason: str) -> Refu
                 _("At most %(left)s of this gift can still be refunded.")
                 % {"left": _rupiah(gift.amount - asked)}
             )
-        refund = Refund.objects.create(
+        refund = Refund(
             gift=gift, amount=amount, reason=reason.strip()[:300], requested_by_ref=actor.public_ref
         )
+        REFUNDS.move(refund, Refund.Status.UNCONFIRMED, actor=actor, reason=refund.reason)
         audit_record(
             actor=actor,
             action=AuditEvent.Action.REFUND_REQUESTED,
@@ -477,8 +486,7 @@ def refund_send(*, refund: Refund, actor: User) -> Refund:
                     "again from the gift's page (the same request, so it cannot be paid twice)."
                 )
             ) from None
-        refund.status = Refund.Status.SENT
-        refund.save(update_fields=["gateway_refund_id", "status"])
+        REFUNDS.move(refund, Refund.Status.SENT, actor=actor, fields=["gateway_refund_id"])
         notification_enqueue(
             template="donation_refunded",
             dedup_key=f"refund:{refund.pk}",

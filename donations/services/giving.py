@@ -38,6 +38,7 @@ from ..models import (
     fund_account,
 )
 from . import ledger
+from .transitions import DONOR, GATEWAY, GIFTS, SPONSORSHIPS
 
 logger = logging.getLogger(__name__)
 
@@ -148,8 +149,9 @@ def _giving_create(*, intent: GiftIntent, user: User | None) -> Gift | Sponsorsh
         donor = donor_get_or_create(
             email=intent.email, name=intent.name, user=user, language=intent.language
         )
+        by = {"actor": user, "actor_label": "" if user else DONOR}
         if intent.monthly:
-            return Sponsorship.objects.create(
+            sponsorship = Sponsorship(
                 donor=donor,
                 recipient_id=intent.recipient_id,
                 amount=intent.amount,
@@ -157,6 +159,8 @@ def _giving_create(*, intent: GiftIntent, user: User | None) -> Gift | Sponsorsh
                 gateway=gateway().name,
                 idempotency_key=intent.attempt,
             )
+            SPONSORSHIPS.move(sponsorship, Sponsorship.Status.PENDING, **by)
+            return sponsorship
         fields = {
             "donor": donor,
             "recipient_id": intent.recipient_id,
@@ -168,16 +172,16 @@ def _giving_create(*, intent: GiftIntent, user: User | None) -> Gift | Sponsorsh
             "idempotency_key": intent.attempt,
         }
         if not intent.bank_transfer:
-            return Gift.objects.create(gateway=gateway().name, **fields)
+            gift = Gift(gateway=gateway().name, **fields)
+            GIFTS.move(gift, Gift.Status.PENDING, **by)
+            return gift
         for _attempt in range(5):
             try:
                 with transaction.atomic():
-                    gift = Gift.objects.create(
-                        gateway=Gift.Gateway.BANK,
-                        status=Gift.Status.AWAITING_TRANSFER,
-                        bank_reference=_bank_reference(),
-                        **fields,
+                    gift = Gift(
+                        gateway=Gift.Gateway.BANK, bank_reference=_bank_reference(), **fields
                     )
+                    GIFTS.move(gift, Gift.Status.AWAITING_TRANSFER, **by)
             except IntegrityError:
                 if Gift.objects.filter(idempotency_key=intent.attempt).exists():
                     return Gift.objects.get(idempotency_key=intent.attempt)
@@ -260,9 +264,14 @@ def finance_alert(*, subject: str, dedup_key: str, detail: str = "") -> None:
 def gift_flag(*, gift: Gift, reason: str) -> None:
     if gift.status == Gift.Status.FLAGGED:
         return
-    gift.status = Gift.Status.FLAGGED
     gift.flag_reason = reason[:300]
-    gift.save(update_fields=["status", "flag_reason"])
+    GIFTS.move(
+        gift,
+        Gift.Status.FLAGGED,
+        actor_label=GATEWAY,
+        reason=gift.flag_reason,
+        fields=["flag_reason"],
+    )
     finance_alert(
         subject="gift_flagged",
         dedup_key=f"gift-flagged:{gift.pk}",
@@ -282,10 +291,15 @@ def gift_record_paid(
     gift's row locked; does nothing the second time."""
     if gift.status == Gift.Status.PAID:
         return
-    gift.status = Gift.Status.PAID
     gift.paid_at = occurred_at
     gift.receipt_number = _receipt_number(occurred_at)
-    gift.save(update_fields=["status", "paid_at", "receipt_number", "payment_intent_id"])
+    GIFTS.move(
+        gift,
+        Gift.Status.PAID,
+        actor=actor,
+        actor_label="" if actor else GATEWAY,
+        fields=["paid_at", "receipt_number", "payment_intent_id"],
+    )
     ledger.ledger_post(
         kind=Transaction.Kind.GIFT,
         external_id=f"gift:{gift.pk}",

@@ -22,6 +22,7 @@ from ..models import Gift, Sponsorship
 from . import webhooks
 from .giving import gift_fee_record
 from .sponsorships import sponsorships_of_departed_end
+from .transitions import GIFTS, RECONCILIATION, SPONSORSHIPS
 
 logger = logging.getLogger(__name__)
 
@@ -115,12 +116,18 @@ def payments_reconcile(*, now: datetime.datetime | None = None, limit: int = 200
                 webhooks.session_expired(session, _event_for(session))
                 result.closed += 1
     # Checkouts nobody finished within a week are closed for good.
-    result.closed += Gift.objects.filter(
-        status=Gift.Status.PENDING, created_at__lt=now - GIVE_UP_AFTER
-    ).update(status=Gift.Status.EXPIRED)
-    result.closed += Sponsorship.objects.filter(
-        status=Sponsorship.Status.PENDING, created_at__lt=now - GIVE_UP_AFTER
-    ).update(status=Sponsorship.Status.ABANDONED)
+    result.closed += GIFTS.move_many(
+        Gift.objects.filter(created_at__lt=now - GIVE_UP_AFTER),
+        Gift.Status.EXPIRED,
+        origin=Gift.Status.PENDING,
+        actor_label=RECONCILIATION,
+    )
+    result.closed += SPONSORSHIPS.move_many(
+        Sponsorship.objects.filter(created_at__lt=now - GIVE_UP_AFTER),
+        Sponsorship.Status.ABANDONED,
+        origin=Sponsorship.Status.PENDING,
+        actor_label=RECONCILIATION,
+    )
     missing_fees = Gift.objects.filter(
         status=Gift.Status.PAID, fee_recorded_at__isnull=True
     ).exclude(gateway=Gift.Gateway.BANK)[:limit]

@@ -31,6 +31,7 @@ from ..models import (
 )
 from . import ledger
 from .giving import finance_alert, gift_settle
+from .transitions import GATEWAY, GIFTS, SPONSORSHIPS
 
 logger = logging.getLogger(__name__)
 
@@ -134,36 +135,41 @@ def _sponsorship_activate(sponsorship: Sponsorship, *, subscription_id, customer
         sponsorship.customer_id = customer_id
         changed.append("customer_id")
     if sponsorship.status in (Sponsorship.Status.PENDING, Sponsorship.Status.ABANDONED):
-        sponsorship.status = Sponsorship.Status.ACTIVE
         sponsorship.started_at = timezone.now()
-        changed += ["status", "started_at"]
-    if changed:
+        SPONSORSHIPS.move(
+            sponsorship,
+            Sponsorship.Status.ACTIVE,
+            actor_label=GATEWAY,
+            fields=[*changed, "started_at"],
+        )
+        if sponsorship.recipient_id is not None:
+            _sponsors_changed()
+    elif changed:
         sponsorship.save(update_fields=changed)
-    if "status" in changed and sponsorship.recipient_id is not None:
-        _sponsors_changed()
 
 
 def session_async_failed(session: dict[str, Any], event: dict[str, Any]) -> Result:
     gift = _gift_for_session(session)
     if gift is None:
         return Outcome.IGNORED, "no gift of ours for this session"
-    updated = Gift.objects.filter(pk=gift.pk, status=Gift.Status.PENDING).update(
-        status=Gift.Status.FAILED
+    moved = GIFTS.move_if(
+        gift, Gift.Status.FAILED, expected=Gift.Status.PENDING, actor_label=GATEWAY
     )
-    return Outcome.PROCESSED, "failed" if updated else f"already {gift.status}"
+    return Outcome.PROCESSED, "failed" if moved else f"already {gift.status}"
 
 
 def session_expired(session: dict[str, Any], event: dict[str, Any]) -> Result:
     gift = _gift_for_session(session)
     if gift is not None:
-        Gift.objects.filter(pk=gift.pk, status=Gift.Status.PENDING).update(
-            status=Gift.Status.EXPIRED
-        )
+        GIFTS.move_if(gift, Gift.Status.EXPIRED, expected=Gift.Status.PENDING, actor_label=GATEWAY)
         return Outcome.PROCESSED, "expired"
     sponsorship = Sponsorship.objects.filter(checkout_session_id=session.get("id")).first()
     if sponsorship is not None:
-        Sponsorship.objects.filter(pk=sponsorship.pk, status=Sponsorship.Status.PENDING).update(
-            status=Sponsorship.Status.ABANDONED
+        SPONSORSHIPS.move_if(
+            sponsorship,
+            Sponsorship.Status.ABANDONED,
+            expected=Sponsorship.Status.PENDING,
+            actor_label=GATEWAY,
         )
         return Outcome.PROCESSED, "abandoned"
     return Outcome.IGNORED, "no record of ours for this session"
@@ -215,7 +221,7 @@ def invoice_paid(invoice: dict[str, Any], event: dict[str, Any]) -> Result:
             detail=str(sponsorship.public_ref),
         )
     _sponsorship_activate(sponsorship, subscription_id=subscription_id, customer_id=None)
-    gift = Gift.objects.create(
+    gift = Gift(
         donor=sponsorship.donor,
         recipient=sponsorship.recipient,
         sponsorship=sponsorship,
@@ -225,6 +231,7 @@ def invoice_paid(invoice: dict[str, Any], event: dict[str, Any]) -> Result:
         language=sponsorship.donor.language,
         invoice_id=invoice_id,
     )
+    GIFTS.move(gift, Gift.Status.PENDING, actor_label=GATEWAY)
     payment_intent = _invoice_payment_intent(invoice)
     if payment_intent is None:
         try:
@@ -252,10 +259,15 @@ def subscription_deleted(subscription: dict[str, Any], event: dict[str, Any]) ->
     if sponsorship.status == Sponsorship.Status.ENDED:
         return Outcome.PROCESSED, "already ended"
     reason = (subscription.get("cancellation_details") or {}).get("reason") or ""
-    sponsorship.status = Sponsorship.Status.ENDED
     sponsorship.ended_at = _created(event)
     sponsorship.end_reason = reason[:200]
-    sponsorship.save(update_fields=["status", "ended_at", "end_reason"])
+    SPONSORSHIPS.move(
+        sponsorship,
+        Sponsorship.Status.ENDED,
+        actor_label=GATEWAY,
+        reason=sponsorship.end_reason,
+        fields=["ended_at", "end_reason"],
+    )
     if sponsorship.recipient_id is not None:
         _sponsors_changed()
     from notifications.services import notification_enqueue

@@ -20,6 +20,7 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 
 from accounts.models import User
+from core.transitions import Workflow
 from portal.models import Recipient, Status
 from portal.services.lifecycle import recipient_transition
 
@@ -51,6 +52,13 @@ TRANSITIONS: dict[tuple[str, str], PlanMove] = {
     (P.ACTIVE, P.ENDED): PlanMove(_END),
     (P.PAUSED, P.ENDED): PlanMove(_END),
 }
+
+PLANS: Workflow[MealPlan, MealPlanTransition] = Workflow(
+    model=MealPlan,
+    history=MealPlanTransition,
+    link="plan",
+    moves={("", P.ACTIVE), *TRANSITIONS},
+)
 
 # How far a plan may start before today (the register lags the kitchen a few days) or after.
 START_PAST_DAYS = 7
@@ -130,7 +138,7 @@ def meal_plan_start(
                     "asked": portions,
                 }
             )
-        plan = MealPlan.objects.create(
+        plan = MealPlan(
             recipient=person,
             warung=kitchen,
             kecamatan_id=person.kecamatan_id,
@@ -138,14 +146,12 @@ def meal_plan_start(
             starts_on=starts_on,
             created_by=actor,
         )
-        MealPlanTransition.objects.create(
-            plan=plan,
-            from_status="",
-            to_status=P.ACTIVE,
-            reason=Why.STARTED,
-            note=note.strip()[:300],
-            effective_on=starts_on,
+        PLANS.move(
+            plan,
+            P.ACTIVE,
             actor=actor,
+            reason=Why.STARTED,
+            history={"note": note.strip()[:300], "effective_on": starts_on},
         )
         if person.status == Status.PUBLISHED:
             recipient_transition(
@@ -155,7 +161,7 @@ def meal_plan_start(
                 reason=_("Meals from %(warung)s from %(date)s.")
                 % {"warung": kitchen.name, "date": starts_on.isoformat()},
             )
-            recipient.status = person.status
+            recipient.refresh_from_db(fields=["status"])
     return plan
 
 
@@ -208,19 +214,17 @@ def meal_plan_transition(
             )
         if effective_on > today + datetime.timedelta(days=START_FUTURE_DAYS):
             raise PlanRefused(_("The change is too far in the future."))
-        locked.status = to_status
-        fields = ["status", "updated_at"]
+        fields = ["updated_at"]
         if to_status == P.ENDED:
             locked.ends_on = max(locked.starts_on, effective_on - datetime.timedelta(days=1))
             fields.append("ends_on")
-        locked.save(update_fields=fields)
-        plan.status, plan.ends_on = locked.status, locked.ends_on
-        return MealPlanTransition.objects.create(
-            plan=locked,
-            from_status=origin,
-            to_status=to_status,
-            reason=reason,
-            note=note[:300],
-            effective_on=effective_on,
+        row = PLANS.move(
+            locked,
+            to_status,
             actor=actor,
+            reason=reason,
+            fields=fields,
+            history={"note": note[:300], "effective_on": effective_on},
         )
+        plan.refresh_from_db(fields=["status", "ends_on"])
+        return row

@@ -5,14 +5,14 @@ changes_requested → in_review; published → suspended → published | withdra
 withdrawn; erased.
 """
 
-from dataclasses import dataclass
-
-from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from accounts.models import Role, User
+from core import transitions
+from core.transitions import Rule as Move
 
 from ..cache import public_pages_changed
 from ..models import Recipient, RecipientTransition, Status
@@ -20,13 +20,6 @@ from ..models import Recipient, RecipientTransition, Status
 S = Status
 REVIEWERS = frozenset({Role.REVIEWER, Role.LEAD_REVIEWER})
 ENTRY = frozenset({Role.DATA_OFFICER, Role.REVIEWER, Role.LEAD_REVIEWER})
-
-
-@dataclass(frozen=True)
-class Move:
-    roles: frozenset[str]  # who may make it (any of these); None actor = the system
-    maker_checker: bool = False  # whoever entered or last edited the record may not
-    needs_reason: bool = False
 
 
 # (from, to) → the rule of that move. A move not in this table is refused.
@@ -57,29 +50,41 @@ TRANSITIONS: dict[tuple[str, str], Move] = {
 PUBLIC_STATUSES = frozenset({S.PUBLISHED})
 
 
-class TransitionRefused(ValidationError):
+class TransitionRefused(transitions.TransitionRefused):
     pass
-
-
-def allowed_moves(recipient: Recipient, actor: User | None) -> list[str]:
-    """The statuses ``actor`` may move ``recipient`` to now (for the review page's buttons)."""
-    return [
-        to
-        for (origin, to), move in TRANSITIONS.items()
-        if origin == recipient.status and _may(move, recipient, actor)
-    ]
-
-
-def _may(move: Move, recipient: Recipient, actor: User | None) -> bool:
-    if actor is None:
-        return True
-    if not actor.has_role(*move.roles):
-        return False
-    return not (move.maker_checker and _is_maker(recipient, actor))
 
 
 def _is_maker(recipient: Recipient, actor: User) -> bool:
     return actor.pk in {recipient.entered_by_id, recipient.last_edited_by_id}
+
+
+def _refused(workflow: transitions.Workflow, origin: str, to: str) -> str:
+    return _("A record cannot move from “%(origin)s” to “%(to)s”.") % {
+        "origin": workflow.label(origin),
+        "to": workflow.label(to),
+    }
+
+
+RECIPIENTS: transitions.Workflow[Recipient, RecipientTransition] = transitions.Workflow(
+    model=Recipient,
+    history=RecipientTransition,
+    link="recipient",
+    # A record enters the registry in whatever status its source gives it (the importer's
+    # ``terjangkau`` is served_elsewhere, a referral may be published later): only its moves
+    # after that are ruled.
+    moves={**TRANSITIONS, **{("", status): Move(None) for status in S.values}},
+    refused=TransitionRefused,
+    refused_message=_refused,
+    is_maker=_is_maker,
+    maker_message=gettext_lazy(
+        "You entered or last edited this record: another reviewer must approve it."
+    ),
+)
+
+
+def allowed_moves(recipient: Recipient, actor: User | None) -> list[str]:
+    """The statuses ``actor`` may move ``recipient`` to now (for the review page's buttons)."""
+    return RECIPIENTS.allowed(recipient, actor)
 
 
 @transaction.atomic
@@ -96,46 +101,28 @@ def recipient_transition(
     ``actor=None`` is the system (an import, a fail-safe suspension) and needs ``actor_label``.
     Scope (which kecamatan) is checked by the caller's selector; role and maker-checker here.
     """
-    if to_status not in S.values:
-        raise TransitionRefused(_("Unknown status: %(status)s.") % {"status": to_status})
     locked = Recipient.objects.select_for_update().get(pk=recipient.pk)
     origin = locked.status
-    move = TRANSITIONS.get((origin, to_status))
-    if move is None:
-        raise TransitionRefused(
-            _("A record cannot move from “%(origin)s” to “%(to)s”.")
-            % {"origin": Status(origin).label, "to": Status(to_status).label}
-        )
-    if actor is not None and not actor.has_role(*move.roles):
-        raise PermissionDenied(_("Your role may not make this change."))
-    if actor is not None and move.maker_checker and _is_maker(locked, actor):
-        raise TransitionRefused(
-            _("You entered or last edited this record: another reviewer must approve it.")
-        )
     reason = reason.strip()
-    if move.needs_reason and not reason:
-        raise TransitionRefused(_("Please give a reason for this change."))
+    RECIPIENTS.check(origin, to_status, obj=locked, actor=actor, reason=reason)
     if to_status == S.PUBLISHED:
         _check_publishable(locked)
 
-    locked.status = to_status
-    fields = ["status", "updated_at"]
+    fields = ["updated_at"]
     if to_status == S.PUBLISHED and locked.published_at is None:
         locked.published_at = timezone.now()
         fields.append("published_at")
-    locked.save(update_fields=fields)
-    if origin in PUBLIC_STATUSES or to_status in PUBLIC_STATUSES:
-        public_pages_changed()
-    recipient.status = locked.status
-    recipient.published_at = locked.published_at
-    transition = RecipientTransition.objects.create(
-        recipient=locked,
-        from_status=origin,
-        to_status=to_status,
+    transition = RECIPIENTS.move(
+        locked,
+        to_status,
         actor=actor,
         actor_label=actor_label if actor is None else "",
         reason=reason,
+        fields=fields,
     )
+    if origin in PUBLIC_STATUSES or to_status in PUBLIC_STATUSES:
+        public_pages_changed()
+    recipient.refresh_from_db(fields=["status", "published_at"])
     if origin == S.IN_REVIEW and to_status in DECISIONS:
         _notify_submitter(locked, transition)
     return transition
@@ -194,11 +181,6 @@ def history_start(
     *, recipient: Recipient, actor: User | None, actor_label: str = "", reason: str = ""
 ) -> RecipientTransition:
     """The first history row of a new record (from nothing to its initial status)."""
-    return RecipientTransition.objects.create(
-        recipient=recipient,
-        from_status="",
-        to_status=recipient.status,
-        actor=actor,
-        actor_label=actor_label if actor is None else "",
-        reason=reason,
+    return RECIPIENTS.start(
+        recipient, actor=actor, actor_label=actor_label if actor is None else "", reason=reason
     )

@@ -12,13 +12,13 @@ import datetime
 from dataclasses import dataclass
 
 from django.conf import settings
-from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts.models import User
+from core.transitions import TransitionRefused, Workflow
 
 from ..models import SEATED, Booking, BookingTransition, Student, VisitSlot
 from ..selectors.students import guardian_consent_standing, is_minor
@@ -50,8 +50,20 @@ TRANSITIONS: dict[tuple[str, str], Move] = {
 }
 
 
-class BookingRefused(ValidationError):
+class BookingRefused(TransitionRefused):
     pass
+
+
+BOOKINGS: Workflow[Booking, BookingTransition] = Workflow(
+    model=Booking,
+    history=BookingTransition,
+    link="booking",
+    moves=set(TRANSITIONS),
+    refused=BookingRefused,
+    refused_message=lambda workflow, origin, to: (
+        _("A booking cannot go from %(origin)s to %(to)s.") % {"origin": origin or "—", "to": to}
+    ),
+)
 
 
 class SlotFull(BookingRefused):
@@ -76,20 +88,15 @@ def booking_transition(
             _("A booking cannot go from %(origin)s to %(to)s.")
             % {"origin": origin or "—", "to": to_status}
         )
-    booking.status = to_status
     for name, value in (fields or {}).items():
         setattr(booking, name, value)
-    if origin:
-        booking.save(update_fields=["status", *(fields or {})])
-    else:
-        booking.save()
-    BookingTransition.objects.create(
-        booking=booking,
-        from_status=origin,
-        to_status=to_status,
+    BOOKINGS.move(
+        booking,
+        to_status,
         actor=actor,
         actor_label=actor_label,
         reason=reason,
+        fields=list(fields or {}),
     )
     return booking
 

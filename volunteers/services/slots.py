@@ -12,12 +12,20 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts.models import Role, User
+from core.transitions import Workflow
 from portal.models import Recipient, Status
 
-from ..models import Booking, School, VisitSlot
+from ..models import Booking, School, VisitSlot, VisitSlotTransition
 from .bookings import booking_transition
 from .common import coordinator_school_id, reviewer_kecamatan_ids, week_bounds_wib, wib
 from .notices import booking_reminders_withdraw, slot_cancelled_notify
+
+SLOTS: Workflow[VisitSlot, VisitSlotTransition] = Workflow(
+    model=VisitSlot,
+    history=VisitSlotTransition,
+    link="slot",
+    moves={("", VisitSlot.Status.OPEN), (VisitSlot.Status.OPEN, VisitSlot.Status.CANCELLED)},
+)
 
 VISITABLE = (Status.PUBLISHED, Status.REACHED)
 
@@ -124,8 +132,8 @@ def slot_create(
                 }
             )
     series = uuid.uuid4() if repeat_weeks else None
-    return [
-        VisitSlot.objects.create(
+    slots = [
+        VisitSlot(
             recipient=person,
             kecamatan_id=person.kecamatan_id,
             starts_at=when,
@@ -139,6 +147,9 @@ def slot_create(
         )
         for when in times
     ]
+    for slot in slots:
+        SLOTS.move(slot, VisitSlot.Status.OPEN, actor=actor)
+    return slots
 
 
 @transaction.atomic
@@ -182,13 +193,16 @@ def slot_cancel(*, slot: VisitSlot, actor: User, reason: str) -> VisitSlot:
             booking=booking, to_status=Booking.Status.CANCELLED, actor=actor, reason=reason
         )
     booking_reminders_withdraw(bookings=live)
-    slot.status = VisitSlot.Status.CANCELLED
     slot.cancelled_by = actor
     slot.cancelled_at = timezone.now()
     slot.cancel_reason = reason
     slot.seats_taken = 0
-    slot.save(
-        update_fields=["status", "cancelled_by", "cancelled_at", "cancel_reason", "seats_taken"]
+    SLOTS.move(
+        slot,
+        VisitSlot.Status.CANCELLED,
+        actor=actor,
+        reason=reason,
+        fields=["cancelled_by", "cancelled_at", "cancel_reason", "seats_taken"],
     )
     slot_cancelled_notify(slot=slot, bookings=live, reason=reason)
     return slot

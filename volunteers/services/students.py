@@ -14,8 +14,9 @@ from django.utils.translation import gettext as _
 
 from accounts.models import AuditEvent, Role, User
 from accounts.services import audit_record, role_grant
+from core.transitions import Workflow
 
-from ..models import GuardianConsent, School, Student, new_feed_token
+from ..models import GuardianConsent, School, Student, StudentTransition, new_feed_token
 from .common import coordinator_school_id
 from .notices import guardian_consent_notify
 
@@ -32,6 +33,13 @@ STUDENT_MOVES = {
     (Student.Status.CONFIRMED, Student.Status.REJECTED),
     (Student.Status.REJECTED, Student.Status.CONFIRMED),
 }
+
+STUDENTS: Workflow[Student, StudentTransition] = Workflow(
+    model=Student,
+    history=StudentTransition,
+    link="student",
+    moves={("", Student.Status.PENDING), *STUDENT_MOVES},
+)
 
 
 def _age(born: datetime.date, today: datetime.date) -> int:
@@ -73,9 +81,8 @@ def student_register(
             )
             % {"age": settings.VISITS_GUARDIAN_CONSENT_UNDER_AGE}
         )
-    student = Student.objects.create(
-        user=user, school=school, class_name=class_name, birth_date=birth_date
-    )
+    student = Student(user=user, school=school, class_name=class_name, birth_date=birth_date)
+    STUDENTS.move(student, Student.Status.PENDING, actor=user)
     role_grant(user=user, role=Role.STUDENT, actor=user)
     if minor:
         guardian_consent_request(
@@ -196,10 +203,9 @@ def student_decide(*, student: Student, actor: User, to_status: str) -> Student:
     student = Student.objects.select_for_update().get(pk=student.pk)
     if (student.status, to_status) not in STUDENT_MOVES:
         raise ValidationError(_("That change is not possible for this student."))
-    student.status = to_status
     student.decided_by = actor
     student.decided_at = timezone.now()
-    student.save(update_fields=["status", "decided_by", "decided_at"])
+    STUDENTS.move(student, to_status, actor=actor, fields=["decided_by", "decided_at"])
     return student
 
 
