@@ -6,7 +6,7 @@ from allauth.mfa.models import Authenticator
 from django.db.models import Model, QuerySet
 from django.http import Http404
 
-from .models import AuditEvent, Role, User
+from .models import AuditEvent, Role, RoleGrant, User
 from .scope import Purpose, kecamatan_in_scope
 
 __all__ = [
@@ -15,12 +15,38 @@ __all__ = [
     "audit_events_for_user",
     "get_in_scope",
     "kecamatan_in_scope",
+    "lead_reviewers",
+    "reviewers_of_kecamatan",
     "user_has_totp",
+    "users_with_role",
 ]
 
 
 def user_has_totp(user: User) -> bool:
     return Authenticator.objects.filter(user=user, type=Authenticator.Type.TOTP).exists()
+
+
+def users_with_role(role: str) -> QuerySet[User]:
+    """The active users holding ``role`` (whoever an alert or a digest for that role reaches)."""
+    return User.objects.filter(
+        is_active=True, pk__in=RoleGrant.objects.filter(role=role).values("user")
+    )
+
+
+def lead_reviewers() -> QuerySet[User]:
+    return users_with_role(Role.LEAD_REVIEWER)
+
+
+def reviewers_of_kecamatan(kecamatan_id: int) -> QuerySet[User]:
+    """The active reviewers granted ``kecamatan_id``; when it has none, the lead reviewers (an
+    alert about a person there must reach somebody)."""
+    reviewers = User.objects.filter(
+        is_active=True,
+        pk__in=RoleGrant.objects.filter(role=Role.REVIEWER, kecamatan=kecamatan_id).values("user"),
+    )
+    if not reviewers.exists():
+        return lead_reviewers()
+    return reviewers
 
 
 M = TypeVar("M", bound=Model)

@@ -18,7 +18,8 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from accounts.models import AuditEvent, Role, RoleGrant, User
+from accounts.models import AuditEvent, Role, User
+from accounts.selectors import lead_reviewers
 from accounts.services import audit_record
 from portal.models import Recipient, Status
 from portal.services.lifecycle import PUBLIC_STATUSES, TransitionRefused, recipient_transition
@@ -168,10 +169,7 @@ def _alert_if_burst() -> None:
     if count < settings.COMMUNITY_CONCERN_BURST_COUNT:
         return
     window = int(now.timestamp()) // (minutes * 60)
-    leads = User.objects.filter(
-        is_active=True,
-        pk__in=RoleGrant.objects.filter(role=Role.LEAD_REVIEWER).values("user"),
-    )
+    leads = lead_reviewers()
     for lead in leads:
         notification_enqueue(
             template="concern_burst",

@@ -22,6 +22,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts.models import AuditEvent, Role, RoleGrant, User
+from accounts.selectors import lead_reviewers
 from accounts.services import audit_record
 from accounts.storage import private_storage
 from portal.models import Condition, Need, PhotoConsent, Recipient, Status
@@ -314,12 +315,7 @@ def rights_overdue_alert() -> int:
     from notifications.services import notification_enqueue
 
     now = timezone.now()
-    leads = list(
-        User.objects.filter(
-            is_active=True,
-            pk__in=RoleGrant.objects.filter(role=Role.LEAD_REVIEWER).values("user"),
-        )
-    )
+    leads = list(lead_reviewers())
     if not leads:
         logger.warning("overdue data-rights requests but no lead reviewer to alert")
         return 0

@@ -23,6 +23,7 @@ from django.utils.translation import gettext as _
 
 from accounts.models import Role, User
 from accounts.pii import keyed_hash
+from accounts.selectors import users_with_role
 from notifications.services import notification_enqueue
 from portal.cache import public_pages_changed
 
@@ -251,8 +252,7 @@ def _receipt_number(moment: datetime.datetime) -> str:
 
 def finance_alert(*, subject: str, dedup_key: str, detail: str = "") -> None:
     """Tell every finance officer about something that needs a person (outbox)."""
-    officers = User.objects.filter(role_grants__role=Role.FINANCE_OFFICER, is_active=True)
-    for officer in officers.distinct():
+    for officer in users_with_role(Role.FINANCE_OFFICER):
         notification_enqueue(
             template="finance_alert",
             dedup_key=f"{dedup_key}:{officer.pk}",

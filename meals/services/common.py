@@ -5,10 +5,9 @@ from __future__ import annotations
 import datetime
 from zoneinfo import ZoneInfo
 
-from django.db.models import QuerySet
 from django.utils import timezone
 
-from accounts.models import Role, RoleGrant, User
+from accounts.models import Role
 
 WIB = ZoneInfo("Asia/Jakarta")
 
@@ -35,17 +34,3 @@ def month_start(day: datetime.date) -> datetime.date:
 
 def next_month(day: datetime.date) -> datetime.date:
     return (day.replace(day=1) + datetime.timedelta(days=32)).replace(day=1)
-
-
-def kecamatan_reviewers(kecamatan_id: int) -> QuerySet[User]:
-    """The reviewers of a kecamatan; the lead reviewers when it has none (an alert must
-    reach somebody)."""
-    reviewers = User.objects.filter(
-        is_active=True, role_grants__role=Role.REVIEWER, role_grants__kecamatan=kecamatan_id
-    ).distinct()
-    if reviewers.exists():
-        return reviewers
-    return User.objects.filter(
-        is_active=True,
-        pk__in=RoleGrant.objects.filter(role=Role.LEAD_REVIEWER).values("user"),
-    )

@@ -5,17 +5,17 @@ from __future__ import annotations
 
 import datetime
 
+from accounts.selectors import reviewers_of_kecamatan
 from notifications.services import notification_enqueue
 
 from ..models import MealPlan, Suspension
-from .common import kecamatan_reviewers
 
 
 def warung_suspended_notify(*, suspension: Suspension) -> int:
     """Alert the reviewers of the warung's kecamatan once per suspension."""
     warung = suspension.warung
     written = 0
-    for reviewer in kecamatan_reviewers(warung.kecamatan_id):
+    for reviewer in reviewers_of_kecamatan(warung.kecamatan_id):
         notification_enqueue(
             template="warung_suspended",
             dedup_key=f"warung_suspended:{suspension.pk}:{reviewer.pk}",
@@ -36,7 +36,7 @@ def delivery_alert_notify(*, plan: MealPlan, day: datetime.date, reason: str, ke
     row) or "concern" (noted by the courier). ``key`` makes it once per streak or mark."""
     recipient = plan.recipient
     written = 0
-    for reviewer in kecamatan_reviewers(plan.kecamatan_id):
+    for reviewer in reviewers_of_kecamatan(plan.kecamatan_id):
         notification_enqueue(
             template="delivery_alert",
             dedup_key=f"delivery_alert:{key}:{reviewer.pk}",

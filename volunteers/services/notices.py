@@ -15,7 +15,7 @@ from typing import Any
 from django.conf import settings
 from django.utils import timezone, translation
 
-from accounts.models import Role, RoleGrant, User
+from accounts.selectors import reviewers_of_kecamatan
 from notifications.services import notification_enqueue, notifications_withdraw
 
 from ..models import Booking, GuardianConsent, VisitReport, VisitSlot
@@ -103,16 +103,7 @@ def report_flagged_notify(*, report: VisitReport) -> int:
     """Alert the reviewers of the person's kecamatan at once (the lead reviewers when the
     kecamatan has none), naming the flags, never the note."""
     slot = report.booking.slot
-    reviewers = User.objects.filter(
-        is_active=True,
-        role_grants__role=Role.REVIEWER,
-        role_grants__kecamatan=slot.kecamatan_id,
-    ).distinct()
-    if not reviewers.exists():
-        reviewers = User.objects.filter(
-            is_active=True,
-            pk__in=RoleGrant.objects.filter(role=Role.LEAD_REVIEWER).values("user"),
-        )
+    reviewers = reviewers_of_kecamatan(slot.kecamatan_id)
     context = {**slot_context(slot), "report_id": report.pk, "flag_codes": list(report.flags)}
     written = 0
     for reviewer in reviewers:
