@@ -31,9 +31,8 @@ from rest_framework.renderers import JSONRenderer
 from rest_framework.response import Response
 from rest_framework.throttling import UserRateThrottle
 
-from accounts.models import Role
-
 from ..models import ImportBatch
+from ..permissions import may_use_batch_api
 from ..selectors.import_batches import import_report_lines
 from ..services.api_batches import MAX_ROWS, api_batch_import
 
@@ -45,8 +44,7 @@ class IsDataOfficer(BasePermission):
     message = gettext_lazy("Only a data officer's token may send batches.")
 
     def has_permission(self, request, view) -> bool:
-        user = request.user
-        return bool(user and user.is_authenticated and user.has_role(Role.DATA_OFFICER))
+        return may_use_batch_api(request.user)
 
 
 class BatchTooLarge(APIException):

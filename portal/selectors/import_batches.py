@@ -8,19 +8,17 @@ from dataclasses import dataclass
 
 from django.db.models import QuerySet
 
-from accounts.models import Role, User
+from accounts.models import User
 from accounts.selectors import Purpose, get_in_scope, kecamatan_in_scope
 from accounts.storage import private_storage
 
 from ..models import ImportBatch, Village
-
-# Who may see the record of imports and their reports: the whole regency's.
-IMPORT_ROLES = (Role.DATA_OFFICER, Role.ADMINISTRATOR)
+from ..permissions import may_import
 
 
 def import_batch_list(*, user: User) -> QuerySet[ImportBatch]:
     """Every import (all doors), newest first, for data officers and administrators."""
-    if not user.is_authenticated or not user.has_role(*IMPORT_ROLES):
+    if not may_import(user):
         return ImportBatch.objects.none()
     return ImportBatch.objects.select_related("actor").order_by("-started_at", "-pk")
 

@@ -26,17 +26,10 @@ from ..models import (
     Status,
     Village,
 )
+from ..permissions import may_check_recipient, may_review, may_work_on_record
 from ..services.imports.rows import warning_label
 from ..services.lifecycle import TRANSITIONS, allowed_moves
-from ..services.review import (
-    IDENTITY_ROLES,
-    PHOTO_ROLES,
-    PHOTO_WITHDRAW_ROLES,
-    PROFILE_ROLES,
-    REVEAL_ROLES,
-    WARNING_ROLES,
-    audit_target,
-)
+from ..services.review import audit_target
 from .photos import photo_consent_current
 
 S = Status
@@ -199,14 +192,14 @@ def recipient_record_for_user(user: User, public_id: str) -> RecipientRecord:
             approve
             and approve.maker_checker
             and user.has_role(*approve.roles)
-            and user.pk in {recipient.entered_by_id, recipient.last_edited_by_id}
+            and not may_check_recipient(user, recipient)
         ),
         can={
-            "identity": user.has_role(*IDENTITY_ROLES),
-            "reveal": user.has_role(*REVEAL_ROLES),
-            "profile": user.has_role(*PROFILE_ROLES),
-            "photo": user.has_role(*PHOTO_ROLES),
-            "photo_withdraw": user.has_role(*PHOTO_WITHDRAW_ROLES),
-            "warnings": user.has_role(*WARNING_ROLES),
+            "identity": may_work_on_record(user),
+            "reveal": may_work_on_record(user),
+            "profile": may_review(user),
+            "photo": may_review(user),
+            "photo_withdraw": may_work_on_record(user),
+            "warnings": may_work_on_record(user),
         },
     )

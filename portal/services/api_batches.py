@@ -20,10 +20,11 @@ from django.db import IntegrityError, transaction
 from django.utils.translation import gettext as _
 from knox.models import AuthToken
 
-from accounts.models import AuditEvent, Role, User
+from accounts.models import AuditEvent, User
 from accounts.services import audit_record
 
 from ..models import ImportBatch
+from ..permissions import may_use_batch_api
 from .imports import import_finished_notify, import_rows
 from .imports.reading import COLUMNS, normalise_header, unknown_columns_note
 
@@ -104,7 +105,7 @@ def api_token_create(
     user = User.objects.filter(email__iexact=email.strip(), is_active=True).first()
     if user is None:
         raise ValidationError(_("No active account has the address %(email)s.") % {"email": email})
-    if not user.has_role(Role.DATA_OFFICER):
+    if not may_use_batch_api(user):
         raise ValidationError(
             _("%(email)s is not a data officer: only data officers may use the batch API.")
             % {"email": user.email}

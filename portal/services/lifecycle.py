@@ -10,38 +10,37 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from accounts.models import Role, User
+from accounts.models import User
 from core import transitions
 from core.transitions import Rule as Move
 
 from ..cache import public_pages_changed
 from ..models import Recipient, RecipientTransition, Status
+from ..permissions import ERASE_ROLES, RECORD_WORK_ROLES, REVIEW_ROLES, may_check_recipient
 
 S = Status
-REVIEWERS = frozenset({Role.REVIEWER, Role.LEAD_REVIEWER})
-ENTRY = frozenset({Role.DATA_OFFICER, Role.REVIEWER, Role.LEAD_REVIEWER})
 
 
 # (from, to) → the rule of that move. A move not in this table is refused.
 TRANSITIONS: dict[tuple[str, str], Move] = {
-    (S.CANDIDATE, S.IN_REVIEW): Move(ENTRY),
-    (S.IN_REVIEW, S.PUBLISHED): Move(REVIEWERS, maker_checker=True),
-    (S.IN_REVIEW, S.CHANGES_REQUESTED): Move(REVIEWERS, needs_reason=True),
-    (S.IN_REVIEW, S.WITHDRAWN): Move(REVIEWERS, needs_reason=True),  # rejected
-    (S.CHANGES_REQUESTED, S.IN_REVIEW): Move(ENTRY),
-    (S.PUBLISHED, S.REACHED): Move(REVIEWERS),
-    (S.PUBLISHED, S.SUSPENDED): Move(REVIEWERS, needs_reason=True),
-    (S.PUBLISHED, S.WITHDRAWN): Move(REVIEWERS, needs_reason=True),
-    (S.SUSPENDED, S.PUBLISHED): Move(REVIEWERS, needs_reason=True),
-    (S.SUSPENDED, S.WITHDRAWN): Move(REVIEWERS, needs_reason=True),
+    (S.CANDIDATE, S.IN_REVIEW): Move(RECORD_WORK_ROLES),
+    (S.IN_REVIEW, S.PUBLISHED): Move(REVIEW_ROLES, maker_checker=True),
+    (S.IN_REVIEW, S.CHANGES_REQUESTED): Move(REVIEW_ROLES, needs_reason=True),
+    (S.IN_REVIEW, S.WITHDRAWN): Move(REVIEW_ROLES, needs_reason=True),  # rejected
+    (S.CHANGES_REQUESTED, S.IN_REVIEW): Move(RECORD_WORK_ROLES),
+    (S.PUBLISHED, S.REACHED): Move(REVIEW_ROLES),
+    (S.PUBLISHED, S.SUSPENDED): Move(REVIEW_ROLES, needs_reason=True),
+    (S.PUBLISHED, S.WITHDRAWN): Move(REVIEW_ROLES, needs_reason=True),
+    (S.SUSPENDED, S.PUBLISHED): Move(REVIEW_ROLES, needs_reason=True),
+    (S.SUSPENDED, S.WITHDRAWN): Move(REVIEW_ROLES, needs_reason=True),
     # Found to be served already (or imported as `terjangkau` later): counted, never public.
     **{
-        (origin, S.SERVED_ELSEWHERE): Move(ENTRY, needs_reason=True)
+        (origin, S.SERVED_ELSEWHERE): Move(RECORD_WORK_ROLES, needs_reason=True)
         for origin in (S.CANDIDATE, S.IN_REVIEW, S.CHANGES_REQUESTED, S.PUBLISHED, S.SUSPENDED)
     },
     # At the person's request (UU PDP); the rights-request workflow makes these moves.
     **{
-        (origin, S.ERASED): Move(frozenset({Role.LEAD_REVIEWER}), needs_reason=True)
+        (origin, S.ERASED): Move(ERASE_ROLES, needs_reason=True)
         for origin in S.values
         if origin != S.ERASED
     },
@@ -55,7 +54,7 @@ class TransitionRefused(transitions.TransitionRefused):
 
 
 def _is_maker(recipient: Recipient, actor: User) -> bool:
-    return actor.pk in {recipient.entered_by_id, recipient.last_edited_by_id}
+    return not may_check_recipient(actor, recipient)
 
 
 def _refused(workflow: transitions.Workflow, origin: str, to: str) -> str:

@@ -18,7 +18,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from accounts.models import AuditEvent, Role, User
+from accounts.models import AuditEvent, User
 from accounts.pii import keyed_hash
 from accounts.services import audit_record
 
@@ -35,24 +35,11 @@ from ..models import (
     Status,
     Village,
 )
+from ..permissions import RECORD_WORK_ROLES, REVIEW_ROLES
 from ..selectors.photos import photo_consent_current
 from .imports.rows import Villages, validate_row
 from .imports.rows import age_band as age_band_on
-from .lifecycle import ENTRY, PUBLIC_STATUSES, REVIEWERS, recipient_transition
-
-# Who may do what on the review pages (the views' decorators use the same sets). Moves between
-# statuses are decided per move by lifecycle.TRANSITIONS; TRANSITION_ROLES only opens the form.
-REGISTRY_ROLES = frozenset(
-    {Role.DATA_OFFICER, Role.REVIEWER, Role.LEAD_REVIEWER, Role.ADMINISTRATOR}
-)
-IDENTITY_ROLES = ENTRY
-REVEAL_ROLES = ENTRY
-WARNING_ROLES = ENTRY
-TRANSITION_ROLES = ENTRY
-PROFILE_ROLES = REVIEWERS
-PHOTO_ROLES = REVIEWERS
-# Taking a photo down is always safe, so whoever works on the record may do it at once.
-PHOTO_WITHDRAW_ROLES = ENTRY
+from .lifecycle import PUBLIC_STATUSES, recipient_transition
 
 ACTION_IDENTITY_CORRECTED = AuditEvent.Action.RECIPIENT_CORRECTED
 ACTION_WARNINGS_CLEARED = AuditEvent.Action.RECIPIENT_WARNINGS_CLEARED
@@ -117,7 +104,7 @@ def recipient_profile_update(
     The editor becomes ``last_edited_by``, so another reviewer must approve the record.
     Raises ValidationError keyed by field.
     """
-    _require(actor, PROFILE_ROLES)
+    _require(actor, REVIEW_ROLES)
     locked = _lock(recipient)
     _refuse_erased(locked)
     errors: dict[str, str] = {}
@@ -194,7 +181,7 @@ def recipient_identity_update(
     error too. Every changed field is locked against later imports, the NIK's keyed hash is
     recomputed, and one audit event names the fields (never their values).
     """
-    _require(actor, IDENTITY_ROLES)
+    _require(actor, RECORD_WORK_ROLES)
     unknown = set(changes) - set(IDENTITY_FIELDS)
     if unknown:
         raise ValueError(f"Not identity fields: {sorted(unknown)}")
@@ -271,7 +258,7 @@ def _strict_message(field_name: str) -> str:
 def nik_reveal(*, recipient: Recipient, actor: User, reason: str) -> str:
     """The full NIK, for an official who gives a reason; the reveal is written to the audit
     log with that reason. The caller shows it once and keeps it nowhere."""
-    _require(actor, REVEAL_ROLES)
+    _require(actor, RECORD_WORK_ROLES)
     reason = (reason or "").strip()
     if not reason:
         raise ValidationError({"reason": _("Give a reason to see the full NIK.")})
@@ -290,7 +277,7 @@ def nik_reveal(*, recipient: Recipient, actor: User, reason: str) -> str:
 @transaction.atomic
 def warnings_clear(*, recipient: Recipient, actor: User) -> list[str]:
     """Mark the record's warnings as dealt with; return the codes cleared."""
-    _require(actor, WARNING_ROLES)
+    _require(actor, RECORD_WORK_ROLES)
     locked = _lock(recipient)
     cleared = list(locked.warnings)
     if not cleared:
@@ -321,7 +308,7 @@ def photo_consent_record(
     given_on: Any,
 ) -> PhotoConsent:
     """Record consent to publish a photo, given by the person or a family member for them."""
-    _require(actor, PHOTO_ROLES)
+    _require(actor, REVIEW_ROLES)
     locked = _lock(recipient)
     _refuse_erased(locked)
     given_by, relationship = given_by.strip(), relationship.strip()
@@ -369,7 +356,7 @@ def photo_set(*, recipient: Recipient, actor: User, image_file: IO[bytes]) -> Re
     """Store the public photo of a recipient who (or whose family) consented: a re-encoded
     JPEG without metadata, in public media. Refused without a live consent, and for a file
     that is not a JPEG, PNG or WebP picture or is larger than 5 MB."""
-    _require(actor, PHOTO_ROLES)
+    _require(actor, REVIEW_ROLES)
     _refuse_erased(recipient)
     if photo_consent_current(recipient) is None:
         raise ValidationError(_("Record the consent to a photo before adding one."))
@@ -398,7 +385,7 @@ def photo_set(*, recipient: Recipient, actor: User, image_file: IO[bytes]) -> Re
 def photo_consent_withdraw(*, recipient: Recipient, actor: User) -> bool:
     """Withdraw every consent to a photo and delete the photo at once. False when there was
     neither a consent nor a photo."""
-    _require(actor, PHOTO_WITHDRAW_ROLES)
+    _require(actor, RECORD_WORK_ROLES)
     locked = _lock(recipient)
     withdrawn = PhotoConsent.objects.filter(recipient=locked, withdrawn_at__isnull=True).update(
         withdrawn_at=timezone.now()

@@ -10,13 +10,12 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
 from accounts.decorators import official_required
-from accounts.models import Role
 from accounts.storage import private_file_response
 
 from ..import_forms import ImportUploadForm, ManualEntryForm
 from ..models import Recipient
+from ..permissions import IMPORT_ROLES, REGISTRY_ROLES
 from ..selectors.import_batches import (
-    IMPORT_ROLES,
     entry_villages_for_user,
     import_batch_get,
     import_batch_list,
@@ -32,8 +31,6 @@ from ..services.staging import (
     import_stage,
 )
 
-# Who may enter one person by hand (docs/architecture.md: data officers; reviewers enter too).
-ENTRY_ROLES = (Role.DATA_OFFICER, Role.REVIEWER, Role.LEAD_REVIEWER, Role.ADMINISTRATOR)
 HISTORY_PAGE_SIZE = 25
 
 
@@ -98,7 +95,7 @@ def import_report(request, pk: int):
     return private_file_response(name, download_name=download_name)
 
 
-@official_required(*ENTRY_ROLES)
+@official_required(*REGISTRY_ROLES)
 @require_http_methods(["GET", "POST"])
 def manual_entry(request):
     form = ManualEntryForm(request.POST or None, villages=entry_villages_for_user(request.user))

@@ -1,17 +1,10 @@
 from django.shortcuts import render
 
 from accounts.decorators import official_required
-from accounts.models import Role
+from accounts.permissions import is_administrator
 
+from ..permissions import REGISTRY_ROLES, may_import, may_read_registry
 from ..selectors.regions import region_get_for_user, region_list_for_user, villages_of
-
-# Roles that work on the registry of elderly residents by kecamatan.
-REGION_ROLES = (
-    Role.DATA_OFFICER,
-    Role.REVIEWER,
-    Role.LEAD_REVIEWER,
-    Role.ADMINISTRATOR,
-)
 
 
 @official_required()
@@ -22,21 +15,21 @@ def officials_home(request):
         "portal/officials_home.html",
         {
             "grants": grants,
-            "can_see_regions": request.user.has_role(*REGION_ROLES),
-            "is_admin": request.user.has_role(Role.ADMINISTRATOR),
-            "can_import": request.user.has_role(Role.DATA_OFFICER, Role.ADMINISTRATOR),
+            "can_see_regions": may_read_registry(request.user),
+            "is_admin": is_administrator(request.user),
+            "can_import": may_import(request.user),
         },
     )
 
 
-@official_required(*REGION_ROLES)
+@official_required(*REGISTRY_ROLES)
 def region_list(request):
     return render(
         request, "portal/region_list.html", {"regions": region_list_for_user(request.user)}
     )
 
 
-@official_required(*REGION_ROLES)
+@official_required(*REGISTRY_ROLES)
 def region_detail(request, code: str):
     kecamatan = region_get_for_user(request.user, code=code)
     return render(

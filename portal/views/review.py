@@ -22,6 +22,7 @@ from ..forms import (
     format_rupiah,
 )
 from ..models import Status
+from ..permissions import RECORD_WORK_ROLES, REGISTRY_ROLES, REVIEW_ROLES, may_work_on_record
 from ..selectors.photos import photo_consent_current
 from ..selectors.review import (
     recipient_get_for_user,
@@ -33,14 +34,6 @@ from ..selectors.review import (
 )
 from ..services.lifecycle import TRANSITIONS
 from ..services.review import (
-    IDENTITY_ROLES,
-    PHOTO_ROLES,
-    PHOTO_WITHDRAW_ROLES,
-    PROFILE_ROLES,
-    REGISTRY_ROLES,
-    REVEAL_ROLES,
-    TRANSITION_ROLES,
-    WARNING_ROLES,
     nik_reveal,
     photo_consent_record,
     photo_consent_withdraw,
@@ -98,7 +91,7 @@ def record(request, public_id: str):
     )
 
 
-@official_required(*REVEAL_ROLES)
+@official_required(*RECORD_WORK_ROLES)
 @require_http_methods(["GET", "POST"])
 @never_cache
 def reveal(request, public_id: str):
@@ -117,7 +110,7 @@ def reveal(request, public_id: str):
     )
 
 
-@official_required(*IDENTITY_ROLES)
+@official_required(*RECORD_WORK_ROLES)
 @require_http_methods(["GET", "POST"])
 @never_cache
 def identity(request, public_id: str):
@@ -154,7 +147,7 @@ def _field_label(recipient, name: str) -> str:
     return str(recipient._meta.get_field(name).verbose_name)
 
 
-@official_required(*PROFILE_ROLES)
+@official_required(*REVIEW_ROLES)
 @require_http_methods(["GET", "POST"])
 def profile(request, public_id: str):
     recipient = recipient_get_for_user(request.user, public_id)
@@ -170,7 +163,7 @@ def profile(request, public_id: str):
     return render(request, "portal/review/profile.html", {"recipient": recipient, "form": form})
 
 
-@official_required(*PHOTO_ROLES)
+@official_required(*REVIEW_ROLES)
 @require_http_methods(["GET", "POST"])
 def photo(request, public_id: str):
     recipient = recipient_get_for_user(request.user, public_id)
@@ -192,12 +185,12 @@ def photo(request, public_id: str):
             "recipient": recipient,
             "form": form,
             "consent": photo_consent_current(recipient),
-            "can_withdraw": request.user.has_role(*PHOTO_WITHDRAW_ROLES),
+            "can_withdraw": may_work_on_record(request.user),
         },
     )
 
 
-@official_required(*PHOTO_ROLES)
+@official_required(*REVIEW_ROLES)
 @require_http_methods(["GET", "POST"])
 def photo_consent(request, public_id: str):
     recipient = recipient_get_for_user(request.user, public_id)
@@ -215,7 +208,7 @@ def photo_consent(request, public_id: str):
     )
 
 
-@official_required(*PHOTO_WITHDRAW_ROLES)
+@official_required(*RECORD_WORK_ROLES)
 @require_http_methods(["GET", "POST"])
 def photo_withdraw(request, public_id: str):
     recipient = recipient_get_for_user(request.user, public_id)
@@ -232,7 +225,7 @@ def photo_withdraw(request, public_id: str):
     )
 
 
-@official_required(*WARNING_ROLES)
+@official_required(*RECORD_WORK_ROLES)
 @require_http_methods(["GET", "POST"])
 def warnings(request, public_id: str):
     recipient = recipient_get_for_user(request.user, public_id)
@@ -245,7 +238,7 @@ def warnings(request, public_id: str):
     return render(request, "portal/review/warnings.html", {"recipient": recipient})
 
 
-@official_required(*TRANSITION_ROLES)
+@official_required(*RECORD_WORK_ROLES)
 @require_http_methods(["GET", "POST"])
 def transition(request, public_id: str, to_status: str):
     if to_status not in Status.values:
