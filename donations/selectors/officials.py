@@ -17,7 +17,7 @@ from django.db.models import Count, F, Q, QuerySet, Sum
 from django.http import Http404
 from django.utils import timezone
 
-from accounts.models import AuditEvent, Role, User
+from accounts.models import AuditEvent, User
 from accounts.services import audit_record
 from portal.models import Recipient
 
@@ -36,9 +36,9 @@ from ..models import (
     WebhookEvent,
     fund_account,
 )
+from ..permissions import may_read_finance, may_work_on_finance
 from ..services import ledger
 
-READ_ROLES = (Role.FINANCE_OFFICER, Role.ADMINISTRATOR)
 BANK_QUEUE_STATUSES = (
     Gift.Status.PROOF_SUBMITTED,
     Gift.Status.MATCHED,
@@ -49,12 +49,8 @@ BANK_QUEUE_STATUSES = (
 ATTENTION_OUTCOMES = (WebhookEvent.Outcome.DEFERRED, WebhookEvent.Outcome.FLAGGED)
 
 
-def may_read(user: User) -> bool:
-    return user.is_authenticated and user.has_role(*READ_ROLES)
-
-
 def _scoped(user: User, queryset: QuerySet) -> QuerySet:
-    return queryset if may_read(user) else queryset.none()
+    return queryset if may_read_finance(user) else queryset.none()
 
 
 def _for(queryset: QuerySet, prefix: str = "recipient") -> QuerySet:
@@ -107,7 +103,7 @@ def finance_dashboard(user: User) -> Dashboard:
         awaiting=Count("pk", filter=Q(status=Gift.Status.AWAITING_TRANSFER)),
         matched=Count("pk", filter=Q(status=Gift.Status.MATCHED)),
     )
-    period = ledger.period_for(timezone.now()) if may_read(user) else None
+    period = ledger.period_for(timezone.now()) if may_read_finance(user) else None
     return Dashboard(
         proofs_to_match=counts["proofs"],
         awaiting_transfer=counts["awaiting"],
@@ -121,7 +117,7 @@ def finance_dashboard(user: User) -> Dashboard:
         flagged_gifts=flagged_gifts(user).count(),
         gateway_events=gateway_events_attention(user).count(),
         messages_to_moderate=messages_pending(user).count(),
-        general_balance=ledger.balance(GENERAL) if may_read(user) else 0,
+        general_balance=ledger.balance(GENERAL) if may_read_finance(user) else 0,
         current_period=PeriodFigures(period, ledger.period_totals(period)) if period else None,
     )
 
@@ -147,7 +143,7 @@ def gift_get(user: User, ref) -> Gift:
 
 def gift_proof(user: User, ref) -> tuple[str, str]:
     """The stored proof of a bank transfer and its download name; the view is logged."""
-    if not user.has_role(Role.FINANCE_OFFICER):
+    if not may_work_on_finance(user):
         raise Http404
     gift = gift_get(user, ref)
     if not gift.proof:
@@ -373,7 +369,7 @@ def disbursement_lines(disbursement: Disbursement) -> list[LineView]:
 
 
 def disbursement_proof(user: User, pk: int) -> tuple[str, str]:
-    if not user.has_role(Role.FINANCE_OFFICER):
+    if not may_work_on_finance(user):
         raise Http404
     disbursement = disbursement_get(user, pk)
     audit_record(

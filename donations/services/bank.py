@@ -13,12 +13,13 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from accounts.models import AuditEvent, Role, User
+from accounts.models import AuditEvent, User
 from accounts.services import audit_record
 from notifications.services import notification_enqueue
 from portal.uploads import proof_clean
 
 from ..models import CLEARING_BANK, Gift, MessageStatus
+from ..permissions import may_check_transfer, may_work_on_finance
 from .giving import amount_check, donor_get_or_create, gift_record_paid
 from .transitions import DONOR, GIFTS
 
@@ -27,7 +28,7 @@ OPEN = (Status.AWAITING_TRANSFER, Status.PROOF_SUBMITTED)
 
 
 def _finance_officer(actor: User) -> None:
-    if not actor.has_role(Role.FINANCE_OFFICER):
+    if not may_work_on_finance(actor):
         raise PermissionDenied
 
 
@@ -141,7 +142,7 @@ def transfer_confirm(*, gift: Gift, actor: User) -> Gift:
         gift = _locked(gift)
         if gift.status != Status.MATCHED:
             raise ValidationError(_("Only a matched transfer can be confirmed."))
-        if gift.matched_by_ref == actor.public_ref:
+        if not may_check_transfer(actor, gift):
             raise ValidationError(
                 _("A second finance officer must confirm: you matched this transfer.")
             )
@@ -175,7 +176,7 @@ def transfer_reject(*, gift: Gift, actor: User, reason: str) -> Gift:
         gift = _locked(gift)
         if gift.status not in (*OPEN, Status.MATCHED):
             raise ValidationError(_("This transfer has already been decided."))
-        if gift.status == Status.MATCHED and gift.matched_by_ref == actor.public_ref:
+        if gift.status == Status.MATCHED and not may_check_transfer(actor, gift):
             raise ValidationError(
                 _("A second finance officer must decide: you matched this transfer.")
             )

@@ -19,7 +19,7 @@ from django.db.models import Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from accounts.models import AuditEvent, Role, User
+from accounts.models import AuditEvent, User
 from accounts.services import audit_record
 from notifications.services import notification_enqueue
 from portal.models import Recipient
@@ -42,6 +42,7 @@ from ..models import (
     fund_account,
     warung_account,
 )
+from ..permissions import may_check_disbursement, may_check_fund_transfer, may_work_on_finance
 from . import ledger
 from .transitions import DISBURSEMENTS, FUND_TRANSFERS, REFUNDS
 
@@ -50,7 +51,7 @@ PAYABLE_STATUSES = ("published", "reached", "suspended")
 
 
 def _finance_officer(actor: User) -> None:
-    if not actor.has_role(Role.FINANCE_OFFICER):
+    if not may_work_on_finance(actor):
         raise PermissionDenied
 
 
@@ -134,7 +135,7 @@ def fund_transfer_decide(
         proposal = FundTransfer.objects.select_for_update().get(pk=proposal.pk)
         if proposal.status != Decision.PROPOSED:
             raise ValidationError(_("This transfer has already been decided."))
-        if proposal.proposed_by_ref == actor.public_ref:
+        if not may_check_fund_transfer(actor, proposal):
             raise ValidationError(_("A second finance officer must decide: you proposed it."))
         if approve:
             source = fund_account(proposal.source_id)
@@ -383,7 +384,7 @@ def disbursement_decide(
         disbursement = Disbursement.objects.select_for_update().get(pk=disbursement.pk)
         if disbursement.status != Decision.PROPOSED:
             raise ValidationError(_("This disbursement has already been decided."))
-        if disbursement.recorded_by_ref == actor.public_ref:
+        if not may_check_disbursement(actor, disbursement):
             raise ValidationError(_("A second finance officer must decide: you recorded it."))
         if approve:
             lines = list(disbursement.lines.all())

@@ -38,6 +38,7 @@ from ..models import (
     Transaction,
     fund_account,
 )
+from ..permissions import may_work_on_finance
 from . import ledger
 from .transitions import DONOR, GATEWAY, GIFTS, SPONSORSHIPS
 
@@ -429,7 +430,7 @@ def gift_message_moderate(*, gift: Gift, actor: User, approve: bool, note: str =
     from accounts.models import AuditEvent
     from accounts.services import audit_record
 
-    if not actor.has_role(Role.FINANCE_OFFICER):
+    if not may_work_on_finance(actor):
         raise PermissionDenied
     with transaction.atomic():
         gift = Gift.objects.select_for_update().get(pk=gift.pk)

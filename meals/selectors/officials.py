@@ -28,7 +28,7 @@ from ..models import (
     Suspension,
     Warung,
 )
-from ..services.common import MEALS_READ_ROLES, PHOTO_ROLES, PLAN_ROLES
+from ..permissions import may_plan_meals, may_read_meals, may_see_inspection_photos
 from .standing import latest_inspection, warung_portions_taken
 
 
@@ -37,7 +37,7 @@ def _open_suspension():
 
 
 def warung_in_scope(user: User) -> QuerySet[Warung]:
-    if not user.has_role(*MEALS_READ_ROLES):
+    if not may_read_meals(user):
         return Warung.objects.none()
     return (
         Warung.objects.filter(kecamatan__in=kecamatan_in_scope(user, purpose=Purpose.WARUNG))
@@ -62,7 +62,7 @@ class WarungPage:
 def warung_page(user: User, pk: int) -> WarungPage:
     warung = get_in_scope(warung_in_scope(user), user=user, target=f"meals.warung:{pk}", pk=pk)
     plans = []
-    if user.has_role(*PLAN_ROLES):
+    if may_plan_meals(user):
         plans = list(
             MealPlan.objects.filter(warung=warung, status__in=LIVE_PLAN_STATUSES)
             .filter(kecamatan__in=kecamatan_in_scope(user, purpose=Purpose.MEALS))
@@ -84,7 +84,7 @@ def may_hand_delivery_link(user: User, warung: Warung) -> bool:
     """A signed link opens the warung's whole day (every address on its list), so only an
     official whose meals scope covers the kecamatan of every live plan there may hand it
     out; a warung that also feeds people of another kecamatan gets it from a lead reviewer."""
-    if not user.has_role(*PLAN_ROLES):
+    if not may_plan_meals(user):
         return False
     return not (
         MealPlan.objects.filter(warung=warung, status__in=LIVE_PLAN_STATUSES)
@@ -102,7 +102,7 @@ def inspection_get(user: User, pk: int) -> Inspection:
 
 def inspection_photo(user: User, pk: int, photo_id: int) -> InspectionPhoto:
     """A photo of an inspection, for a role that may see it; each look is logged."""
-    if not user.has_role(*PHOTO_ROLES):
+    if not may_see_inspection_photos(user):
         raise Http404
     inspection = inspection_get(user, pk)
     photo = inspection.photos.filter(pk=photo_id).first()
@@ -118,7 +118,7 @@ def inspection_photo(user: User, pk: int, photo_id: int) -> InspectionPhoto:
 
 
 def plans_in_scope(user: User) -> QuerySet[MealPlan]:
-    if not user.has_role(*PLAN_ROLES):
+    if not may_plan_meals(user):
         return MealPlan.objects.none()
     return MealPlan.objects.filter(
         kecamatan__in=kecamatan_in_scope(user, purpose=Purpose.MEALS)
@@ -131,7 +131,7 @@ def plan_get(user: User, pk: int) -> MealPlan:
 
 def plan_candidate_get(user: User, public_id: str) -> Recipient:
     """A person the reviewer may give a meal plan: in their scope, published or reached."""
-    if not user.has_role(*PLAN_ROLES):
+    if not may_plan_meals(user):
         raise Http404
     in_scope = Recipient.objects.filter(
         kecamatan__in=kecamatan_in_scope(user, purpose=Purpose.MEALS),

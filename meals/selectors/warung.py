@@ -5,10 +5,10 @@ from django.db.models import QuerySet
 from accounts.models import User
 
 from ..models import Warung
-from ..services.warung import WARUNG_ROLES
+from ..permissions import may_keep_warung_register
 
 
 def warung_list_for_user(user: User) -> QuerySet[Warung]:
-    if not user.has_role(*WARUNG_ROLES):
+    if not may_keep_warung_register(user):
         return Warung.objects.none()
     return Warung.objects.select_related("kecamatan").order_by("kecamatan__name", "name")

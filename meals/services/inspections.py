@@ -24,8 +24,9 @@ from accounts.services import audit_record
 from portal import uploads
 
 from ..models import ChecklistItem, Inspection, InspectionPhoto, Suspension, Warung
+from ..permissions import may_inspect
 from ..selectors.standing import latest_inspection
-from .common import INSPECTOR_ROLES, today_wib
+from .common import today_wib
 from .notices import warung_suspended_notify
 
 PHOTO_MAX_BYTES = 5 * 1024 * 1024
@@ -52,7 +53,7 @@ def inspection_record(
     nothing: a role other than health inspector, a date in the future, an unknown checklist
     item or result, a failure or notes without findings, a next due date not after the
     inspection, more than ``MEALS_INSPECTION_MAX_PHOTOS`` photos or one that is not a picture."""
-    if not actor.has_role(*INSPECTOR_ROLES):
+    if not may_inspect(actor):
         raise PermissionDenied(_("Only health inspectors record inspections."))
     today = today_wib()
     if inspected_on > today:

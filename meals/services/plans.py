@@ -33,8 +33,9 @@ from ..models import (
     PlanStatus,
     Warung,
 )
+from ..permissions import may_plan_meals
 from ..selectors.standing import warung_is_suspended, warung_portions_taken
-from .common import PLAN_ROLES, today_wib
+from .common import today_wib
 
 P, Why = PlanStatus, PlanReason
 
@@ -70,7 +71,7 @@ class PlanRefused(ValidationError):
 
 
 def _require(actor: User) -> None:
-    if not actor.has_role(*PLAN_ROLES):
+    if not may_plan_meals(actor):
         raise PermissionDenied(_("Your role may not change meal plans."))
 
 

@@ -5,12 +5,11 @@ from __future__ import annotations
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.utils.translation import gettext as _
 
-from accounts.models import Role, User
+from accounts.models import User
 from portal.models import Kecamatan
 
 from ..models import Warung
-
-WARUNG_ROLES = (Role.FINANCE_OFFICER, Role.ADMINISTRATOR)
+from ..permissions import may_keep_warung_register
 
 
 def warung_create(
@@ -25,7 +24,7 @@ def warung_create(
 ) -> Warung:
     """A warung partner, the payee of disbursements. The same name twice in one kecamatan is
     refused: a disbursement must name one warung without doubt."""
-    if not actor.has_role(*WARUNG_ROLES):
+    if not may_keep_warung_register(actor):
         raise PermissionDenied
     name = name.strip()
     if not name or not owner_name.strip() or not address.strip():

@@ -19,6 +19,15 @@ from accounts.storage import private_file_response
 
 from ..forms import InspectionForm, PlanMoveForm, PlanStartForm
 from ..models import ChecklistItem, PlanStatus
+from ..permissions import (
+    INSPECTION_PHOTO_ROLES,
+    INSPECTOR_ROLES,
+    MEALS_READ_ROLES,
+    PLAN_ROLES,
+    may_inspect,
+    may_plan_meals,
+    may_see_inspection_photos,
+)
 from ..selectors.deliveries import delivery_rows
 from ..selectors.officials import (
     inspection_get,
@@ -32,13 +41,7 @@ from ..selectors.officials import (
     warung_in_scope,
     warung_page,
 )
-from ..services.common import (
-    INSPECTOR_ROLES,
-    MEALS_READ_ROLES,
-    PHOTO_ROLES,
-    PLAN_ROLES,
-    today_wib,
-)
+from ..services.common import today_wib
 from ..services.deliveries import delivery_link_token
 from ..services.inspections import inspection_record
 from ..services.plans import TRANSITIONS, meal_plan_start, meal_plan_transition, plan_moves
@@ -64,7 +67,7 @@ def home(request):
         "meals/officials/home.html",
         {
             "warungs": warung_in_scope(request.user),
-            "can_inspect": request.user.has_role(*INSPECTOR_ROLES),
+            "can_inspect": may_inspect(request.user),
         },
     )
 
@@ -77,7 +80,7 @@ def warung_detail(request, pk: int):
     # (day, signed link): the link is "" where the official may print their own people's
     # list but not hand out the whole day's (see may_hand_delivery_link).
     links = []
-    if request.user.has_role(*PLAN_ROLES):
+    if may_plan_meals(request.user):
         for day in today_link_days(today_wib()):
             link = ""
             if page.may_hand_link:
@@ -90,8 +93,8 @@ def warung_detail(request, pk: int):
         {
             "page": page,
             "links": links,
-            "can_inspect": request.user.has_role(*INSPECTOR_ROLES),
-            "can_plan": request.user.has_role(*PLAN_ROLES),
+            "can_inspect": may_inspect(request.user),
+            "can_plan": may_plan_meals(request.user),
             "today": today_wib(),
         },
     )
@@ -153,13 +156,13 @@ def inspection_detail(request, pk: int):
         {
             "inspection": inspection,
             "photos": list(inspection.photos.all()),
-            "can_see_photos": request.user.has_role(*PHOTO_ROLES),
+            "can_see_photos": may_see_inspection_photos(request.user),
             "checklist": ChecklistItem.choices,
         },
     )
 
 
-@official_required(*PHOTO_ROLES)
+@official_required(*INSPECTION_PHOTO_ROLES)
 @require_GET
 @never_cache
 def inspection_photo_download(request, pk: int, photo_id: int):

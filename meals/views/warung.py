@@ -9,11 +9,12 @@ from django.views.decorators.http import require_GET, require_http_methods
 from accounts.decorators import official_required
 
 from ..forms import WarungForm
+from ..permissions import WARUNG_REGISTER_ROLES
 from ..selectors import warung_list_for_user
-from ..services import WARUNG_ROLES, warung_create
+from ..services import warung_create
 
 
-@official_required(*WARUNG_ROLES)
+@official_required(*WARUNG_REGISTER_ROLES)
 @require_GET
 def warung_list(request):
     return render(
@@ -21,7 +22,7 @@ def warung_list(request):
     )
 
 
-@official_required(*WARUNG_ROLES)
+@official_required(*WARUNG_REGISTER_ROLES)
 @require_http_methods(["GET", "POST"])
 def warung_new(request):
     form = WarungForm(request.POST if request.method == "POST" else None)

@@ -15,6 +15,13 @@ from accounts.storage import private_file_response
 
 from ...forms_officials import MatchForm, RejectTransferForm, TransferRecordForm
 from ...models import Gift
+from ...permissions import (
+    FINANCE_READ_ROLES,
+    FINANCE_WORK_ROLES,
+    may_check_transfer,
+    may_decide_transfer,
+    may_work_on_finance,
+)
 from ...selectors.officials import (
     BANK_QUEUE_STATUSES,
     bank_gifts,
@@ -25,20 +32,20 @@ from ...selectors.officials import (
     officer_labels,
 )
 from ...services.bank import transfer_confirm, transfer_match, transfer_record, transfer_reject
-from .common import READ, WORK, add_service_error, attach_labels, is_finance_officer, posted
+from .common import add_service_error, attach_labels, posted
 
 
-@official_required(*READ)
+@official_required(*FINANCE_READ_ROLES)
 @require_GET
 def dashboard(request):
     return render(
         request,
         "donations/officials/dashboard.html",
-        {"board": finance_dashboard(request.user), "can_work": is_finance_officer(request.user)},
+        {"board": finance_dashboard(request.user), "can_work": may_work_on_finance(request.user)},
     )
 
 
-@official_required(*READ)
+@official_required(*FINANCE_READ_ROLES)
 @require_GET
 def transfer_queue(request):
     status = request.GET.get("status", "")
@@ -52,12 +59,12 @@ def transfer_queue(request):
             "gifts": gifts,
             "status": status,
             "statuses": [(value, Gift.Status(value).label) for value in BANK_QUEUE_STATUSES],
-            "can_work": is_finance_officer(request.user),
+            "can_work": may_work_on_finance(request.user),
         },
     )
 
 
-@official_required(*READ)
+@official_required(*FINANCE_READ_ROLES)
 @require_GET
 @never_cache
 def gift_detail(request, ref):
@@ -66,7 +73,7 @@ def gift_detail(request, ref):
     refunds = gift_refunds(gift)
     attach_labels(refunds, "requested_by")
     user = request.user
-    can_work = is_finance_officer(user)
+    can_work = may_work_on_finance(user)
     return render(
         request,
         "donations/officials/gift_detail.html",
@@ -77,11 +84,9 @@ def gift_detail(request, ref):
             "can_match": can_work
             and gift.gateway == Gift.Gateway.BANK
             and gift.status in (Gift.Status.AWAITING_TRANSFER, Gift.Status.PROOF_SUBMITTED),
-            "can_decide": can_work
-            and gift.status == Gift.Status.MATCHED
-            and gift.matched_by_ref != user.public_ref,
+            "can_decide": may_decide_transfer(user, gift),
             "matched_by_me": gift.status == Gift.Status.MATCHED
-            and gift.matched_by_ref == user.public_ref,
+            and not may_check_transfer(user, gift),
             "can_refund": can_work
             and gift.status == Gift.Status.PAID
             and gift.gateway != Gift.Gateway.BANK,
@@ -91,7 +96,7 @@ def gift_detail(request, ref):
     )
 
 
-@official_required(*WORK)
+@official_required(*FINANCE_WORK_ROLES)
 @require_GET
 @never_cache
 def gift_proof_download(request, ref):
@@ -107,7 +112,7 @@ def _action_page(request, gift, form, *, title: str, submit: str, danger: bool =
     )
 
 
-@official_required(*WORK)
+@official_required(*FINANCE_WORK_ROLES)
 @require_http_methods(["GET", "POST"])
 def transfer_match_view(request, ref):
     gift = gift_get(request.user, ref)
@@ -132,7 +137,7 @@ def transfer_match_view(request, ref):
     )
 
 
-@official_required(*WORK)
+@official_required(*FINANCE_WORK_ROLES)
 @require_http_methods(["GET", "POST"])
 def transfer_confirm_view(request, ref):
     gift = gift_get(request.user, ref)
@@ -151,13 +156,13 @@ def transfer_confirm_view(request, ref):
         "donations/officials/gift_confirm.html",
         {
             "gift": gift,
-            "matched_by_me": gift.matched_by_ref == request.user.public_ref,
+            "matched_by_me": not may_check_transfer(request.user, gift),
             "matched_by": officer_labels([gift.matched_by_ref]).get(gift.matched_by_ref, ""),
         },
     )
 
 
-@official_required(*WORK)
+@official_required(*FINANCE_WORK_ROLES)
 @require_http_methods(["GET", "POST"])
 def transfer_reject_view(request, ref):
     gift = gift_get(request.user, ref)
@@ -180,7 +185,7 @@ def transfer_reject_view(request, ref):
     )
 
 
-@official_required(*WORK)
+@official_required(*FINANCE_WORK_ROLES)
 @require_http_methods(["GET", "POST"])
 def transfer_record_view(request):
     form = TransferRecordForm(posted(request))

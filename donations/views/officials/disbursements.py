@@ -15,6 +15,12 @@ from accounts.storage import private_file_response
 
 from ...forms_officials import DecisionForm, DisbursementForm, DisbursementLineFormSet
 from ...models import Decision
+from ...permissions import (
+    FINANCE_READ_ROLES,
+    FINANCE_WORK_ROLES,
+    may_decide_disbursement,
+    may_work_on_finance,
+)
 from ...selectors.officials import (
     disbursement_get,
     disbursement_lines,
@@ -24,17 +30,14 @@ from ...selectors.officials import (
 )
 from ...services.funds import LineInput, disbursement_decide, disbursement_record
 from .common import (
-    READ,
-    WORK,
     add_service_error,
     attach_labels,
-    is_finance_officer,
     posted,
     pot_lookup,
 )
 
 
-@official_required(*READ)
+@official_required(*FINANCE_READ_ROLES)
 @require_GET
 def disbursement_list(request):
     status = request.GET.get("status", "")
@@ -47,7 +50,7 @@ def disbursement_list(request):
             "disbursements": disbursements(request.user, status=status or None)[:200],
             "status": status,
             "statuses": Decision.choices,
-            "can_work": is_finance_officer(request.user),
+            "can_work": may_work_on_finance(request.user),
         },
     )
 
@@ -117,7 +120,7 @@ def _lines_from_deliveries(request):
     return fill, lines, {"warung": data["warung"]}
 
 
-@official_required(*WORK)
+@official_required(*FINANCE_WORK_ROLES)
 @require_http_methods(["GET", "POST"])
 def disbursement_create(request):
     # Meals: "fill the lines from confirmed deliveries" (a GET with warung and period).
@@ -157,13 +160,13 @@ def disbursement_create(request):
     )
 
 
-@official_required(*READ)
+@official_required(*FINANCE_READ_ROLES)
 @require_GET
 @never_cache
 def disbursement_detail(request, pk: int):
     disbursement = disbursement_get(request.user, pk)
     attach_labels([disbursement], "recorded_by", "decided_by")
-    can_work = is_finance_officer(request.user)
+    can_work = may_work_on_finance(request.user)
     return render(
         request,
         "donations/officials/disbursement_detail.html",
@@ -171,14 +174,12 @@ def disbursement_detail(request, pk: int):
             "disbursement": disbursement,
             "lines": disbursement_lines(disbursement),
             "can_work": can_work,
-            "can_decide": can_work
-            and disbursement.status == Decision.PROPOSED
-            and disbursement.recorded_by_ref != request.user.public_ref,
+            "can_decide": may_decide_disbursement(request.user, disbursement),
         },
     )
 
 
-@official_required(*WORK)
+@official_required(*FINANCE_WORK_ROLES)
 @require_GET
 @never_cache
 def disbursement_proof_download(request, pk: int):
@@ -186,7 +187,7 @@ def disbursement_proof_download(request, pk: int):
     return private_file_response(name, download_name=download_name)
 
 
-@official_required(*WORK)
+@official_required(*FINANCE_WORK_ROLES)
 @require_http_methods(["GET", "POST"])
 def disbursement_decide_view(request, pk: int):
     disbursement = disbursement_get(request.user, pk)
@@ -216,6 +217,6 @@ def disbursement_decide_view(request, pk: int):
             "disbursement": disbursement,
             "lines": disbursement_lines(disbursement),
             "form": form,
-            "recorded_by_me": disbursement.recorded_by_ref == request.user.public_ref,
+            "may_decide": may_decide_disbursement(request.user, disbursement),
         },
     )

@@ -11,10 +11,11 @@ from accounts.decorators import official_required
 
 from ...exports import donations_export
 from ...forms_officials import ExportForm
-from .common import WORK, posted
+from ...permissions import FINANCE_WORK_ROLES
+from .common import posted
 
 
-@official_required(*WORK)
+@official_required(*FINANCE_WORK_ROLES)
 @require_http_methods(["GET", "POST"])
 def export(request):
     today = timezone.localdate()

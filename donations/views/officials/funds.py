@@ -19,6 +19,12 @@ from ...forms_officials import (
     RefundForm,
 )
 from ...models import Decision
+from ...permissions import (
+    FINANCE_READ_ROLES,
+    FINANCE_WORK_ROLES,
+    may_decide_fund_transfer,
+    may_work_on_finance,
+)
 from ...selectors.officials import (
     collection_period_get,
     collection_periods,
@@ -41,11 +47,8 @@ from ...services.funds import (
     refund_send,
 )
 from .common import (
-    READ,
-    WORK,
     add_service_error,
     attach_labels,
-    is_finance_officer,
     posted,
     pot_lookup,
 )
@@ -53,7 +56,7 @@ from .common import (
 # --- Refunds -----------------------------------------------------------------------------------
 
 
-@official_required(*READ)
+@official_required(*FINANCE_READ_ROLES)
 @require_GET
 def refunds(request):
     form = ReceiptSearchForm(request.GET or None)
@@ -76,7 +79,7 @@ def refunds(request):
     )
 
 
-@official_required(*WORK)
+@official_required(*FINANCE_WORK_ROLES)
 @require_http_methods(["GET", "POST"])
 def refund_create(request, ref):
     gift = gift_get(request.user, ref)
@@ -102,7 +105,7 @@ def refund_create(request, ref):
     )
 
 
-@official_required(*WORK)
+@official_required(*FINANCE_WORK_ROLES)
 @require_http_methods(["GET", "POST"])
 def refund_send_again(request, pk: int):
     """A refund the payment service did not confirm, sent again with its own idempotency key:
@@ -126,7 +129,7 @@ def refund_send_again(request, pk: int):
 # --- Transfers between funds -------------------------------------------------------------------
 
 
-@official_required(*READ)
+@official_required(*FINANCE_READ_ROLES)
 @require_GET
 def fund_transfer_list(request):
     status = request.GET.get("status", "")
@@ -141,12 +144,12 @@ def fund_transfer_list(request):
             "transfers": transfers,
             "status": status,
             "statuses": Decision.choices,
-            "can_work": is_finance_officer(request.user),
+            "can_work": may_work_on_finance(request.user),
         },
     )
 
 
-@official_required(*WORK)
+@official_required(*FINANCE_WORK_ROLES)
 @require_http_methods(["GET", "POST"])
 def fund_transfer_propose_view(request):
     form = FundTransferForm(posted(request))
@@ -182,7 +185,7 @@ def fund_transfer_propose_view(request):
     )
 
 
-@official_required(*WORK)
+@official_required(*FINANCE_WORK_ROLES)
 @require_http_methods(["GET", "POST"])
 def fund_transfer_decide_view(request, pk: int):
     proposal = fund_transfer_get(request.user, pk)
@@ -211,7 +214,7 @@ def fund_transfer_decide_view(request, pk: int):
             "proposal": proposal,
             "form": form,
             "source_held": pot_balance(proposal.source_id),
-            "proposed_by_me": proposal.proposed_by_ref == request.user.public_ref,
+            "may_decide": may_decide_fund_transfer(request.user, proposal),
         },
     )
 
@@ -219,7 +222,7 @@ def fund_transfer_decide_view(request, pk: int):
 # --- Collection periods and operating costs ----------------------------------------------------
 
 
-@official_required(*READ)
+@official_required(*FINANCE_READ_ROLES)
 @require_GET
 def period_list(request):
     return render(
@@ -227,12 +230,12 @@ def period_list(request):
         "donations/officials/periods.html",
         {
             "periods": collection_periods(request.user),
-            "can_work": is_finance_officer(request.user),
+            "can_work": may_work_on_finance(request.user),
         },
     )
 
 
-@official_required(*WORK)
+@official_required(*FINANCE_WORK_ROLES)
 @require_http_methods(["GET", "POST"])
 def period_create(request):
     form = CollectionPeriodForm(posted(request))
@@ -247,7 +250,7 @@ def period_create(request):
     return render(request, "donations/officials/period_form.html", {"form": form})
 
 
-@official_required(*READ)
+@official_required(*FINANCE_READ_ROLES)
 @require_GET
 def period_detail(request, pk: int):
     figures = collection_period_get(request.user, pk)
@@ -258,12 +261,12 @@ def period_detail(request, pk: int):
             "figures": figures,
             "period": figures.period,
             "costs": operating_costs(figures.period),
-            "can_work": is_finance_officer(request.user),
+            "can_work": may_work_on_finance(request.user),
         },
     )
 
 
-@official_required(*WORK)
+@official_required(*FINANCE_WORK_ROLES)
 @require_http_methods(["GET", "POST"])
 def cost_create(request, pk: int):
     figures = collection_period_get(request.user, pk)

@@ -12,6 +12,7 @@ from django.views.decorators.http import require_GET, require_http_methods
 from accounts.decorators import official_required
 
 from ...forms_officials import ModerationForm
+from ...permissions import FINANCE_READ_ROLES, FINANCE_WORK_ROLES, may_work_on_finance
 from ...selectors.officials import (
     flagged_gifts,
     gateway_events_attention,
@@ -19,10 +20,10 @@ from ...selectors.officials import (
     messages_pending,
 )
 from ...services.giving import gift_message_moderate
-from .common import READ, WORK, add_service_error, is_finance_officer, posted
+from .common import add_service_error, posted
 
 
-@official_required(*READ)
+@official_required(*FINANCE_READ_ROLES)
 @require_GET
 def message_queue(request):
     return render(
@@ -30,12 +31,12 @@ def message_queue(request):
         "donations/officials/messages.html",
         {
             "gifts": messages_pending(request.user)[:200],
-            "can_work": is_finance_officer(request.user),
+            "can_work": may_work_on_finance(request.user),
         },
     )
 
 
-@official_required(*WORK)
+@official_required(*FINANCE_WORK_ROLES)
 @require_http_methods(["GET", "POST"])
 def message_moderate(request, ref):
     gift = gift_get(request.user, ref)
@@ -57,7 +58,7 @@ def message_moderate(request, ref):
     )
 
 
-@official_required(*READ)
+@official_required(*FINANCE_READ_ROLES)
 @require_GET
 def attention(request):
     return render(
