@@ -4,7 +4,7 @@ from django.core.exceptions import PermissionDenied
 from django.shortcuts import redirect
 from django.utils.translation import gettext_lazy as _
 
-from .models import Role
+from .permissions import is_administrator
 from .selectors import user_has_totp
 
 
@@ -18,10 +18,7 @@ class PortalAdminSite(admin.AdminSite):
     def has_permission(self, request) -> bool:
         user = request.user
         return bool(
-            user.is_active
-            and user.is_staff
-            and user.has_role(Role.ADMINISTRATOR)
-            and user_has_totp(user)
+            user.is_active and user.is_staff and is_administrator(user) and user_has_totp(user)
         )
 
     def login(self, request, extra_context=None):

@@ -22,6 +22,8 @@ from portal.models import Kecamatan
 from volunteers.models import School
 
 from .models import OFFICIAL_ROLES, AuditEvent, Consent, Role, RoleGrant, User
+from .permissions import is_administrator
+from .selectors import users_with_role
 
 Action = AuditEvent.Action
 
@@ -308,12 +310,8 @@ def account_data_export(*, user: User) -> dict[str, Any]:
 def account_delete(*, user: User) -> None:
     """Delete an account and the personal data that hangs off it (addresses, authenticators,
     roles, consents). The audit trail stays, naming the person only by ``public_ref``."""
-    if user.has_role(Role.ADMINISTRATOR):
-        others = (
-            RoleGrant.objects.filter(role=Role.ADMINISTRATOR, user__is_active=True)
-            .exclude(user=user)
-            .exists()
-        )
+    if is_administrator(user):
+        others = users_with_role(Role.ADMINISTRATOR).exclude(pk=user.pk).exists()
         if not others:
             raise ValidationError(
                 _("You are the only administrator: give the role to someone else first.")

@@ -14,7 +14,8 @@ from django.views.decorators.http import require_http_methods
 
 from .decorators import official_required
 from .forms import DeleteAccountForm, ProfileForm
-from .models import AuditEvent, Consent, Role
+from .models import AuditEvent, Consent
+from .permissions import ADMIN_ROLES
 from .selectors import audit_events_for_user
 from .services import account_data_export, account_delete, consent_give, consent_withdraw
 
@@ -66,7 +67,7 @@ def delete(request):
     return render(request, "accounts/delete.html", {"form": form})
 
 
-@official_required(Role.ADMINISTRATOR)
+@official_required(*ADMIN_ROLES)
 def audit_log(request):
     action = request.GET.get("action", "")
     if action not in AuditEvent.Action.values:

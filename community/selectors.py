@@ -23,11 +23,9 @@ from portal.models import Condition, Kecamatan, Need, Recipient, RecipientTransi
 from portal.selectors.review import recipient_get_for_user
 
 from .models import Concern, Referral, RightsRequest
-from .services.concerns import CONCERN_ROLES
+from .permissions import may_decide_concerns, may_handle_rights, may_work_referrals
 from .services.concerns import audit_target as concern_target
-from .services.referrals import REFERRAL_ROLES
 from .services.referrals import audit_target as referral_target
-from .services.rights import RIGHTS_ROLES
 from .services.rights import audit_target as rights_target
 
 R = Referral.Status
@@ -47,7 +45,7 @@ _KNOWN = [s for s in Status.values if s != Status.ERASED]
 
 def referrals_in_scope(user: User) -> QuerySet[Referral]:
     """Accepted referrals (contact verified) for data officers; nothing for anybody else."""
-    if not user.is_authenticated or not user.has_role(*REFERRAL_ROLES):
+    if not may_work_referrals(user):
         return Referral.objects.none()
     return Referral.objects.exclude(status=R.UNVERIFIED).select_related("village", "kecamatan")
 
@@ -144,7 +142,7 @@ def referral_detail_for_user(user: User, reference: str) -> ReferralRow:
 
 
 def concerns_in_scope(user: User) -> QuerySet[Concern]:
-    if not user.is_authenticated or not user.has_role(*CONCERN_ROLES):
+    if not may_decide_concerns(user):
         return Concern.objects.none()
     return (
         Concern.objects.exclude(status=Concern.Status.UNVERIFIED)
@@ -181,7 +179,7 @@ def concern_get_for_user(user: User, reference: str) -> Concern:
 
 
 def rights_in_scope(user: User) -> QuerySet[RightsRequest]:
-    if not user.is_authenticated or not user.has_role(*RIGHTS_ROLES):
+    if not may_handle_rights(user):
         return RightsRequest.objects.none()
     return RightsRequest.objects.filter(
         recipient__kecamatan__in=kecamatan_in_scope(user, purpose=Purpose.COMMUNITY)

@@ -7,14 +7,12 @@ from django.core.paginator import Page, Paginator
 from django.db.models import QuerySet
 from django.utils.translation import gettext_lazy as _
 
-from accounts.models import Role, User
+from accounts.models import User
 
 from .catalogue import KINDS
 from .models import Channel, Notification, Preference
+from .permissions import may_read_outbox
 from .services import UNSUBSCRIBE_SALT
-
-# Who may read the outbox and send a notification again.
-OUTBOX_ROLES = (Role.ADMINISTRATOR, Role.LEAD_REVIEWER)
 
 KIND_LABELS = {
     "account_mail": _("Account e-mail (codes, password, security)"),
@@ -71,7 +69,7 @@ def outbox_for_user(user: User, *, status: str = "", template: str = "") -> Quer
     """The outbox, newest first, as ``user`` may read it: all of it for an administrator or a
     lead reviewer, nothing for anyone else. The context (which may hold a sign-in code) is
     never loaded."""
-    if not user.has_role(*OUTBOX_ROLES):
+    if not may_read_outbox(user):
         return Notification.objects.none()
     rows = Notification.objects.defer("context").order_by("-created_at", "-id")
     if status:

@@ -15,9 +15,9 @@ from accounts.decorators import official_required
 
 from . import services
 from .models import Notification, Preference
+from .permissions import OUTBOX_ROLES
 from .phones import phone_normalise
 from .selectors import (
-    OUTBOX_ROLES,
     kind_choices,
     outbox_for_user,
     outbox_page,

@@ -18,13 +18,14 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from accounts.models import AuditEvent, Role, User
+from accounts.models import AuditEvent, User
 from accounts.selectors import lead_reviewers
 from accounts.services import audit_record
 from portal.models import Recipient, Status
 from portal.services.lifecycle import PUBLIC_STATUSES, TransitionRefused, recipient_transition
 
 from ..models import Concern
+from ..permissions import may_decide_concerns
 from .contacts import (
     contact_check_allowed,
     contact_code_check,
@@ -38,7 +39,6 @@ from .history import history_start, status_move
 logger = logging.getLogger(__name__)
 
 C = Concern.Status
-CONCERN_ROLES = frozenset({Role.REVIEWER, Role.LEAD_REVIEWER})
 SYSTEM_LABEL = "community:privacy_concern"
 
 
@@ -184,7 +184,7 @@ def concern_answer(*, concern: Concern, actor: User, reply: str, decision: str =
     """A reviewer's answer, told to the reporter; with it, a decision on the listing: publish
     it again (after a take-down) or withdraw it. Role and maker-checker of those moves are the
     lifecycle's; scope the caller's selector."""
-    if not actor.has_role(*CONCERN_ROLES):
+    if not may_decide_concerns(actor):
         raise PermissionDenied(_("Your role may not make this change."))
     reply = reply.strip()
     if not reply:

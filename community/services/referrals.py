@@ -18,7 +18,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from accounts.models import AuditEvent, Role, User
+from accounts.models import AuditEvent, User
 from accounts.services import audit_record
 from accounts.storage import private_storage
 from portal.models import Need, Recipient, Source, Status, Village
@@ -26,6 +26,7 @@ from portal.services.manual_entry import manual_entry_create
 from portal.uploads import image_clean_jpeg, size_check
 
 from ..models import Referral
+from ..permissions import may_work_referrals
 from .contacts import (
     contact_check_allowed,
     contact_code_check,
@@ -37,8 +38,6 @@ from .contacts import (
 from .history import history_start, status_move
 
 R = Referral.Status
-# Who works the referrals queue: Diskominfo's data officers, for the whole regency.
-REFERRAL_ROLES = frozenset({Role.DATA_OFFICER, Role.ADMINISTRATOR})
 # The outcomes a data officer records without entering the person (verified has its form).
 CLOSING_OUTCOMES = (R.ALREADY_KNOWN, R.NOT_ELIGIBLE, R.NOT_FOUND)
 # What the reporter hears after the referral is verified, read from the registry record.
@@ -54,7 +53,7 @@ def audit_target(referral: Referral) -> str:
 
 
 def _require(actor: User) -> None:
-    if not actor.has_role(*REFERRAL_ROLES):
+    if not may_work_referrals(actor):
         raise PermissionDenied(_("Your role may not make this change."))
 
 

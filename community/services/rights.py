@@ -21,7 +21,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from accounts.models import AuditEvent, Role, RoleGrant, User
+from accounts.models import AuditEvent, RoleGrant, User
 from accounts.selectors import lead_reviewers
 from accounts.services import audit_record
 from accounts.storage import private_storage
@@ -31,15 +31,12 @@ from portal.services.review import audit_target as recipient_target
 from portal.services.review import photo_consent_withdraw
 
 from ..models import Concern, Referral, RightsRequest
+from ..permissions import ERASE_ROLES, RIGHTS_ROLES
 from .history import status_move
 
 logger = logging.getLogger(__name__)
 
 K, Q = RightsRequest.Kind, RightsRequest.Status
-RIGHTS_ROLES = frozenset({Role.REVIEWER, Role.LEAD_REVIEWER})
-# lifecycle.TRANSITIONS lets lead reviewers alone erase: the irreversible step has a second
-# pair of eyes when a reviewer recorded the request.
-ERASE_ROLES = frozenset({Role.LEAD_REVIEWER})
 ERASING_KINDS = frozenset({K.DELETION, K.WITHDRAWAL})
 # Moves that take a record off the public site for good while its erasure waits.
 _TAKE_DOWN_FROM = frozenset({Status.PUBLISHED, Status.SUSPENDED, Status.IN_REVIEW})

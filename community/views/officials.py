@@ -28,6 +28,7 @@ from ..forms import (
     RightsRequestForm,
 )
 from ..models import Concern, Referral, RightsRequest
+from ..permissions import CONCERN_ROLES, REFERRAL_ROLES, RIGHTS_ROLES, may_erase
 from ..selectors import (
     concern_get_for_user,
     concern_queue,
@@ -39,13 +40,11 @@ from ..selectors import (
     rights_recipient_for_user,
     rights_row,
 )
-from ..services.concerns import CONCERN_ROLES, concern_answer
-from ..services.referrals import REFERRAL_ROLES, referral_close, referral_verify
+from ..services.concerns import concern_answer
 from ..services.referrals import audit_target as referral_target
+from ..services.referrals import referral_close, referral_verify
 from ..services.rights import (
-    ERASE_ROLES,
     ERASING_KINDS,
-    RIGHTS_ROLES,
     recipient_data_export,
     rights_request_close,
     rights_request_record,
@@ -307,7 +306,7 @@ def rights_detail(request, reference: str):
             "recipient": rights.recipient,
             "form": form,
             "erasing": erasing,
-            "may_erase": request.user.has_role(*ERASE_ROLES),
+            "may_erase": may_erase(request.user),
             "history": rights.history.select_related("actor"),
         },
     )

@@ -7,18 +7,15 @@ from __future__ import annotations
 from django.db.models import Count, Exists, OuterRef, Q, QuerySet
 from django.utils import timezone
 
-from accounts.models import AuditEvent, Role, User
+from accounts.models import AuditEvent, User
 from accounts.selectors import Purpose, get_in_scope, kecamatan_in_scope
 from accounts.services import audit_record
 from portal.models import Kecamatan, Recipient
 
 from ..models import Booking, School, VisitReport, VisitSlot
-from ..services.common import REPORT_ROLES, coordinator_school_id, reviewer_kecamatan_ids
+from ..permissions import may_read_reports, may_serve_any_school, organises_regency_wide
+from ..services.common import coordinator_school_id, reviewer_kecamatan_ids
 from .common import RECIPIENT_SECRETS, B, slots_light
-
-
-def _regency_wide(user: User) -> bool:
-    return user.has_role(Role.LEAD_REVIEWER)
 
 
 def slots_for_official(user: User) -> QuerySet[VisitSlot]:
@@ -26,7 +23,7 @@ def slots_for_official(user: User) -> QuerySet[VisitSlot]:
     of their kecamatan, a coordinator those of their school's kecamatan, reserved for their
     school, or booked by their students."""
     slots = slots_light()
-    if _regency_wide(user):
+    if organises_regency_wide(user):
         return slots
     scope = Q(kecamatan__in=kecamatan_in_scope(user, purpose=Purpose.VISITS))
     school_id = coordinator_school_id(user)
@@ -55,7 +52,7 @@ def roster(user: User, slot: VisitSlot) -> QuerySet[Booking]:
         .annotate(has_report=Exists(VisitReport.objects.filter(booking=OuterRef("pk"))))
         .order_by("status", "waitlisted_at", "pk")
     )
-    if _regency_wide(user) or slot.kecamatan_id in reviewer_kecamatan_ids(user):
+    if organises_regency_wide(user) or slot.kecamatan_id in reviewer_kecamatan_ids(user):
         return bookings
     return bookings.filter(student__school_id=coordinator_school_id(user))
 
@@ -78,7 +75,7 @@ def visitable_people(user: User) -> QuerySet[Recipient]:
 
 
 def schools_for_organiser(user: User) -> QuerySet[School]:
-    if user.has_role(Role.REVIEWER, Role.LEAD_REVIEWER):
+    if may_serve_any_school(user):
         return School.objects.select_related("kecamatan").all()
     return School.objects.filter(pk=coordinator_school_id(user))
 
@@ -90,7 +87,7 @@ def _report_scope(user: User) -> QuerySet[VisitReport]:
     reports = VisitReport.objects.select_related(
         "booking__student__user", "booking__slot__recipient", "booking__slot__kecamatan"
     ).defer(*(f"booking__{name}" for name in RECIPIENT_SECRETS))
-    if not user.has_role(*REPORT_ROLES):
+    if not may_read_reports(user):
         return reports.none()
     # Not the visits scope: a coordinator's school kecamatan opens no report.
     return reports.filter(
@@ -123,7 +120,7 @@ def report_for_official(user: User, pk: int) -> VisitReport:
 def visits_per_person(user: User) -> QuerySet[Recipient]:
     """Reviewers: each person of their kecamatan with visits, how many were held (at least
     one student attended), planned, and flagged reports."""
-    if not user.has_role(*REPORT_ROLES):
+    if not may_read_reports(user):
         return Recipient.objects.none()
     people = Recipient.objects.filter(
         visit_slots__isnull=False,

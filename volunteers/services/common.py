@@ -1,4 +1,4 @@
-"""Small shared pieces of the visit services: WIB time and who organises what."""
+"""Small shared pieces of the visit services: WIB time and where an official's grant is."""
 
 import datetime
 from zoneinfo import ZoneInfo
@@ -6,13 +6,6 @@ from zoneinfo import ZoneInfo
 from accounts.models import Role, RoleGrant, User
 
 WIB = ZoneInfo("Asia/Jakarta")
-
-# Who may organise visits (make slots, cancel them, take attendance): the table of roles gives
-# visit slots to reviewers (their kecamatan) and lead reviewers (all a reviewer may), and a
-# school's slots to its coordinators.
-ORGANISER_ROLES = frozenset({Role.REVIEWER, Role.LEAD_REVIEWER, Role.SCHOOL_COORDINATOR})
-# Who reads visit reports (the elderly person's wellbeing: health data).
-REPORT_ROLES = frozenset({Role.REVIEWER, Role.LEAD_REVIEWER})
 
 
 def wib(moment: datetime.datetime) -> datetime.datetime:

@@ -11,11 +11,12 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from accounts.models import Role, User
+from accounts.models import User
 from core.transitions import Workflow
 from portal.models import Recipient, Status
 
 from ..models import Booking, School, VisitSlot, VisitSlotTransition
+from ..permissions import may_serve_any_school, organises_regency_wide
 from .bookings import booking_transition
 from .common import coordinator_school_id, reviewer_kecamatan_ids, week_bounds_wib, wib
 from .notices import booking_reminders_withdraw, slot_cancelled_notify
@@ -32,7 +33,7 @@ VISITABLE = (Status.PUBLISHED, Status.REACHED)
 
 def may_organise(user: User, kecamatan_id: int) -> bool:
     """May ``user`` make or run visits in this kecamatan?"""
-    if user.has_role(Role.LEAD_REVIEWER):
+    if organises_regency_wide(user):
         return True
     if kecamatan_id in reviewer_kecamatan_ids(user):
         return True
@@ -45,7 +46,7 @@ def may_organise(user: User, kecamatan_id: int) -> bool:
 def may_cancel(user: User, slot: VisitSlot) -> bool:
     """A lead reviewer or a reviewer of the kecamatan cancels any visit there; a coordinator
     only one they made or that is reserved for their school."""
-    if user.has_role(Role.LEAD_REVIEWER) or slot.kecamatan_id in reviewer_kecamatan_ids(user):
+    if organises_regency_wide(user) or slot.kecamatan_id in reviewer_kecamatan_ids(user):
         return True
     school_id = coordinator_school_id(user)
     return bool(school_id) and (slot.created_by_id == user.pk or slot.school_id == school_id)
@@ -83,7 +84,7 @@ def slot_create(
         raise ValidationError(_("Visits can be arranged only for published or reached people."))
     if (
         school is not None
-        and not actor.has_role(Role.REVIEWER, Role.LEAD_REVIEWER)
+        and not may_serve_any_school(actor)
         and school.pk != coordinator_school_id(actor)
     ):
         raise ValidationError(_("A coordinator can reserve visits for their own school only."))

@@ -9,9 +9,10 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from accounts.models import Role, User
+from accounts.models import User
 
 from ..models import Booking, Certificate, Flag, Student, VisitReport, VisitSlot, Wellbeing
+from ..permissions import organises_regency_wide
 from ..selectors.students import student_hours
 from .bookings import BookingRefused, booking_transition
 from .common import coordinator_school_id, end_of_day_wib, reviewer_kecamatan_ids
@@ -71,7 +72,7 @@ def checkin_by_code(*, booking: Booking, code: str) -> Booking:
 def runs_whole_slot(user: User, slot: VisitSlot) -> bool:
     """A lead reviewer or a reviewer of the slot's kecamatan runs the whole visit; a
     coordinator only their own students' part of it."""
-    return user.has_role(Role.LEAD_REVIEWER) or slot.kecamatan_id in reviewer_kecamatan_ids(user)
+    return organises_regency_wide(user) or slot.kecamatan_id in reviewer_kecamatan_ids(user)
 
 
 @transaction.atomic

@@ -4,8 +4,8 @@ from django.http import HttpResponse
 from django.shortcuts import redirect
 
 from accounts.decorators import official_required
-from accounts.models import Role
 
+from ..permissions import STUDENT_ROLES
 from ..selectors.students import student_for_user
 
 
@@ -18,7 +18,7 @@ def student_required(view):
     """A student's own pages: signed in with the student role (students have no TOTP: the
     decorator asks it of officials only), and signed up with a school."""
 
-    @official_required(Role.STUDENT)
+    @official_required(*STUDENT_ROLES)
     @wraps(view)
     def wrapper(request, *args, **kwargs):
         student = student_for_user(request.user)

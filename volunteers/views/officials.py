@@ -12,11 +12,11 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods
 
 from accounts.decorators import official_required
-from accounts.models import Role
 
 from ..documents import csv_bytes
 from ..forms import ReasonForm, SlotForm
 from ..models import Booking, Student
+from ..permissions import COORDINATOR_ROLES, ORGANISER_ROLES, REVIEWER_ROLES
 from ..selectors.officials import (
     report_for_official,
     reports_for_official,
@@ -34,7 +34,6 @@ from ..selectors.schools import (
     school_student_for,
     school_students,
 )
-from ..services.common import ORGANISER_ROLES, REPORT_ROLES
 from ..services.slots import slot_cancel, slot_create
 from ..services.students import student_decide
 from ..services.visits import attendance_mark, checkin_window
@@ -146,7 +145,7 @@ def slot_cancel_view(request, pk: int):
     return render(request, "volunteers/officials/slot_cancel.html", {"slot": slot, "form": form})
 
 
-@official_required(*REPORT_ROLES)
+@official_required(*REVIEWER_ROLES)
 @require_GET
 def reports(request):
     flagged_only = request.GET.get("flagged") == "1"
@@ -160,7 +159,7 @@ def reports(request):
     )
 
 
-@official_required(*REPORT_ROLES)
+@official_required(*REVIEWER_ROLES)
 @require_GET
 @never_cache
 def report_detail(request, pk: int):
@@ -168,7 +167,7 @@ def report_detail(request, pk: int):
     return render(request, "volunteers/officials/report_detail.html", {"report": report})
 
 
-@official_required(*REPORT_ROLES)
+@official_required(*REVIEWER_ROLES)
 @require_GET
 def people(request):
     return render(
@@ -176,7 +175,7 @@ def people(request):
     )
 
 
-@official_required(Role.SCHOOL_COORDINATOR)
+@official_required(*COORDINATOR_ROLES)
 @require_http_methods(["GET", "POST"])
 def school(request):
     user = request.user
@@ -210,7 +209,7 @@ def school(request):
     )
 
 
-@official_required(Role.SCHOOL_COORDINATOR)
+@official_required(*COORDINATOR_ROLES)
 @require_GET
 def school_export(request):
     school_obj = coordinator_school(request.user)

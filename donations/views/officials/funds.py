@@ -75,6 +75,7 @@ def refunds(request):
             "found": found,
             "searched": searched,
             "refunds": asked,
+            "can_work": may_work_on_finance(request.user),
         },
     )
 
