@@ -1,4 +1,4 @@
-"""Who may do what with residents' reports and data-rights requests (decisions.md: referrals
+"""Who may do what with residents' reports and data-rights requests (docs/architecture.md: referrals
 are the data officers', concerns and rights requests the reviewers' of the kecamatan)."""
 
 from __future__ import annotations

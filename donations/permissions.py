@@ -1,4 +1,4 @@
-"""Who may do what with the money (decisions.md: finance officers work, administrators read;
+"""Who may do what with the money (docs/architecture.md: finance officers work, administrators read;
 a second, different officer confirms)."""
 
 from __future__ import annotations

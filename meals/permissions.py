@@ -1,5 +1,5 @@
-"""Who may do what in the meals part (decisions.md's table of roles and its person-page
-matrix); which warung and people each reaches is ``accounts.scope``'s."""
+"""Who may do what in the meals part (docs/architecture.md, "Roles and scope"); which warung
+and people each reaches is ``accounts.scope``'s."""
 
 from __future__ import annotations
 

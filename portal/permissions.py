@@ -1,4 +1,4 @@
-"""Who may do what on the registry of elderly residents (decisions.md's table of roles).
+"""Who may do what on the registry of elderly residents (docs/architecture.md, "Roles and scope").
 
 Which kecamatan each role reaches is ``accounts.scope``'s; which status moves each role may
 make is the lifecycle's table, built from these sets.

@@ -1,5 +1,6 @@
-"""Who may do what with student visits (decisions.md: reviewers organise visit slots in their
-kecamatan, lead reviewers in the regency, coordinators for their school; students book)."""
+"""Who may do what with student visits (docs/architecture.md: reviewers organise visit slots
+in their kecamatan, lead reviewers in the regency, coordinators for their school; students
+book)."""
 
 from __future__ import annotations
 
