@@ -9,7 +9,7 @@ from django.utils.translation import gettext
 from donations.models import Decision, Gift
 from donations.services.bank import transfer_confirm, transfer_reject
 from donations.services.funds import disbursement_decide, fund_transfer_propose
-from tests.donations.finance_factories import (
+from tests.factories.finance import (
     disbursement,
     fund,
     line,
