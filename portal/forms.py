@@ -11,7 +11,7 @@ from django.core.exceptions import ValidationError
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from notifications.phones import phone_normalise
+from core.phones import phone_normalise
 
 from .models import AgeBand, Condition, Need, Recipient, Sex, Status, Village
 from .services.imports.rows import clean_nik as nik_digits

@@ -15,8 +15,8 @@ from django.utils.translation import gettext as _
 
 from accounts.models import AuditEvent, Role, User
 from accounts.services import audit_record
+from core.uploads import proof_clean
 from notifications.services import notification_enqueue
-from portal.uploads import proof_clean
 
 from ..models import CLEARING_BANK, Gift, MessageStatus
 from .giving import amount_check, donor_get_or_create, gift_record_paid

@@ -21,9 +21,9 @@ from django.utils.translation import gettext as _
 
 from accounts.models import AuditEvent, Role, User
 from accounts.services import audit_record
+from core.uploads import proof_clean
 from notifications.services import notification_enqueue
 from portal.models import Recipient
-from portal.uploads import proof_clean
 
 from ..gateways import GatewayError, gateway
 from ..models import (

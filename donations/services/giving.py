@@ -23,8 +23,8 @@ from django.utils.translation import gettext as _
 
 from accounts.models import Role, User
 from accounts.pii import keyed_hash
+from core.pagecache import public_pages_changed
 from notifications.services import notification_enqueue
-from portal.cache import public_pages_changed
 
 from ..gateways import CheckoutRequest, GatewayError, gateway
 from ..models import (

@@ -20,7 +20,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts.models import User
-from portal.cache import public_pages_changed
+from core.pagecache import public_pages_changed
 
 from ..models import (
     CLEARING_BANK,

@@ -21,7 +21,7 @@ from django.utils.translation import gettext as _
 
 from accounts.models import AuditEvent, User
 from accounts.services import audit_record
-from portal import uploads
+from core import uploads
 
 from ..models import ChecklistItem, Inspection, InspectionPhoto, Suspension, Warung
 from ..selectors.standing import latest_inspection

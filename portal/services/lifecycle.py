@@ -12,9 +12,9 @@ from django.utils.translation import gettext_lazy
 
 from accounts.models import Role, User
 from core import transitions
+from core.pagecache import public_pages_changed
 from core.transitions import Rule as Move
 
-from ..cache import public_pages_changed
 from ..models import Recipient, RecipientTransition, Status
 
 S = Status

@@ -13,7 +13,7 @@ from django.conf import settings
 from django.utils.translation import gettext as _
 
 from accounts.pii import keyed_hash
-from notifications.phones import phone_normalise
+from core.phones import phone_normalise
 
 from ...models import AgeBand, Condition, Sex, Village
 from .reading import normalise_header
