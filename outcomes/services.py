@@ -16,7 +16,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from core.pagecache import public_pages_changed
-from meals.services.common import today_wib
+from core.time import today_wib
 
 from .models import MonthlyOutcome
 from .selectors.figures import FIGURE_NAMES, outcome_figures

@@ -1,16 +1,10 @@
-"""Shared pieces of the meals services: who may do what, WIB days, who hears alerts."""
+"""Shared pieces of the meals services: who may do what, who hears alerts."""
 
 from __future__ import annotations
 
-import datetime
-from zoneinfo import ZoneInfo
-
 from django.db.models import QuerySet
-from django.utils import timezone
 
 from accounts.models import Role, RoleGrant, User
-
-WIB = ZoneInfo("Asia/Jakarta")
 
 # docs/architecture.md, "Roles and scope": reviewers (their kecamatan) and lead reviewers decide
 # who is reached, so they make and change meal plans and hand the warung its delivery link.
@@ -23,18 +17,6 @@ MEALS_READ_ROLES = frozenset(
 )
 # Inspection photos may show the warung's people: inspectors and administrators only.
 PHOTO_ROLES = frozenset({Role.HEALTH_INSPECTOR, Role.ADMINISTRATOR})
-
-
-def today_wib() -> datetime.date:
-    return timezone.now().astimezone(WIB).date()
-
-
-def month_start(day: datetime.date) -> datetime.date:
-    return day.replace(day=1)
-
-
-def next_month(day: datetime.date) -> datetime.date:
-    return (day.replace(day=1) + datetime.timedelta(days=32)).replace(day=1)
 
 
 def kecamatan_reviewers(kecamatan_id: int) -> QuerySet[User]:

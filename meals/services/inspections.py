@@ -22,10 +22,11 @@ from django.utils.translation import gettext as _
 from accounts.models import AuditEvent, User
 from accounts.services import audit_record
 from core import uploads
+from core.time import today_wib
 
 from ..models import ChecklistItem, Inspection, InspectionPhoto, Suspension, Warung
 from ..selectors.standing import latest_inspection
-from .common import INSPECTOR_ROLES, today_wib
+from .common import INSPECTOR_ROLES
 from .notices import warung_suspended_notify
 
 PHOTO_MAX_BYTES = 5 * 1024 * 1024

@@ -2,26 +2,12 @@
 
 from __future__ import annotations
 
-from django.core.exceptions import ValidationError
-
 from accounts.models import Role
 
 from ...selectors.officials import officer_labels, person_find, pot_balance
 
 WORK = (Role.FINANCE_OFFICER,)
 READ = (Role.FINANCE_OFFICER, Role.ADMINISTRATOR)
-
-
-def posted(request, *, files: bool = False):
-    """The submitted data of a POST, even an empty one; None for a GET."""
-    if request.method != "POST":
-        return None
-    return request.FILES if files else request.POST
-
-
-def add_service_error(form, error: ValidationError) -> None:
-    """A service's refusal, shown above the form (its message is already for people)."""
-    form.add_error(None, ValidationError(error.messages))
 
 
 def is_finance_officer(user) -> bool:
