@@ -12,6 +12,8 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
+from core.forms import add_refusal, posted
+
 from .decorators import official_required
 from .forms import DeleteAccountForm, ProfileForm
 from .models import AuditEvent, Consent
@@ -27,7 +29,7 @@ def home(request):
     has_news = user.consents.filter(
         purpose=Consent.Purpose.NEWS, withdrawn_at__isnull=True
     ).exists()
-    form = ProfileForm(request.POST or None, instance=user, initial={"news": has_news})
+    form = ProfileForm(posted(request), instance=user, initial={"news": has_news})
     if request.method == "POST" and form.is_valid():
         form.save()
         if form.cleaned_data["news"] and not has_news:
@@ -54,12 +56,12 @@ def data_export(request):
 @login_required
 @require_http_methods(["GET", "POST"])
 def delete(request):
-    form = DeleteAccountForm(request.POST or None, user=request.user)
+    form = DeleteAccountForm(posted(request), user=request.user)
     if request.method == "POST" and form.is_valid():
         try:
             account_delete(user=request.user)
         except ValidationError as error:
-            form.add_error(None, error)
+            add_refusal(form, error)
         else:
             logout(request)
             messages.success(request, _("Your account and its data have been deleted."))

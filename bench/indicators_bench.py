@@ -217,7 +217,7 @@ def main() -> int:
     django.setup()
     from django.core.management import call_command
 
-    from meals.services.common import today_wib
+    from core.time import today_wib
     from outcomes.selectors.figures import months_back
     from outcomes.services import outcomes_refresh
 

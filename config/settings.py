@@ -345,7 +345,7 @@ LANSIA_MIN_AGE = 60  # UU 13/1998 Pasal 1
 # The largest Diskominfo file the portal reads (bytes); bigger files are refused whole.
 IMPORT_MAX_BYTES = env_int("IMPORT_MAX_BYTES", 50 * 1024 * 1024)
 # Anonymous public pages are cached whole this long (invalidated at once when a listing
-# changes: portal.cache). Off in tests, which change data behind the views' backs.
+# changes: core.pagecache). Off in tests, which change data behind the views' backs.
 PUBLIC_PAGE_CACHE_SECONDS = env_int("PUBLIC_PAGE_CACHE_SECONDS", 0 if PORTAL_ENV == "test" else 300)
 # A village is named on a public listing only when at least this many people are listed there.
 PUBLIC_VILLAGE_MIN_LISTINGS = 5

@@ -8,7 +8,8 @@ from django import forms
 from django.conf import settings
 from django.utils.translation import gettext_lazy as _
 
-from portal.forms import RupiahField
+from core.forms import RupiahField
+from core.money import format_rupiah
 
 
 class GiveForm(forms.Form):
@@ -58,7 +59,7 @@ class GiveForm(forms.Form):
             del self.fields["email"]
         self.fields["amount"].help_text = _(
             "Whole rupiah, for example 50.000. The smallest gift is Rp%(min)s."
-        ) % {"min": f"{settings.DONATION_MIN_RUPIAH:,}".replace(",", ".")}
+        ) % {"min": format_rupiah(settings.DONATION_MIN_RUPIAH)}
 
     def clean_amount(self) -> int:
         from django.core.exceptions import ValidationError

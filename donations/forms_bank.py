@@ -1,5 +1,5 @@
 """The donor's proof of a bank transfer. The file's type and size are checked, and its
-metadata stripped, by ``portal.uploads.proof_clean`` in ``donations.services.bank``."""
+metadata stripped, by ``core.uploads.proof_clean`` in ``donations.services.bank``."""
 
 from django import forms
 from django.utils.translation import gettext_lazy as _

@@ -1,4 +1,4 @@
-"""The forms of the finance officers' pages. Amounts are whole rupiah (portal.forms.RupiahField);
+"""The forms of the finance officers' pages. Amounts are whole rupiah (core.forms.RupiahField);
 a person is named by public id or registry number, never by identity."""
 
 from __future__ import annotations
@@ -11,8 +11,8 @@ from django.core.exceptions import ValidationError
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from core.forms import DateInput, RupiahField
 from meals.models import Warung
-from portal.forms import DateInput, RupiahField
 
 from .selectors.officials import Person, person_find
 from .services.funds import PAYABLE_STATUSES

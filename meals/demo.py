@@ -7,10 +7,10 @@ from __future__ import annotations
 import datetime
 
 from accounts.models import Role, User
+from core.time import today_wib
 from portal.models import Recipient, Status
 
 from .models import Inspection, MealPlan, Warung
-from .services.common import today_wib
 from .services.deliveries import delivery_mark
 from .services.inspections import inspection_record
 from .services.plans import meal_plan_start

@@ -12,11 +12,11 @@ from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods
 
 from accounts.decorators import official_required
+from core.phones import phone_normalise
 
 from . import services
 from .models import Notification, Preference
 from .permissions import OUTBOX_ROLES
-from .phones import phone_normalise
 from .selectors import (
     kind_choices,
     outbox_for_user,

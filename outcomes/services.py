@@ -3,7 +3,7 @@
 Computing a month reads the registry, the plans and up to a month of deliveries; the public
 page must not do that per request. ``outcomes_refresh`` stores a month's figures (one row per
 kecamatan and one for the regency) and, only when a figure changed, tells the public page
-cache (``portal.cache.public_pages_changed``), so a cached page never outlives its figures.
+cache (``core.pagecache.public_pages_changed``), so a cached page never outlives its figures.
 The beat task ``meals.outcomes_refresh`` runs it hourly for the month running (and the
 previous one during the first days of a month: a link stays valid the day after).
 """
@@ -15,8 +15,8 @@ import datetime
 from django.db import transaction
 from django.utils import timezone
 
-from meals.services.common import today_wib
-from portal.cache import public_pages_changed
+from core.pagecache import public_pages_changed
+from core.time import today_wib
 
 from .models import MonthlyOutcome
 from .selectors.figures import FIGURE_NAMES, outcome_figures

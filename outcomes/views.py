@@ -9,8 +9,8 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
 from accounts.decorators import official_required
-from meals.services.common import today_wib
-from portal.cache import cache_public_page
+from core.pagecache import cache_public_page
+from core.time import today_wib
 from portal.models import Kecamatan
 
 from .charts import paired_bars

@@ -1,9 +1,8 @@
-"""Forms of the portal: the shared rupiah field, and the officials' review forms."""
+"""Forms of the officials' review pages."""
 
 from __future__ import annotations
 
 import datetime
-import re
 from typing import Any
 
 from django import forms
@@ -11,128 +10,13 @@ from django.core.exceptions import ValidationError
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from notifications.phones import phone_normalise
+from core.forms import DateInput, NikField, RupiahField
+from core.money import format_rupiah
+from core.phones import phone_normalise
 
 from .models import AgeBand, Condition, Need, Recipient, Sex, Status, Village
-from .services.imports.rows import clean_nik as nik_digits
 from .services.imports.rows import parse_date
 from .services.review import default_monthly_need
-
-# --- Money -------------------------------------------------------------------------------------
-
-# docs/architecture.md, "Money": digits with dots as thousands separators and an optional "Rp";
-# a comma, a decimal part, a sign or letters is refused. "10.000" is ten thousand, never ten.
-_RUPIAH = re.compile(r"\d{1,3}(?:\.\d{3})+|\d+")
-_RUPIAH_PREFIX = re.compile(r"^rp\.?\s*", re.IGNORECASE)
-# Fifteen digits (a thousand trillion rupiah) is far above any amount the programme handles
-# and far below BigIntegerField's limit.
-RUPIAH_MAX_DIGITS = 15
-
-
-def parse_rupiah(value: Any) -> int:
-    """Whole rupiah from what a person typed: "720.000", "Rp720.000", "Rp 720.000", "720000".
-
-    Raises ValidationError with a message that says what to write instead.
-    """
-    if isinstance(value, bool):
-        raise ValidationError(_("Write the amount in digits, for example 10.000."), "invalid")
-    if isinstance(value, int):
-        if value < 0:
-            raise ValidationError(_("An amount cannot be negative."), "sign")
-        return value
-    text = _RUPIAH_PREFIX.sub("", str(value).strip().replace("\u00a0", " ")).strip()
-    if not text:
-        raise ValidationError(_("Write the amount in digits, for example 10.000."), "invalid")
-    if text[0] in "+-−":
-        raise ValidationError(_("An amount cannot have a sign: write 10.000."), "sign")
-    if "," in text:
-        raise ValidationError(
-            _("Rupiah are whole: no comma or decimal part. Write ten thousand as 10.000."),
-            "decimal",
-        )
-    if not _RUPIAH.fullmatch(text):
-        if re.fullmatch(r"[\d.]+", text):
-            raise ValidationError(
-                _(
-                    "A dot separates thousands (10.000 is ten thousand); rupiah have no "
-                    "decimal part."
-                ),
-                "decimal",
-            )
-        raise ValidationError(
-            _("Write the amount in digits, for example 10.000 or Rp10.000."), "invalid"
-        )
-    digits = text.replace(".", "")
-    if len(digits.lstrip("0")) > RUPIAH_MAX_DIGITS:
-        raise ValidationError(_("This amount is too large."), "too_large")
-    return int(digits)
-
-
-def format_rupiah(value: int | None) -> str:
-    """720000 → "720.000" (the way it is typed and read in Indonesia)."""
-    if value is None:
-        return ""
-    return f"{value:,}".replace(",", ".")
-
-
-class RupiahField(forms.Field):
-    """Whole rupiah as an int. Accepts 10.000, Rp10.000 and 10000; refuses 10,5, 10.5, -5."""
-
-    widget = forms.TextInput
-
-    def __init__(self, *, min_value: int | None = 0, max_value: int | None = None, **kwargs):
-        self.min_value, self.max_value = min_value, max_value
-        super().__init__(**kwargs)
-        if min_value is not None:
-            self.validators.append(_min_validator(min_value))
-        if max_value is not None:
-            self.validators.append(_max_validator(max_value))
-
-    def widget_attrs(self, widget):
-        attrs = super().widget_attrs(widget)
-        # A numeric keypad on phones, with the dot still available on most of them.
-        attrs.update({"inputmode": "numeric", "autocomplete": "off"})
-        return attrs
-
-    def to_python(self, value: Any) -> int | None:
-        if value in self.empty_values:
-            return None
-        return parse_rupiah(value)
-
-    def prepare_value(self, value: Any) -> Any:
-        return format_rupiah(value) if isinstance(value, int) else value
-
-
-def _min_validator(limit: int):
-    def validate(value: int) -> None:
-        if value < limit:
-            raise ValidationError(
-                _("The amount must be at least Rp%(limit)s.") % {"limit": format_rupiah(limit)},
-                "min_value",
-            )
-
-    return validate
-
-
-def _max_validator(limit: int):
-    def validate(value: int) -> None:
-        if value > limit:
-            raise ValidationError(
-                _("The amount must be at most Rp%(limit)s.") % {"limit": format_rupiah(limit)},
-                "max_value",
-            )
-
-    return validate
-
-
-# --- Officials' review -----------------------------------------------------------------------
-
-
-class DateInput(forms.DateInput):
-    input_type = "date"
-
-    def __init__(self, attrs=None):
-        super().__init__(attrs, format="%Y-%m-%d")
 
 
 class ImportDateField(forms.DateField):
@@ -159,19 +43,11 @@ class QueueFilterForm(forms.Form):
         choices=[("", _("Any")), ("yes", _("With warnings")), ("no", _("Without warnings"))],
     )
     village = forms.ChoiceField(label=_("Village"), required=False)
-    nik = forms.CharField(
+    nik = NikField(
         label=_("NIK"),
         required=False,
-        max_length=40,
         help_text=_("The whole NIK finds one person; nothing else is searchable."),
-        widget=forms.TextInput(attrs={"inputmode": "numeric", "autocomplete": "off"}),
     )
-
-    def clean_nik(self) -> str:
-        value = self.cleaned_data["nik"]
-        if value and nik_digits(value) is None:
-            raise ValidationError(_("The NIK must be 16 digits."))
-        return nik_digits(value) if value else ""
 
     def __init__(self, *args, villages, **kwargs):
         super().__init__(*args, **kwargs)
@@ -224,12 +100,10 @@ class IdentityForm(forms.Form):
     """An official's correction of the imported identity. The NIK is never pre-filled: it is
     seen whole only through the reveal form, which is logged with a reason."""
 
-    nik = forms.CharField(
+    nik = NikField(
         label=_("New NIK"),
         required=False,
-        max_length=40,
         help_text=_("Leave empty to keep the current NIK. 16 digits."),
-        widget=forms.TextInput(attrs={"inputmode": "numeric", "autocomplete": "off"}),
     )
     name = forms.CharField(label=_("Name"), max_length=200)
     sex = forms.ChoiceField(label=_("Sex"), choices=Sex.choices, widget=forms.RadioSelect)
@@ -281,12 +155,6 @@ class IdentityForm(forms.Form):
             "notes": recipient.notes,
             "data_collected_on": recipient.data_collected_on,
         }
-
-    def clean_nik(self) -> str:
-        value = self.cleaned_data["nik"]
-        if value and nik_digits(value) is None:
-            raise ValidationError(_("The NIK must be 16 digits."))
-        return nik_digits(value) if value else ""
 
     def clean_family_phone(self) -> str:
         value = self.cleaned_data["family_phone"]

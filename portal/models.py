@@ -64,6 +64,12 @@ class Status(models.TextChoices):
     ERASED = "erased", _("Erased")
 
 
+# On the programme's list and not taken down: visits may be arranged, a meal plan started and
+# sponsors sent the month's news. Not what the public may see, which is PUBLIC_STATUSES in
+# portal.services.lifecycle (published only): a reached person is no longer listed.
+PUBLISHED_OR_REACHED = frozenset({Status.PUBLISHED, Status.REACHED})
+
+
 class Sex(models.TextChoices):
     MALE = "L", _("Male")
     FEMALE = "P", _("Female")

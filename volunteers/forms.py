@@ -5,17 +5,11 @@ from django.conf import settings
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from core.forms import DateInput
+from core.time import WIB
 from portal.models import Kecamatan, Recipient
 
 from .models import Flag, School, Wellbeing
-from .services.common import WIB
-
-
-class DateInput(forms.DateInput):
-    input_type = "date"
-
-    def __init__(self, attrs=None):
-        super().__init__(attrs=attrs, format="%Y-%m-%d")
 
 
 class TimeInput(forms.TimeInput):

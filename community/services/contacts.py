@@ -22,8 +22,8 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts.pii import keyed_hash
+from core.phones import phone_normalise
 from notifications.models import Channel
-from notifications.phones import phone_normalise
 
 from ..models import Concern, ContactChannel, Referral, ReporterContact
 

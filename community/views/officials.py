@@ -15,6 +15,7 @@ from accounts.decorators import official_required
 from accounts.models import AuditEvent
 from accounts.services import audit_record
 from accounts.storage import private_file_response
+from core.forms import add_refusal, posted
 from portal.models import Need
 from portal.selectors.import_batches import entry_villages_for_user
 from portal.services.manual_entry import EntryRefused
@@ -53,24 +54,6 @@ from ..services.rights import (
 PAGE_SIZE = 50
 
 
-def _posted(request):
-    return request.POST if request.method == "POST" else None
-
-
-def _refusal(error: Exception) -> list[str]:
-    if isinstance(error, ValidationError):
-        return error.messages
-    return [str(error) or _("Your role may not make this change.")]
-
-
-def _add_errors(form, error: Exception) -> None:
-    if isinstance(error, ValidationError) and hasattr(error, "error_dict"):
-        for name, problems in error.message_dict.items():
-            form.add_error(name if name in form.fields else None, problems)
-    else:
-        form.add_error(None, _refusal(error))
-
-
 def _need_labels(codes) -> list[str]:
     return [str(Need(c).label) for c in codes or () if c in Need.values]
 
@@ -100,14 +83,14 @@ def referral_list(request):
 @require_http_methods(["GET", "POST"])
 @never_cache
 def referral_detail(request, reference: str):
-    form = ReferralCloseForm(_posted(request))
+    form = ReferralCloseForm(posted(request))
     if request.method == "POST":
         referral = referral_get_for_user(request.user, reference)
         if form.is_valid():
             try:
                 referral_close(referral=referral, actor=request.user, **form.cleaned_data)
             except (ValidationError, PermissionDenied) as error:
-                _add_errors(form, error)
+                add_refusal(form, error)
             else:
                 messages.success(
                     request,
@@ -156,7 +139,7 @@ def referral_verify_view(request, reference: str):
     referral = referral_get_for_user(request.user, reference)
     villages = entry_villages_for_user(request.user)
     initial = {"village": referral.village.code, "notes": referral.situation}
-    form = ReferralVerifyForm(_posted(request), villages=villages, initial=initial)
+    form = ReferralVerifyForm(posted(request), villages=villages, initial=initial)
     if request.method == "POST" and form.is_valid():
         try:
             recipient, warnings = referral_verify(
@@ -166,7 +149,7 @@ def referral_verify_view(request, reference: str):
                 note=form.cleaned_data["note"],
             )
         except (EntryRefused, ValidationError, PermissionDenied) as error:
-            form.add_error(None, str(error) if isinstance(error, EntryRefused) else _refusal(error))
+            add_refusal(form, error)
         else:
             messages.success(
                 request,
@@ -209,12 +192,12 @@ def concern_list(request):
 def concern_detail(request, reference: str):
     concern = concern_get_for_user(request.user, reference)
     recipient = concern.recipient
-    form = ConcernAnswerForm(_posted(request), suspended=recipient.status == "suspended")
+    form = ConcernAnswerForm(posted(request), suspended=recipient.status == "suspended")
     if request.method == "POST" and form.is_valid():
         try:
             concern_answer(concern=concern, actor=request.user, **form.cleaned_data)
         except (ValidationError, PermissionDenied) as error:
-            _add_errors(form, error)
+            add_refusal(form, error)
         else:
             messages.success(request, _("Answered: the reporter receives your answer."))
             return redirect("community:concern_list")
@@ -255,7 +238,7 @@ def rights_list(request):
 @require_http_methods(["GET", "POST"])
 @never_cache
 def rights_create(request):
-    form = RightsRequestForm(_posted(request), initial={"record": request.GET.get("record", "")})
+    form = RightsRequestForm(posted(request), initial={"record": request.GET.get("record", "")})
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         recipient = rights_recipient_for_user(request.user, data["record"].strip())
@@ -270,7 +253,7 @@ def rights_create(request):
                 received_at=data["received_at"],
             )
         except (ValidationError, PermissionDenied) as error:
-            _add_errors(form, error)
+            add_refusal(form, error)
         else:
             messages.success(request, _("The request is recorded; the clock is running."))
             return redirect("community:rights_detail", reference=rights.reference)
@@ -283,7 +266,7 @@ def rights_create(request):
 def rights_detail(request, reference: str):
     rights = rights_get_for_user(request.user, reference)
     erasing = rights.kind in ERASING_KINDS
-    form = RightsCloseForm(_posted(request), erasing=erasing)
+    form = RightsCloseForm(posted(request), erasing=erasing)
     if request.method == "POST" and form.is_valid():
         try:
             rights_request_close(
@@ -293,7 +276,7 @@ def rights_detail(request, reference: str):
                 note=form.cleaned_data["note"],
             )
         except (ValidationError, PermissionDenied) as error:
-            _add_errors(form, error)
+            add_refusal(form, error)
         else:
             messages.success(request, _("The request is closed."))
             return redirect("community:rights_detail", reference=rights.reference)

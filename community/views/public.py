@@ -10,6 +10,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods
 
+from core.forms import add_refusal, posted
 from portal.selectors.public import public_profile_get
 
 from ..forms import CodeForm, ConcernForm, ReferralForm
@@ -26,10 +27,6 @@ KINDS = {"referral": Referral, "concern": Concern}
 def code_token(report) -> str:
     kind = "referral" if isinstance(report, Referral) else "concern"
     return signing.dumps({"k": kind, "r": report.reference}, salt=TOKEN_SALT)
-
-
-def _posted(request):
-    return request.POST if request.method == "POST" else None
 
 
 def _report_from_token(token: str):
@@ -49,14 +46,6 @@ def mask_contact(address: str) -> str:
     return address[:6] + "•" * max(len(address) - 9, 0) + address[-3:]
 
 
-def _add_errors(form, error: ValidationError) -> None:
-    if hasattr(error, "error_dict"):
-        for name, messages in error.message_dict.items():
-            form.add_error(name if name in form.fields else None, messages)
-    else:
-        form.add_error(None, error.messages)
-
-
 def _too_many(request, template: str, context: dict):
     context["form"].add_error(
         None, _("Too many reports from this connection. Please try again in an hour.")
@@ -67,7 +56,7 @@ def _too_many(request, template: str, context: dict):
 @require_http_methods(["GET", "POST"])
 @never_cache
 def referral_create(request):
-    form = ReferralForm(request.POST or None, request.FILES or None)
+    form = ReferralForm(posted(request), posted(request, files=True))
     template = "community/public/referral_form.html"
     if request.method == "POST":
         if address_limited(request):
@@ -92,7 +81,7 @@ def referral_create(request):
                     language=get_language(),
                 )
             except ValidationError as error:
-                _add_errors(form, error)
+                add_refusal(form, error)
             else:
                 return redirect("community:report_code", token=code_token(referral))
     return render(request, template, {"form": form})
@@ -102,7 +91,7 @@ def referral_create(request):
 @never_cache
 def concern_create(request, public_id: str):
     profile = public_profile_get(public_id)  # 404 unless published
-    form = ConcernForm(request.POST or None)
+    form = ConcernForm(posted(request))
     template = "community/public/concern_form.html"
     context = {"form": form, "profile": profile}
     if request.method == "POST":
@@ -124,7 +113,7 @@ def concern_create(request, public_id: str):
                     language=get_language(),
                 )
             except ValidationError as error:
-                _add_errors(form, error)
+                add_refusal(form, error)
             else:
                 return redirect("community:report_code", token=code_token(concern))
     return render(request, template, context)
@@ -137,7 +126,7 @@ def report_code(request, token: str):
     if report.is_verified:
         return redirect("community:report_done")
     resend = request.method == "POST" and request.POST.get("action") == "resend"
-    form = CodeForm(None if resend else _posted(request))
+    form = CodeForm(None if resend else posted(request))
     sent_again, resend_problems = False, []
     if resend:
         try:
@@ -156,7 +145,7 @@ def report_code(request, token: str):
             else:
                 concern_confirm(concern=report, code=form.cleaned_data["code"])
         except (CodeRefused, ValidationError) as error:
-            form.add_error(None, error.messages)
+            add_refusal(form, error)
         else:
             return redirect("community:report_done")
     return render(

@@ -10,6 +10,7 @@ from django.db.models import Count, F, IntegerField, OuterRef, Q, QuerySet, Subq
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
+from core.time import month_start, next_month
 from portal.selectors.public import PublicProfile, monthly_meal_cost
 
 from ..models import Entry, Gift, Sponsorship, Transaction, recipient_account
@@ -18,8 +19,7 @@ from ..models import Entry, Gift, Sponsorship, Transaction, recipient_account
 def month_bounds(day: datetime.date | None = None) -> tuple[datetime.datetime, datetime.datetime]:
     """The start of a WIB month and of the next one, as aware datetimes."""
     day = day or timezone.localdate()
-    start = day.replace(day=1)
-    after = (start + datetime.timedelta(days=32)).replace(day=1)
+    start, after = month_start(day), next_month(day)
     tz = timezone.get_current_timezone()
     return (
         datetime.datetime.combine(start, datetime.time.min, tzinfo=tz),

@@ -15,8 +15,8 @@ from django.utils.translation import gettext as _
 
 from accounts.models import AuditEvent, User
 from accounts.services import audit_record
+from core.uploads import proof_clean
 from notifications.services import notification_enqueue
-from portal.uploads import proof_clean
 
 from ..models import CLEARING_BANK, Gift, MessageStatus
 from ..permissions import may_check_transfer, may_work_on_finance

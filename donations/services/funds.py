@@ -21,9 +21,10 @@ from django.utils.translation import gettext as _
 
 from accounts.models import AuditEvent, User
 from accounts.services import audit_record
+from core.money import rupiah
+from core.uploads import proof_clean
 from notifications.services import notification_enqueue
 from portal.models import Recipient
-from portal.uploads import proof_clean
 
 from ..gateways import GatewayError, gateway
 from ..models import (
@@ -53,10 +54,6 @@ PAYABLE_STATUSES = ("published", "reached", "suspended")
 def _finance_officer(actor: User) -> None:
     if not may_work_on_finance(actor):
         raise PermissionDenied
-
-
-def _rupiah(amount: int) -> str:
-    return "Rp" + f"{amount:,}".replace(",", ".")
 
 
 def _noon(day: datetime.date) -> datetime.datetime:
@@ -105,7 +102,7 @@ def fund_transfer_propose(
         if held < amount:
             raise ValidationError(
                 _("The fund holds %(held)s; %(amount)s cannot be moved from it.")
-                % {"held": _rupiah(held), "amount": _rupiah(amount)}
+                % {"held": rupiah(held), "amount": rupiah(amount)}
             )
         proposal = FundTransfer(
             source_id=source_id,
@@ -262,10 +259,10 @@ def operating_cost_record(
                     "%(percent)d%% of %(received)s received (%(cap)s). The cost is not recorded."
                 )
                 % {
-                    "total": _rupiah(totals.operating + amount),
+                    "total": rupiah(totals.operating + amount),
                     "percent": period.cap_percent,
-                    "received": _rupiah(totals.received),
-                    "cap": _rupiah(totals.cap),
+                    "received": rupiah(totals.received),
+                    "cap": rupiah(totals.cap),
                 }
             )
         ledger.pots_lock([GENERAL])
@@ -449,7 +446,7 @@ def refund_request(*, gift: Gift, actor: User, amount: int, reason: str) -> Refu
         if asked + amount > gift.amount:
             raise ValidationError(
                 _("At most %(left)s of this gift can still be refunded.")
-                % {"left": _rupiah(gift.amount - asked)}
+                % {"left": rupiah(gift.amount - asked)}
             )
         refund = Refund(
             gift=gift, amount=amount, reason=reason.strip()[:300], requested_by_ref=actor.public_ref

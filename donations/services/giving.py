@@ -24,8 +24,9 @@ from django.utils.translation import gettext as _
 from accounts.models import Role, User
 from accounts.pii import keyed_hash
 from accounts.selectors import users_with_role
+from core.money import format_rupiah
+from core.pagecache import public_pages_changed
 from notifications.services import notification_enqueue
-from portal.cache import public_pages_changed
 
 from ..gateways import CheckoutRequest, GatewayError, gateway
 from ..models import (
@@ -53,13 +54,13 @@ def amount_check(amount: int) -> None:
     low, high = settings.DONATION_MIN_RUPIAH, settings.DONATION_MAX_RUPIAH
     if not isinstance(amount, int) or isinstance(amount, bool) or amount < low:
         raise ValidationError(
-            _("The smallest gift is Rp%(min)s.") % {"min": f"{low:,}".replace(",", ".")},
+            _("The smallest gift is Rp%(min)s.") % {"min": format_rupiah(low)},
             "min",
         )
     if amount > high:
         raise ValidationError(
             _("The largest gift through the portal is Rp%(max)s; for more, contact us.")
-            % {"max": f"{high:,}".replace(",", ".")},
+            % {"max": format_rupiah(high)},
             "max",
         )
 

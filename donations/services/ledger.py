@@ -20,7 +20,8 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts.models import User
-from portal.cache import public_pages_changed
+from core.money import format_rupiah
+from core.pagecache import public_pages_changed
 
 from ..models import (
     CLEARING_BANK,
@@ -176,8 +177,8 @@ def spend_check(needed: dict[str, int]) -> None:
                 _("The fund %(account)s holds Rp%(held)s; Rp%(amount)s cannot be taken from it.")
                 % {
                     "account": account_label(account),
-                    "held": f"{held[account]:,}".replace(",", "."),
-                    "amount": f"{amount:,}".replace(",", "."),
+                    "held": format_rupiah(held[account]),
+                    "amount": format_rupiah(amount),
                 }
             )
 

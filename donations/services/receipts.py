@@ -12,6 +12,8 @@ from django.core import signing
 from django.urls import reverse
 from django.utils import translation
 
+from core.money import rupiah
+
 from ..models import Donor, Gift
 
 _SALT = "donations.donor-link"
@@ -43,10 +45,6 @@ def receipt_link(gift: Gift) -> str:
 # --- The receipt as PDF ------------------------------------------------------------------------
 
 
-def _rupiah(amount: int) -> str:
-    return "Rp" + f"{amount:,}".replace(",", ".")
-
-
 def _for_whom(gift: Gift) -> str:
     from django.utils.translation import gettext as _
 
@@ -76,7 +74,7 @@ def receipt_lines(gift: Gift) -> list[tuple[str, str]]:
     rows = [
         (_("Receipt number"), gift.receipt_number or ""),
         (_("Date received (WIB)"), paid_at.strftime("%d-%m-%Y %H:%M") if paid_at else ""),
-        (_("Amount"), _rupiah(amount)),
+        (_("Amount"), rupiah(amount)),
         (_("For"), _for_whom(gift)),
     ]
     if gift.sponsorship_id:
@@ -93,8 +91,8 @@ def receipt_lines(gift: Gift) -> list[tuple[str, str]]:
         permit = f"{period.name} ({period.permit_number})" if period.permit_number else period.name
         rows.append((_("Collection permit"), permit))
     if gift.refunded:
-        rows.append((_("Refunded"), _rupiah(gift.refunded)))
-        rows.append((_("Amount kept after refunds"), _rupiah(max(amount - gift.refunded, 0))))
+        rows.append((_("Refunded"), rupiah(gift.refunded)))
+        rows.append((_("Amount kept after refunds"), rupiah(max(amount - gift.refunded, 0))))
     if gift.disputed:
         rows.append((_("Card dispute"), _("The payment was disputed with the card issuer.")))
     return rows

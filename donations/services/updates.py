@@ -16,14 +16,11 @@ from django.utils import formats, timezone, translation
 
 from notifications.models import Notification
 from notifications.services import notification_enqueue
-from portal.models import Recipient, Status
+from portal.models import PUBLISHED_OR_REACHED, Recipient, Status
 
 from ..models import Sponsorship
 from ..selectors.progress import listings_progress
 from .receipts import donor_token
-
-# Listed: on the public site, or taken up by the programme since (their sponsors are told).
-UPDATE_STATUSES = (Status.PUBLISHED, Status.REACHED)
 
 
 def sponsor_updates_send(*, today: datetime.date | None = None) -> int:
@@ -36,7 +33,7 @@ def sponsor_updates_send(*, today: datetime.date | None = None) -> int:
     sponsorships = list(
         Sponsorship.objects.filter(
             status=Sponsorship.Status.ACTIVE,
-            recipient__status__in=UPDATE_STATUSES,
+            recipient__status__in=PUBLISHED_OR_REACHED,
             updates=True,
         )
         .select_related("donor", "donor__user")

@@ -288,7 +288,7 @@ def subscription_deleted(subscription: dict[str, Any], event: dict[str, Any]) ->
 
 def _sponsors_changed() -> None:
     """A listing's sponsor count is on its public pages (cached for anonymous visitors)."""
-    from portal.cache import public_pages_changed
+    from core.pagecache import public_pages_changed
 
     public_pages_changed()
 

@@ -16,6 +16,7 @@ from django.utils import translation
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
+from core.forms import add_refusal, posted
 from core.throttle import address_limited, address_spend
 from portal.models import Recipient
 from portal.selectors.public import monthly_meal_cost, public_profile_get, public_recipient_id
@@ -31,7 +32,7 @@ logger = logging.getLogger(__name__)
 
 
 def _give(request, *, profile=None, recipient_id=None):
-    form = GiveForm(request.POST or None, user=request.user)
+    form = GiveForm(posted(request), user=request.user)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         description = (
@@ -56,7 +57,7 @@ def _give(request, *, profile=None, recipient_id=None):
         try:
             record = giving_start(intent=intent, user=user)
         except ValidationError as error:
-            form.add_error(None, error)
+            add_refusal(form, error)
         else:
             if isinstance(record, Gift) and record.gateway == Gift.Gateway.BANK:
                 return redirect("donations:transfer", ref=record.public_ref)
@@ -142,7 +143,7 @@ def transfer(request, ref):
     from ..services.bank import proof_attach
 
     gift = get_object_or_404(Gift, public_ref=ref, gateway=Gift.Gateway.BANK)
-    form = ProofForm(request.POST or None, request.FILES or None)
+    form = ProofForm(posted(request), posted(request, files=True))
     if request.method == "POST":
         if gift.status not in (Gift.Status.AWAITING_TRANSFER, Gift.Status.PROOF_SUBMITTED):
             raise Http404

@@ -3,7 +3,7 @@
 from django.shortcuts import render
 from django.views.decorators.http import require_GET
 
-from portal.cache import cache_public_page
+from core.pagecache import cache_public_page
 
 from ..selectors.transparency import transparency_report
 

@@ -18,7 +18,7 @@ from django.http import Http404
 from accounts.models import AuditEvent, User
 from accounts.selectors import Purpose, get_in_scope, kecamatan_in_scope
 from accounts.services import audit_record
-from portal.models import Recipient, Status
+from portal.models import PUBLISHED_OR_REACHED, Recipient
 
 from ..models import (
     LIVE_PLAN_STATUSES,
@@ -135,7 +135,7 @@ def plan_candidate_get(user: User, public_id: str) -> Recipient:
         raise Http404
     in_scope = Recipient.objects.filter(
         kecamatan__in=kecamatan_in_scope(user, purpose=Purpose.MEALS),
-        status__in=(Status.PUBLISHED, Status.REACHED),
+        status__in=PUBLISHED_OR_REACHED,
     ).select_related("kecamatan", "village")
     return get_in_scope(
         in_scope, user=user, target=f"portal.recipient:{public_id}", public_id=public_id

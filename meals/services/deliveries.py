@@ -15,8 +15,9 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils.translation import gettext as _
 
+from core.time import today_wib
+
 from ..models import Delivery, MealPlan, Warung
-from .common import today_wib
 from .notices import delivery_alert_notify
 
 LINK_SALT = "meals.delivery-list"

@@ -21,12 +21,12 @@ from django.utils.translation import gettext as _
 
 from accounts.models import AuditEvent, User
 from accounts.services import audit_record
-from portal import uploads
+from core import uploads
+from core.time import today_wib
 
 from ..models import ChecklistItem, Inspection, InspectionPhoto, Suspension, Warung
 from ..permissions import may_inspect
 from ..selectors.standing import latest_inspection
-from .common import today_wib
 from .notices import warung_suspended_notify
 
 PHOTO_MAX_BYTES = 5 * 1024 * 1024

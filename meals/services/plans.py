@@ -20,8 +20,9 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 
 from accounts.models import User
+from core.time import today_wib
 from core.transitions import Workflow
-from portal.models import Recipient, Status
+from portal.models import PUBLISHED_OR_REACHED, Recipient, Status
 from portal.services.lifecycle import recipient_transition
 
 from ..models import (
@@ -35,7 +36,6 @@ from ..models import (
 )
 from ..permissions import may_plan_meals
 from ..selectors.standing import warung_is_suspended, warung_portions_taken
-from .common import today_wib
 
 P, Why = PlanStatus, PlanReason
 
@@ -107,7 +107,7 @@ def meal_plan_start(
         # Lock order, always: the person, then the warung (capacity is counted under its lock).
         person = Recipient.objects.select_for_update().get(pk=recipient.pk)
         kitchen = Warung.objects.select_for_update().get(pk=warung.pk)
-        if person.status not in (Status.PUBLISHED, Status.REACHED):
+        if person.status not in PUBLISHED_OR_REACHED:
             raise PlanRefused(_("Only a listed or reached person can get a meal plan."))
         if MealPlan.objects.filter(recipient=person, status__in=LIVE_PLAN_STATUSES).exists():
             raise PlanRefused(

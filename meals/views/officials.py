@@ -16,6 +16,8 @@ from django.views.decorators.http import require_GET, require_http_methods
 
 from accounts.decorators import official_required
 from accounts.storage import private_file_response
+from core.forms import add_refusal, posted
+from core.time import today_wib
 
 from ..forms import InspectionForm, PlanMoveForm, PlanStartForm
 from ..models import ChecklistItem, PlanStatus
@@ -41,22 +43,9 @@ from ..selectors.officials import (
     warung_in_scope,
     warung_page,
 )
-from ..services.common import today_wib
 from ..services.deliveries import delivery_link_token
 from ..services.inspections import inspection_record
 from ..services.plans import TRANSITIONS, meal_plan_start, meal_plan_transition, plan_moves
-
-
-def _posted(request, *, files: bool = False):
-    if request.method != "POST":
-        return None
-    return request.FILES if files else request.POST
-
-
-def _refusal(error: Exception) -> str:
-    if isinstance(error, ValidationError):
-        return " ".join(error.messages)
-    return str(error) or _("Your role may not make this change.")
 
 
 @official_required(*MEALS_READ_ROLES)
@@ -121,7 +110,7 @@ def warung_print(request, pk: int, day: str):
 @require_http_methods(["GET", "POST"])
 def inspection_new(request, pk: int):
     page = warung_page(request.user, pk)
-    form = InspectionForm(_posted(request), _posted(request, files=True))
+    form = InspectionForm(posted(request), posted(request, files=True))
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:
@@ -136,7 +125,7 @@ def inspection_new(request, pk: int):
                 photos=data["photos"],
             )
         except (ValidationError, PermissionDenied) as error:
-            form.add_error(None, _refusal(error))
+            add_refusal(form, error)
         else:
             messages.success(request, _("The inspection is recorded."))
             return redirect("meals:inspection", pk=inspection.pk)
@@ -176,7 +165,7 @@ def plan_new(request, public_id: str):
     """Give a listed person a meal plan: this is how they become "reached"."""
     recipient = plan_candidate_get(request.user, public_id)
     form = PlanStartForm(
-        _posted(request),
+        posted(request),
         warung_queryset=warung_for_new_plans(recipient),
         initial={"starts_on": today_wib(), "portions_per_day": 2},
     )
@@ -192,7 +181,7 @@ def plan_new(request, public_id: str):
                 note=data["note"],
             )
         except (ValidationError, PermissionDenied) as error:
-            form.add_error(None, _refusal(error))
+            add_refusal(form, error)
         else:
             messages.success(request, _("The meal plan is made; the person is reached."))
             return redirect("meals:plan", pk=plan.pk)
@@ -230,7 +219,7 @@ def plan_move(request, pk: int, to_status: str):
     move = TRANSITIONS.get((plan.status, to_status))
     if to_status not in PlanStatus.values:
         raise Http404
-    form = PlanMoveForm(_posted(request), reasons=sorted(move.reasons) if move else ())
+    form = PlanMoveForm(posted(request), reasons=sorted(move.reasons) if move else ())
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:
@@ -243,7 +232,7 @@ def plan_move(request, pk: int, to_status: str):
                 effective_on=data["effective_on"],
             )
         except (ValidationError, PermissionDenied) as error:
-            form.add_error(None, _refusal(error))
+            add_refusal(form, error)
         else:
             messages.success(
                 request,

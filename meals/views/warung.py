@@ -7,6 +7,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
 
 from accounts.decorators import official_required
+from core.forms import add_refusal
 
 from ..forms import WarungForm
 from ..permissions import WARUNG_REGISTER_ROLES
@@ -30,7 +31,7 @@ def warung_new(request):
         try:
             warung = warung_create(actor=request.user, **form.cleaned_data)
         except ValidationError as error:
-            form.add_error(None, ValidationError(error.messages))
+            add_refusal(form, error)
         else:
             messages.success(request, _("%(name)s is saved.") % {"name": warung.name})
             return redirect("meals:warung_list")

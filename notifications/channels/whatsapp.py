@@ -17,7 +17,8 @@ from urllib.parse import urlsplit
 
 from django.conf import settings
 
-from ..phones import phone_normalise
+from core.phones import phone_normalise
+
 from . import DeliveryError, Message
 
 logger = logging.getLogger(__name__)

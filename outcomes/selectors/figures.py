@@ -31,10 +31,10 @@ from django.db.models import Count, OuterRef, Subquery, Sum
 from django.utils import timezone
 
 from community.selectors import referral_figures
+from core.time import WIB, next_month, today_wib
 from donations.selectors.progress import listings_progress
 from meals.models import Delivery, Inspection, MealPlan, Warung
 from meals.selectors.plans import active_days
-from meals.services.common import WIB, next_month, today_wib
 from portal.models import Kecamatan, Recipient, RecipientTransition, Status
 from volunteers.selectors.outcomes import visit_outcomes
 

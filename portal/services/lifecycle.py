@@ -12,9 +12,9 @@ from django.utils.translation import gettext_lazy
 
 from accounts.models import User
 from core import transitions
+from core.pagecache import public_pages_changed
 from core.transitions import Rule as Move
 
-from ..cache import public_pages_changed
 from ..models import Recipient, RecipientTransition, Status
 from ..permissions import ERASE_ROLES, RECORD_WORK_ROLES, REVIEW_ROLES, may_check_recipient
 

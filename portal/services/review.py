@@ -21,9 +21,9 @@ from django.utils.translation import gettext as _
 from accounts.models import AuditEvent, User
 from accounts.pii import keyed_hash
 from accounts.services import audit_record
+from core import uploads
+from core.pagecache import public_pages_changed
 
-from .. import uploads
-from ..cache import public_pages_changed
 from ..models import (
     IDENTITY_FIELDS,
     AgeBand,
@@ -336,7 +336,7 @@ def photo_consent_record(
 
 def _reencoded_jpeg(image_file: IO[bytes]) -> bytes:
     """The picture's pixels alone, at most PHOTO_MAX_SIDE on the longer side, as a JPEG
-    (portal.uploads: nothing of the original file is carried over)."""
+    (core.uploads: nothing of the original file is carried over)."""
     size = getattr(image_file, "size", None)
     if size is None:
         image_file.seek(0, io.SEEK_END)

@@ -1,19 +1,19 @@
-"""``{{ amount|rupiah }}``: whole rupiah as people write them, ``Rp720.000``."""
+"""``{{ amount|rupiah }}``: whole rupiah as people write them, ``Rp720.000`` (core.money)."""
 
 from django import template
+
+from core import money
 
 register = template.Library()
 
 
 @register.filter
 def rupiah(value) -> str:
-    # A dot separates thousands in both languages (docs/domain.md): it is how the amount is
-    # written on every receipt and banner in Banyuwangi, and Rp has no minor unit in use.
+    # A template may hand over nothing, a string or a boolean: those show as nothing.
     if value is None or value == "" or isinstance(value, bool):
         return ""
     try:
         amount = int(value)
     except (TypeError, ValueError):
         return ""
-    sign = "-" if amount < 0 else ""
-    return f"{sign}Rp{abs(amount):,}".replace(",", ".")
+    return money.rupiah(amount)

@@ -11,6 +11,7 @@ from django.views.decorators.http import require_http_methods
 
 from accounts.decorators import official_required
 from accounts.storage import private_file_response
+from core.forms import add_refusal, posted
 
 from ..import_forms import ImportUploadForm, ManualEntryForm
 from ..models import Recipient
@@ -37,7 +38,7 @@ HISTORY_PAGE_SIZE = 25
 @official_required(*IMPORT_ROLES)
 @require_http_methods(["GET", "POST"])
 def import_upload(request):
-    form = ImportUploadForm(request.POST or None, request.FILES or None)
+    form = ImportUploadForm(posted(request), posted(request, files=True))
     if request.method == "POST" and form.is_valid():
         upload = form.cleaned_data["file"]
         try:
@@ -98,12 +99,12 @@ def import_report(request, pk: int):
 @official_required(*REGISTRY_ROLES)
 @require_http_methods(["GET", "POST"])
 def manual_entry(request):
-    form = ManualEntryForm(request.POST or None, villages=entry_villages_for_user(request.user))
+    form = ManualEntryForm(posted(request), villages=entry_villages_for_user(request.user))
     if request.method == "POST" and form.is_valid():
         try:
             recipient, warnings = manual_entry_create(raw=form.raw_row(), actor=request.user)
         except EntryRefused as error:
-            form.add_error(None, str(error))
+            add_refusal(form, error)
         else:
             messages.success(
                 request, _("Saved: a record for NIK %(nik)s.") % {"nik": recipient.nik_masked}

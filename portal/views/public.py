@@ -15,9 +15,9 @@ from django.utils.translation import gettext_lazy as _
 from django.views.decorators.cache import cache_control
 from django.views.decorators.http import require_GET
 
+from core.pagecache import cache_public_page
 from donations.selectors.progress import public_listings_progress
 
-from ..cache import cache_public_page
 from ..models import Need
 from ..selectors.public import (
     QUERY_MAX_LENGTH,

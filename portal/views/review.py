@@ -10,6 +10,8 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods
 
 from accounts.decorators import official_required
+from core.forms import add_refusal, posted
+from core.money import format_rupiah
 
 from ..forms import (
     IdentityForm,
@@ -19,7 +21,6 @@ from ..forms import (
     QueueFilterForm,
     ReasonForm,
     RevealForm,
-    format_rupiah,
 )
 from ..models import Status
 from ..permissions import RECORD_WORK_ROLES, REGISTRY_ROLES, REVIEW_ROLES, may_work_on_record
@@ -45,14 +46,6 @@ from ..services.review import (
 )
 
 QUEUE_PAGE_SIZE = 50
-
-
-def _posted(request, *, files: bool = False):
-    """The submitted data of a POST, even an empty one (``request.POST or None`` would treat
-    a POST without fields as no submission at all)."""
-    if request.method != "POST":
-        return None
-    return request.FILES if files else request.POST
 
 
 def _back_to_record(recipient):
@@ -96,7 +89,7 @@ def record(request, public_id: str):
 @never_cache
 def reveal(request, public_id: str):
     recipient = recipient_get_for_user(request.user, public_id)
-    form = RevealForm(_posted(request))
+    form = RevealForm(posted(request))
     nik = ""
     if request.method == "POST" and form.is_valid():
         try:
@@ -104,7 +97,7 @@ def reveal(request, public_id: str):
                 recipient=recipient, actor=request.user, reason=form.cleaned_data["reason"]
             )
         except ValidationError as error:
-            form.add_error(None, error)
+            add_refusal(form, error)
     return render(
         request, "portal/review/reveal.html", {"recipient": recipient, "form": form, "nik": nik}
     )
@@ -129,7 +122,7 @@ def identity(request, public_id: str):
                     reason=form.cleaned_data["reason"],
                 )
             except ValidationError as error:
-                form.add_error(None, error)
+                add_refusal(form, error)
             else:
                 if changed:
                     messages.success(
@@ -151,12 +144,12 @@ def _field_label(recipient, name: str) -> str:
 @require_http_methods(["GET", "POST"])
 def profile(request, public_id: str):
     recipient = recipient_get_for_user(request.user, public_id)
-    form = ProfileForm(_posted(request), initial=ProfileForm.initial_for(recipient))
+    form = ProfileForm(posted(request), initial=ProfileForm.initial_for(recipient))
     if request.method == "POST" and form.is_valid():
         try:
             recipient_profile_update(recipient=recipient, actor=request.user, **form.cleaned_data)
         except ValidationError as error:
-            form.add_error(None, error)
+            add_refusal(form, error)
         else:
             messages.success(request, _("The public profile is saved."))
             return _back_to_record(recipient)
@@ -167,14 +160,14 @@ def profile(request, public_id: str):
 @require_http_methods(["GET", "POST"])
 def photo(request, public_id: str):
     recipient = recipient_get_for_user(request.user, public_id)
-    form = PhotoForm(_posted(request), _posted(request, files=True))
+    form = PhotoForm(posted(request), posted(request, files=True))
     if request.method == "POST" and form.is_valid():
         try:
             photo_set(
                 recipient=recipient, actor=request.user, image_file=form.cleaned_data["image"]
             )
         except ValidationError as error:
-            form.add_error(None, error)
+            add_refusal(form, error)
         else:
             messages.success(request, _("The photo is saved, without its metadata."))
             return _back_to_record(recipient)
@@ -194,12 +187,12 @@ def photo(request, public_id: str):
 @require_http_methods(["GET", "POST"])
 def photo_consent(request, public_id: str):
     recipient = recipient_get_for_user(request.user, public_id)
-    form = PhotoConsentForm(_posted(request))
+    form = PhotoConsentForm(posted(request))
     if request.method == "POST" and form.is_valid():
         try:
             photo_consent_record(recipient=recipient, actor=request.user, **form.cleaned_data)
         except ValidationError as error:
-            form.add_error(None, error)
+            add_refusal(form, error)
         else:
             messages.success(request, _("The consent to a photo is recorded."))
             return redirect("portal:review_photo", public_id=recipient.public_id)
@@ -251,7 +244,7 @@ def transition(request, public_id: str, to_status: str):
     option = next(
         (m for m in recipient_moves(recipient, request.user) if m.to_status == to_status), None
     )
-    form = ReasonForm(_posted(request), required=bool(move and move.needs_reason))
+    form = ReasonForm(posted(request), required=bool(move and move.needs_reason))
     if request.method == "POST" and form.is_valid():
         try:
             review_transition(
@@ -262,7 +255,7 @@ def transition(request, public_id: str, to_status: str):
             )
         except (ValidationError, PermissionDenied) as error:
             # Nothing changed: the transition service refuses before it writes.
-            form.add_error(None, _refusal(error))
+            add_refusal(form, error)
         else:
             messages.success(
                 request,
@@ -279,9 +272,3 @@ def transition(request, public_id: str, to_status: str):
             "to_status": Status(to_status),
         },
     )
-
-
-def _refusal(error: Exception) -> str:
-    if isinstance(error, ValidationError):
-        return " ".join(error.messages)
-    return str(error) or _("Your role may not make this change.")

@@ -12,7 +12,15 @@ import factory
 from django.utils import timezone
 
 from accounts.pii import keyed_hash
-from portal.models import PhotoConsent, Recipient, Sex, Source, Status, Village
+from portal.models import (
+    PUBLISHED_OR_REACHED,
+    PhotoConsent,
+    Recipient,
+    Sex,
+    Source,
+    Status,
+    Village,
+)
 from portal.services.imports.rows import age_band
 from tests.factories import GENTENG
 
@@ -79,7 +87,7 @@ class RecipientFactory(factory.django.DjangoModelFactory):
     age_band = factory.LazyAttribute(lambda o: age_band(o.birth_date, timezone.localdate()))
     data_collected_on = factory.LazyFunction(timezone.localdate)
     published_at = factory.LazyAttribute(
-        lambda o: timezone.now() if o.status in {Status.PUBLISHED, Status.REACHED} else None
+        lambda o: timezone.now() if o.status in PUBLISHED_OR_REACHED else None
     )
 
     @factory.post_generation

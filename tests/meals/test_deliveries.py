@@ -260,7 +260,7 @@ def test_the_signed_links_only_for_an_official_whose_scope_covers_the_whole_list
     from django.urls import reverse
     from django.utils import translation
 
-    from meals.services.common import today_wib
+    from core.time import today_wib
 
     url = reverse("meals:warung", args=[warung.pk])
     reviewer = make_official(Role.REVIEWER, kecamatan=(GENTENG,))

@@ -12,7 +12,6 @@ from PIL import Image
 
 from accounts.models import AuditEvent, Role
 from accounts.pii import keyed_hash
-from portal.forms import RupiahField, format_rupiah, parse_rupiah
 from portal.models import ImportBatch, PhotoConsent, Recipient, Status
 from portal.selectors.review import review_queue
 from portal.services.imports import import_rows
@@ -501,48 +500,7 @@ def test_a_role_without_the_right_changes_nothing(recipient, role):
     assert not events(A.PII_REVEAL).exists()
 
 
-# --- Public profile and money ------------------------------------------------------------------
-
-
-@pytest.mark.parametrize(
-    ("typed", "amount"),
-    [
-        ("10.000", 10_000),
-        ("Rp10.000", 10_000),
-        ("Rp 10.000", 10_000),
-        ("rp10000", 10_000),
-        ("10000", 10_000),
-        ("1.250.000", 1_250_000),
-        (" 720.000 ", 720_000),
-    ],
-)
-def test_rupiah_input_is_read_as_whole_rupiah(typed, amount):
-    assert parse_rupiah(typed) == amount
-    assert RupiahField().clean(typed) == amount
-
-
-@pytest.mark.parametrize(
-    ("typed", "message"),
-    [
-        ("10,5", "no comma or decimal part"),
-        ("10.000,00", "no comma or decimal part"),
-        ("-5", "cannot have a sign"),
-        ("+5", "cannot have a sign"),
-        ("10.5", "A dot separates thousands"),
-        ("1.0000", "A dot separates thousands"),
-        ("abc", "Write the amount in digits"),
-        ("10rb", "Write the amount in digits"),
-        ("Rp", "Write the amount in digits"),
-    ],
-)
-def test_rupiah_input_refuses_commas_decimals_signs_and_letters(typed, message):
-    with pytest.raises(ValidationError, match=message):
-        RupiahField().clean(typed)
-
-
-def test_rupiah_is_written_back_with_dots():
-    assert format_rupiah(720_000) == "720.000"
-    assert RupiahField().prepare_value(720_000) == "720.000"
+# --- Public profile ---------------------------------------------------------------------------
 
 
 def test_the_profile_form_saves_and_defaults_the_monthly_need(client, reviewer, recipient):

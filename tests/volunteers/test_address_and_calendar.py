@@ -2,7 +2,6 @@
 of its day (WIB), each showing logged. Calendar files never carry it."""
 
 import datetime
-from zoneinfo import ZoneInfo
 
 import icalendar
 import pytest
@@ -10,11 +9,11 @@ import time_machine
 from django.urls import reverse
 
 from accounts.models import AuditEvent
+from core.time import WIB
 from tests.factories.volunteers import StudentFactory, VisitSlotFactory
 from volunteers.models import Booking
 from volunteers.services.bookings import booking_create
 
-WIB = ZoneInfo("Asia/Jakarta")
 SECOND = datetime.timedelta(seconds=1)
 
 

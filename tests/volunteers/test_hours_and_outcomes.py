@@ -3,7 +3,6 @@
 import csv
 import datetime
 import io
-from zoneinfo import ZoneInfo
 
 import pytest
 from django.core.exceptions import ValidationError
@@ -11,6 +10,7 @@ from django.urls import reverse
 from django.utils import translation
 
 from accounts.models import Role
+from core.time import WIB
 from tests.factories import MUNCAR, UserFactory, make_official
 from tests.factories.volunteers import StudentFactory, VisitSlotFactory
 from volunteers.documents import csv_safe
@@ -19,8 +19,6 @@ from volunteers.selectors.outcomes import visit_outcomes
 from volunteers.selectors.students import student_hours
 from volunteers.services.bookings import booking_create
 from volunteers.services.visits import certificate_issue
-
-WIB = ZoneInfo("Asia/Jakarta")
 
 
 def attended(student, **slot_fields):

@@ -2,7 +2,6 @@
 WIB times, once each even when the beat runs twice, withdrawn when the visit is off."""
 
 import datetime
-from zoneinfo import ZoneInfo
 
 import pytest
 import time_machine
@@ -10,6 +9,7 @@ from django.core import mail
 from django.core.exceptions import ValidationError
 from django.utils import translation
 
+from core.time import WIB
 from notifications.models import Notification
 from notifications.tasks import dispatch_due
 from tests.conftest import deliver_notifications
@@ -18,8 +18,6 @@ from volunteers.models import Booking, VisitReport
 from volunteers.services.bookings import booking_cancel, booking_create
 from volunteers.services.slots import slot_cancel
 from volunteers.services.visits import report_reminders_send
-
-WIB = ZoneInfo("Asia/Jakarta")
 
 
 def at(day: datetime.date, hour: int, minute: int = 0) -> datetime.datetime:

@@ -1,7 +1,6 @@
 """Organisers' slots: who may make them, for whom, how many a week, recurring ones."""
 
 import datetime
-from zoneinfo import ZoneInfo
 
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -9,13 +8,12 @@ from django.urls import reverse
 from django.utils import translation
 
 from accounts.models import Role
+from core.time import WIB
 from portal.models import Status
 from tests.factories import MUNCAR, SchoolFactory, make_official
 from tests.factories.portal import RecipientFactory
 from volunteers.models import VisitSlot
 from volunteers.services.slots import slot_create
-
-WIB = ZoneInfo("Asia/Jakarta")
 
 
 def next_saturday_9() -> datetime.datetime:

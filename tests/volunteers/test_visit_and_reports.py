@@ -10,13 +10,13 @@ from django.urls import reverse
 from django.utils import translation
 
 from accounts.models import AuditEvent, Role
+from core.time import end_of_day_wib
 from notifications.models import Notification
 from tests.conftest import deliver_notifications
 from tests.factories import MUNCAR, make_official
 from tests.factories.volunteers import StudentFactory, VisitSlotFactory
 from volunteers.models import Booking, Flag, VisitReport
 from volunteers.services.bookings import BookingRefused, booking_create
-from volunteers.services.common import end_of_day_wib
 from volunteers.services.visits import attendance_mark, checkin_by_code, report_file
 
 B = Booking.Status

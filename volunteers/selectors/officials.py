@@ -10,7 +10,7 @@ from django.utils import timezone
 from accounts.models import AuditEvent, User
 from accounts.selectors import Purpose, get_in_scope, kecamatan_in_scope
 from accounts.services import audit_record
-from portal.models import Kecamatan, Recipient
+from portal.models import PUBLISHED_OR_REACHED, Kecamatan, Recipient
 
 from ..models import Booking, School, VisitReport, VisitSlot
 from ..permissions import may_read_reports, may_serve_any_school, organises_regency_wide
@@ -66,7 +66,7 @@ def visitable_people(user: User) -> QuerySet[Recipient]:
     """Published or reached people in the organiser's kecamatan, by pseudonym only."""
     return (
         Recipient.objects.filter(
-            kecamatan__in=organiser_kecamatan(user), status__in=("published", "reached")
+            kecamatan__in=organiser_kecamatan(user), status__in=PUBLISHED_OR_REACHED
         )
         .select_related("kecamatan")
         .only("pk", "public_id", "pseudonym", "status", "kecamatan__name")

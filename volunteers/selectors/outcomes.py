@@ -8,8 +8,9 @@ from dataclasses import dataclass
 from django.db.models import Count
 from django.db.models.functions import TruncMonth
 
+from core.time import WIB
+
 from ..models import Booking
-from ..services.common import WIB
 from .common import B
 
 

@@ -13,10 +13,10 @@ from django.utils import timezone
 from accounts.models import AuditEvent, User
 from accounts.selectors import get_in_scope
 from accounts.services import audit_record
+from core.time import WIB, end_of_day_wib
 from portal.models import Kecamatan, Recipient
 
 from ..models import Booking, Certificate, GuardianConsent, Student, VisitReport, VisitSlot
-from ..services.common import WIB, end_of_day_wib
 from .common import RECIPIENT_SECRETS, B, slots_light
 
 

@@ -16,10 +16,10 @@ from django.conf import settings
 from django.utils import timezone, translation
 
 from accounts.selectors import reviewers_of_kecamatan
+from core.time import WIB, wib
 from notifications.services import notification_enqueue, notifications_withdraw
 
 from ..models import Booking, GuardianConsent, VisitReport, VisitSlot
-from .common import WIB, wib
 
 REMINDERS = ("eve", "soon")
 

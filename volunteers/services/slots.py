@@ -12,13 +12,14 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts.models import User
+from core.time import week_bounds_wib, wib
 from core.transitions import Workflow
-from portal.models import Recipient, Status
+from portal.models import PUBLISHED_OR_REACHED, Recipient
 
 from ..models import Booking, School, VisitSlot, VisitSlotTransition
 from ..permissions import may_serve_any_school, organises_regency_wide
 from .bookings import booking_transition
-from .common import coordinator_school_id, reviewer_kecamatan_ids, week_bounds_wib, wib
+from .common import coordinator_school_id, reviewer_kecamatan_ids
 from .notices import booking_reminders_withdraw, slot_cancelled_notify
 
 SLOTS: Workflow[VisitSlot, VisitSlotTransition] = Workflow(
@@ -27,8 +28,6 @@ SLOTS: Workflow[VisitSlot, VisitSlotTransition] = Workflow(
     link="slot",
     moves={("", VisitSlot.Status.OPEN), (VisitSlot.Status.OPEN, VisitSlot.Status.CANCELLED)},
 )
-
-VISITABLE = (Status.PUBLISHED, Status.REACHED)
 
 
 def may_organise(user: User, kecamatan_id: int) -> bool:
@@ -80,7 +79,7 @@ def slot_create(
     )
     if not may_organise(actor, person.kecamatan_id):
         raise PermissionDenied
-    if person.status not in VISITABLE:
+    if person.status not in PUBLISHED_OR_REACHED:
         raise ValidationError(_("Visits can be arranged only for published or reached people."))
     if (
         school is not None

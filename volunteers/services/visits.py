@@ -10,12 +10,13 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts.models import User
+from core.time import end_of_day_wib
 
 from ..models import Booking, Certificate, Flag, Student, VisitReport, VisitSlot, Wellbeing
 from ..permissions import organises_regency_wide
 from ..selectors.students import student_hours
 from .bookings import BookingRefused, booking_transition
-from .common import coordinator_school_id, end_of_day_wib, reviewer_kecamatan_ids
+from .common import coordinator_school_id, reviewer_kecamatan_ids
 from .notices import report_flagged_notify, report_missing_notify
 
 B = Booking.Status

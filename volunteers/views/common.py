@@ -9,11 +9,6 @@ from ..permissions import STUDENT_ROLES
 from ..selectors.students import student_for_user
 
 
-def posted(request):
-    """The submitted data of a POST, even an empty one."""
-    return request.POST if request.method == "POST" else None
-
-
 def student_required(view):
     """A student's own pages: signed in with the student role (students have no TOTP: the
     decorator asks it of officials only), and signed up with a school."""

@@ -12,6 +12,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods
 
 from accounts.decorators import official_required
+from core.forms import add_refusal, posted
 
 from ..documents import csv_bytes
 from ..forms import ReasonForm, SlotForm
@@ -37,7 +38,7 @@ from ..selectors.schools import (
 from ..services.slots import slot_cancel, slot_create
 from ..services.students import student_decide
 from ..services.visits import attendance_mark, checkin_window
-from .common import posted, private_download
+from .common import private_download
 
 B = Booking.Status
 # A visit stays among the upcoming ones until half a day after it started.
@@ -81,7 +82,7 @@ def slot_new(request):
                 repeat_weeks=data["repeat_weeks"],
             )
         except ValidationError as error:
-            form.add_error(None, error)
+            add_refusal(form, error)
         else:
             messages.success(
                 request,
@@ -138,7 +139,7 @@ def slot_cancel_view(request, pk: int):
         try:
             slot_cancel(slot=slot, actor=request.user, reason=form.cleaned_data["reason"])
         except ValidationError as error:
-            form.add_error(None, error)
+            add_refusal(form, error)
         else:
             messages.success(request, _("The visit is cancelled and the students are told."))
             return redirect("volunteers:official_slot", pk=slot.pk)

@@ -13,6 +13,8 @@ from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods
 
+from core.forms import add_refusal, posted
+
 from ..documents import calendar_bytes, certificate_pdf
 from ..forms import (
     CheckinForm,
@@ -57,7 +59,7 @@ from ..services.visits import (
     checkin_window,
     report_file,
 )
-from .common import posted, private_download, student_required
+from .common import private_download, student_required
 
 B = Booking.Status
 
@@ -93,7 +95,7 @@ def signup(request):
         try:
             student = student_register(user=request.user, **form.cleaned_data)
         except ValidationError as error:
-            form.add_error(None, error)
+            add_refusal(form, error)
         else:
             request.user.__dict__.pop("roles", None)
             messages.success(
@@ -116,7 +118,7 @@ def guardian_request(request):
         try:
             guardian_consent_request(student=request.student, **form.cleaned_data)
         except ValidationError as error:
-            form.add_error(None, error)
+            add_refusal(form, error)
         else:
             messages.success(request, _("We e-mailed your parent or guardian a new link."))
             return redirect("volunteers:home")
@@ -249,7 +251,7 @@ def booking_report(request, pk: int):
         try:
             report, _created = report_file(booking=booking, **form.cleaned_data)
         except ValidationError as error:
-            form.add_error(None, error)
+            add_refusal(form, error)
         else:
             messages.success(request, _("Thank you: your report is saved."))
             if report.flagged:

@@ -12,6 +12,7 @@ from django.views.decorators.http import require_GET, require_http_methods
 
 from accounts.decorators import official_required
 from accounts.storage import private_file_response
+from core.forms import add_refusal, posted
 
 from ...forms_officials import MatchForm, RejectTransferForm, TransferRecordForm
 from ...models import Gift
@@ -32,7 +33,7 @@ from ...selectors.officials import (
     officer_labels,
 )
 from ...services.bank import transfer_confirm, transfer_match, transfer_record, transfer_reject
-from .common import add_service_error, attach_labels, posted
+from .common import attach_labels
 
 
 @official_required(*FINANCE_READ_ROLES)
@@ -121,7 +122,7 @@ def transfer_match_view(request, ref):
         try:
             transfer_match(gift=gift, actor=request.user, **form.cleaned_data)
         except ValidationError as error:
-            add_service_error(form, error)
+            add_refusal(form, error)
         else:
             messages.success(
                 request,
@@ -171,7 +172,7 @@ def transfer_reject_view(request, ref):
         try:
             transfer_reject(gift=gift, actor=request.user, reason=form.cleaned_data["reason"])
         except ValidationError as error:
-            add_service_error(form, error)
+            add_refusal(form, error)
         else:
             messages.success(request, _("Rejected. The donor is told the reason."))
             return redirect("donations:fin_gift", ref=gift.public_ref)
@@ -203,7 +204,7 @@ def transfer_record_view(request):
                 recipient_id=person.pk if person else None,
             )
         except ValidationError as error:
-            add_service_error(form, error)
+            add_refusal(form, error)
         else:
             messages.success(
                 request,

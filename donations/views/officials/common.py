@@ -2,21 +2,7 @@
 
 from __future__ import annotations
 
-from django.core.exceptions import ValidationError
-
 from ...selectors.officials import officer_labels, person_find, pot_balance
-
-
-def posted(request, *, files: bool = False):
-    """The submitted data of a POST, even an empty one; None for a GET."""
-    if request.method != "POST":
-        return None
-    return request.FILES if files else request.POST
-
-
-def add_service_error(form, error: ValidationError) -> None:
-    """A service's refusal, shown above the form (its message is already for people)."""
-    form.add_error(None, ValidationError(error.messages))
 
 
 def attach_labels(rows, *fields: str) -> None:

@@ -12,6 +12,7 @@ from django.views.decorators.http import require_GET, require_http_methods
 
 from accounts.decorators import official_required
 from accounts.storage import private_file_response
+from core.forms import add_refusal, posted
 
 from ...forms_officials import DecisionForm, DisbursementForm, DisbursementLineFormSet
 from ...models import Decision
@@ -29,12 +30,7 @@ from ...selectors.officials import (
     pot_balance,
 )
 from ...services.funds import LineInput, disbursement_decide, disbursement_record
-from .common import (
-    add_service_error,
-    attach_labels,
-    posted,
-    pot_lookup,
-)
+from .common import attach_labels, pot_lookup
 
 
 @official_required(*FINANCE_READ_ROLES)
@@ -140,7 +136,7 @@ def disbursement_create(request):
                 lines=_line_inputs(formset),
             )
         except ValidationError as error:
-            add_service_error(form, error)
+            add_refusal(form, error)
         else:
             messages.success(
                 request, _("Recorded. A second finance officer must approve the disbursement.")
@@ -201,7 +197,7 @@ def disbursement_decide_view(request, pk: int):
                 note=form.cleaned_data["note"],
             )
         except ValidationError as error:
-            add_service_error(form, error)
+            add_refusal(form, error)
         else:
             messages.success(
                 request,

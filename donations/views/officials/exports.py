@@ -8,11 +8,11 @@ from django.utils import timezone
 from django.views.decorators.http import require_http_methods
 
 from accounts.decorators import official_required
+from core.forms import posted
 
 from ...exports import donations_export
 from ...forms_officials import ExportForm
 from ...permissions import FINANCE_WORK_ROLES
-from .common import posted
 
 
 @official_required(*FINANCE_WORK_ROLES)

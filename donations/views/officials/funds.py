@@ -9,6 +9,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
 
 from accounts.decorators import official_required
+from core.forms import add_refusal, posted
 
 from ...forms_officials import (
     CollectionPeriodForm,
@@ -46,12 +47,7 @@ from ...services.funds import (
     refund_request,
     refund_send,
 )
-from .common import (
-    add_service_error,
-    attach_labels,
-    posted,
-    pot_lookup,
-)
+from .common import attach_labels, pot_lookup
 
 # --- Refunds -----------------------------------------------------------------------------------
 
@@ -89,7 +85,7 @@ def refund_create(request, ref):
         try:
             refund_request(gift=gift, actor=request.user, **form.cleaned_data)
         except ValidationError as error:
-            add_service_error(form, error)
+            add_refusal(form, error)
         else:
             messages.success(
                 request,
@@ -168,7 +164,7 @@ def fund_transfer_propose_view(request):
                 reason=data["reason"],
             )
         except ValidationError as error:
-            add_service_error(form, error)
+            add_refusal(form, error)
         else:
             messages.success(
                 request, _("Proposed. A second finance officer must approve the transfer.")
@@ -200,7 +196,7 @@ def fund_transfer_decide_view(request, pk: int):
                 note=form.cleaned_data["note"],
             )
         except ValidationError as error:
-            add_service_error(form, error)
+            add_refusal(form, error)
         else:
             messages.success(
                 request,
@@ -244,7 +240,7 @@ def period_create(request):
         try:
             period = collection_period_create(actor=request.user, **form.cleaned_data)
         except ValidationError as error:
-            add_service_error(form, error)
+            add_refusal(form, error)
         else:
             messages.success(request, _("The collection period is saved."))
             return redirect("donations:fin_period", pk=period.pk)
@@ -276,7 +272,7 @@ def cost_create(request, pk: int):
         try:
             operating_cost_record(actor=request.user, period=figures.period, **form.cleaned_data)
         except ValidationError as error:
-            add_service_error(form, error)
+            add_refusal(form, error)
         else:
             messages.success(request, _("The operating cost is recorded."))
             return redirect("donations:fin_period", pk=figures.period.pk)

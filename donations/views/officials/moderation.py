@@ -10,6 +10,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
 
 from accounts.decorators import official_required
+from core.forms import add_refusal, posted
 
 from ...forms_officials import ModerationForm
 from ...permissions import FINANCE_READ_ROLES, FINANCE_WORK_ROLES, may_work_on_finance
@@ -20,7 +21,6 @@ from ...selectors.officials import (
     messages_pending,
 )
 from ...services.giving import gift_message_moderate
-from .common import add_service_error, posted
 
 
 @official_required(*FINANCE_READ_ROLES)
@@ -46,7 +46,7 @@ def message_moderate(request, ref):
         try:
             gift_message_moderate(gift=gift, actor=request.user, approve=approve)
         except ValidationError as error:
-            add_service_error(form, error)
+            add_refusal(form, error)
         else:
             messages.success(
                 request,

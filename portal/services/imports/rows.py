@@ -13,7 +13,8 @@ from django.conf import settings
 from django.utils.translation import gettext as _
 
 from accounts.pii import keyed_hash
-from notifications.phones import phone_normalise
+from core.forms import nik_digits
+from core.phones import phone_normalise
 
 from ...models import AgeBand, Condition, Sex, Village
 from .reading import normalise_header
@@ -62,18 +63,6 @@ class Row:
     @property
     def rejected(self) -> bool:
         return bool(self.reason)
-
-
-def clean_nik(value: Any) -> str | None:
-    """A NIK as 16 digits, or None. Spaces, non-breaking spaces
-    and a leading apostrophe (Excel's "text" marker) are removed; a number in scientific
-    notation has lost digits."""
-    if isinstance(value, int | float) and not isinstance(value, bool):
-        # A numeric spreadsheet cell: Excel keeps 15 significant digits, so a 16-digit NIK
-        # stored as a number has lost its last digit even when it looks whole.
-        return None
-    text = str(value).replace("\u00a0", "").replace(" ", "").lstrip("'")
-    return text if re.fullmatch(r"\d{16}", text) else None
 
 
 def parse_date(value: Any) -> datetime.date | None:
@@ -134,7 +123,7 @@ def validate_row(
         row.reason = reason
         return row
 
-    nik = clean_nik(raw.get("nik", ""))
+    nik = nik_digits(raw.get("nik", ""))
     row.nik = nik or str(raw.get("nik", ""))[:32]
     if nik is None:
         return reject(

@@ -1,6 +1,6 @@
 """Cleaning uploaded files before they are stored: nothing of the original file is kept but
 its content. Shared by every upload of the portal (listing photos, transfer and disbursement
-proofs, and later inspection and referral photos).
+proofs, inspection and referral photos).
 
 - Images: a new JPEG built from the decoded pixels alone (no EXIF with its GPS position, no
   XMP, no comment, no colour profile), turned the way the phone meant, at most ``max_side``,

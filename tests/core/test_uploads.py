@@ -1,4 +1,4 @@
-"""The upload cleaner (portal.uploads): a PDF proof comes out as pictures of its pages with no
+"""The upload cleaner (core.uploads): a PDF proof comes out as pictures of its pages with no
 action, script, form or attachment left anywhere in the file; a picture that declares more
 pixels than a phone photo or screenshot has is refused before it is decoded, and a large
 legitimate photo is cleaned within a small memory bound."""
@@ -27,7 +27,7 @@ from pypdf.generic import (
     TextStringObject,
 )
 
-from portal import uploads
+from core import uploads
 
 ROOT = Path(__file__).resolve().parents[2]
 UNREADABLE = "unreadable"
@@ -264,7 +264,7 @@ import django
 django.setup()
 from django.core.exceptions import ValidationError
 from PIL import Image
-from portal import uploads
+from core import uploads
 
 def status_kb(field):
     with open("/proc/self/status") as status:
