@@ -19,6 +19,9 @@ def link(donor) -> str:
     return reverse("donations:donor_link", args=[donor_token(donor)])
 
 
+# The page's links are signed with a timestamp to the second: the clock stands still so that
+# the link the test expects is the one the page made (it failed when a second passed between).
+@time_machine.travel(datetime.datetime(2026, 12, 3, 3, 0, tzinfo=datetime.UTC), tick=False)
 def test_the_signed_link_shows_the_donors_gifts_and_sponsorships(client, recipient):
     gift = paid_gift(recipient=recipient, amount=50_000)
     sponsorship = active_sponsorship(recipient=recipient, amount=100_000)
