@@ -1,4 +1,3 @@
-import uuid
 from types import SimpleNamespace
 from urllib.parse import urlsplit
 
@@ -9,6 +8,8 @@ from django.contrib.auth import get_user_model
 from django.urls import reverse
 from django.utils import translation
 from django.utils.translation import gettext_lazy as _
+
+from . import registry
 
 
 class AccountAdapter(DefaultAccountAdapter):
@@ -25,8 +26,6 @@ class AccountAdapter(DefaultAccountAdapter):
     def send_mail(self, template_prefix, email, context):
         """allauth's account mail (codes, password links, security notices) goes through the
         outbox like every other message, marked as one a person cannot refuse."""
-        from notifications.services import notification_enqueue
-
         # allauth signs its mail with the requesting host name ("Hello from 127.0.0.1");
         # people should read the programme's name.
         site = SimpleNamespace(
@@ -41,12 +40,12 @@ class AccountAdapter(DefaultAccountAdapter):
             (body for body, kind in getattr(message, "alternatives", []) if kind == "text/html"),
             "",
         )
-        notification_enqueue(
-            template="account_mail",
-            dedup_key=f"account_mail:{uuid.uuid4()}",
+        registry.account_mail_sender()(
+            to_address=email,
             # Tied to the account when there is one, so that deleting it deletes these too.
             user=get_user_model().objects.filter(email__iexact=email).first(),
-            to_address=email,
             language=translation.get_language() or settings.LANGUAGE_CODE,
-            context={"subject": message.subject, "text": message.body, "html": html},
+            subject=message.subject,
+            text=message.body,
+            html=html,
         )

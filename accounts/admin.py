@@ -2,6 +2,7 @@ from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 from django.utils.translation import gettext_lazy as _
 
+from . import registry
 from .models import AuditEvent, Consent, RoleGrant, User
 
 
@@ -21,6 +22,11 @@ class RoleGrantInline(ReadOnlyInline):
     model = RoleGrant
     fields = ["role", "school", "granted_at"]
     readonly_fields = fields
+
+    @admin.display(description=_("school"))
+    def school(self, grant: RoleGrant) -> str:
+        school = registry.coordinator_schools().of_grants([grant]).get(grant.pk)
+        return school.name if school else ""
 
 
 class ConsentInline(ReadOnlyInline):

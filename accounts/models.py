@@ -96,22 +96,16 @@ class User(AbstractUser):
 
 
 class RoleGrant(models.Model):
-    """One role held by one user, with its scope. Written only by accounts.services."""
+    """One role held by one user, with its scope: a reviewer's kecamatan here, a school
+    coordinator's school in volunteers (``SchoolCoordinator``). Written only by
+    accounts.services."""
 
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="role_grants"
     )
     role = models.CharField(_("role"), max_length=32, choices=Role.choices)
     kecamatan = models.ManyToManyField(
-        "portal.Kecamatan", blank=True, related_name="+", verbose_name=_("kecamatan")
-    )
-    school = models.ForeignKey(
-        "volunteers.School",
-        null=True,
-        blank=True,
-        on_delete=models.PROTECT,
-        related_name="+",
-        verbose_name=_("school"),
+        "regions.Kecamatan", blank=True, related_name="+", verbose_name=_("kecamatan")
     )
     granted_at = models.DateTimeField(_("granted at"), auto_now_add=True)
 
@@ -120,11 +114,6 @@ class RoleGrant(models.Model):
         verbose_name_plural = _("roles")
         constraints = [
             models.UniqueConstraint(fields=["user", "role"], name="one_grant_per_role"),
-            models.CheckConstraint(
-                condition=models.Q(role="school_coordinator", school__isnull=False)
-                | (~models.Q(role="school_coordinator") & models.Q(school__isnull=True)),
-                name="school_only_for_coordinators",
-            ),
         ]
 
     def __str__(self) -> str:
@@ -242,7 +231,9 @@ class AuditEvent(models.Model):
     actor_label = models.CharField(_("who (system)"), max_length=60, blank=True)
     # A callable, so that a new action is a line above and not a migration.
     action = models.CharField(_("what"), max_length=40, choices=audit_action_choices, db_index=True)
-    # What was acted on, as "<app.model>:<id or code>" or a path; never a personal value.
+    # What was acted on, as "<app.model>:<id or code>" or a path; never a personal value. A
+    # stable format: the app is the one the model had when the format was set, so
+    # "portal.kecamatan:35.10.09" stays although Kecamatan now lives in regions.
     target = models.CharField(_("on what"), max_length=200, blank=True)
     reason = models.TextField(_("why"), blank=True)
     details = models.JSONField(_("details"), default=dict, blank=True)

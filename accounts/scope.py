@@ -14,8 +14,9 @@ import enum
 
 from django.db.models import Q, QuerySet
 
-from portal.models import Kecamatan
+from regions.models import Kecamatan
 
+from . import registry
 from .models import Role, RoleGrant, User
 
 
@@ -117,8 +118,8 @@ def kecamatan_in_scope(user: User, *, purpose: Purpose) -> QuerySet[Kecamatan]:
         )
     if Reach.SCHOOL in reaches:
         where |= Q(
-            pk__in=RoleGrant.objects.filter(user=user, role__in=reaches[Reach.SCHOOL]).values(
-                "school__kecamatan"
+            pk__in=registry.coordinator_schools().kecamatan(
+                RoleGrant.objects.filter(user=user, role__in=reaches[Reach.SCHOOL])
             )
         )
     return Kecamatan.objects.filter(where)

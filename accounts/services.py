@@ -18,11 +18,12 @@ from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
-from portal.models import Kecamatan
-from volunteers.models import School
+from regions.models import Kecamatan
 
+from . import registry
 from .models import OFFICIAL_ROLES, AuditEvent, Consent, Role, RoleGrant, User
 from .permissions import is_administrator
+from .registry import School
 from .selectors import users_with_role
 
 Action = AuditEvent.Action
@@ -81,12 +82,9 @@ def role_grant(
     """Give ``user`` a role, or widen the scope of one they hold: a reviewer's kecamatan are
     added to those they already review; a coordinator's school is replaced."""
     kecamatan = _clean_scope(role=role, kecamatan=kecamatan, school=school)
-    grant, created = RoleGrant.objects.select_for_update().get_or_create(
-        user=user, role=role, defaults={"school": school}
-    )
-    if not created and school is not None and grant.school_id != school.pk:
-        grant.school = school
-        grant.save(update_fields=["school"])
+    grant, _created = RoleGrant.objects.select_for_update().get_or_create(user=user, role=role)
+    if school is not None:
+        registry.coordinator_schools().link(grant, school)
     if kecamatan:
         grant.kecamatan.add(*kecamatan)
     if role == Role.ADMINISTRATOR and not (user.is_staff and user.is_superuser):
@@ -159,7 +157,7 @@ def official_add(
         )
     school = None
     if school_npsn:
-        school = School.objects.filter(npsn=school_npsn).first()
+        school = registry.coordinator_schools().find(school_npsn)
         if school is None:
             raise ValidationError(
                 _("No school with NPSN %(npsn)s: add the school first.") % {"npsn": school_npsn}
@@ -256,6 +254,8 @@ def account_data_export(*, user: User) -> dict[str, Any]:
     from .selectors import audit_events_by_actor
 
     audit_record(actor=user, action=Action.DATA_EXPORTED, target=f"accounts.user:{user.public_ref}")
+    grants = list(user.role_grants.prefetch_related("kecamatan"))
+    schools = registry.coordinator_schools().of_grants(grants)
     return {
         "exported_at": timezone.now().isoformat(),
         "account": {
@@ -279,10 +279,10 @@ def account_data_export(*, user: User) -> dict[str, Any]:
             {
                 "role": g.role,
                 "kecamatan": [k.code for k in g.kecamatan.all()],
-                "school": g.school.npsn if g.school else None,
+                "school": schools[g.pk].npsn if g.pk in schools else None,
                 "granted_at": g.granted_at.isoformat(),
             }
-            for g in user.role_grants.select_related("school").prefetch_related("kecamatan")
+            for g in grants
         ],
         "consents": [
             {
@@ -318,13 +318,8 @@ def account_delete(*, user: User) -> None:
             )
     ref = f"accounts.user:{user.public_ref}"
     audit_record(actor=user, action=Action.ACCOUNT_DELETED, target=ref)
-    # A student's seats on visits to come go to the next in line before the rows go.
-    from volunteers.models import Student
-    from volunteers.services.bookings import student_bookings_release
-
-    student = Student.objects.filter(user=user).first()
-    if student is not None:
-        student_bookings_release(student=student)
+    for step in registry.erasure_steps():
+        step(user)
     # Django admin's own history names the account by its e-mail address: keep the entries
     # (what an administrator did stays visible), under the pseudonymous reference.
     LogEntry.objects.filter(

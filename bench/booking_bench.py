@@ -85,7 +85,8 @@ def seed(requests: int, capacity: int) -> tuple[int, list[str]]:
 
     from accounts.models import Role, RoleGrant, User
     from accounts.pii import keyed_hash
-    from portal.models import AgeBand, Recipient, Sex, Source, Status, Village
+    from portal.models import AgeBand, Recipient, Sex, Source, Status
+    from regions.models import Village
     from volunteers.models import School, Student, VisitSlot
 
     village = Village.objects.select_related("kecamatan").order_by("code").first()

@@ -68,8 +68,9 @@ def main() -> None:
     setup_test_environment()
     old_name = connection.creation.create_test_db(verbosity=0, keepdb=False)
     try:
-        from portal.models import ImportBatch, Recipient, Village
+        from portal.models import ImportBatch, Recipient
         from portal.services.imports import import_file
+        from regions.models import Village
 
         villages = list(Village.objects.values_list("code", flat=True))
         with tempfile.TemporaryDirectory() as tmp:

@@ -94,7 +94,8 @@ def load(people: int, days: int, today: datetime.date) -> tuple[int, float]:
     from django.utils import timezone
 
     from meals.models import Inspection, MealPlan, MealPlanTransition, Warung
-    from portal.models import Kecamatan, Recipient, RecipientTransition
+    from portal.models import Recipient, RecipientTransition
+    from regions.models import Kecamatan
 
     create_listings(0, people)
     Recipient.objects.update(status="reached")

@@ -106,7 +106,8 @@ def create_listings(start: int, stop: int) -> None:
     from django.utils import timezone
 
     from accounts.pii import keyed_hash
-    from portal.models import AgeBand, Recipient, Sex, Source, Status, Village
+    from portal.models import AgeBand, Recipient, Sex, Source, Status
+    from regions.models import Village
 
     villages: dict[int, list] = {}
     for village in Village.objects.order_by("kecamatan__code", "code"):

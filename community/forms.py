@@ -13,8 +13,9 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from portal.import_forms import ManualEntryForm
-from portal.models import Kecamatan, Need, Village
+from portal.models import Need
 from portal.services.review import PHOTO_MAX_BYTES
+from regions.models import Kecamatan, Village
 
 from .models import Concern, Referral, RightsRequest
 

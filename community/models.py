@@ -75,10 +75,10 @@ class Referral(ReporterContact):
         _("status"), max_length=20, choices=Status.choices, default=Status.UNVERIFIED
     )
     kecamatan = models.ForeignKey(
-        "portal.Kecamatan", on_delete=models.PROTECT, related_name="+", verbose_name=_("kecamatan")
+        "regions.Kecamatan", on_delete=models.PROTECT, related_name="+", verbose_name=_("kecamatan")
     )
     village = models.ForeignKey(
-        "portal.Village", on_delete=models.PROTECT, related_name="+", verbose_name=_("village")
+        "regions.Village", on_delete=models.PROTECT, related_name="+", verbose_name=_("village")
     )
     hamlet = EncryptedTextField(_("hamlet (dusun) or RT/RW"), max_length=100, blank=True)
     landmark = EncryptedTextField(_("landmark"), max_length=200, blank=True)

@@ -19,8 +19,9 @@ from django.utils import timezone
 from accounts.models import AuditEvent, User
 from accounts.selectors import Purpose, get_in_scope, kecamatan_in_scope
 from accounts.services import audit_record
-from portal.models import Condition, Kecamatan, Need, Recipient, RecipientTransition, Status
+from portal.models import Condition, Need, Recipient, RecipientTransition, Status
 from portal.selectors.review import recipient_get_for_user
+from regions.models import Kecamatan
 
 from .models import Concern, Referral, RightsRequest
 from .permissions import may_decide_concerns, may_handle_rights, may_work_referrals

@@ -90,6 +90,7 @@ INSTALLED_APPS = [
     "rest_framework",
     "knox",
     "drf_spectacular",
+    "regions",
     "accounts",
     "portal",
     "volunteers",

@@ -10,7 +10,8 @@ import uuid
 from django.utils import timezone
 
 from meals.models import Warung
-from portal.models import Kecamatan, Recipient, Status
+from portal.models import Recipient, Status
+from regions.models import Kecamatan
 
 from .models import CollectionPeriod, Gift
 from .services.giving import GiftIntent, gift_settle, giving_start

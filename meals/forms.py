@@ -2,7 +2,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from core.forms import DateInput
-from portal.models import Kecamatan
+from regions.models import Kecamatan
 
 from .models import ChecklistItem, Delivery, Inspection, PlanReason, Warung
 

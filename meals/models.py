@@ -5,7 +5,7 @@ from django.utils.translation import gettext_lazy as _
 from accounts.pii import EncryptedTextField
 from accounts.storage import private_storage
 from core.history import StatusHistory
-from portal.models import Kecamatan
+from regions.models import Kecamatan
 
 
 class Warung(models.Model):

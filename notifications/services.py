@@ -2,6 +2,7 @@
 
 import logging
 import random
+import uuid
 from datetime import timedelta
 from typing import Any
 
@@ -67,6 +68,20 @@ def notification_enqueue(
     if notification.send_after <= timezone.now():
         transaction.on_commit(lambda: dispatch(notification.pk))
     return notification
+
+
+def account_mail_enqueue(
+    *, to_address: str, user: User | None, language: str, subject: str, text: str, html: str
+) -> None:
+    """allauth's account mail, rendered by accounts' adapter, as an outbox row."""
+    notification_enqueue(
+        template="account_mail",
+        dedup_key=f"account_mail:{uuid.uuid4()}",
+        user=user,
+        to_address=to_address,
+        language=language,
+        context={"subject": subject, "text": text, "html": html},
+    )
 
 
 def notifications_withdraw(*, dedup_keys) -> int:

@@ -3,7 +3,7 @@ data read."""
 
 from django.db import models
 
-from portal.models import Kecamatan
+from regions.models import Kecamatan
 
 
 class MonthlyOutcome(models.Model):

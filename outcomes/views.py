@@ -11,7 +11,7 @@ from django.views.decorators.http import require_GET
 from accounts.decorators import official_required
 from core.pagecache import cache_public_page
 from core.time import today_wib
-from portal.models import Kecamatan
+from regions.models import Kecamatan
 
 from .charts import paired_bars
 from .forms import MonthForm

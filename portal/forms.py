@@ -13,8 +13,9 @@ from django.utils.translation import gettext_lazy as _
 from core.forms import DateInput, NikField, RupiahField
 from core.money import format_rupiah
 from core.phones import phone_normalise
+from regions.models import Village
 
-from .models import AgeBand, Condition, Need, Recipient, Sex, Status, Village
+from .models import AgeBand, Condition, Need, Recipient, Sex, Status
 from .services.imports.rows import parse_date
 from .services.review import default_monthly_need
 

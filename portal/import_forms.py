@@ -12,7 +12,9 @@ from typing import Any
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from .models import Condition, Sex, Village
+from regions.models import Village
+
+from .models import Condition, Sex
 
 UPLOAD_ACCEPT = (
     ".csv,.xlsx,text/csv,application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"

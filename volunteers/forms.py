@@ -7,7 +7,8 @@ from django.utils.translation import gettext_lazy as _
 
 from core.forms import DateInput
 from core.time import WIB
-from portal.models import Kecamatan, Recipient
+from portal.models import Recipient
+from regions.models import Kecamatan
 
 from .models import Flag, School, Wellbeing
 

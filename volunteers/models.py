@@ -14,7 +14,8 @@ from django.utils.translation import gettext_lazy as _
 
 from accounts.pii import EncryptedDateField, EncryptedJSONField, EncryptedTextField
 from core.history import StatusHistory
-from portal.models import Kecamatan, Recipient
+from portal.models import Recipient
+from regions.models import Kecamatan
 
 # Check-in codes and certificate codes are read aloud and typed on phones: no 0/O, 1/I/L.
 CODE_ALPHABET = "ABCDEFGHJKMNPQRSTUVWXYZ23456789"
@@ -61,6 +62,28 @@ class School(models.Model):
 
     def __str__(self) -> str:
         return f"{self.name} ({self.npsn})"
+
+
+class SchoolCoordinator(models.Model):
+    """The school a school coordinator's role is for: one row per coordinator's grant, going
+    with it when the role is revoked. Written only through accounts.services.role_grant."""
+
+    grant = models.OneToOneField(
+        "accounts.RoleGrant",
+        on_delete=models.CASCADE,
+        related_name="school_link",
+        verbose_name=_("role"),
+    )
+    school = models.ForeignKey(
+        School, on_delete=models.PROTECT, related_name="coordinators", verbose_name=_("school")
+    )
+
+    class Meta:
+        verbose_name = _("school coordinator")
+        verbose_name_plural = _("school coordinators")
+
+    def __str__(self) -> str:
+        return str(self.school)
 
 
 class Student(models.Model):

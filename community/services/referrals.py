@@ -22,8 +22,9 @@ from accounts.models import AuditEvent, User
 from accounts.services import audit_record
 from accounts.storage import private_storage
 from core.uploads import image_clean_jpeg, size_check
-from portal.models import Need, Recipient, Source, Status, Village
+from portal.models import Need, Recipient, Source, Status
 from portal.services.manual_entry import manual_entry_create
+from regions.models import Village
 
 from ..models import Referral
 from ..permissions import may_work_referrals

@@ -6,7 +6,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.utils.translation import gettext as _
 
 from accounts.models import User
-from portal.models import Kecamatan
+from regions.models import Kecamatan
 
 from ..models import Warung
 from ..permissions import may_keep_warung_register

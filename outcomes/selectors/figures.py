@@ -35,7 +35,8 @@ from core.time import WIB, next_month, today_wib
 from donations.selectors.progress import listings_progress
 from meals.models import Delivery, Inspection, MealPlan, Warung
 from meals.selectors.plans import active_days
-from portal.models import Kecamatan, Recipient, RecipientTransition, Status
+from portal.models import Recipient, RecipientTransition, Status
+from regions.models import Kecamatan
 from volunteers.selectors.outcomes import visit_outcomes
 
 LISTED = frozenset({Status.PUBLISHED, Status.SUSPENDED, Status.REACHED})

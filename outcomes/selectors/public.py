@@ -11,7 +11,7 @@ from __future__ import annotations
 import datetime
 from dataclasses import dataclass
 
-from portal.models import Kecamatan
+from regions.models import Kecamatan
 
 from ..models import MonthlyOutcome
 

@@ -11,8 +11,9 @@ from django.db.models import QuerySet
 from accounts.models import User
 from accounts.selectors import Purpose, get_in_scope, kecamatan_in_scope
 from accounts.storage import private_storage
+from regions.models import Village
 
-from ..models import ImportBatch, Village
+from ..models import ImportBatch
 from ..permissions import may_import
 
 

@@ -25,7 +25,9 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from ..models import AgeBand, Kecamatan, Need, Recipient, Status, Village
+from regions.models import Kecamatan, Village
+
+from ..models import AgeBand, Need, Recipient, Status
 from ..services.lifecycle import PUBLIC_STATUSES
 
 PAGE_SIZE = 12

@@ -4,8 +4,7 @@ from django.db.models import Count, Q, QuerySet
 
 from accounts.models import User
 from accounts.selectors import Purpose, get_in_scope, kecamatan_in_scope
-
-from ..models import Kecamatan, Village
+from regions.models import Kecamatan, Village
 
 
 # The region pages are registry pages (who may open them is the registry's roles), so they

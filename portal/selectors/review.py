@@ -15,17 +15,9 @@ from accounts.models import AuditEvent, User
 from accounts.pii import keyed_hash
 from accounts.selectors import Purpose, get_in_scope, kecamatan_in_scope
 from accounts.services import audit_record
+from regions.models import Kecamatan, Village
 
-from ..models import (
-    Condition,
-    Kecamatan,
-    Need,
-    PhotoConsent,
-    Recipient,
-    RecipientTransition,
-    Status,
-    Village,
-)
+from ..models import Condition, Need, PhotoConsent, Recipient, RecipientTransition, Status
 from ..permissions import may_check_recipient, may_review, may_work_on_record
 from ..services.imports.rows import warning_label
 from ..services.lifecycle import TRANSITIONS, allowed_moves

@@ -23,6 +23,7 @@ from accounts.pii import keyed_hash
 from accounts.services import audit_record
 from core import uploads
 from core.pagecache import public_pages_changed
+from regions.models import Village
 
 from ..models import (
     IDENTITY_FIELDS,
@@ -33,7 +34,6 @@ from ..models import (
     Recipient,
     RecipientTransition,
     Status,
-    Village,
 )
 from ..permissions import RECORD_WORK_ROLES, REVIEW_ROLES
 from ..selectors.photos import photo_consent_current

@@ -9,7 +9,9 @@ from ..selectors.regions import region_get_for_user, region_list_for_user, villa
 
 @official_required()
 def officials_home(request):
-    grants = request.user.role_grants.select_related("school").prefetch_related("kecamatan")
+    grants = request.user.role_grants.select_related("school_link__school").prefetch_related(
+        "kecamatan"
+    )
     return render(
         request,
         "portal/officials_home.html",

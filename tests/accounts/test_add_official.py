@@ -61,7 +61,7 @@ def test_upgrades_an_existing_account_without_touching_its_password(db):
     )
     user.refresh_from_db()
     assert user.check_password(PASSWORD)
-    assert RoleGrant.objects.get(user=user).school == school
+    assert RoleGrant.objects.get(user=user).school_link.school == school
     assert not any(line.startswith("http") for line in lines)
 
 

@@ -414,7 +414,7 @@ def test_regency_wide_roles_see_every_kecamatan(client, db, role):
 
 def test_a_user_may_hold_several_roles(client, db):
     from accounts.services import role_grant
-    from portal.models import Kecamatan
+    from regions.models import Kecamatan
 
     user = make_official(R.HEALTH_INSPECTOR)
     client.force_login(user)
@@ -445,7 +445,7 @@ def with_roles(*grants: tuple):
     ``grants``: the first made as make_official makes one, the others granted as an
     administrator grants them."""
     from accounts.services import role_grant
-    from portal.models import Kecamatan
+    from regions.models import Kecamatan
 
     def scope(role, where) -> dict:
         if role == R.SCHOOL_COORDINATOR:
@@ -463,7 +463,7 @@ def with_roles(*grants: tuple):
 
 
 def school_in(code: str):
-    from portal.models import Kecamatan
+    from regions.models import Kecamatan
     from tests.factories import SchoolFactory
 
     return SchoolFactory(kecamatan=Kecamatan.objects.get(code=code))

@@ -9,8 +9,9 @@ import time_machine
 from accounts.models import Role
 from community.selectors import referral_figures
 from community.services.referrals import referral_confirm, referral_submit, referral_verify
-from portal.models import Kecamatan, Status
+from portal.models import Status
 from portal.services.lifecycle import recipient_transition
+from regions.models import Kecamatan
 from tests.factories import GENTENG, MUNCAR, make_official
 from tests.factories.community import code_for, village_of
 

@@ -26,7 +26,7 @@ from donations.models import (
 from donations.services import ledger
 from meals.models import Warung
 from notifications.models import Notification
-from portal.models import Kecamatan
+from regions.models import Kecamatan
 from tests.factories import GENTENG, make_official
 from tests.factories.finance import (
     bank_gift,

@@ -17,8 +17,8 @@ from allauth.mfa.totp.internal.auth import (
 from allauth.mfa.utils import decrypt
 
 from accounts.models import Consent, Role, RoleGrant, User
-from portal.models import Kecamatan
-from volunteers.models import School
+from regions.models import Kecamatan
+from volunteers.models import School, SchoolCoordinator
 
 PASSWORD = "a-long-test-password-1"
 
@@ -81,7 +81,9 @@ def make_official(
     user = UserFactory(**fields)
     if role == Role.SCHOOL_COORDINATOR and school is None:
         school = SchoolFactory()
-    grant = RoleGrant.objects.create(user=user, role=role, school=school)
+    grant = RoleGrant.objects.create(user=user, role=role)
+    if school is not None:
+        SchoolCoordinator.objects.create(grant=grant, school=school)
     if kecamatan:
         grant.kecamatan.set(Kecamatan.objects.filter(code__in=kecamatan))
     if role == Role.ADMINISTRATOR:

@@ -12,7 +12,7 @@ from PIL import Image
 from community.models import Concern, Referral
 from notifications.models import Notification
 from notifications.services import render
-from portal.models import Village
+from regions.models import Village
 from tests.factories import GENTENG
 
 PHONE = "0812 3456 7890"

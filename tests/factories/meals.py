@@ -12,7 +12,8 @@ from PIL import Image
 from accounts.models import Role
 from meals.models import Inspection, InspectionPhoto, MealPlan, Warung
 from meals.services.plans import meal_plan_start
-from portal.models import Kecamatan, Recipient
+from portal.models import Recipient
+from regions.models import Kecamatan
 from tests.factories import GENTENG, make_official
 
 

@@ -12,16 +12,9 @@ import factory
 from django.utils import timezone
 
 from accounts.pii import keyed_hash
-from portal.models import (
-    PUBLISHED_OR_REACHED,
-    PhotoConsent,
-    Recipient,
-    Sex,
-    Source,
-    Status,
-    Village,
-)
+from portal.models import PUBLISHED_OR_REACHED, PhotoConsent, Recipient, Sex, Source, Status
 from portal.services.imports.rows import age_band
+from regions.models import Village
 from tests.factories import GENTENG
 
 BIRTH_DATE = datetime.date(1950, 5, 12)

@@ -15,7 +15,8 @@ from meals.services.plans import meal_plan_start, meal_plan_transition
 from outcomes.models import MonthlyOutcome
 from outcomes.selectors.figures import outcome_figures
 from outcomes.services import outcomes_refresh
-from portal.models import Kecamatan, Recipient, Village
+from portal.models import Recipient
+from regions.models import Kecamatan, Village
 from tests.factories import GENTENG, MUNCAR, make_official
 from tests.factories.meals import warung_in
 from tests.factories.portal import RecipientFactory

@@ -8,7 +8,8 @@ from django.utils import translation
 
 from accounts.models import Role
 from accounts.pii import keyed_hash
-from portal.models import ImportBatch, Recipient, RecipientTransition, Source, Status, Village
+from portal.models import ImportBatch, Recipient, RecipientTransition, Source, Status
+from regions.models import Village
 from tests.factories import GENTENG, MUNCAR, UserFactory, make_official
 
 ALLOWED = {Role.DATA_OFFICER, Role.REVIEWER, Role.LEAD_REVIEWER, Role.ADMINISTRATOR}

@@ -14,8 +14,9 @@ from django.urls import reverse
 from django.utils import timezone
 
 from accounts.pii import keyed_hash
-from portal.models import Need, PhotoConsent, Recipient, Source, Status, Village
+from portal.models import Need, PhotoConsent, Recipient, Source, Status
 from portal.templatetags.rupiah import rupiah
+from regions.models import Village
 from tests.factories import GENTENG, MUNCAR
 
 _serial = itertools.count(1)

@@ -1,4 +1,4 @@
-from portal.models import Kecamatan, Village
+from regions.models import Kecamatan, Village
 
 
 def test_all_25_kecamatan_and_217_villages_are_loaded(db):

@@ -112,7 +112,7 @@ def test_a_coordinator_does_not_see_slots_of_other_kecamatan_without_their_stude
     assert client.get(reverse("volunteers:official_slot", args=[far.pk])).status_code == 404
     assert denied(coordinator, f"volunteers.visitslot:{far.pk}")
     # Once one of their students books it, they follow it.
-    student = StudentFactory(school=coordinator.role_grants.get().school)
+    student = StudentFactory(school=coordinator.role_grants.get().school_link.school)
     booking_create(slot_id=far.pk, student=student)
     assert client.get(reverse("volunteers:official_slot", args=[far.pk])).status_code == 200
 

@@ -10,7 +10,8 @@ from django.utils import timezone
 from accounts.models import AuditEvent, User
 from accounts.selectors import Purpose, get_in_scope, kecamatan_in_scope
 from accounts.services import audit_record
-from portal.models import PUBLISHED_OR_REACHED, Kecamatan, Recipient
+from portal.models import PUBLISHED_OR_REACHED, Recipient
+from regions.models import Kecamatan
 
 from ..models import Booking, School, VisitReport, VisitSlot
 from ..permissions import may_read_reports, may_serve_any_school, organises_regency_wide

@@ -14,7 +14,8 @@ from accounts.models import AuditEvent, User
 from accounts.selectors import get_in_scope
 from accounts.services import audit_record
 from core.time import WIB, end_of_day_wib
-from portal.models import Kecamatan, Recipient
+from portal.models import Recipient
+from regions.models import Kecamatan
 
 from ..models import Booking, Certificate, GuardianConsent, Student, VisitReport, VisitSlot
 from .common import RECIPIENT_SECRETS, B, slots_light

@@ -244,6 +244,14 @@ def booking_cancel(*, booking: Booking, actor: User) -> Booking:
     return booking
 
 
+def account_bookings_release(user: User) -> None:
+    """Run before an account is deleted: a student's seats on visits to come go to the next in
+    line before the rows go."""
+    student = Student.objects.filter(user=user).first()
+    if student is not None:
+        student_bookings_release(student=student)
+
+
 def student_bookings_release(*, student: Student) -> int:
     """A student leaves (their account is deleted): each of their visits still to come gives
     its seat to the first in line (or back to the slot), whatever the cancellation window, and

@@ -2,6 +2,8 @@
 
 from accounts.models import Role, RoleGrant, User
 
+from ..models import SchoolCoordinator
+
 
 def reviewer_kecamatan_ids(user: User) -> set[int]:
     return set(
@@ -13,7 +15,7 @@ def reviewer_kecamatan_ids(user: User) -> set[int]:
 
 def coordinator_school_id(user: User) -> int | None:
     return (
-        RoleGrant.objects.filter(user=user, role=Role.SCHOOL_COORDINATOR)
+        SchoolCoordinator.objects.filter(grant__user=user, grant__role=Role.SCHOOL_COORDINATOR)
         .values_list("school_id", flat=True)
         .first()
     )

@@ -11,9 +11,10 @@ from django.db import transaction
 from accounts.models import Consent, Role, RoleGrant, User
 from accounts.pii import keyed_hash
 from accounts.services import consent_give, role_grant
-from portal.models import ImportBatch, Kecamatan, Recipient, Status
+from portal.models import ImportBatch, Recipient, Status
 from portal.services.imports import import_rows
 from portal.services.lifecycle import recipient_transition
+from regions.models import Kecamatan
 from volunteers.models import School
 
 DEMO_PASSWORD = "rantang-demo-2026"  # noqa: S105  (demo accounts exist only outside prod)

@@ -15,8 +15,9 @@ from django.utils.translation import gettext as _
 from accounts.pii import keyed_hash
 from core.forms import nik_digits
 from core.phones import phone_normalise
+from regions.models import Village
 
-from ...models import AgeBand, Condition, Sex, Village
+from ...models import AgeBand, Condition, Sex
 from .reading import normalise_header
 
 
