@@ -314,6 +314,30 @@ def test_access_gives_a_readable_export_with_who_has_seen_the_data(client):
     assert download["Content-Disposition"].startswith("attachment;")
 
 
+def test_access_finds_what_was_logged_before_the_regions_moved(client):
+    # Audit targets are a stable format, "<app.model>:<id or code>" as the model was named
+    # when the event was written: Kecamatan moved from portal into regions, and the trail
+    # keeps "portal.*" strings written before and after.
+    person = published()
+    reviewer = make_official(Role.REVIEWER, kecamatan=(GENTENG,), name="Pak Lama")
+    AuditEvent.objects.create(
+        actor_ref=reviewer.public_ref,
+        action=AuditEvent.Action.PII_REVEAL,
+        target=f"portal.recipient:{person.public_id}",
+        reason="written by the code of before the move",
+    )
+    request = rights_request_record(
+        recipient=person, actor=reviewer, kind="access", requester="self", requester_name="S"
+    )
+    client.force_login(reviewer)
+    response = client.get(reverse("community:rights_export", args=[request.reference]))
+    seen = response.context["export"]["seen_by"]
+    assert any(
+        row["reason"] == "written by the code of before the move" and "Pak Lama" in row["who"]
+        for row in seen
+    )
+
+
 def test_only_an_access_request_has_an_export(client):
     person = published()
     reviewer = make_official(Role.REVIEWER, kecamatan=(GENTENG,))
