@@ -7,7 +7,15 @@ from pathlib import Path
 import pytest
 from django.conf import settings
 
-ABOVE_ACCOUNTS = {"portal", "notifications", "volunteers", "donations", "community", "meals"}
+ABOVE_ACCOUNTS = {
+    "portal",
+    "notifications",
+    "volunteers",
+    "donations",
+    "community",
+    "meals",
+    "outcomes",
+}
 
 
 def imported_apps(app: str) -> dict[str, set[str]]:
