@@ -6,6 +6,7 @@ grant names a school that volunteers keeps. Each app fills what it owns here fro
 ``AppConfig.ready()`` by an explicit call, so that ``grep register_`` finds every hook.
 """
 
+import enum
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any, Protocol
@@ -17,6 +18,48 @@ from .models import RoleGrant, User
 
 # Runs when an account is deleted, inside the deletion's transaction, before the row goes.
 ErasureStep = Callable[[User], None]
+
+
+class Subject(enum.StrEnum):
+    """Whose personal data a step exports or erases: an account holder (a donor, a student,
+    a reporter, an official), or an elderly person of the registry (their rights requests
+    are made through the officials, since they have no account)."""
+
+    ACCOUNT = "account"
+    RECIPIENT = "recipient"
+
+
+@dataclass(frozen=True)
+class AccountOwner:
+    """What ties rows to an account holder beyond a foreign key to the user: the e-mail
+    addresses they proved (allauth's verified addresses, lower-cased). Records made as a guest
+    with one of them (gifts, referrals confirmed by e-mail) are theirs; a phone number is
+    never proven to be theirs, so records tied to a phone are not."""
+
+    user: User
+    verified_emails: tuple[str, ...]
+
+
+# A step returns its app's part of the download: {section name: JSON-ready rows}.
+ExportStep = Callable[[Any], dict[str, Any]]
+EraseStep = Callable[[Any], None]
+
+
+@dataclass(frozen=True)
+class PersonalData:
+    """One app's personal data about one kind of subject, and how it leaves or goes.
+
+    ``models`` are the "app_label.ModelName" labels whose rows the steps cover; ``exempt``
+    names models that hold something personal-looking but are deliberately not exported or
+    erased, each with the reason (kept by law, not personal, covered by another model).
+    """
+
+    app_label: str
+    subject: Subject
+    export: ExportStep | None
+    erase: EraseStep | None
+    models: tuple[str, ...]
+    exempt: tuple[tuple[str, str], ...] = ()
 
 
 class School(Protocol):
@@ -53,7 +96,37 @@ class AccountMailSender(Protocol):
 
 
 _erasure_steps: list[ErasureStep] = []
+_personal_data: list[PersonalData] = []
 _hooks: dict[str, Any] = {}
+
+
+def register_personal_data(
+    *,
+    app_label: str,
+    subject: Subject = Subject.ACCOUNT,
+    export: ExportStep | None = None,
+    erase: EraseStep | None = None,
+    models: Iterable[str] = (),
+    exempt: dict[str, str] | None = None,
+) -> None:
+    """Called from an app's ``AppConfig.ready()``: which of its models hold a subject's
+    personal data and the steps that export and erase them. A test fails when a model with
+    personal-looking fields is neither covered nor exempt with a reason."""
+    entry = PersonalData(
+        app_label=app_label,
+        subject=subject,
+        export=export,
+        erase=erase,
+        models=tuple(models),
+        exempt=tuple(sorted((exempt or {}).items())),
+    )
+    if any(e.app_label == app_label and e.subject == subject for e in _personal_data):
+        raise ImproperlyConfigured(f"{app_label} registered its {subject} data twice.")
+    _personal_data.append(entry)
+
+
+def personal_data(subject: Subject | None = None) -> tuple[PersonalData, ...]:
+    return tuple(e for e in _personal_data if subject is None or e.subject == subject)
 
 
 def register_erasure_step(step: ErasureStep) -> None:
