@@ -16,9 +16,6 @@ from django.db.models import QuerySet
 
 from .models import RoleGrant, User
 
-# Runs when an account is deleted, inside the deletion's transaction, before the row goes.
-ErasureStep = Callable[[User], None]
-
 
 class Subject(enum.StrEnum):
     """Whose personal data a step exports or erases: an account holder (a donor, a student,
@@ -40,7 +37,10 @@ class AccountOwner:
     verified_emails: tuple[str, ...]
 
 
-# A step returns its app's part of the download: {section name: JSON-ready rows}.
+# An account step receives an AccountOwner and returns its app's part of the download,
+# {section name: JSON-ready rows}; a recipient step receives a portal Recipient and returns
+# {section name: rows} for the officials' readable page of an access request. Erase steps run
+# inside the deletion's transaction, before the user row goes.
 ExportStep = Callable[[Any], dict[str, Any]]
 EraseStep = Callable[[Any], None]
 
@@ -95,7 +95,6 @@ class AccountMailSender(Protocol):
     ) -> None: ...
 
 
-_erasure_steps: list[ErasureStep] = []
 _personal_data: list[PersonalData] = []
 _hooks: dict[str, Any] = {}
 
@@ -127,15 +126,6 @@ def register_personal_data(
 
 def personal_data(subject: Subject | None = None) -> tuple[PersonalData, ...]:
     return tuple(e for e in _personal_data if subject is None or e.subject == subject)
-
-
-def register_erasure_step(step: ErasureStep) -> None:
-    if step not in _erasure_steps:
-        _erasure_steps.append(step)
-
-
-def erasure_steps() -> tuple[ErasureStep, ...]:
-    return tuple(_erasure_steps)
 
 
 def register_coordinator_schools(schools: CoordinatorSchools) -> None:

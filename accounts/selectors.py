@@ -2,16 +2,19 @@
 
 from typing import TypeVar
 
+from allauth.account.models import EmailAddress
 from allauth.mfa.models import Authenticator
 from django.db.models import Model, QuerySet
 from django.http import Http404
 
 from .models import AuditEvent, Role, RoleGrant, User
 from .permissions import is_administrator
+from .registry import AccountOwner
 from .scope import Purpose, kecamatan_in_scope
 
 __all__ = [
     "Purpose",
+    "account_owner",
     "audit_events_by_actor",
     "audit_events_for_user",
     "get_in_scope",
@@ -21,6 +24,19 @@ __all__ = [
     "user_has_totp",
     "users_with_role",
 ]
+
+
+def account_owner(user: User) -> AccountOwner:
+    """The account holder as the personal-data steps see them: the addresses they proved.
+    The account's own e-mail counts only once verified (an unconfirmed sign-up may have typed
+    someone else's)."""
+    emails = {
+        address.lower()
+        for address in EmailAddress.objects.filter(user=user, verified=True).values_list(
+            "email", flat=True
+        )
+    }
+    return AccountOwner(user=user, verified_emails=tuple(sorted(emails)))
 
 
 def user_has_totp(user: User) -> bool:

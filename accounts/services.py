@@ -17,13 +17,14 @@ from django.db import transaction
 from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
+from knox.models import AuthToken
 
 from regions.models import Kecamatan
 
 from . import registry
 from .models import OFFICIAL_ROLES, AuditEvent, Consent, Role, RoleGrant, User
 from .permissions import is_administrator
-from .registry import School
+from .registry import AccountOwner, School
 from .selectors import users_with_role
 
 Action = AuditEvent.Action
@@ -247,17 +248,16 @@ def consent_withdraw(*, user: User, purpose: str) -> bool:
     return bool(changed)
 
 
-def account_data_export(*, user: User) -> dict[str, Any]:
-    """Everything the portal holds about a person's account, as JSON-ready data (UU PDP's
-    right of access). Secrets (password hash, TOTP seed, recovery codes) are described, not
-    copied."""
+def accounts_data_export(owner: AccountOwner) -> dict[str, Any]:
+    """Accounts' part of the download: the account, its addresses, two-factor methods (type
+    and date, never a secret), API tokens (dates only), roles, consents and the actions
+    recorded under it."""
     from .selectors import audit_events_by_actor
 
-    audit_record(actor=user, action=Action.DATA_EXPORTED, target=f"accounts.user:{user.public_ref}")
+    user = owner.user
     grants = list(user.role_grants.prefetch_related("kecamatan"))
     schools = registry.coordinator_schools().of_grants(grants)
     return {
-        "exported_at": timezone.now().isoformat(),
         "account": {
             "reference": str(user.public_ref),
             "email": user.email,
@@ -274,6 +274,13 @@ def account_data_export(*, user: User) -> dict[str, Any]:
         "two_factor_authentication": [
             {"type": a.type, "created_at": a.created_at.isoformat()}
             for a in Authenticator.objects.filter(user=user).order_by("created_at")
+        ],
+        "api_tokens": [
+            {
+                "created_at": t.created.isoformat(),
+                "expires_at": t.expiry.isoformat() if t.expiry else None,
+            }
+            for t in AuthToken.objects.filter(user=user).order_by("created")
         ],
         "roles": [
             {
@@ -306,23 +313,56 @@ def account_data_export(*, user: User) -> dict[str, Any]:
     }
 
 
+def accounts_data_erase(owner: AccountOwner) -> None:
+    """Accounts' part of a deletion. Addresses, authenticators, tokens, roles and consents go
+    with the user row (their foreign keys cascade); Django admin's own history names the
+    account by its e-mail address: its entries stay (what an administrator did stays
+    visible), under the pseudonymous reference."""
+    LogEntry.objects.filter(
+        content_type=ContentType.objects.get_for_model(User), object_id=str(owner.user.pk)
+    ).update(object_repr=f"accounts.user:{owner.user.public_ref}")
+
+
+def account_data_export(*, user: User) -> dict[str, Any]:
+    """Everything the portal holds about a person's account, as one JSON-ready document (UU
+    PDP's right of access): accounts' sections at the top, each other app's under its label.
+    Secrets (password hash, TOTP seed, recovery codes, codes sent by mail) are described, not
+    copied."""
+    from .selectors import account_owner
+
+    audit_record(actor=user, action=Action.DATA_EXPORTED, target=f"accounts.user:{user.public_ref}")
+    owner = account_owner(user)
+    document: dict[str, Any] = {"exported_at": timezone.now().isoformat()}
+    for entry in registry.personal_data(registry.Subject.ACCOUNT):
+        if entry.export is None:
+            continue
+        sections = entry.export(owner)
+        if entry.app_label == "accounts":
+            document.update(sections)
+        else:
+            document[entry.app_label] = sections
+    return document
+
+
 @transaction.atomic
 def account_delete(*, user: User) -> None:
-    """Delete an account and the personal data that hangs off it (addresses, authenticators,
-    roles, consents). The audit trail stays, naming the person only by ``public_ref``."""
+    """Delete an account and every app's personal data of the person (each app's erase step,
+    then the user row with what cascades from it). The audit trail stays, naming the person
+    only by ``public_ref``."""
+    from .selectors import account_owner
+
     if is_administrator(user):
         others = users_with_role(Role.ADMINISTRATOR).exclude(pk=user.pk).exists()
         if not others:
             raise ValidationError(
                 _("You are the only administrator: give the role to someone else first.")
             )
-    ref = f"accounts.user:{user.public_ref}"
-    audit_record(actor=user, action=Action.ACCOUNT_DELETED, target=ref)
-    for step in registry.erasure_steps():
-        step(user)
-    # Django admin's own history names the account by its e-mail address: keep the entries
-    # (what an administrator did stays visible), under the pseudonymous reference.
-    LogEntry.objects.filter(
-        content_type=ContentType.objects.get_for_model(User), object_id=str(user.pk)
-    ).update(object_repr=ref)
+    audit_record(
+        actor=user, action=Action.ACCOUNT_DELETED, target=f"accounts.user:{user.public_ref}"
+    )
+    # Taken before any step runs: a step that wipes an address must not hide it from the next.
+    owner = account_owner(user)
+    for entry in registry.personal_data(registry.Subject.ACCOUNT):
+        if entry.erase is not None:
+            entry.erase(owner)
     user.delete()

@@ -11,19 +11,21 @@ from __future__ import annotations
 
 import datetime
 from dataclasses import dataclass, field
+from typing import Any
 
 from django.db.models import Count, F, Q, QuerySet
 from django.db.models.functions import TruncMonth
 from django.utils import timezone
 
 from accounts.models import AuditEvent, User
+from accounts.registry import AccountOwner
 from accounts.selectors import Purpose, get_in_scope, kecamatan_in_scope
 from accounts.services import audit_record
 from portal.models import Condition, Need, Recipient, RecipientTransition, Status
 from portal.selectors.review import recipient_get_for_user
 from regions.models import Kecamatan
 
-from .models import Concern, Referral, RightsRequest
+from .models import Concern, ContactChannel, Referral, RightsRequest
 from .permissions import may_decide_concerns, may_handle_rights, may_work_referrals
 from .services.concerns import audit_target as concern_target
 from .services.referrals import audit_target as referral_target
@@ -331,3 +333,72 @@ def referral_figures(
         ReferralFigures(kecamatan_code=code, kecamatan=names[code], month=month, **counts)
         for (code, month), counts in ordered
     ]
+
+
+def reports_of_owner(owner: AccountOwner) -> tuple[list[Referral], list[Concern]]:
+    """The referrals and concerns an account holder confirmed from one of the e-mail
+    addresses they proved, found by the keyed hash the reports keep. A phone number is never
+    proven to be an account's: reports made by phone are nobody's account data."""
+    from .services.contacts import contact_hash
+
+    hashes = [contact_hash(email) for email in owner.verified_emails]
+    if not hashes:
+        return [], []
+    mine = Q(contact_channel=ContactChannel.EMAIL, contact_hash__in=hashes)
+    mine &= Q(contact_verified_at__isnull=False)
+    return (
+        list(Referral.objects.filter(mine).select_related("kecamatan", "village").order_by("pk")),
+        list(Concern.objects.filter(mine).select_related("recipient").order_by("pk")),
+    )
+
+
+def _iso(value: datetime.datetime | None) -> str | None:
+    return value.isoformat() if value else None
+
+
+def community_data_export(owner: AccountOwner) -> dict[str, Any]:
+    """Community's part of the download: the reports the person confirmed by e-mail, with
+    what they wrote and what became of them (never the officials' notes)."""
+    referrals, concerns = reports_of_owner(owner)
+    return {
+        "referrals": [
+            {
+                "reference": r.reference,
+                "contact": r.contact,
+                "written_at": _iso(r.created_at),
+                "confirmed_at": _iso(r.contact_verified_at),
+                "kecamatan": r.kecamatan.name,
+                "village": r.village.name,
+                "hamlet": r.hamlet,
+                "landmark": r.landmark,
+                "situation": r.situation,
+                "needs": list(r.needs),
+                "photo": bool(r.photo),
+                "status": r.status,
+            }
+            for r in referrals
+        ],
+        "concerns": [
+            {
+                "reference": c.reference,
+                "contact": c.contact,
+                "written_at": _iso(c.created_at),
+                "confirmed_at": _iso(c.contact_verified_at),
+                "kind": c.kind,
+                "listing": c.recipient.pseudonym if c.recipient else None,
+                "message": c.message,
+                "status": c.status,
+                "reply": c.reply,
+            }
+            for c in concerns
+        ],
+    }
+
+
+def community_recipient_export(recipient: Recipient) -> dict[str, Any]:
+    """What residents reported about the person and the requests made in their name."""
+    return {
+        "referrals": list(Referral.objects.filter(recipient=recipient).order_by("created_at")),
+        "concerns": list(Concern.objects.filter(recipient=recipient).order_by("created_at")),
+        "requests": list(recipient.rights_requests.order_by("received_at")),
+    }

@@ -1,6 +1,7 @@
 """Reads of the outbox and of people's notification choices, for the views."""
 
 from dataclasses import dataclass
+from typing import Any
 
 from django.core import signing
 from django.core.paginator import Page, Paginator
@@ -8,6 +9,7 @@ from django.db.models import QuerySet
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import User
+from accounts.registry import AccountOwner
 
 from .catalogue import KINDS
 from .models import Channel, Notification, Preference
@@ -90,3 +92,59 @@ def outbox_page(
         notification.masked_to = mask_address(notification.to_address, notification.channel)
         notification.kind_label = KIND_LABELS.get(notification.template, notification.template)
     return page
+
+
+def notifications_of_owner(owner: AccountOwner) -> list[Notification]:
+    """The outbox rows that reached the person: those written for their account, and those
+    written for nobody's account to one of the addresses they proved (a receipt or a code
+    sent before they had an account). ``to_address`` is encrypted, so the guest rows are
+    read and compared one by one."""
+    own = list(Notification.objects.filter(user=owner.user).order_by("created_at", "pk"))
+    if not owner.verified_emails:
+        return own
+    emails = set(owner.verified_emails)
+    guests = Notification.objects.filter(user__isnull=True, channel=Channel.EMAIL)
+    found = [n for n in guests.order_by("created_at", "pk") if n.to_address.lower() in emails]
+    return sorted(own + found, key=lambda n: (n.created_at, n.pk))
+
+
+def _subject(notification: Notification) -> str:
+    if notification.channel != Channel.EMAIL:
+        return ""
+    if notification.template == "account_mail":
+        return str(notification.context.get("subject", ""))
+    from .services import render
+
+    try:
+        return render(notification).subject
+    except Exception:
+        return ""
+
+
+def notifications_data_export(owner: AccountOwner) -> dict[str, Any]:
+    """Notifications' part of the download: channel choices and what was sent (kind, subject,
+    address, when), never a body (it may carry a code or a sign-in link)."""
+    preference = Preference.objects.filter(user=owner.user).first()
+    return {
+        "preferences": (
+            {
+                "email": preference.email,
+                "whatsapp": preference.whatsapp,
+                "whatsapp_number": preference.whatsapp_number,
+            }
+            if preference
+            else None
+        ),
+        "messages": [
+            {
+                "kind": n.template,
+                "channel": n.channel,
+                "to": n.to_address,
+                "subject": _subject(n),
+                "status": n.status,
+                "written_at": n.created_at.isoformat(),
+                "sent_at": n.sent_at.isoformat() if n.sent_at else None,
+            }
+            for n in notifications_of_owner(owner)
+        ],
+    }

@@ -15,6 +15,7 @@ from django.urls import reverse
 from django.utils import timezone, translation
 
 from accounts.models import User
+from accounts.registry import AccountOwner
 
 from .catalogue import kind
 from .channels import DeliveryError, Message, channel_backend
@@ -278,3 +279,13 @@ def unsubscribe(*, user_id: int, channel: str) -> Preference:
         preference.email = False
         preference.save(update_fields=["email"])
     return preference
+
+
+def notifications_data_erase(owner: AccountOwner) -> None:
+    """Notifications' part of a deletion: the rows written for the account go with it (their
+    foreign key cascades), with its preferences; those sent to one of its proved addresses
+    before it existed are deleted here."""
+    from .selectors import notifications_of_owner
+
+    guest_rows = [n.pk for n in notifications_of_owner(owner) if n.user_id is None]
+    Notification.objects.filter(pk__in=guest_rows).delete()

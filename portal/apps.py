@@ -8,4 +8,31 @@ class PortalConfig(AppConfig):
 
     def ready(self) -> None:
         # Registers the production checks (config is not an app of its own).
+        from accounts import registry
         from config import checks  # noqa: F401
+
+        from .selectors.personal_data import portal_recipient_export
+
+        officials = (
+            "officials' actions on the registry (who entered, edited, moved or imported), "
+            "audit-logged; an official's deleted account leaves the row without them"
+        )
+        registry.register_personal_data(
+            app_label="portal",
+            exempt={
+                "portal.Recipient": officials + "; the rest is the elderly person's (recipient)",
+                "portal.RecipientTransition": officials,
+                "portal.PhotoConsent": officials + "; the consenting family member is recorded "
+                "as the elderly person's data (recipient)",
+                "portal.ImportBatch": officials + "; the file name is Diskominfo's",
+            },
+        )
+        registry.register_personal_data(
+            app_label="portal",
+            subject=registry.Subject.RECIPIENT,
+            export=portal_recipient_export,
+            models=("portal.Recipient", "portal.RecipientTransition", "portal.PhotoConsent"),
+            exempt={
+                "portal.ImportBatch": "an import's file name and counts: nobody's in particular"
+            },
+        )

@@ -9,8 +9,40 @@ class VolunteersConfig(AppConfig):
     def ready(self) -> None:
         from accounts import registry
 
-        from .services.bookings import account_bookings_release
+        from .selectors.personal_data import volunteers_data_export, volunteers_recipient_export
+        from .services.bookings import volunteers_data_erase
         from .services.coordinators import COORDINATOR_SCHOOLS
 
         registry.register_coordinator_schools(COORDINATOR_SCHOOLS)
-        registry.register_erasure_step(account_bookings_release)
+        officials_actions = (
+            "officials' actions on the programme's records, audit-logged; an official's "
+            "deleted account leaves the row without them (SET_NULL)"
+        )
+        registry.register_personal_data(
+            app_label="volunteers",
+            export=volunteers_data_export,
+            erase=volunteers_data_erase,
+            models=(
+                "volunteers.Student",
+                "volunteers.GuardianConsent",
+                "volunteers.Booking",
+                "volunteers.VisitReport",
+                "volunteers.Certificate",
+                "volunteers.SchoolCoordinator",
+            ),
+            exempt={
+                "volunteers.School": "a school's name, not a person's",
+                "volunteers.VisitSlot": officials_actions,
+                "volunteers.VisitSlotTransition": officials_actions,
+                "volunteers.StudentTransition": "the school's decisions on a membership: go "
+                "with the student's record (CASCADE); the deciding official's link is SET_NULL",
+                "volunteers.BookingTransition": "the history of a booking, kept with it "
+                "(pseudonymised with the booking); no personal value, only statuses",
+            },
+        )
+        registry.register_personal_data(
+            app_label="volunteers",
+            subject=registry.Subject.RECIPIENT,
+            export=volunteers_recipient_export,
+            models=("volunteers.VisitSlot", "volunteers.VisitReport"),
+        )

@@ -242,7 +242,11 @@ class Booking(models.Model):
         ABSENT = "absent", _("Did not attend")
 
     slot = models.ForeignKey(VisitSlot, on_delete=models.CASCADE, related_name="bookings")
-    student = models.ForeignKey(Student, on_delete=models.CASCADE, related_name="bookings")
+    # A visit that happened stays on the record of the person visited (they were served):
+    # the student's deleted account leaves its bookings and reports without a student.
+    student = models.ForeignKey(
+        Student, null=True, blank=True, on_delete=models.SET_NULL, related_name="bookings"
+    )
     status = models.CharField(_("status"), max_length=10, choices=Status.choices)
     created_at = models.DateTimeField(auto_now_add=True)
     # The waiting list's order: when the student joined it.

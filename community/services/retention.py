@@ -12,9 +12,40 @@ from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
+from accounts.registry import AccountOwner
 from accounts.storage import private_storage
 
 from ..models import Concern, Referral
+
+
+def referral_wipe(referral: Referral) -> str:
+    """Wipe the reporter's contact and what they wrote; the row stays for the figures.
+    Returns the photo's storage name, for the caller to delete once it is safe to."""
+    photo = referral.photo
+    referral.contact = referral.contact_hash = referral.photo = ""
+    referral.hamlet = referral.landmark = referral.situation = ""
+    fields = ["contact", "contact_hash", "hamlet", "landmark", "situation", "photo"]
+    referral.save(update_fields=fields)
+    return photo
+
+
+def concern_wipe(concern: Concern) -> None:
+    concern.contact = concern.contact_hash = concern.message = concern.reply = ""
+    concern.save(update_fields=["contact", "contact_hash", "message", "reply"])
+
+
+def community_data_erase(owner: AccountOwner) -> None:
+    """Community's part of a deletion: the reports the person confirmed from one of their
+    proved addresses lose the contact and what they wrote, as the retention purge does."""
+    from ..selectors import reports_of_owner
+
+    referrals, concerns = reports_of_owner(owner)
+    for referral in referrals:
+        photo = referral_wipe(referral)
+        if photo:
+            transaction.on_commit(lambda name=photo: private_storage().delete(name))
+    for concern in concerns:
+        concern_wipe(concern)
 
 
 def retention_purge() -> dict[str, int]:
@@ -39,17 +70,12 @@ def retention_purge() -> dict[str, int]:
 
     referrals = Referral.objects.filter(decided_at__lt=closed_before).exclude(contact_hash="")
     for referral in referrals.iterator():
-        photo = referral.photo
-        referral.contact = referral.contact_hash = referral.photo = ""
-        referral.hamlet = referral.landmark = referral.situation = ""
-        fields = ["contact", "contact_hash", "hamlet", "landmark", "situation", "photo"]
-        referral.save(update_fields=fields)
+        photo = referral_wipe(referral)
         if photo:
             private_storage().delete(photo)
         counts["wiped"] += 1
     concerns = Concern.objects.filter(answered_at__lt=closed_before).exclude(contact_hash="")
     for concern in concerns.iterator():
-        concern.contact = concern.contact_hash = concern.message = concern.reply = ""
-        concern.save(update_fields=["contact", "contact_hash", "message", "reply"])
+        concern_wipe(concern)
         counts["wiped"] += 1
     return counts

@@ -21,11 +21,12 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from accounts import registry
 from accounts.models import AuditEvent, RoleGrant, User
 from accounts.selectors import lead_reviewers
 from accounts.services import audit_record
 from accounts.storage import private_storage
-from portal.models import Condition, Need, PhotoConsent, Recipient, Status
+from portal.models import PhotoConsent, Recipient, Status
 from portal.services.lifecycle import recipient_transition
 from portal.services.review import audit_target as recipient_target
 from portal.services.review import photo_consent_withdraw
@@ -225,14 +226,18 @@ def _wipe_referral_text(referral: Referral) -> None:
 
 
 def recipient_data_export(*, request: RightsRequest, actor: User) -> dict[str, Any]:
-    """What the portal holds about the person of an access request, and who has seen it
-    (every audit event about their record and the referrals about them), as a readable
-    document. The export itself is logged."""
+    """What the portal holds about the person of an access request, gathered from every
+    app's recipient step, and who has seen it (every audit event about their record and the
+    referrals about them), as a readable document. The export itself is logged."""
     _require(actor, RIGHTS_ROLES)
     recipient = Recipient.objects.select_related("village", "kecamatan").get(
         pk=request.recipient_id
     )
-    referrals = list(Referral.objects.filter(recipient=recipient).order_by("created_at"))
+    sections: dict[str, Any] = {}
+    for entry in registry.personal_data(registry.Subject.RECIPIENT):
+        if entry.export is not None:
+            sections.update(entry.export(recipient))
+    referrals = sections.get("referrals", [])
     targets = [recipient_target(recipient)]
     targets += [f"community.referral:{r.reference}" for r in referrals]
     events = list(AuditEvent.objects.filter(target__in=targets).order_by("created_at", "id"))
@@ -249,42 +254,11 @@ def recipient_data_export(*, request: RightsRequest, actor: User) -> dict[str, A
         target=recipient_target(recipient),
         details={"request": request.reference},
     )
-    conditions = [
-        str(Condition(c).label) if c in Condition.values else c for c in recipient.condition_list
-    ]
     return {
+        **sections,
         "exported_at": timezone.now(),
         "request": request,
         "recipient": recipient,
-        "identity": [
-            (_("NIK"), recipient.nik),
-            (_("Name"), recipient.name),
-            (_("Sex"), recipient.get_sex_display()),
-            (_("Birth date"), recipient.birth_date),
-            (_("Address"), recipient.address),
-            (_("RT/RW"), "/".join(x for x in (recipient.rt, recipient.rw) if x)),
-            (_("Village"), recipient.village.name),
-            (_("Kecamatan"), recipient.kecamatan.name),
-            (_("Family phone"), recipient.family_phone),
-            (_("Conditions"), ", ".join(conditions)),
-            (_("Officials' notes"), recipient.notes),
-            (_("Data collected on"), recipient.data_collected_on),
-        ],
-        "profile": [
-            (_("Status"), recipient.get_status_display()),
-            (_("Pseudonym"), recipient.pseudonym),
-            (_("Age band"), recipient.get_age_band_display()),
-            (
-                _("Needs"),
-                ", ".join(str(Need(n).label) for n in recipient.public_needs if n in Need.values),
-            ),
-            (_("Story"), recipient.story),
-            (_("Photo"), _("yes") if recipient.photo else _("no")),
-        ],
-        "consents": list(recipient.photo_consents.order_by("recorded_at")),
-        "history": list(recipient.transitions.all()),
-        "referrals": referrals,
-        "requests": list(recipient.rights_requests.order_by("received_at")),
         "seen_by": [
             {
                 "at": event.created_at,

@@ -18,6 +18,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts.models import User
+from accounts.registry import AccountOwner
 from core.transitions import TransitionRefused, Workflow
 
 from ..models import SEATED, Booking, BookingTransition, Student, VisitSlot
@@ -244,12 +245,16 @@ def booking_cancel(*, booking: Booking, actor: User) -> Booking:
     return booking
 
 
-def account_bookings_release(user: User) -> None:
-    """Run before an account is deleted: a student's seats on visits to come go to the next in
-    line before the rows go."""
-    student = Student.objects.filter(user=user).first()
-    if student is not None:
-        student_bookings_release(student=student)
+def volunteers_data_erase(owner: AccountOwner) -> None:
+    """Volunteers' part of a deletion: a student's seats on visits to come go to the next in
+    line; the bookings and the reports they wrote stay (the person visited was served),
+    detached from the student. The student's record, guardian consents and certificates go
+    with the account (their foreign keys cascade)."""
+    student = Student.objects.filter(user=owner.user).first()
+    if student is None:
+        return
+    student_bookings_release(student=student)
+    Booking.objects.filter(student=student).update(student=None)
 
 
 def student_bookings_release(*, student: Student) -> int:
