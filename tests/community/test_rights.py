@@ -314,6 +314,35 @@ def test_access_gives_a_readable_export_with_who_has_seen_the_data(client):
     assert download["Content-Disposition"].startswith("attachment;")
 
 
+def test_access_gathers_meals_and_visits_through_the_registry(client):
+    from meals.models import Delivery
+    from tests.factories.meals import plan_for, warung_in
+    from tests.factories.volunteers import StudentFactory, VisitSlotFactory
+    from volunteers.models import Booking, VisitReport
+
+    person = published()
+    plan = plan_for(person, warung_in(GENTENG, name="Warung Bu Sri"))
+    Delivery.objects.create(
+        plan=plan, day=plan.starts_on, mark="delivered", portions=2, concern="Batuk sejak Senin"
+    )
+    slot = VisitSlotFactory(recipient=person)
+    booking = Booking.objects.create(
+        slot=slot, student=StudentFactory(), status=Booking.Status.ATTENDED
+    )
+    VisitReport.objects.create(booking=booking, wellbeing="fair", note="Minta dibacakan koran")
+    reviewer = make_official(Role.REVIEWER, kecamatan=(GENTENG,))
+    client.force_login(reviewer)
+    request = rights_request_record(
+        recipient=person, actor=reviewer, kind="access", requester="self", requester_name="S"
+    )
+    response = client.get(reverse("community:rights_export", args=[request.reference]))
+    html = response.content.decode()
+    for value in ("Warung Bu Sri", "Batuk sejak Senin", "Minta dibacakan koran", person.nik):
+        assert value in html
+    # Which student came is the student's data, not the person's.
+    assert booking.student.user.email not in html
+
+
 def test_access_finds_what_was_logged_before_the_regions_moved(client):
     # Audit targets are a stable format, "<app.model>:<id or code>" as the model was named
     # when the event was written: Kecamatan moved from portal into regions, and the trail
