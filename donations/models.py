@@ -20,7 +20,7 @@ from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
-from accounts.pii import EncryptedTextField
+from accounts.pii import EncryptedTextField, keyed_hash
 from accounts.storage import private_storage
 from core.history import StatusHistory
 
@@ -149,11 +149,21 @@ class Entry(models.Model):
 # --- What donors asked for ---------------------------------------------------------------------
 
 
+def donor_key(email: str) -> str:
+    """The keyed hash a donor is found by: the same address, however typed, is one donor."""
+    return keyed_hash("donor:" + email.strip().lower())
+
+
 class Donor(models.Model):
     """Who gave, as far as the portal needs to know: an account, or a guest's e-mail address.
 
     ``key`` is the keyed hash of the lower-cased address: a guest's signed link names it, and
-    two gifts from the same address are the same donor's.
+    two gifts from the same address are the same donor's. ``name`` is the name last given;
+    what a receipt or a public page shows is the name frozen on each gift.
+
+    Erased (``erased_at`` set): the address and name are empty and ``key`` is a random
+    tombstone, so no link, session or later gift from the same address finds this record
+    again; the gifts stay for the financial record.
     """
 
     key = models.CharField(max_length=64, unique=True)
@@ -168,6 +178,7 @@ class Donor(models.Model):
     name = EncryptedTextField(_("name"), blank=True)
     language = models.CharField(max_length=8, default="id")
     created_at = models.DateTimeField(auto_now_add=True)
+    erased_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         verbose_name = _("donor")
@@ -207,6 +218,8 @@ class Sponsorship(models.Model):
         _("status"), max_length=10, choices=Status.choices, default=Status.PENDING, db_index=True
     )
     show_name = models.BooleanField(_("show my name"), default=False)
+    # The name given when the sponsorship was made: each month's gift is issued under it.
+    donor_name = EncryptedTextField(_("donor's name"), blank=True)
     # The monthly update e-mail (sponsor_updates_send); the donor turns it off on their page.
     updates = models.BooleanField(_("monthly updates"), default=True)
     gateway = models.CharField(max_length=10)
@@ -278,6 +291,9 @@ class Gift(models.Model):
         _("status"), max_length=20, choices=Status.choices, default=Status.PENDING, db_index=True
     )
     show_name = models.BooleanField(_("show my name"), default=False)
+    # Frozen when the gift is made: the receipt prints it, the public pages show it only with
+    # ``show_name``; a later gift under another name changes neither (docs/data-protection.md).
+    donor_name = EncryptedTextField(_("donor's name"), blank=True)
     message = models.CharField(_("message"), max_length=280, blank=True)
     message_status = models.CharField(
         max_length=10, choices=MessageStatus.choices, default=MessageStatus.NONE

@@ -26,7 +26,6 @@ from ..models import (
     Decision,
     Disbursement,
     DisbursementLine,
-    Donor,
     Entry,
     Gift,
     MessageStatus,
@@ -293,8 +292,8 @@ def transparency_recent_gifts(*, limit: int = RECENT_GIFTS) -> list[RecentGift]:
         .values(
             "paid_at",
             "refunded",
+            "pk",
             "show_name",
-            "donor_id",
             "message",
             "message_status",
             "recipient_id",
@@ -303,9 +302,10 @@ def transparency_recent_gifts(*, limit: int = RECENT_GIFTS) -> list[RecentGift]:
             received=Coalesce("received_amount", "amount"),
         )[:limit]
     )
-    # Names are read (and decrypted) only for the donors who asked to be named.
-    named = {row["donor_id"] for row in rows if row["show_name"]}
-    names = dict(Donor.objects.filter(pk__in=named).values_list("pk", "name")) if named else {}
+    # Names are read (and decrypted) only for the gifts whose donors asked to be named, as
+    # frozen when each gift was made; an erased donor's gifts no longer ask.
+    named = [row["pk"] for row in rows if row["show_name"]]
+    names = dict(Gift.objects.filter(pk__in=named).values_list("pk", "donor_name")) if named else {}
     result = []
     for row in rows:
         listed = row["recipient_id"] is not None and row["listing_status"] in PUBLIC_STATUSES
@@ -316,7 +316,7 @@ def transparency_recent_gifts(*, limit: int = RECENT_GIFTS) -> list[RecentGift]:
                 refunded=row["refunded"],
                 pseudonym=row["pseudonym"] if listed else "",
                 for_fund=row["recipient_id"] is None,
-                donor_name=(names.get(row["donor_id"]) or "").strip() if row["show_name"] else "",
+                donor_name=(names.get(row["pk"]) or "").strip() if row["show_name"] else "",
                 message=row["message"] if row["message_status"] == MessageStatus.APPROVED else "",
             )
         )

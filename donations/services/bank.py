@@ -123,6 +123,7 @@ def transfer_record(
             recipient_id=recipient_id,
             amount=amount,
             gateway=Gift.Gateway.BANK,
+            donor_name=name.strip(),
             message_status=MessageStatus.NONE,
         )
         GIFTS.move(gift, Status.AWAITING_TRANSFER, actor=actor)

@@ -22,7 +22,6 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from accounts.models import Role, User
-from accounts.pii import keyed_hash
 from accounts.selectors import users_with_role
 from core.money import format_rupiah
 from core.pagecache import public_pages_changed
@@ -37,6 +36,7 @@ from ..models import (
     ReceiptCounter,
     Sponsorship,
     Transaction,
+    donor_key,
     fund_account,
 )
 from ..permissions import may_work_on_finance
@@ -65,12 +65,11 @@ def amount_check(amount: int) -> None:
         )
 
 
-def donor_key(email: str) -> str:
-    return keyed_hash("donor:" + email.strip().lower())
-
-
-def donor_get_or_create(*, email: str, name: str = "", user: User | None = None, language: str):
-    """The donor an address (or an account's address) belongs to."""
+def donor_get_or_create(
+    *, email: str, name: str = "", user: User | None = None, language: str
+) -> Donor:
+    """The donor an address (or an account's address) belongs to. ``name`` becomes the
+    name last given; the gift being made keeps its own copy."""
     if user is not None:
         email = user.email
     key = donor_key(email)
@@ -159,6 +158,7 @@ def _giving_create(*, intent: GiftIntent, user: User | None) -> Gift | Sponsorsh
                 recipient_id=intent.recipient_id,
                 amount=intent.amount,
                 show_name=intent.show_name,
+                donor_name=intent.name.strip(),
                 gateway=gateway().name,
                 idempotency_key=intent.attempt,
             )
@@ -169,6 +169,7 @@ def _giving_create(*, intent: GiftIntent, user: User | None) -> Gift | Sponsorsh
             "recipient_id": intent.recipient_id,
             "amount": intent.amount,
             "show_name": intent.show_name,
+            "donor_name": intent.name.strip(),
             "message": intent.message.strip()[:280],
             "message_status": MessageStatus.PENDING if intent.message.strip() else "none",
             "language": intent.language,

@@ -84,8 +84,10 @@ def receipt_lines(gift: Gift) -> list[tuple[str, str]]:
     rows.append((_("Paid by"), str(Gift.Gateway(gift.gateway).label)))
     if gift.bank_reference:
         rows.append((_("Transfer reference"), gift.bank_reference))
-    if gift.donor.name.strip():
-        rows.append((_("Donor"), gift.donor.name.strip()))
+    # The name frozen on the gift: an issued receipt never changes, not by a later gift
+    # under another name nor by the donor's erasure.
+    if gift.donor_name.strip():
+        rows.append((_("Donor"), gift.donor_name.strip()))
     period = period_for(gift.paid_at) if gift.paid_at else None
     if period is not None:
         permit = f"{period.name} ({period.permit_number})" if period.permit_number else period.name
