@@ -157,6 +157,23 @@ def gift_proof(user: User, ref) -> tuple[str, str]:
     return gift.proof.name, f"bukti-{gift.bank_reference or gift.pk}.{extension}"
 
 
+def gift_receipt(user: User, ref) -> Gift:
+    """A gift whose receipt a finance officer opens: any donor's, an erased donor's included
+    (the receipt keeps the name it was issued under, and only they may read it). Logged."""
+    if not may_work_on_finance(user):
+        raise Http404
+    gift = gift_get(user, ref)
+    if not gift.receipt_number:
+        raise Http404
+    audit_record(
+        actor=user,
+        action=AuditEvent.Action.PII_VIEW,
+        target=f"donations.gift:{gift.pk}",
+        details={"page": "receipt"},
+    )
+    return gift
+
+
 def gift_by_receipt(user: User, receipt_number: str) -> Gift | None:
     number = receipt_number.strip().upper()
     if not number:

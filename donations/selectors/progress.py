@@ -13,7 +13,7 @@ from django.utils import timezone
 from core.time import month_start, next_month
 from portal.selectors.public import PublicProfile, monthly_meal_cost
 
-from ..models import Entry, Gift, Sponsorship, Transaction, recipient_account
+from ..models import Donor, Entry, Gift, Sponsorship, Transaction, recipient_account
 
 
 def month_bounds(day: datetime.date | None = None) -> tuple[datetime.datetime, datetime.datetime]:
@@ -137,20 +137,21 @@ def public_listings_progress(profiles: Iterable[PublicProfile]) -> dict[str, Pro
     }
 
 
-def donor_gifts(donor) -> list[Gift]:
-    """A donor's own gifts, newest first; the person given to by pseudonym only (the
-    recipient's row, with its encrypted identity, is not loaded)."""
+def donor_gifts(donors: Iterable[Donor]) -> list[Gift]:
+    """The gifts of these donor records (one person's), newest first; the person given to by
+    pseudonym only (the recipient's row, with its encrypted identity, is not loaded)."""
     return list(
-        Gift.objects.filter(donor=donor)
+        Gift.objects.filter(donor__in=[donor.pk for donor in donors])
         .exclude(status__in=[Gift.Status.EXPIRED])
         .annotate(for_pseudonym=F("recipient__pseudonym"), for_public_id=F("recipient__public_id"))
         .order_by("-created_at")
     )
 
 
-def donor_sponsorships(donor) -> list[Sponsorship]:
+def donor_sponsorships(donors: Iterable[Donor]) -> list[Sponsorship]:
     return list(
-        Sponsorship.objects.filter(donor=donor)
+        Sponsorship.objects.filter(donor__in=[donor.pk for donor in donors])
+        .select_related("donor")
         .filter(Q(status=Sponsorship.Status.ACTIVE) | Q(status=Sponsorship.Status.ENDED))
         .annotate(for_pseudonym=F("recipient__pseudonym"), for_public_id=F("recipient__public_id"))
         .order_by("-created_at")

@@ -485,13 +485,14 @@ def refund_send(*, refund: Refund, actor: User) -> Refund:
                 )
             ) from None
         REFUNDS.move(refund, Refund.Status.SENT, actor=actor, fields=["gateway_refund_id"])
-        notification_enqueue(
-            template="donation_refunded",
-            dedup_key=f"refund:{refund.pk}",
-            to_address=gift.donor.email,
-            language=gift.donor.language,
-            context={"receipt_number": gift.receipt_number, "amount": refund.amount},
-        )
+        if gift.donor.email:  # an erased donor has no address left to tell
+            notification_enqueue(
+                template="donation_refunded",
+                dedup_key=f"refund:{refund.pk}",
+                to_address=gift.donor.email,
+                language=gift.donor.language,
+                context={"receipt_number": gift.receipt_number, "amount": refund.amount},
+            )
     return refund
 
 

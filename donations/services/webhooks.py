@@ -228,6 +228,7 @@ def invoice_paid(invoice: dict[str, Any], event: dict[str, Any]) -> Result:
         amount=sponsorship.amount,
         gateway=sponsorship.gateway,
         show_name=sponsorship.show_name,
+        donor_name=sponsorship.donor_name,
         language=sponsorship.donor.language,
         invoice_id=invoice_id,
     )
@@ -272,17 +273,18 @@ def subscription_deleted(subscription: dict[str, Any], event: dict[str, Any]) ->
         _sponsors_changed()
     from notifications.services import notification_enqueue
 
-    notification_enqueue(
-        template="sponsorship_ended",
-        dedup_key=f"sponsorship-ended:{sponsorship.pk}",
-        to_address=sponsorship.donor.email,
-        language=sponsorship.donor.language,
-        context={
-            "for_listing": sponsorship.recipient.pseudonym if sponsorship.recipient_id else "",
-            "amount": sponsorship.amount,
-            "payment_failed": reason == "payment_failed",
-        },
-    )
+    if sponsorship.donor.email:  # an erased donor has no address left to tell
+        notification_enqueue(
+            template="sponsorship_ended",
+            dedup_key=f"sponsorship-ended:{sponsorship.pk}",
+            to_address=sponsorship.donor.email,
+            language=sponsorship.donor.language,
+            context={
+                "for_listing": sponsorship.recipient.pseudonym if sponsorship.recipient_id else "",
+                "amount": sponsorship.amount,
+                "payment_failed": reason == "payment_failed",
+            },
+        )
     return Outcome.PROCESSED, "sponsorship ended"
 
 

@@ -14,6 +14,7 @@ urlpatterns = [
     path(f"{ROOT}transfer/catat/", bank.transfer_record_view, name="fin_transfer_record"),
     path(GIFT, bank.gift_detail, name="fin_gift"),
     path(f"{GIFT}bukti/", bank.gift_proof_download, name="fin_gift_proof"),
+    path(f"{GIFT}tanda-terima/", bank.gift_receipt_download, name="fin_gift_receipt"),
     path(f"{GIFT}cocokkan/", bank.transfer_match_view, name="fin_transfer_match"),
     path(f"{GIFT}konfirmasi/", bank.transfer_confirm_view, name="fin_transfer_confirm"),
     path(f"{GIFT}tolak/", bank.transfer_reject_view, name="fin_transfer_reject"),

@@ -13,6 +13,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from ..models import Donor, Sponsorship
+from ..selectors.donors import donors_of_user
 from ..selectors.progress import donor_gifts, donor_sponsorships
 from ..services.receipts import donor_from_token, donor_token
 from ..services.sponsorships import sponsorship_cancel, sponsorship_updates_set
@@ -20,12 +21,16 @@ from ..services.sponsorships import sponsorship_cancel, sponsorship_updates_set
 _SESSION_KEY = "donations.donor_key"
 
 
-def _page(request, donor: Donor | None, *, token: str = ""):
+def _page(request, donors: list[Donor]):
+    sponsorships = donor_sponsorships(donors)
+    # A sponsorship is stopped through its own donor record's link: one person may have
+    # several (an account, and guest gifts made with each of their addresses).
+    for sponsorship in sponsorships:
+        sponsorship.token = donor_token(sponsorship.donor)
     context = {
-        "donor": donor,
-        "gifts": donor_gifts(donor) if donor else [],
-        "sponsorships": donor_sponsorships(donor) if donor else [],
-        "token": token,
+        "donor": donors[0] if donors else None,
+        "gifts": donor_gifts(donors),
+        "sponsorships": sponsorships,
         "sandbox": settings.PAYMENTS_SANDBOX,
     }
     return render(request, "donations/donor.html", context)
@@ -33,8 +38,9 @@ def _page(request, donor: Donor | None, *, token: str = ""):
 
 @login_required
 def donor_home(request):
-    donor = Donor.objects.filter(user=request.user).first()
-    return _page(request, donor, token=donor_token(donor) if donor else "")
+    """Every gift made from the account or with one of its verified addresses, guest gifts
+    from before the account included."""
+    return _page(request, list(donors_of_user(request.user)))
 
 
 def donor_link(request, token: str):
@@ -43,17 +49,17 @@ def donor_link(request, token: str):
         return render(request, "donations/donor_link_invalid.html", status=404)
     # The receipt PDFs on this page are opened in the same browser session.
     request.session[_SESSION_KEY] = donor.key
-    return _page(request, donor, token=token)
+    return _page(request, [donor])
 
 
-def donor_for_request(request) -> Donor | None:
-    """The donor this browser has shown to be: signed in, or through their signed link."""
-    if request.user.is_authenticated:
-        donor = Donor.objects.filter(user=request.user).first()
-        if donor is not None:
-            return donor
+def donors_for_request(request) -> list[Donor]:
+    """The donor records this browser has shown to be its own: the signed-in person's (their
+    account and verified addresses), and the one whose signed link it opened."""
+    donors = list(donors_of_user(request.user)) if request.user.is_authenticated else []
     key = request.session.get(_SESSION_KEY)
-    return Donor.objects.filter(key=key).first() if key else None
+    if key and all(donor.key != key for donor in donors):
+        donors.extend(Donor.objects.filter(key=key, erased_at__isnull=True))
+    return donors
 
 
 @require_POST

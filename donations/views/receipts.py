@@ -6,19 +6,20 @@ from django.views.decorators.http import require_GET
 
 from ..models import Gift
 from ..services.receipts import receipt_pdf
-from .donor import donor_for_request
+from .donor import donors_for_request
 
 
 @require_GET
 @never_cache
 def receipt_pdf_view(request, ref):
     """Signed in as the donor, or come through their signed link in this browser session;
-    anybody else's receipt is a 404, like one that does not exist."""
-    donor = donor_for_request(request)
-    if donor is None:
+    anybody else's receipt is a 404, like one that does not exist. An erased donor's receipts
+    are no donor's any more: finance officers open them from the gift's finance page."""
+    donors = donors_for_request(request)
+    if not donors:
         raise Http404
     gift = (
-        Gift.objects.filter(public_ref=ref, donor=donor, receipt_number__isnull=False)
+        Gift.objects.filter(public_ref=ref, donor__in=donors, receipt_number__isnull=False)
         .select_related("donor")
         .first()
     )

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
+from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
@@ -29,10 +30,12 @@ from ...selectors.officials import (
     finance_dashboard,
     gift_get,
     gift_proof,
+    gift_receipt,
     gift_refunds,
     officer_labels,
 )
 from ...services.bank import transfer_confirm, transfer_match, transfer_record, transfer_reject
+from ...services.receipts import receipt_pdf
 from .common import attach_labels
 
 
@@ -103,6 +106,17 @@ def gift_detail(request, ref):
 def gift_proof_download(request, ref):
     name, download_name = gift_proof(request.user, ref)
     return private_file_response(name, download_name=download_name)
+
+
+@official_required(*FINANCE_WORK_ROLES)
+@require_GET
+@never_cache
+def gift_receipt_download(request, ref):
+    gift = gift_receipt(request.user, ref)
+    response = HttpResponse(receipt_pdf(gift), content_type="application/pdf")
+    response["Content-Disposition"] = f'inline; filename="{gift.receipt_number}.pdf"'
+    response["X-Content-Type-Options"] = "nosniff"
+    return response
 
 
 def _action_page(request, gift, form, *, title: str, submit: str, danger: bool = False):
