@@ -71,7 +71,7 @@ def donations_export(owner: AccountOwner) -> dict[str, Any]:
                 "donor_email": next(d.email for d in donors if d.pk == gift.donor_id),
                 "for": gift.for_pseudonym or "Rantang Kasih fund",
                 "monthly_sponsorship": str(gift.sponsorship.public_ref)
-                if gift.sponsorship_id
+                if gift.sponsorship is not None
                 else None,
                 "amount": gift.amount,
                 "amount_received": gift.received_amount,

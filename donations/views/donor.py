@@ -7,7 +7,7 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
-from django.http import Http404
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
@@ -21,12 +21,12 @@ from ..services.sponsorships import sponsorship_cancel, sponsorship_updates_set
 _SESSION_KEY = "donations.donor_key"
 
 
-def _page(request, donors: list[Donor]):
+def _page(request: HttpRequest, donors: list[Donor]) -> HttpResponse:
     sponsorships = donor_sponsorships(donors)
     # A sponsorship is stopped through its own donor record's link: one person may have
     # several (an account, and guest gifts made with each of their addresses).
     for sponsorship in sponsorships:
-        sponsorship.token = donor_token(sponsorship.donor)
+        sponsorship.token = donor_token(sponsorship.donor)  # type: ignore[attr-defined]
     context = {
         "donor": donors[0] if donors else None,
         "gifts": donor_gifts(donors),
@@ -37,7 +37,7 @@ def _page(request, donors: list[Donor]):
 
 
 @login_required
-def donor_home(request):
+def donor_home(request: HttpRequest) -> HttpResponse:
     """Every gift made from the account or with one of its verified addresses, guest gifts
     from before the account included."""
     return _page(request, list(donors_of_user(request.user)))
@@ -52,7 +52,7 @@ def donor_link(request, token: str):
     return _page(request, [donor])
 
 
-def donors_for_request(request) -> list[Donor]:
+def donors_for_request(request: HttpRequest) -> list[Donor]:
     """The donor records this browser has shown to be its own: the signed-in person's (their
     account and verified addresses), and the one whose signed link it opened."""
     donors = list(donors_of_user(request.user)) if request.user.is_authenticated else []
