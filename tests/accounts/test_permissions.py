@@ -48,6 +48,7 @@ EXPECTED = {
     "donations:fin_transfer_record": FIN_WORK,
     "donations:fin_gift": FIN_READ,
     "donations:fin_gift_proof": FIN_WORK,
+    "donations:fin_gift_receipt": FIN_WORK,
     "donations:fin_transfer_match": FIN_WORK,
     "donations:fin_transfer_confirm": FIN_WORK,
     "donations:fin_transfer_reject": FIN_WORK,
@@ -241,7 +242,15 @@ def finance_samples(record) -> dict[str, dict]:
         gift=gift, amount=1_000, reason="sample", requested_by_ref=uuid.uuid4()
     )
     by_gift = {"ref": gift.public_ref}
+    received = Gift.objects.create(
+        donor=donor,
+        amount=50_000,
+        gateway=Gift.Gateway.BANK,
+        status=Gift.Status.PAID,
+        receipt_number="RK-2026-999999",
+    )
     return {
+        "donations:fin_gift_receipt": {"ref": received.public_ref},
         "donations:fin_refund_send": {"pk": refund.pk},
         **{
             f"donations:{name}": by_gift
