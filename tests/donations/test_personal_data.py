@@ -268,3 +268,22 @@ def test_the_account_menu_links_to_my_gifts(client, db):
     assert f'href="{url}">Donasi saya<' in html
     english = client.get("/en" + reverse("portal:home")).content.decode()
     assert f'href="/en{url}">My gifts<' in english
+
+
+def test_erasure_is_refused_while_the_gateway_cannot_stop_a_sponsorship(recipient, monkeypatch):
+    from django.core.exceptions import ValidationError
+
+    from donations.gateways import GatewayError
+    from donations.gateways.sandbox import SandboxGateway
+
+    person = UserFactory(email=EMAIL)
+    sponsorship = active_sponsorship(recipient=recipient, email=EMAIL, name="Sari Dewi")
+
+    def unreachable(self, subscription_id: str) -> None:
+        raise GatewayError("down")
+
+    monkeypatch.setattr(SandboxGateway, "subscription_cancel", unreachable)
+    with pytest.raises(ValidationError):
+        donations_erase(owner_of(person))
+    donor = Donor.objects.get(pk=sponsorship.donor_id)
+    assert donor.erased_at is None and donor.email == EMAIL
