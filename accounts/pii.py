@@ -11,6 +11,7 @@ import hashlib
 import hmac
 import json
 from functools import lru_cache
+from typing import Any
 
 from cryptography.fernet import Fernet, InvalidToken, MultiFernet
 from django import forms
@@ -70,13 +71,13 @@ class EncryptedTextField(models.TextField):
     description = "Text encrypted at rest"
     searchable_lookups = frozenset({"isnull"})
 
-    def to_plain(self, value):
+    def to_plain(self, value: Any) -> str:
         return value
 
-    def from_plain(self, value: str):
+    def from_plain(self, value: str) -> Any:
         return value
 
-    def get_prep_value(self, value):
+    def get_prep_value(self, value: Any) -> Any:
         if isinstance(value, Sealed):
             return str(value)
         value = self.to_python(value)
@@ -84,7 +85,7 @@ class EncryptedTextField(models.TextField):
             return value
         return encrypt(self.to_plain(value))
 
-    def seal(self, value):
+    def seal(self, value: Any) -> Any:
         """The value as it will be stored (a Sealed token; empty and None stay)."""
         prepared = self.get_prep_value(value)
         return Sealed(prepared) if prepared else prepared
@@ -107,6 +108,9 @@ class EncryptedDateField(EncryptedTextField):
     """A date (such as a birth date) stored as an encrypted ISO string."""
 
     description = "Date encrypted at rest"
+    # What django-stubs' plugin reads as the attribute's types (annotations only, no value).
+    _pyi_private_set_type: datetime.date | str
+    _pyi_private_get_type: datetime.date
 
     def to_python(self, value):
         if value is None or value == "" or isinstance(value, datetime.date | Sealed):
@@ -131,6 +135,8 @@ class EncryptedJSONField(EncryptedTextField):
     a link (a notification's), which the database must not hold in clear."""
 
     description = "JSON encrypted at rest"
+    _pyi_private_set_type: Any
+    _pyi_private_get_type: Any
 
     def to_python(self, value):
         if isinstance(value, str) and not isinstance(value, Sealed) and value:

@@ -1,9 +1,10 @@
 """Reads about people, filtered by the acting user's role and scope."""
 
-from typing import TypeVar
+from typing import Any, TypeVar
 
 from allauth.account.models import EmailAddress
 from allauth.mfa.models import Authenticator
+from django.core.exceptions import ObjectDoesNotExist
 from django.db.models import Model, QuerySet
 from django.http import Http404
 
@@ -40,7 +41,7 @@ def account_owner(user: User) -> AccountOwner:
 
 
 def user_has_totp(user: User) -> bool:
-    return Authenticator.objects.filter(user=user, type=Authenticator.Type.TOTP).exists()
+    return bool(Authenticator.objects.filter(user=user, type=Authenticator.Type.TOTP).exists())
 
 
 def users_with_role(role: str) -> QuerySet[User]:
@@ -69,7 +70,7 @@ def reviewers_of_kecamatan(kecamatan_id: int) -> QuerySet[User]:
 M = TypeVar("M", bound=Model)
 
 
-def get_in_scope(in_scope: QuerySet[M], *, user: User, target: str, **lookup) -> M:
+def get_in_scope(in_scope: QuerySet[M], *, user: User, target: str, **lookup: Any) -> M:
     """The one object of ``in_scope`` matching ``lookup``, or 404.
 
     When the object exists but lies outside the user's scope the answer is the same 404 (no
@@ -77,9 +78,9 @@ def get_in_scope(in_scope: QuerySet[M], *, user: User, target: str, **lookup) ->
     """
     try:
         return in_scope.get(**lookup)
-    except in_scope.model.DoesNotExist:
+    except ObjectDoesNotExist:
         if in_scope.model._default_manager.filter(**lookup).exists():
-            from .services import audit_record
+            from .services import audit_record  # noqa: PLC0415 -- services import selectors
 
             audit_record(actor=user, action=AuditEvent.Action.SCOPE_DENIED, target=target)
         raise Http404 from None

@@ -170,10 +170,9 @@ def official_add(
         raise ValidationError(
             _("%(email)s is not a valid e-mail address.") % {"email": email}
         ) from None
-    user = User.objects.filter(email__iexact=email).first()
-    created = user is None
-    if created:
-        user = User.objects.create_user(email=email, password=None)
+    found = User.objects.filter(email__iexact=email).first()
+    created = found is None
+    user = User.objects.create_user(email=email, password=None) if found is None else found
     address, _created = EmailAddress.objects.get_or_create(
         user=user, email=email, defaults={"verified": True, "primary": True}
     )

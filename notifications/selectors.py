@@ -1,7 +1,9 @@
 """Reads of the outbox and of people's notification choices, for the views."""
 
+from __future__ import annotations
+
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.core import signing
 from django.core.paginator import Page, Paginator
@@ -16,6 +18,9 @@ from .models import Channel, Notification, Preference
 from .permissions import may_read_outbox
 from .services import UNSUBSCRIBE_SALT
 
+if TYPE_CHECKING:
+    from django_stubs_ext import StrOrPromise
+
 KIND_LABELS = {
     "account_mail": _("Account e-mail (codes, password, security)"),
     "import_finished": _("Import finished"),
@@ -24,7 +29,7 @@ KIND_LABELS = {
 }
 
 
-def kind_choices() -> list[tuple[str, str]]:
+def kind_choices() -> list[tuple[str, StrOrPromise]]:
     return [(key, KIND_LABELS.get(key, key)) for key in KINDS]
 
 
@@ -82,15 +87,21 @@ def outbox_for_user(user: User, *, status: str = "", template: str = "") -> Quer
 
 
 def outbox_page(
-    user: User, *, status: str = "", template: str = "", page_number=None, per_page: int = 50
-) -> Page:
+    user: User,
+    *,
+    status: str = "",
+    template: str = "",
+    page_number: int | str | None = None,
+    per_page: int = 50,
+) -> Page[Notification]:
     """One page of ``outbox_for_user``; each row carries ``masked_to`` and ``kind_label``."""
     rows = outbox_for_user(user, status=status, template=template)
     page = Paginator(rows, per_page).get_page(page_number)
     page.object_list = list(page.object_list)
     for notification in page.object_list:
-        notification.masked_to = mask_address(notification.to_address, notification.channel)
-        notification.kind_label = KIND_LABELS.get(notification.template, notification.template)
+        # Display-only attributes for the template, set on the page's instances.
+        notification.masked_to = mask_address(notification.to_address, notification.channel)  # type: ignore[attr-defined]
+        notification.kind_label = KIND_LABELS.get(notification.template, notification.template)  # type: ignore[attr-defined]
     return page
 
 

@@ -1,8 +1,10 @@
 """The outbox: write a notification with the event, send it at least once, never block."""
 
+import datetime
 import logging
 import random
 import uuid
+from collections.abc import Iterable
 from datetime import timedelta
 from typing import Any
 
@@ -35,7 +37,7 @@ def notification_enqueue(
     to_address: str = "",
     channel: str = Channel.EMAIL,
     language: str | None = None,
-    send_after=None,
+    send_after: datetime.datetime | None = None,
 ) -> Notification:
     """Write a notification in the caller's transaction and hand it to Celery once that
     transaction commits. The same ``dedup_key`` twice writes one row.
@@ -85,7 +87,7 @@ def account_mail_enqueue(
     )
 
 
-def notifications_withdraw(*, dedup_keys) -> int:
+def notifications_withdraw(*, dedup_keys: Iterable[str]) -> int:
     """Delete rows not sent yet (a reminder of a visit that was cancelled). A row a worker
     has already claimed goes out: at least once, never blocked."""
     keys = [key[:200] for key in dedup_keys]
@@ -105,10 +107,10 @@ def _route(user: User, channel: str) -> tuple[str, str]:
 def dispatch(pk: int) -> bool:
     """Hand a row to Celery. Never raises: with the broker down the row stays pending and the
     minute beat sends it later (the broker connection gives up within seconds)."""
-    from .tasks import send_notification
+    from .tasks import send_notification  # noqa: PLC0415 -- tasks import this module
 
     try:
-        send_notification.apply_async(args=[pk], retry=False)
+        send_notification.apply_async(args=(pk,), retry=False)
     except Exception:
         logger.warning("broker unavailable: notification %s waits for the beat", pk)
         return False

@@ -12,6 +12,7 @@ import datetime
 import hmac
 import secrets
 from collections.abc import Callable
+from typing import Any, TypeVar
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -98,7 +99,7 @@ def contact_code_send(*, report: ReporterContact) -> None:
     stops working. Raises ContactRefused when the contact has had too many today."""
     model = type(report)
     with transaction.atomic():
-        locked = model.objects.select_for_update().get(pk=report.pk)
+        locked = model._default_manager.select_for_update().get(pk=report.pk)
         if locked.is_verified:
             return
         contact_check_allowed(locked.contact_hash)
@@ -132,16 +133,17 @@ def _enqueue_code(report: ReporterContact, code: str) -> None:
     )
 
 
-def contact_code_check(
-    *, report: ReporterContact, code: str, on_verified: Callable[[ReporterContact], None]
-) -> None:
+R = TypeVar("R", bound=ReporterContact)
+
+
+def contact_code_check(*, report: R, code: str, on_verified: Callable[[R], None]) -> None:
     """Accept ``report`` when ``code`` is its current code: marks the contact verified and
     calls ``on_verified`` in the same transaction. Otherwise raises CodeRefused, and the wrong
     attempt is counted (saved, whatever the caller does next)."""
     model = type(report)
     error = None
     with transaction.atomic():
-        locked = model.objects.select_for_update().get(pk=report.pk)
+        locked = model._default_manager.select_for_update().get(pk=report.pk)
         if locked.is_verified:
             error = _("This report is already confirmed.")
         elif locked.code_attempts >= settings.COMMUNITY_CODE_MAX_ATTEMPTS:

@@ -3,6 +3,8 @@ that makes a move and writes its history row."""
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.db import models
 from django.utils.translation import gettext as _
 
@@ -37,13 +39,13 @@ class MoveRefused(transitions.TransitionRefused):
     pass
 
 
-def _refused(workflow: transitions.Workflow, origin: str, to: str) -> str:
+def _refused(workflow: transitions.Workflow[Any, History], origin: str, to: str) -> str:
     return _("This is no longer possible: the report is “%(status)s”.") % {
         "status": workflow.model.Status(origin).label
     }
 
 
-WORKFLOWS: dict[type[models.Model], transitions.Workflow] = {
+WORKFLOWS: dict[type[models.Model], transitions.Workflow[Any, History]] = {
     model: transitions.Workflow(
         model=model,
         history=History,
@@ -77,7 +79,9 @@ def status_move(
     )
 
 
-def history_start(*, obj, actor: User | None, actor_label: str = "") -> History:
+def history_start(
+    *, obj: Referral | Concern | RightsRequest, actor: User | None, actor_label: str = ""
+) -> History:
     return WORKFLOWS[type(obj)].start(
         obj, actor=actor, actor_label=actor_label if actor is None else ""
     )

@@ -91,7 +91,7 @@ def ledger_post(
     occurred_at: datetime.datetime | None = None,
     memo: str = "",
     actor: User | None = None,
-    **links,
+    **links: Any,
 ) -> Posted:
     """Write one balanced transaction, or return the one already written for ``external_id``.
 

@@ -105,9 +105,9 @@ def inspection_record(
             next_due=next_due,
         )
         for number, content in enumerate(cleaned, start=1):
-            photo = InspectionPhoto(inspection=inspection)
-            photo.image.save(f"{number}.jpg", ContentFile(content), save=False)
-            photo.save()
+            stored = InspectionPhoto(inspection=inspection)
+            stored.image.save(f"{number}.jpg", ContentFile(content), save=False)
+            stored.save()
         audit_record(
             actor=actor,
             action=AuditEvent.Action.INSPECTION_RECORDED,

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime
 from dataclasses import dataclass
+from typing import Any
 
 from regions.models import Kecamatan
 
@@ -53,7 +54,7 @@ class PublicOutcome:
             return None
         return round(100 * self.meals_delivered / self.meals_planned)
 
-    def as_dict(self) -> dict:
+    def as_dict(self) -> dict[str, Any]:
         return {
             "month": self.month.strftime("%Y-%m"),
             "kecamatan": self.kecamatan,

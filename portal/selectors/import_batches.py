@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import io
 from dataclasses import dataclass
+from typing import IO, cast
 
 from django.db.models import QuerySet
 
@@ -63,7 +64,8 @@ def import_report_lines(
     except FileNotFoundError:
         return [], False
     with stored:
-        text = io.TextIOWrapper(stored.file, encoding="utf-8-sig", newline="")
+        # Opened "rb" above: a binary file.
+        text = io.TextIOWrapper(cast(IO[bytes], stored.file), encoding="utf-8-sig", newline="")
         reader = csv.reader(text)
         next(reader, None)  # the header
         for record in reader:

@@ -5,6 +5,8 @@ changes_requested → in_review; published → suspended → published | withdra
 withdrawn; erased.
 """
 
+from typing import Any
+
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -57,7 +59,7 @@ def _is_maker(recipient: Recipient, actor: User) -> bool:
     return not may_check_recipient(actor, recipient)
 
 
-def _refused(workflow: transitions.Workflow, origin: str, to: str) -> str:
+def _refused(workflow: transitions.Workflow[Any, Any], origin: str, to: str) -> str:
     return _("A record cannot move from “%(origin)s” to “%(to)s”.") % {
         "origin": workflow.label(origin),
         "to": workflow.label(to),
@@ -128,7 +130,7 @@ def recipient_transition(
 
 
 # A reviewer's decision on a submitted record, told to whoever submitted it.
-DECISIONS = {
+DECISIONS: dict[str, str] = {
     S.PUBLISHED: "published",
     S.CHANGES_REQUESTED: "changes_requested",
     S.WITHDRAWN: "rejected",

@@ -165,7 +165,7 @@ def _raw_row(identity: dict[str, Any]) -> dict[str, Any]:
 def _same(name: str, old: Any, new: Any) -> bool:
     if name == "conditions":
         return set(filter(None, (old or "").split(","))) == set(filter(None, new.split(",")))
-    return old == new
+    return bool(old == new)
 
 
 @transaction.atomic

@@ -55,7 +55,8 @@ def roster(user: User, slot: VisitSlot) -> QuerySet[Booking]:
     )
     if organises_regency_wide(user) or slot.kecamatan_id in reviewer_kecamatan_ids(user):
         return bookings
-    return bookings.filter(student__school_id=coordinator_school_id(user))
+    school_id = coordinator_school_id(user)
+    return bookings.none() if school_id is None else bookings.filter(student__school_id=school_id)
 
 
 def organiser_kecamatan(user: User) -> QuerySet[Kecamatan]:
@@ -78,7 +79,8 @@ def visitable_people(user: User) -> QuerySet[Recipient]:
 def schools_for_organiser(user: User) -> QuerySet[School]:
     if may_serve_any_school(user):
         return School.objects.select_related("kecamatan").all()
-    return School.objects.filter(pk=coordinator_school_id(user))
+    school_id = coordinator_school_id(user)
+    return School.objects.none() if school_id is None else School.objects.filter(pk=school_id)
 
 
 # Reports: health data of the elderly person, for the reviewers of the kecamatan.

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING, Any, TypedDict
+
 from django.db.models import Count, ExpressionWrapper, F, FloatField, Q, QuerySet, Sum
 from django.db.models.functions import Coalesce
 from django.utils.translation import gettext as _
@@ -14,20 +16,33 @@ from ..models import Booking, School, Student
 from ..services.common import coordinator_school_id
 from .common import RECIPIENT_SECRETS, B
 
+if TYPE_CHECKING:
+    # Types only: django-stubs-ext is a development dependency.
+    from django_stubs_ext import WithAnnotations
+
+
+class _Tally(TypedDict):
+    booked: int
+    attended: int
+    absent: int
+    minutes: int
+
 
 def coordinator_school(user: User) -> School | None:
     school_id = coordinator_school_id(user)
+    if school_id is None:
+        return None
     return School.objects.select_related("kecamatan").filter(pk=school_id).first()
 
 
-def school_students(user: User, *, status: str = "") -> QuerySet[Student]:
+def school_students(user: User, *, status: str = "") -> QuerySet[WithAnnotations[Student, _Tally]]:
     """The coordinator's school's students, with their bookings, attendance and hours."""
     school_id = coordinator_school_id(user)
-    if school_id is None:
-        return Student.objects.none()
+    mine = (
+        Student.objects.none() if school_id is None else Student.objects.filter(school_id=school_id)
+    )
     students = (
-        Student.objects.filter(school_id=school_id)
-        .select_related("user")
+        mine.select_related("user")
         .annotate(
             booked=Count("bookings", filter=Q(bookings__status__in=[B.CONFIRMED, B.WAITLISTED])),
             attended=Count("bookings", filter=Q(bookings__status=B.ATTENDED)),
@@ -46,11 +61,15 @@ def school_students(user: User, *, status: str = "") -> QuerySet[Student]:
 
 def school_student_for(user: User, pk: int) -> Student:
     school_id = coordinator_school_id(user)
-    in_scope = Student.objects.filter(school_id=school_id).select_related("user", "school")
+    in_scope = (
+        Student.objects.none()
+        if school_id is None
+        else Student.objects.filter(school_id=school_id).select_related("user", "school")
+    )
     return get_in_scope(in_scope, user=user, target=f"volunteers.student:{pk}", pk=pk)
 
 
-def school_export_rows(user: User) -> tuple[list[str], list[list]]:
+def school_export_rows(user: User) -> tuple[list[str], list[list[Any]]]:
     """The coordinator's export of their students (names and e-mail addresses of minors:
     logged as a look at personal data)."""
     school = coordinator_school(user)

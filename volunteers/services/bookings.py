@@ -10,6 +10,7 @@ refuses a second live booking of one student on one slot (a double submit).
 
 import datetime
 from dataclasses import dataclass
+from typing import Any
 
 from django.conf import settings
 from django.db import transaction
@@ -78,7 +79,7 @@ def booking_transition(
     actor: User | None,
     actor_label: str = "",
     reason: str = "",
-    fields: dict | None = None,
+    fields: dict[str, Any] | None = None,
 ) -> Booking:
     """Move ``booking`` to ``to_status`` if the table allows it, saving only the fields that
     change, and write the history row. Who may ask is the caller's check (the table says
@@ -114,10 +115,11 @@ def _overlapping(student: Student, slot: VisitSlot, *, exclude: int | None = Non
             slot__starts_at__gt=window_start,
         )
         .exclude(slot=slot)
-        .exclude(pk=exclude)
         .select_related("slot")
         .only("slot__starts_at", "slot__duration_minutes")
     )
+    if exclude is not None:
+        others = others.exclude(pk=exclude)
     return any(other.slot.ends_at > slot.starts_at for other in others)
 
 
@@ -161,8 +163,8 @@ def booking_create(
     student = (
         Student.objects.select_for_update(of=("self",)).select_related("user").get(pk=student.pk)
     )
-    existing = Booking.objects.filter(slot=slot, student=student).exclude(status=B.CANCELLED)
-    if existing := existing.first():
+    live = Booking.objects.filter(slot=slot, student=student).exclude(status=B.CANCELLED)
+    if existing := live.first():
         return existing, False
     _check_student(student, slot)
     _check_slot(student, slot)

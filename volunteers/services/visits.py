@@ -95,7 +95,7 @@ def attendance_mark(*, slot: VisitSlot, actor: User, attended: set[int], absent:
     bookings = Booking.objects.select_for_update(of=("self",)).filter(
         slot=slot, pk__in=attended | absent, status__in=[B.CONFIRMED, B.ATTENDED, B.ABSENT]
     )
-    if not whole_slot:
+    if not whole_slot and school_id is not None:
         # A coordinator takes the attendance of their own school's students only.
         bookings = bookings.filter(student__school_id=school_id)
     changed = 0

@@ -126,10 +126,11 @@ class Pipeline:
                     nik_hash__in=[r["nik_hash"] for r in to_create]
                 ).values_list("nik_hash", "pk")
             )
-            reason = {
+            reasons: dict[str, str] = {
                 Source.MANUAL: _("Entered by hand"),
                 Source.REFERRAL: _("Entered after a verified community referral"),
-            }.get(self.source, _("Imported"))
+            }
+            reason = reasons.get(self.source, _("Imported"))
             actor_id = self.actor.pk if self.actor else None
             label = "" if self.actor else self.label
             copy_insert(

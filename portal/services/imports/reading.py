@@ -91,11 +91,11 @@ def _table(records: Iterator[list[Any]]) -> Table:
     else:
         raise FileRefused(_no_header())
 
-    def rows():
+    def rows() -> Iterator[tuple[int, dict[str, Any]]]:
         n = number
         for record in records:
             n += 1
-            row = {}
+            row: dict[str, Any] = {}
             for position, key in mapping.items():
                 value = record[position] if position < len(record) else None
                 if isinstance(value, str):

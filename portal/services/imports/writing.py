@@ -8,15 +8,16 @@ import datetime
 import io
 import json
 import tempfile
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
 from django.core.files import File
-from django.db import connection
+from django.db import connection, models
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from accounts.pii import EncryptedTextField
 from accounts.storage import private_storage
 
 from ...models import IDENTITY_FIELDS, ImportBatch, Recipient
@@ -47,14 +48,12 @@ def chunked(rows: Iterable[Any], size: int) -> Iterator[list[Any]]:
         yield chunk
 
 
-_ENCRYPTED = None
+_ENCRYPTED: dict[str, EncryptedTextField] | None = None
 
 
-def _encrypted_fields():
+def _encrypted_fields() -> dict[str, EncryptedTextField]:
     global _ENCRYPTED
     if _ENCRYPTED is None:
-        from accounts.pii import EncryptedTextField
-
         _ENCRYPTED = {
             f.attname: f
             for f in Recipient._meta.concrete_fields
@@ -86,7 +85,7 @@ def prepare_rows(
     return rows
 
 
-def copy_insert(model, rows: list[dict[str, Any]]) -> None:
+def copy_insert(model: type[models.Model], rows: list[dict[str, Any]]) -> None:
     """Insert new rows given as {attname: value}; missing fields take the model's defaults.
 
     On PostgreSQL through COPY, values converted once per column kind, without model
@@ -112,7 +111,7 @@ def copy_insert(model, rows: list[dict[str, Any]]) -> None:
             )
 
 
-def _default_maker(field, now):
+def _default_maker(field: models.Field[Any, Any], now: datetime.datetime) -> Callable[[], Any]:
     """A function giving the field's value for a row that does not set it: a fresh value for
     a callable default (a public id), the same value otherwise."""
     if getattr(field, "auto_now", False) or getattr(field, "auto_now_add", False):
@@ -123,14 +122,10 @@ def _default_maker(field, now):
     return lambda: value
 
 
-def _column_converter(field):
-    from django.db.models import JSONField
-
-    from accounts.pii import EncryptedTextField
-
+def _column_converter(field: models.Field[Any, Any]) -> Callable[[Any], Any]:
     if isinstance(field, EncryptedTextField):
         return lambda value: field.get_prep_value(value)
-    if isinstance(field, JSONField):
+    if isinstance(field, models.JSONField):
         return lambda value: json.dumps(value)
     return lambda value: value
 
