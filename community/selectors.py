@@ -10,6 +10,7 @@ wrote, or a person's identity, writes a ``pii.view`` audit event.
 from __future__ import annotations
 
 import datetime
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -287,7 +288,7 @@ def referral_figures(
     figures: dict[tuple[str, datetime.date], dict[str, int]] = {}
     names: dict[str, str] = {}
 
-    def add(rows, what: str) -> None:
+    def add(rows: Iterable[dict[str, Any]], what: str) -> None:
         for row in rows:
             month = row["month"].date() if hasattr(row["month"], "date") else row["month"]
             key = (row["code"], month)

@@ -175,7 +175,7 @@ def reporter_channel(report: ReporterContact) -> str:
     return Channel.WHATSAPP if report.contact_channel == ContactChannel.PHONE else Channel.EMAIL
 
 
-def reporter_notify(*, report: ReporterContact, template: str, step: str, **context) -> None:
+def reporter_notify(*, report: ReporterContact, template: str, step: str, **context: Any) -> None:
     """Tell a reporter about a step of their report (nothing about the person reported)."""
     from notifications.services import notification_enqueue
 

@@ -10,11 +10,14 @@ never decrypted), and donors by nothing but what the money needs.
 from __future__ import annotations
 
 import datetime
+import uuid
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
+from typing import Any, TypeVar
 
-from django.db.models import Count, F, Q, QuerySet, Sum
+from django.db.models import Count, F, Model, Q, QuerySet, Sum
 from django.http import Http404
+from django.shortcuts import get_object_or_404
 from django.utils import timezone
 
 from accounts.models import AuditEvent, User
@@ -49,11 +52,14 @@ BANK_QUEUE_STATUSES = (
 ATTENTION_OUTCOMES = (WebhookEvent.Outcome.DEFERRED, WebhookEvent.Outcome.FLAGGED)
 
 
-def _scoped(user: User, queryset: QuerySet) -> QuerySet:
+M = TypeVar("M", bound=Model)
+
+
+def _scoped(user: User, queryset: QuerySet[M]) -> QuerySet[M]:
     return queryset if may_read_finance(user) else queryset.none()
 
 
-def _for(queryset: QuerySet, prefix: str = "recipient") -> QuerySet:
+def _for(queryset: QuerySet[M], prefix: str = "recipient") -> QuerySet[M]:
     """The person a row is for, by its public names only (no Recipient instance is loaded)."""
     return queryset.annotate(
         for_pseudonym=F(f"{prefix}__pseudonym"), for_public_id=F(f"{prefix}__public_id")
@@ -134,14 +140,14 @@ def bank_gifts(user: User, *, status: str | None = None) -> QuerySet[Gift]:
     return _for(_scoped(user, gifts)).order_by("created_at", "pk")
 
 
-def gift_get(user: User, ref) -> Gift:
+def gift_get(user: User, ref: uuid.UUID | str) -> Gift:
     gift = _for(_scoped(user, Gift.objects.all())).filter(public_ref=ref).first()
     if gift is None:
         raise Http404
     return gift
 
 
-def gift_proof(user: User, ref) -> tuple[str, str]:
+def gift_proof(user: User, ref: uuid.UUID | str) -> tuple[str, str]:
     """The stored proof of a bank transfer and its download name; the view is logged."""
     if not may_work_on_finance(user):
         raise Http404
@@ -187,8 +193,6 @@ def gift_refunds(gift: Gift) -> list[Refund]:
 
 def refund_get(user: User, pk: int) -> Refund:
     """A refund, for a finance officer (404 for anybody else)."""
-    from django.shortcuts import get_object_or_404
-
     return get_object_or_404(_scoped(user, Refund.objects.select_related("gift")), pk=pk)
 
 
@@ -227,7 +231,7 @@ def messages_pending(user: User) -> QuerySet[Gift]:
     ).order_by("paid_at", "pk")
 
 
-def officer_labels(refs: Iterable) -> dict:
+def officer_labels(refs: Iterable[uuid.UUID | None]) -> dict[uuid.UUID, str]:
     """Who did a step, by the public_ref the records keep: their name, or their address."""
     refs = {ref for ref in refs if ref}
     return {
@@ -401,7 +405,9 @@ def disbursement_proof(user: User, pk: int) -> tuple[str, str]:
 # --- Exports -----------------------------------------------------------------------------------
 
 
-def gifts_for_export(user: User, *, start: datetime.date, end: datetime.date) -> Iterator[dict]:
+def gifts_for_export(
+    user: User, *, start: datetime.date, end: datetime.date
+) -> Iterator[dict[str, Any]]:
     """Gifts received (paid) between two WIB days, oldest first. No donor's address or name."""
     since, until = wib_bounds(start, end)
     rows = (
@@ -425,7 +431,7 @@ def gifts_for_export(user: User, *, start: datetime.date, end: datetime.date) ->
 
 def disbursement_lines_for_export(
     user: User, *, start: datetime.date, end: datetime.date
-) -> Iterator[dict]:
+) -> Iterator[dict[str, Any]]:
     rows = (
         _scoped(
             user,
@@ -455,7 +461,7 @@ def disbursement_lines_for_export(
 
 def ledger_entries_for_export(
     user: User, *, start: datetime.date, end: datetime.date
-) -> Iterator[dict]:
+) -> Iterator[dict[str, Any]]:
     since, until = wib_bounds(start, end)
     rows = (
         _scoped(

@@ -5,8 +5,20 @@ from __future__ import annotations
 import datetime
 from collections.abc import Iterable
 from dataclasses import dataclass
+from typing import TypeVar
 
-from django.db.models import Count, F, IntegerField, OuterRef, Q, QuerySet, Subquery, Sum, Value
+from django.db.models import (
+    Count,
+    F,
+    IntegerField,
+    Model,
+    OuterRef,
+    Q,
+    QuerySet,
+    Subquery,
+    Sum,
+    Value,
+)
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
@@ -50,7 +62,10 @@ _RAISING_KINDS = (
 )
 
 
-def _with_progress(recipients: QuerySet, day: datetime.date | None) -> QuerySet:
+M = TypeVar("M", bound=Model)
+
+
+def _with_progress(recipients: QuerySet[M], day: datetime.date | None) -> QuerySet[M]:
     """Each recipient row with ``raised`` (their pot's takings in the WIB month of ``day``) and
     ``sponsors`` (active monthly sponsorships), as correlated subqueries: one query for a
     whole page of listings, however many it shows."""

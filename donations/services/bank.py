@@ -9,6 +9,7 @@ import datetime
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.base import ContentFile
+from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -36,7 +37,7 @@ def _locked(gift: Gift) -> Gift:
     return Gift.objects.select_for_update().get(pk=gift.pk, gateway=Gift.Gateway.BANK)
 
 
-def proof_attach(*, gift: Gift, upload) -> Gift:
+def proof_attach(*, gift: Gift, upload: UploadedFile[bytes]) -> Gift:
     """The donor's proof, cleaned of metadata, in private storage (replacing an earlier one)."""
     content, content_type = proof_clean(upload, max_bytes=settings.DONATION_PROOF_MAX_BYTES)
     with transaction.atomic():

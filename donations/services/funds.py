@@ -11,9 +11,11 @@ from __future__ import annotations
 import datetime
 from collections import defaultdict
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.base import ContentFile
+from django.core.files.uploadedfile import UploadedFile
 from django.db import connection, transaction
 from django.db.models import Sum
 from django.utils import timezone
@@ -48,6 +50,10 @@ from . import ledger
 from .transitions import DISBURSEMENTS, FUND_TRANSFERS, REFUNDS
 
 # People whose meals may be paid for: listed now, or reached (fed) already.
+if TYPE_CHECKING:
+    from meals.models import Warung
+
+
 PAYABLE_STATUSES = ("published", "reached", "suspended")
 
 
@@ -236,7 +242,7 @@ def operating_cost_record(
     description: str,
     amount: int,
     incurred_on: datetime.date,
-    proof=None,
+    proof: UploadedFile[bytes] | None = None,
 ) -> OperatingCost:
     """A cost paid from the general fund, refused when it would take the period's operating
     costs over its cap (checked with the period's row locked, so two officers recording at
@@ -318,10 +324,10 @@ def _line_account(line: DisbursementLine | LineInput) -> str:
 def disbursement_record(
     *,
     actor: User,
-    warung,
+    warung: Warung,
     reference: str,
     paid_on: datetime.date,
-    proof,
+    proof: UploadedFile[bytes],
     proof_summary: str,
     lines: list[LineInput],
 ) -> Disbursement:

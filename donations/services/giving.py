@@ -13,7 +13,9 @@ import logging
 import secrets
 import uuid
 from dataclasses import dataclass
+from typing import Any
 
+from celery import Task
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
@@ -327,14 +329,14 @@ def gift_record_paid(
         transaction.on_commit(lambda: _fee_fetch_later(gift_fee_fetch, pk))
 
 
-def _fee_fetch_later(task, pk: int) -> None:
+def _fee_fetch_later(task: Task[[int], Any], pk: int) -> None:
     try:
         task.delay(pk)
     except Exception:  # broker down: reconciliation fetches fees still missing
         logger.warning("could not queue the fee of gift %s; reconciliation will", pk)
 
 
-def receipt_context(gift: Gift) -> dict:
+def receipt_context(gift: Gift) -> dict[str, Any]:
     from .receipts import receipt_link
 
     return {

@@ -11,13 +11,14 @@ from __future__ import annotations
 import datetime
 import logging
 from dataclasses import dataclass
+from typing import Any
 
 from django.conf import settings
 from django.db import transaction
 from django.db.models import Max, Q
 from django.utils import timezone
 
-from ..gateways import GatewayError, gateway
+from ..gateways import Gateway, GatewayError, gateway
 from ..models import Gift, Sponsorship
 from . import webhooks
 from .giving import gift_fee_record
@@ -42,7 +43,7 @@ class Reconciled:
     errors: int = 0
 
 
-def _event_for(session: dict) -> dict:
+def _event_for(session: dict[str, Any]) -> dict[str, Any]:
     return {"id": f"reconcile:{session.get('id')}", "created": int(timezone.now().timestamp())}
 
 
@@ -50,7 +51,7 @@ def _event_for(session: dict) -> dict:
 MONTH_OVERDUE = datetime.timedelta(days=33)
 
 
-def _lost_invoices_recover(card, *, now: datetime.datetime, limit: int) -> int:
+def _lost_invoices_recover(card: Gateway, *, now: datetime.datetime, limit: int) -> int:
     """Active sponsorships with no month recorded for over a month: ask the gateway for their
     paid invoices and record any the webhook never delivered (``invoice.paid``'s handler,
     which records an invoice once)."""

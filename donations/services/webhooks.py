@@ -18,6 +18,7 @@ from collections.abc import Callable
 from typing import Any
 
 from django.db import DatabaseError, IntegrityError, transaction
+from django.db.models import QuerySet
 from django.utils import timezone
 
 from ..gateways import GatewayError, gateway
@@ -126,7 +127,9 @@ def _sponsorship_session_completed(session: dict[str, Any]) -> Result:
     return Outcome.PROCESSED, "sponsorship active"
 
 
-def _sponsorship_activate(sponsorship: Sponsorship, *, subscription_id, customer_id) -> None:
+def _sponsorship_activate(
+    sponsorship: Sponsorship, *, subscription_id: str, customer_id: str
+) -> None:
     changed = []
     if subscription_id and not sponsorship.subscription_id:
         sponsorship.subscription_id = subscription_id
@@ -178,7 +181,7 @@ def session_expired(session: dict[str, Any], event: dict[str, Any]) -> Result:
 # --- Subscriptions -----------------------------------------------------------------------------
 
 
-def _invoice_subscription(invoice: dict[str, Any]) -> tuple[str | None, dict]:
+def _invoice_subscription(invoice: dict[str, Any]) -> tuple[str | None, dict[str, Any]]:
     """The subscription an invoice bills and its metadata, in today's API shape
     (``parent.subscription_details``) or the older one (``subscription``)."""
     parent = invoice.get("parent") or {}
@@ -532,7 +535,7 @@ def _subject_payment_intent(event: dict[str, Any]) -> str | None:
     return intent if isinstance(intent, str) else None
 
 
-def _deferred(payment_intent: str | None = None):
+def _deferred(payment_intent: str | None = None) -> QuerySet[WebhookEvent]:
     waiting = WebhookEvent.objects.filter(outcome=Outcome.DEFERRED)
     if payment_intent is not None:
         waiting = waiting.filter(payload__data__object__payment_intent=payment_intent)

@@ -11,6 +11,7 @@ from __future__ import annotations
 import datetime
 from collections import defaultdict
 from dataclasses import dataclass
+from typing import Any
 
 from django.conf import settings
 from django.db.models import Q, Sum
@@ -129,7 +130,7 @@ def disbursement_lines_from_deliveries(
         .values("plan__recipient__public_id", "plan__recipient__pseudonym", "day", "portions")
         .order_by("plan__recipient__public_id", "day")
     )
-    people: dict[str, dict] = {}
+    people: dict[str, dict[str, Any]] = {}
     for row in rows:
         person = people.setdefault(
             row["plan__recipient__public_id"],

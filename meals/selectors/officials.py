@@ -25,6 +25,7 @@ from ..models import (
     Inspection,
     InspectionPhoto,
     MealPlan,
+    MealPlanTransition,
     Suspension,
     Warung,
 )
@@ -32,7 +33,7 @@ from ..permissions import may_plan_meals, may_read_meals, may_see_inspection_pho
 from .standing import latest_inspection, warung_portions_taken
 
 
-def _open_suspension():
+def _open_suspension() -> Exists:
     return Exists(Suspension.objects.filter(warung=OuterRef("pk"), lifted_at__isnull=True))
 
 
@@ -155,7 +156,7 @@ def warung_for_new_plans(recipient: Recipient) -> QuerySet[Warung]:
     )
 
 
-def plan_history(plan: MealPlan) -> list:
+def plan_history(plan: MealPlan) -> list[MealPlanTransition]:
     return list(plan.transitions.select_related("actor").order_by("effective_on", "id"))
 
 

@@ -101,7 +101,13 @@ def outcome_figures(
     return result
 
 
-def _people(result, *, first, last, cutoff) -> None:
+def _people(
+    result: dict[int | None, Figures],
+    *,
+    first: datetime.date,
+    last: datetime.date,
+    cutoff: datetime.datetime,
+) -> None:
     status_then = (
         RecipientTransition.objects.filter(recipient=OuterRef("pk"), created_at__lt=cutoff)
         .order_by("-created_at", "-id")
@@ -141,7 +147,7 @@ def _people(result, *, first, last, cutoff) -> None:
                 result[where].funded += 1
 
 
-def _meals(result, *, first, last) -> None:
+def _meals(result: dict[int | None, Figures], *, first: datetime.date, last: datetime.date) -> None:
     plans = (
         MealPlan.objects.filter(starts_on__lte=last)
         .exclude(ends_on__lt=first)
@@ -170,7 +176,9 @@ def _meals(result, *, first, last) -> None:
             figures.refused += row["marks"]
 
 
-def _warung(result, *, last, cutoff) -> None:
+def _warung(
+    result: dict[int | None, Figures], *, last: datetime.date, cutoff: datetime.datetime
+) -> None:
     latest = Inspection.objects.filter(warung=OuterRef("pk"), inspected_on__lte=last).order_by(
         "-inspected_on", "-id"
     )

@@ -48,10 +48,10 @@ def chunked(rows: Iterable[Any], size: int) -> Iterator[list[Any]]:
         yield chunk
 
 
-_ENCRYPTED: dict[str, EncryptedTextField] | None = None
+_ENCRYPTED: dict[str, EncryptedTextField[Any, Any]] | None = None
 
 
-def _encrypted_fields() -> dict[str, EncryptedTextField]:
+def _encrypted_fields() -> dict[str, EncryptedTextField[Any, Any]]:
     global _ENCRYPTED
     if _ENCRYPTED is None:
         _ENCRYPTED = {
@@ -92,7 +92,7 @@ def copy_insert(model: type[models.Model], rows: list[dict[str, Any]]) -> None:
     instances: for a large import, Django's bulk_create spent more time building objects and
     its INSERT than the server spent storing them. Encryption is the field's own."""
     if connection.vendor != "postgresql":
-        model.objects.bulk_create([model(**row) for row in rows], batch_size=CHUNK_ROWS)
+        model._default_manager.bulk_create([model(**row) for row in rows], batch_size=CHUNK_ROWS)
         return
     fields = [f for f in model._meta.concrete_fields if not f.primary_key]
     converters = [_column_converter(f) for f in fields]
