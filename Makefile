@@ -1,6 +1,9 @@
 # The two commands of the README's Quick start, and a few for maintainers.
 # Each installs what it needs into .venv from the hashed lock file first.
 
+# bash, for its `time` keyword in lint.
+SHELL := /bin/bash
+
 VENV ?= .venv
 PYTHON ?= python3
 PY := $(VENV)/bin/python
