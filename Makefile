@@ -4,6 +4,9 @@
 # bash, for its `time` keyword in lint.
 SHELL := /bin/bash
 
+# bash, for its `time` keyword in lint.
+SHELL := /bin/bash
+
 VENV ?= .venv
 PYTHON ?= python3
 PY := $(VENV)/bin/python
@@ -30,9 +33,11 @@ run: $(STAMP)
 test: $(STAMP)
 	$(PY) -m pytest $(PYTEST_ARGS)
 
+## Lint, format and types. mypy keeps its incremental cache in .mypy_cache; its time is printed.
 lint: $(STAMP)
 	$(PY) -m ruff check .
 	$(PY) -m ruff format --check .
+	time $(PY) -m mypy
 
 ## Re-pin the lock files from pyproject.toml (needs uv: pip install uv).
 lock:

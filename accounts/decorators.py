@@ -8,6 +8,7 @@ from django.utils.translation import gettext as _
 
 from .models import OFFICIAL_ROLES, AuditEvent
 from .selectors import user_has_totp
+from .services import audit_record
 
 
 def official_required(*roles: str):
@@ -32,8 +33,6 @@ def official_required(*roles: str):
                 )
                 return redirect("mfa_activate_totp")
             if not user.has_role(*allowed):
-                from .services import audit_record
-
                 audit_record(
                     actor=user, action=AuditEvent.Action.ACCESS_DENIED, target=request.path
                 )

@@ -25,7 +25,7 @@ from . import registry
 from .models import OFFICIAL_ROLES, AuditEvent, Consent, Role, RoleGrant, User
 from .permissions import is_administrator
 from .registry import AccountOwner, School
-from .selectors import users_with_role
+from .selectors import account_owner, audit_events_by_actor, users_with_role
 
 Action = AuditEvent.Action
 
@@ -251,8 +251,6 @@ def accounts_data_export(owner: AccountOwner) -> dict[str, Any]:
     """Accounts' part of the download: the account, its addresses, two-factor methods (type
     and date, never a secret), API tokens (dates only), roles, consents and the actions
     recorded under it."""
-    from .selectors import audit_events_by_actor
-
     user = owner.user
     grants = list(user.role_grants.prefetch_related("kecamatan"))
     schools = registry.coordinator_schools().of_grants(grants)
@@ -327,8 +325,6 @@ def account_data_export(*, user: User) -> dict[str, Any]:
     PDP's right of access): accounts' sections at the top, each other app's under its label.
     Secrets (password hash, TOTP seed, recovery codes, codes sent by mail) are described, not
     copied."""
-    from .selectors import account_owner
-
     audit_record(actor=user, action=Action.DATA_EXPORTED, target=f"accounts.user:{user.public_ref}")
     owner = account_owner(user)
     document: dict[str, Any] = {"exported_at": timezone.now().isoformat()}
@@ -348,8 +344,6 @@ def account_delete(*, user: User) -> None:
     """Delete an account and every app's personal data of the person (each app's erase step,
     then the user row with what cascades from it). The audit trail stays, naming the person
     only by ``public_ref``."""
-    from .selectors import account_owner
-
     if is_administrator(user):
         others = users_with_role(Role.ADMINISTRATOR).exclude(pk=user.pk).exists()
         if not others:

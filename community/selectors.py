@@ -29,6 +29,7 @@ from regions.models import Kecamatan
 from .models import Concern, ContactChannel, Referral, RightsRequest
 from .permissions import may_decide_concerns, may_handle_rights, may_work_referrals
 from .services.concerns import audit_target as concern_target
+from .services.contacts import contact_hash
 from .services.referrals import audit_target as referral_target
 from .services.rights import audit_target as rights_target
 
@@ -340,8 +341,6 @@ def reports_of_owner(owner: AccountOwner) -> tuple[list[Referral], list[Concern]
     """The referrals and concerns an account holder confirmed from one of the e-mail
     addresses they proved, found by the keyed hash the reports keep. A phone number is never
     proven to be an account's: reports made by phone are nobody's account data."""
-    from .services.contacts import contact_hash
-
     hashes = [contact_hash(email) for email in owner.verified_emails]
     if not hashes:
         return [], []

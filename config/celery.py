@@ -4,6 +4,7 @@ import os
 
 from celery import Celery
 from celery.signals import worker_init
+from django.core.exceptions import ImproperlyConfigured
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
 
@@ -32,9 +33,8 @@ def _refuse_unsafe_production(**kwargs):
     # A worker decrypts personal data and sends mail: it must refuse what the web refuses.
     # Celery logs and swallows an Exception raised by a signal handler, and the worker would
     # stay up doing nothing; SystemExit is not swallowed.
-    from django.core.exceptions import ImproperlyConfigured
-
-    from config.checks import raise_if_not_ready
+    # The checks read models: this module is loaded with the settings, before the apps are.
+    from config.checks import raise_if_not_ready  # noqa: PLC0415
 
     try:
         raise_if_not_ready()

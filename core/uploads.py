@@ -14,9 +14,13 @@ from __future__ import annotations
 import io
 from typing import IO
 
+import pypdfium2
+import pypdfium2.raw as pdfium_c
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
 from PIL import Image, ImageOps, UnidentifiedImageError
+from reportlab.lib.utils import ImageReader
+from reportlab.pdfgen.canvas import Canvas
 
 IMAGE_FORMATS = frozenset({"JPEG", "PNG", "WEBP"})
 # Pixel caps, checked from the file's header before anything is decoded. A picture compresses
@@ -142,11 +146,6 @@ def pdf_clean(upload: IO[bytes], *, unreadable: str, max_pages: int = 20) -> byt
     and embedded files. Copying pages carries them along in ways a blocklist never fully
     catches, so the finance officer's viewer is given pixels instead: each page rendered (no
     form or script is run to do it) and placed as a JPEG on a page of the same size."""
-    import pypdfium2
-    import pypdfium2.raw as pdfium_c
-    from reportlab.lib.utils import ImageReader
-    from reportlab.pdfgen.canvas import Canvas
-
     upload.seek(0)
     if upload.read(5) != b"%PDF-":
         raise ValidationError(unreadable)

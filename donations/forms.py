@@ -6,10 +6,13 @@ import uuid
 
 from django import forms
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
 from core.forms import RupiahField
 from core.money import format_rupiah
+
+from .services.giving import amount_check
 
 
 class GiveForm(forms.Form):
@@ -62,10 +65,6 @@ class GiveForm(forms.Form):
         ) % {"min": format_rupiah(settings.DONATION_MIN_RUPIAH)}
 
     def clean_amount(self) -> int:
-        from django.core.exceptions import ValidationError
-
-        from .services.giving import amount_check
-
         amount = self.cleaned_data["amount"]
         if amount is None:
             raise ValidationError(_("Write the amount in digits, for example 50.000."))

@@ -2,9 +2,9 @@
 
 from celery import shared_task
 
+from .services.inspections import inspections_overdue_check
+
 
 @shared_task(name="meals.inspections_overdue")
 def inspections_overdue_task() -> int:
-    from .services.inspections import inspections_overdue_check
-
     return inspections_overdue_check()

@@ -16,7 +16,7 @@ from accounts.registry import AccountOwner
 from .catalogue import KINDS
 from .models import Channel, Notification, Preference
 from .permissions import may_read_outbox
-from .services import UNSUBSCRIBE_SALT
+from .services import UNSUBSCRIBE_SALT, render
 
 if TYPE_CHECKING:
     from django_stubs_ext import StrOrPromise
@@ -124,8 +124,6 @@ def _subject(notification: Notification) -> str:
         return ""
     if notification.template == "account_mail":
         return str(notification.context.get("subject", ""))
-    from .services import render
-
     try:
         return render(notification).subject
     except Exception:

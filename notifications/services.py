@@ -16,8 +16,9 @@ from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone, translation
 
-from accounts.models import User
+from accounts.models import AuditEvent, User
 from accounts.registry import AccountOwner
+from accounts.services import audit_record
 
 from .catalogue import kind
 from .channels import DeliveryError, Message, channel_backend
@@ -212,9 +213,6 @@ def notifications_due(limit: int = 1000) -> list[int]:
 
 def notification_resend(*, notification: Notification, actor: User) -> None:
     """An official sends a notification again (failed, or sent and lost by the person)."""
-    from accounts.models import AuditEvent
-    from accounts.services import audit_record
-
     Notification.objects.filter(pk=notification.pk).exclude(
         status=Notification.Status.SENDING
     ).update(
@@ -287,7 +285,7 @@ def notifications_data_erase(owner: AccountOwner) -> None:
     """Notifications' part of a deletion: the rows written for the account go with it (their
     foreign key cascades), with its preferences; those sent to one of its proved addresses
     before it existed are deleted here."""
-    from .selectors import notifications_of_owner
+    from .selectors import notifications_of_owner  # noqa: PLC0415 -- selectors import this module
 
     guest_rows = [n.pk for n in notifications_of_owner(owner) if n.user_id is None]
     Notification.objects.filter(pk__in=guest_rows).delete()

@@ -2,6 +2,7 @@
 
 from celery import shared_task
 
+from .services.digest import review_digest_send
 from .services.staging import staged_imports_purge
 
 
@@ -12,6 +13,4 @@ def staged_imports_purge_task() -> int:
 
 @shared_task(name="portal.review_digest")
 def review_digest_task() -> int:
-    from .services.digest import review_digest_send
-
     return review_digest_send()

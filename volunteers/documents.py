@@ -14,7 +14,11 @@ import icalendar
 from django.conf import settings
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.formats import number_format
 from django.utils.translation import gettext as _
+from reportlab.lib.pagesizes import A4, landscape
+from reportlab.lib.units import mm
+from reportlab.pdfgen import canvas
 
 from .models import Booking, Certificate
 
@@ -84,10 +88,6 @@ def csv_bytes(header: list[str], rows: Iterable[Iterable]) -> bytes:
 
 
 def certificate_pdf(certificate: Certificate) -> bytes:
-    from reportlab.lib.pagesizes import A4, landscape
-    from reportlab.lib.units import mm
-    from reportlab.pdfgen import canvas
-
     verify_url = settings.PORTAL_BASE_URL + reverse("volunteers:certificate_verify")
     buffer = io.BytesIO()
     width, height = landscape(A4)
@@ -131,7 +131,5 @@ def certificate_pdf(certificate: Certificate) -> bytes:
 
 def format_hours(minutes: int) -> str:
     """Hours with at most one decimal, in the active language's decimal mark (1,5 / 1.5)."""
-    from django.utils.formats import number_format
-
     hours = round(minutes / 60, 1)
     return number_format(hours, decimal_pos=0 if hours == int(hours) else 1)

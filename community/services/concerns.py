@@ -21,6 +21,7 @@ from django.utils.translation import gettext as _
 from accounts.models import AuditEvent, User
 from accounts.selectors import lead_reviewers
 from accounts.services import audit_record
+from notifications.services import notification_enqueue
 from portal.models import Recipient, Status
 from portal.services.lifecycle import PUBLIC_STATUSES, TransitionRefused, recipient_transition
 
@@ -159,8 +160,6 @@ def _suspend(concern: Concern) -> bool:
 def _alert_if_burst() -> None:
     """Many concerns in a short time (a campaign to take listings down, or a real problem)
     alert every lead reviewer, once per window."""
-    from notifications.services import notification_enqueue
-
     minutes = settings.COMMUNITY_CONCERN_BURST_MINUTES
     now = timezone.now()
     count = Concern.objects.filter(

@@ -25,6 +25,7 @@ from django.utils.translation import gettext as _
 from accounts.pii import keyed_hash
 from core.phones import phone_normalise
 from notifications.models import Channel
+from notifications.services import notification_enqueue
 
 from ..models import Concern, ContactChannel, Referral, ReporterContact
 
@@ -117,8 +118,6 @@ def contact_code_send(*, report: ReporterContact) -> None:
 
 
 def _enqueue_code(report: ReporterContact, code: str) -> None:
-    from notifications.services import notification_enqueue
-
     notification_enqueue(
         template="community_code",
         dedup_key=f"community_code:{report._meta.label_lower}:{report.pk}:{report.codes_sent}",
@@ -177,8 +176,6 @@ def reporter_channel(report: ReporterContact) -> str:
 
 def reporter_notify(*, report: ReporterContact, template: str, step: str, **context: Any) -> None:
     """Tell a reporter about a step of their report (nothing about the person reported)."""
-    from notifications.services import notification_enqueue
-
     if not report.contact:  # wiped after its retention
         return
     notification_enqueue(

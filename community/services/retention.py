@@ -16,6 +16,7 @@ from accounts.registry import AccountOwner
 from accounts.storage import private_storage
 
 from ..models import Concern, Referral
+from ..selectors import reports_of_owner
 
 
 def referral_wipe(referral: Referral) -> str:
@@ -37,8 +38,6 @@ def concern_wipe(concern: Concern) -> None:
 def community_data_erase(owner: AccountOwner) -> None:
     """Community's part of a deletion: the reports the person confirmed from one of their
     proved addresses lose the contact and what they wrote, as the retention purge does."""
-    from ..selectors import reports_of_owner
-
     referrals, concerns = reports_of_owner(owner)
     for referral in referrals:
         photo = referral_wipe(referral)

@@ -26,6 +26,7 @@ from accounts.models import AuditEvent, RoleGrant, User
 from accounts.selectors import lead_reviewers
 from accounts.services import audit_record
 from accounts.storage import private_storage
+from notifications.services import notification_enqueue
 from portal.models import PhotoConsent, Recipient, Status
 from portal.services.lifecycle import recipient_transition
 from portal.services.review import audit_target as recipient_target
@@ -33,7 +34,7 @@ from portal.services.review import photo_consent_withdraw
 
 from ..models import Concern, Referral, RightsRequest
 from ..permissions import ERASE_ROLES, RIGHTS_ROLES
-from .history import status_move
+from .history import history_start, status_move
 
 logger = logging.getLogger(__name__)
 
@@ -96,8 +97,6 @@ def rights_request_record(
         due_at=rights_deadline(received_at),
         recorded_by=actor,
     )
-    from .history import history_start
-
     history_start(obj=request, actor=actor)
     audit_record(
         actor=actor,
@@ -283,8 +282,6 @@ def rights_overdue_alert() -> int:
     """Alert every lead reviewer, once, about each open request past its deadline. The beat
     runs this every quarter hour; the mark on the request and the dedup key make a second run
     (or two at once) send nothing more. Returns the requests alerted."""
-    from notifications.services import notification_enqueue
-
     now = timezone.now()
     leads = list(lead_reviewers())
     if not leads:

@@ -16,9 +16,13 @@ from typing import Any
 
 from django.conf import settings
 from django.db import transaction
+from django.db.models import Sum
+from django.test import Client
 from django.urls import reverse
 
+from ..models import Gift, Refund, SandboxSession
 from . import Checkout, CheckoutRequest, GatewayError, to_sen
+from .stripe import signature_header
 
 # Close to Stripe's card pricing, so fees and their share look real in a demo.
 FEE_PERCENT = 2.9
@@ -35,10 +39,6 @@ def sandbox_fee(amount: int) -> int:
 
 def event_post(event_type: str, obj: dict[str, Any]) -> int:
     """Sign a Stripe-shaped event and post it to the webhook; the webhook's status code."""
-    from django.test import Client
-
-    from .stripe import signature_header
-
     event = {
         "id": _id("evt"),
         "object": "event",
@@ -99,8 +99,6 @@ class SandboxGateway:
     name = "sandbox"
 
     def checkout_create(self, request: CheckoutRequest) -> Checkout:
-        from ..models import SandboxSession
-
         session, _created = SandboxSession.objects.get_or_create(
             # The idempotency key makes a retried create return the same session, as Stripe.
             session_id=f"cs_sandbox_{request.idempotency_key.replace('-', '')[:24]}",
@@ -120,8 +118,6 @@ class SandboxGateway:
         )
 
     def checkout_retrieve(self, session_id: str) -> dict[str, Any]:
-        from ..models import SandboxSession
-
         session = SandboxSession.objects.filter(session_id=session_id).first()
         if session is None:
             raise GatewayError("No such checkout session")
@@ -140,10 +136,6 @@ class SandboxGateway:
     def refund_create(
         self, *, payment_intent_id: str, amount: int, idempotency_key: str, metadata: dict
     ) -> str:
-        from django.db.models import Sum
-
-        from ..models import Gift, Refund
-
         gift = Gift.objects.filter(payment_intent_id=payment_intent_id).first()
         if gift is None:
             raise GatewayError("No such payment_intent")
@@ -166,8 +158,6 @@ class SandboxGateway:
         return refund_id
 
     def payment_fee(self, payment_intent_id: str) -> int | None:
-        from ..models import Gift
-
         gift = Gift.objects.filter(payment_intent_id=payment_intent_id).first()
         return None if gift is None else sandbox_fee(gift.amount)
 

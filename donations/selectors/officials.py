@@ -22,6 +22,7 @@ from django.utils import timezone
 
 from accounts.models import AuditEvent, User
 from accounts.services import audit_record
+from meals.selectors.deliveries import delivered_portions
 from portal.models import Recipient
 
 from ..models import (
@@ -371,8 +372,6 @@ def disbursement_lines(disbursement: Disbursement) -> list[LineView]:
     people = persons_by_pk(line.recipient_id for line in lines)
     accounts = {fund_account(None if line.from_general else line.recipient_id) for line in lines}
     held = ledger.balances(accounts)
-    from meals.selectors.deliveries import delivered_portions
-
     delivered = delivered_portions(
         warung_id=disbursement.warung_id,
         lines=[(ln.pk, ln.recipient_id, ln.period_start, ln.period_end) for ln in lines],

@@ -23,6 +23,7 @@ from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from core.time import month_start, next_month
+from portal.models import Recipient
 from portal.selectors.public import PublicProfile, monthly_meal_cost
 
 from ..models import Donor, Entry, Gift, Sponsorship, Transaction, recipient_account
@@ -110,8 +111,6 @@ def listings_progress(
     day: datetime.date | None = None,
 ) -> dict[int, Progress]:
     """Progress of several listings in the WIB month of ``day`` (today), in one query."""
-    from portal.models import Recipient
-
     ids = list(recipient_ids)
     rows = _with_progress(Recipient.objects.filter(pk__in=ids), day).values(
         "pk", "monthly_need", "raised", "sponsors"
@@ -133,8 +132,6 @@ def public_listings_progress(profiles: Iterable[PublicProfile]) -> dict[str, Pro
 
     Public pages know people by their public id only (portal.selectors.public): the row id
     never reaches them, and nothing but the two figures is read here."""
-    from portal.models import Recipient
-
     profiles = list(profiles)
     if not profiles:
         return {}

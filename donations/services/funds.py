@@ -13,6 +13,7 @@ from collections import defaultdict
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
+from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.base import ContentFile
 from django.core.files.uploadedfile import UploadedFile
@@ -183,8 +184,6 @@ def collection_period_create(
     """A permitted collection. Periods never overlap: a day's gifts and costs must belong to
     one period only, or the cap would be counted twice (checked with the table locked
     against a concurrent creation on PostgreSQL)."""
-    from django.conf import settings
-
     _finance_officer(actor)
     cap = settings.OPERATING_COST_CAP_PERCENT if cap_percent is None else cap_percent
     if not name.strip():

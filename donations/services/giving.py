@@ -17,14 +17,15 @@ from typing import Any
 
 from celery import Task
 from django.conf import settings
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
 from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
-from accounts.models import Role, User
+from accounts.models import AuditEvent, Role, User
 from accounts.selectors import users_with_role
+from accounts.services import audit_record, role_grant
 from core.money import format_rupiah
 from core.pagecache import public_pages_changed
 from notifications.services import notification_enqueue
@@ -43,6 +44,7 @@ from ..models import (
 )
 from ..permissions import may_work_on_finance
 from . import ledger
+from .receipts import receipt_link
 from .transitions import DONOR, GATEWAY, GIFTS, SPONSORSHIPS
 
 logger = logging.getLogger(__name__)
@@ -97,8 +99,6 @@ def donor_get_or_create(
     if changed:
         donor.save(update_fields=changed)
     if user is not None and not user.role_grants.filter(role=Role.DONOR).exists():
-        from accounts.services import role_grant
-
         role_grant(user=user, role=Role.DONOR, actor_label="system:first_gift")
     return donor
 
@@ -323,7 +323,7 @@ def gift_record_paid(
             context=receipt_context(gift),
         )
     if gift.gateway != Gift.Gateway.BANK:
-        from ..tasks import gift_fee_fetch
+        from ..tasks import gift_fee_fetch  # noqa: PLC0415 -- tasks import the services
 
         pk = gift.pk
         transaction.on_commit(lambda: _fee_fetch_later(gift_fee_fetch, pk))
@@ -337,8 +337,6 @@ def _fee_fetch_later(task: Task[[int], Any], pk: int) -> None:
 
 
 def receipt_context(gift: Gift) -> dict[str, Any]:
-    from .receipts import receipt_link
-
     return {
         "receipt_number": gift.receipt_number,
         "amount": gift.received_amount or gift.amount,
@@ -429,11 +427,6 @@ def _cap_watch(gift: Gift) -> None:
 def gift_message_moderate(*, gift: Gift, actor: User, approve: bool, note: str = "") -> Gift:
     """A finance officer decides whether a donor's public message is shown. Only a message
     waiting for moderation is decided; the decision is on record."""
-    from django.core.exceptions import PermissionDenied
-
-    from accounts.models import AuditEvent
-    from accounts.services import audit_record
-
     if not may_work_on_finance(actor):
         raise PermissionDenied
     with transaction.atomic():

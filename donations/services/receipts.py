@@ -7,14 +7,23 @@ hash, never the address), which opens their gifts and sponsorships for
 
 from __future__ import annotations
 
+import io
+
 from django.conf import settings
 from django.core import signing
 from django.urls import reverse
-from django.utils import translation
+from django.utils import timezone, translation
+from django.utils.translation import gettext as _
+from reportlab.lib.pagesizes import A4
+from reportlab.lib.units import mm
+from reportlab.lib.utils import simpleSplit
+from reportlab.pdfgen import canvas
 
 from core.money import rupiah
+from portal.models import Recipient
 
 from ..models import Donor, Gift
+from .ledger import period_for
 
 _SALT = "donations.donor-link"
 
@@ -46,14 +55,10 @@ def receipt_link(gift: Gift) -> str:
 
 
 def _for_whom(gift: Gift) -> str:
-    from django.utils.translation import gettext as _
-
     if gift.recipient_id is None:
         return _("Rantang Kasih fund")
     # The pseudonym only: a receipt can be forwarded, printed and filed; it never carries
     # the person's identity.
-    from portal.models import Recipient
-
     pseudonym = (
         Recipient.objects.filter(pk=gift.recipient_id).values_list("pseudonym", flat=True).first()
     )
@@ -64,11 +69,6 @@ def _for_whom(gift: Gift) -> str:
 
 def receipt_lines(gift: Gift) -> list[tuple[str, str]]:
     """(label, value) rows of a receipt, in the active language."""
-    from django.utils import timezone
-    from django.utils.translation import gettext as _
-
-    from .ledger import period_for
-
     amount = gift.received_amount or gift.amount
     paid_at = timezone.localtime(gift.paid_at) if gift.paid_at else None
     rows = [
@@ -107,14 +107,6 @@ def receipt_pdf(gift: Gift) -> bytes:
     listing's pseudonym or the fund), the donor's name if they gave one, any refund, and, for
     the sandbox gateway, that no real payment was made.
     """
-    import io
-
-    from django.utils.translation import gettext as _
-    from reportlab.lib.pagesizes import A4
-    from reportlab.lib.units import mm
-    from reportlab.lib.utils import simpleSplit
-    from reportlab.pdfgen import canvas
-
     with translation.override(gift.donor.language or gift.language or settings.LANGUAGE_CODE):
         title = _("Donation receipt")
         rows = receipt_lines(gift)

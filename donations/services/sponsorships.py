@@ -3,6 +3,8 @@
 
 from __future__ import annotations
 
+import logging
+
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
 
@@ -40,8 +42,6 @@ def sponsorships_of_departed_end() -> int:
     request, served elsewhere). The gateway's ``customer.subscription.deleted`` event ends
     each sponsorship and tells its donor; what is left in the person's pot is moved by a
     recorded transfer decision. Returns how many were asked to stop."""
-    import logging
-
     departed = (
         Sponsorship.objects.filter(status=Sponsorship.Status.ACTIVE, recipient__isnull=False)
         .exclude(recipient__status__in=_SPONSORABLE)

@@ -21,6 +21,9 @@ from django.db import DatabaseError, IntegrityError, transaction
 from django.db.models import QuerySet
 from django.utils import timezone
 
+from core.pagecache import public_pages_changed
+from notifications.services import notification_enqueue
+
 from ..gateways import GatewayError, gateway
 from ..models import (
     CLEARING_STRIPE,
@@ -274,8 +277,6 @@ def subscription_deleted(subscription: dict[str, Any], event: dict[str, Any]) ->
     )
     if sponsorship.recipient_id is not None:
         _sponsors_changed()
-    from notifications.services import notification_enqueue
-
     if sponsorship.donor.email:  # an erased donor has no address left to tell
         notification_enqueue(
             template="sponsorship_ended",
@@ -293,8 +294,6 @@ def subscription_deleted(subscription: dict[str, Any], event: dict[str, Any]) ->
 
 def _sponsors_changed() -> None:
     """A listing's sponsor count is on its public pages (cached for anonymous visitors)."""
-    from core.pagecache import public_pages_changed
-
     public_pages_changed()
 
 
@@ -548,7 +547,7 @@ def _replay_later(payment_intent: str | None) -> None:
     reconciliation's replay of everything every ten minutes."""
     if payment_intent is None or not _deferred(payment_intent).exists():
         return
-    from ..tasks import deferred_events_replay
+    from ..tasks import deferred_events_replay  # noqa: PLC0415 -- tasks import the services
 
     def queue() -> None:
         try:

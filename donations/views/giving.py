@@ -23,9 +23,11 @@ from portal.selectors.public import monthly_meal_cost, public_profile_get, publi
 from portal.services.lifecycle import PUBLIC_STATUSES
 
 from ..forms import GiveForm
+from ..forms_bank import ProofForm
 from ..gateways import GatewayError
 from ..models import Gift, Sponsorship
 from ..selectors.progress import listing_progress
+from ..services.bank import proof_attach
 from ..services.giving import GiftIntent, checkout_open, giving_start
 
 logger = logging.getLogger(__name__)
@@ -139,9 +141,6 @@ def thanks(request, ref):
 @require_http_methods(["GET", "POST"])
 def transfer(request, ref):
     """Bank-transfer instructions with the gift's unique reference, and the proof upload."""
-    from ..forms_bank import ProofForm
-    from ..services.bank import proof_attach
-
     gift = get_object_or_404(Gift, public_ref=ref, gateway=Gift.Gateway.BANK)
     form = ProofForm(posted(request), posted(request, files=True))
     if request.method == "POST":

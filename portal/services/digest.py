@@ -4,6 +4,7 @@ from django.db.models import Count, Q
 from django.utils import timezone
 
 from accounts.models import Role, RoleGrant, User
+from notifications.services import notification_enqueue
 
 from ..models import Recipient, Status
 
@@ -12,8 +13,6 @@ def review_digest_send() -> int:
     """Write one digest for each reviewer whose kecamatan hold records waiting for review
     (submitted) or for submission (candidates); none for an empty queue. Runs daily; the
     dedup key makes a second run on the same day write nothing."""
-    from notifications.services import notification_enqueue
-
     today = timezone.localdate()
     written = 0
     grants = RoleGrant.objects.filter(role=Role.REVIEWER, user__is_active=True).prefetch_related(

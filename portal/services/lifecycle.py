@@ -16,6 +16,7 @@ from accounts.models import User
 from core import transitions
 from core.pagecache import public_pages_changed
 from core.transitions import Rule as Move
+from notifications.services import notification_enqueue
 
 from ..models import Recipient, RecipientTransition, Status
 from ..permissions import ERASE_ROLES, RECORD_WORK_ROLES, REVIEW_ROLES, may_check_recipient
@@ -138,8 +139,6 @@ DECISIONS: dict[str, str] = {
 
 
 def _notify_submitter(recipient: Recipient, transition: RecipientTransition) -> None:
-    from notifications.services import notification_enqueue
-
     submitted = (
         recipient.transitions.filter(to_status=S.IN_REVIEW, actor__isnull=False)
         .exclude(pk=transition.pk)

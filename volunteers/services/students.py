@@ -7,6 +7,7 @@ from urllib.parse import urljoin
 from django.conf import settings
 from django.core import signing
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.validators import validate_email
 from django.db import transaction
 from django.urls import reverse
 from django.utils import timezone, translation
@@ -107,8 +108,6 @@ def guardian_consent_request(
 ) -> GuardianConsent:
     """Record the request and e-mail the guardian a signed link that expires after
     VISITS_GUARDIAN_LINK_DAYS."""
-    from django.core.validators import validate_email
-
     guardian_email = guardian_email.strip().lower()
     try:
         validate_email(guardian_email)

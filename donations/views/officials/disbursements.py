@@ -13,6 +13,8 @@ from django.views.decorators.http import require_GET, require_http_methods
 from accounts.decorators import official_required
 from accounts.storage import private_file_response
 from core.forms import add_refusal, posted
+from meals.forms import DeliveryPeriodForm
+from meals.selectors.deliveries import disbursement_lines_from_deliveries
 
 from ...forms_officials import DecisionForm, DisbursementForm, DisbursementLineFormSet
 from ...models import Decision
@@ -88,9 +90,6 @@ def _line_balances(formset) -> list:
 def _lines_from_deliveries(request):
     """The lines meals.selectors computes from the deliveries a warung confirmed in a period:
     portions delivered x PORTION_COST_RUPIAH per person."""
-    from meals.forms import DeliveryPeriodForm
-    from meals.selectors.deliveries import disbursement_lines_from_deliveries
-
     fill = DeliveryPeriodForm(
         request.GET if request.method == "GET" and "fill-warung" in request.GET else None,
         prefix="fill",

@@ -3,6 +3,7 @@ from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
 
+from accounts.storage import private_storage
 from portal.models import ImportBatch
 from portal.services.imports import FileRefused, import_file
 
@@ -44,8 +45,6 @@ class Command(BaseCommand):
                 )
             except FileRefused as error:
                 raise CommandError(f"Refused: {error}") from None
-        from accounts.storage import private_storage
-
         if dry_run:
             self.stdout.write("Dry run: nothing was written.")
         self.stdout.write(f"Report: {private_storage().path(batch.report_file)}")

@@ -11,11 +11,16 @@ from django.db import transaction
 from accounts.models import Consent, Role, RoleGrant, User
 from accounts.pii import keyed_hash
 from accounts.services import consent_give, role_grant
+from donations.demo import seed_donations
+from meals.demo import seed_meals  # inspections, plans, deliveries
+from outcomes.demo import seed_outcomes
 from portal.models import ImportBatch, Recipient, Status
 from portal.services.imports import import_rows
 from portal.services.lifecycle import recipient_transition
 from regions.models import Kecamatan
-from volunteers.models import School
+from volunteers.models import School, Student
+from volunteers.services.slots import slot_create
+from volunteers.services.students import student_decide, student_register
 
 DEMO_PASSWORD = "rantang-demo-2026"  # noqa: S105  (demo accounts exist only outside prod)
 # The TOTP seed of every demo official. In dev the bypass code (MFA_DEV_BYPASS_CODE, 000000)
@@ -130,10 +135,6 @@ class Command(BaseCommand):
                 RecoveryCodes.activate(user)
                 created += 1
         created += self.seed_recipients()
-        from donations.demo import seed_donations
-        from meals.demo import seed_meals  # inspections, plans, deliveries
-        from outcomes.demo import seed_outcomes
-
         created += seed_donations() + self.seed_visits()
         meals = seed_meals()
         if meals:
@@ -143,10 +144,6 @@ class Command(BaseCommand):
     def seed_visits(self) -> int:
         """Student visits (volunteers/): an adult student of the Genteng school, confirmed; a
         16-year-old waiting for the school and her guardian; Saturday visits in Genteng."""
-        from volunteers.models import Student
-        from volunteers.services.slots import slot_create
-        from volunteers.services.students import student_decide, student_register
-
         if Student.objects.filter(user__email__endswith=f"@{DOMAIN}").exists():
             return 0  # seeded before
         school = School.objects.get(npsn="20525901")

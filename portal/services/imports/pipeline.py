@@ -13,6 +13,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts.models import User
+from notifications.services import notification_enqueue
 
 from ...models import (
     FormerNik,
@@ -263,8 +264,6 @@ def import_rows(
 
 def import_finished_notify(batch: ImportBatch) -> None:
     """Tell the official who ran an import what it did (in the import's transaction)."""
-    from notifications.services import notification_enqueue
-
     if batch.actor is None:
         return
     notification_enqueue(

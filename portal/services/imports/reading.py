@@ -14,6 +14,7 @@ from typing import IO, Any
 
 from django.conf import settings
 from django.utils.translation import gettext as _
+from openpyxl import load_workbook
 
 HEADER_SEARCH_ROWS = 20
 
@@ -165,8 +166,6 @@ def _guess_delimiter(sample: str) -> str:
 
 
 def _xlsx_records(stream: IO[bytes]) -> Iterator[list[Any]]:
-    from openpyxl import load_workbook
-
     try:
         workbook = load_workbook(stream, read_only=True, data_only=True)
     except Exception as error:  # openpyxl raises many kinds for a damaged file
