@@ -21,7 +21,7 @@ class RoleGrantInline(ReadOnlyInline):
     # Roles change only through `add_official` / `revoke_role`, which write the audit log.
     model = RoleGrant
     fields = ["role", "school", "granted_at"]
-    readonly_fields = fields
+    readonly_fields = fields  # type: ignore[assignment]
 
     @admin.display(description=_("school"))
     def school(self, grant: RoleGrant) -> str:
@@ -32,7 +32,7 @@ class RoleGrantInline(ReadOnlyInline):
 class ConsentInline(ReadOnlyInline):
     model = Consent
     fields = ["purpose", "notice_version", "given_at", "withdrawn_at", "method"]
-    readonly_fields = fields
+    readonly_fields = fields  # type: ignore[assignment]
 
 
 @admin.register(User)

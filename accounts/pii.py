@@ -109,8 +109,8 @@ class EncryptedDateField(EncryptedTextField):
 
     description = "Date encrypted at rest"
     # What django-stubs' plugin reads as the attribute's types (annotations only, no value).
-    _pyi_private_set_type: datetime.date | str
-    _pyi_private_get_type: datetime.date
+    _pyi_private_set_type: datetime.date | str  # type: ignore[assignment]
+    _pyi_private_get_type: datetime.date  # type: ignore[assignment]
 
     def to_python(self, value):
         if value is None or value == "" or isinstance(value, datetime.date | Sealed):

@@ -22,7 +22,7 @@ class PrivateStorage(FileSystemStorage):
 
 
 def private_storage() -> PrivateStorage:
-    return storages["private"]
+    return storages["private"]  # type: ignore[return-value]
 
 
 def private_file_response(name: str, *, download_name: str | None = None) -> FileResponse:

@@ -259,7 +259,7 @@ class ConcernAnswerForm(forms.Form):
     def __init__(self, *args, suspended: bool, **kwargs):
         super().__init__(*args, **kwargs)
         if not suspended:
-            self.fields["decision"].choices = [
+            self.fields["decision"].choices = [  # type: ignore[attr-defined]
                 c for c in Concern.Decision.choices if c[0] != Concern.Decision.REINSTATED
             ]
         self.fields["decision"].initial = ""

@@ -236,7 +236,7 @@ class History(StatusHistory):
     )
     # The official's note may name the reporter or the person: encrypted, unlike a reason.
     REASON_FIELD = "note"
-    reason = None
+    reason = None  # type: ignore[assignment]
     note = EncryptedTextField(blank=True)
 
     class Meta(StatusHistory.Meta):
@@ -261,4 +261,4 @@ class History(StatusHistory):
     @property
     def to_label(self) -> str:
         model = Referral if self.referral_id else Concern if self.concern_id else RightsRequest
-        return model.Status(self.to_status).label if self.to_status in model.Status.values else ""
+        return model.Status(self.to_status).label if self.to_status in model.Status.values else ""  # type: ignore[return-value]

@@ -107,7 +107,7 @@ def _flag_duplicates(rows: list[ReferralRow]) -> None:
     )
     for person in known:
         needs = set(person.public_needs or ())
-        needs |= {CONDITION_NEEDS[c] for c in person.condition_list if c in CONDITION_NEEDS}
+        needs |= {CONDITION_NEEDS[c] for c in person.condition_list if c in CONDITION_NEEDS}  # type: ignore[index]
         situations.setdefault(person.village_id, []).append(needs)
     for row in rows:
         referral = row.referral
@@ -301,7 +301,7 @@ def referral_figures(
         referrals = referrals.filter(kecamatan__in=kecamatan)
     columns = {"code": F("kecamatan__code"), "name": F("kecamatan__name")}
     add(
-        referrals.filter(bounds("contact_verified_at"), contact_verified_at__isnull=False)
+        referrals.filter(bounds("contact_verified_at"), contact_verified_at__isnull=False)  # type: ignore[arg-type]
         .annotate(month=TruncMonth("contact_verified_at", tzinfo=tz))
         .values("month", **columns)
         .annotate(n=Count("pk"))
@@ -309,7 +309,7 @@ def referral_figures(
         "received",
     )
     add(
-        referrals.filter(bounds("decided_at"), status=R.VERIFIED)
+        referrals.filter(bounds("decided_at"), status=R.VERIFIED)  # type: ignore[arg-type]
         .annotate(month=TruncMonth("decided_at", tzinfo=tz))
         .values("month", **columns)
         .annotate(n=Count("pk"))
@@ -324,7 +324,7 @@ def referral_figures(
     if kecamatan is not None:
         reached = reached.filter(recipient__kecamatan__in=kecamatan)
     add(
-        reached.annotate(month=TruncMonth("created_at", tzinfo=tz))
+        reached.annotate(month=TruncMonth("created_at", tzinfo=tz))  # type: ignore[arg-type]
         .values("month", code=F("recipient__kecamatan__code"), name=F("recipient__kecamatan__name"))
         .annotate(n=Count("recipient", distinct=True))
         .order_by(),

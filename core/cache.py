@@ -118,7 +118,7 @@ class FallbackRedisCache(RedisCache):
     def redis_only(self) -> RedisCache:
         """The same Redis without fallback or breaker: for the health check, which must say
         when Redis is down even though the portal keeps working."""
-        return RedisCache(self._servers, self._params)
+        return RedisCache(self._servers, self._params)  # type: ignore[attr-defined]
 
     def _call(self, name: str, *args, **kwargs):
         if self.breaker.allows():

@@ -83,7 +83,7 @@ class Workflow(Generic[M, H]):
         self.is_maker = is_maker
         self.maker_message = maker_message
         self.field = field
-        self.choices = dict(model._meta.get_field(field).choices or [])
+        self.choices = dict(model._meta.get_field(field).choices or [])  # type: ignore[union-attr]
 
     def __repr__(self) -> str:
         return f"<Workflow {self.model.__name__}>"

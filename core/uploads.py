@@ -87,17 +87,17 @@ def image_clean_jpeg(upload: IO[bytes], *, max_side: int, unreadable: str) -> by
                 target = tuple(max(1, side * max_side // longest) for side in image.size)
                 # A JPEG is decoded straight at 1/2, 1/4 or 1/8 of its size where that still
                 # covers the target; other formats ignore it.
-                image.draft(None, target)
+                image.draft(None, target)  # type: ignore[arg-type]
             if image.mode in ("1", "P", "PA"):
                 # A palette would be resized by nearest neighbour (unreadable text in a
                 # screenshot): expand it first, at most LOSSLESS_MAX_PIXELS.
-                image = image.convert("RGBA")
+                image = image.convert("RGBA")  # type: ignore[assignment]
             image.thumbnail((max_side, max_side), Image.Resampling.LANCZOS)
             # Turn the picture the way the phone meant before the orientation tag is dropped.
             ImageOps.exif_transpose(image, in_place=True)
             if image.mode != "RGB":
                 rgba = image if image.mode == "RGBA" else image.convert("RGBA")
-                image = Image.new("RGB", rgba.size, (255, 255, 255))
+                image = Image.new("RGB", rgba.size, (255, 255, 255))  # type: ignore[assignment]
                 image.paste(rgba, mask=rgba.getchannel("A"))
             # Nothing of the original's metadata (a JPEG comment is written back from here).
             image.info = {}

@@ -74,7 +74,7 @@ def seed_donations() -> int:
             user=None,
         )
         gift_settle(
-            gift=gift,
+            gift=gift,  # type: ignore[arg-type]
             amount_sen=amount * 100,
             currency="idr",
             payment_intent_id=f"pi_sandbox_demo{index}",

@@ -161,7 +161,7 @@ class IdentityForm(forms.Form):
         value = self.cleaned_data["family_phone"]
         if value and phone_normalise(value) is None:
             raise ValidationError(_("This is not a valid phone number, e.g. 0812 3456 7890."))
-        return phone_normalise(value) if value else ""
+        return phone_normalise(value) if value else ""  # type: ignore[return-value]
 
     def changes(self) -> dict[str, Any]:
         """The submitted identity for the service, which works out what actually changed."""

@@ -109,7 +109,7 @@ class ManualEntryForm(forms.Form):
         groups: dict[str, list[tuple[str, str]]] = {}
         for village in villages:
             groups.setdefault(village.kecamatan.name, []).append((village.code, village.name))
-        self.fields["village"].choices = [("", "—"), *groups.items()]
+        self.fields["village"].choices = [("", "—"), *groups.items()]  # type: ignore[attr-defined]
 
     def raw_row(self) -> dict[str, Any]:
         """The entry as one row of a Diskominfo file, keyed by the pipeline's field names;

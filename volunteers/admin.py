@@ -28,7 +28,7 @@ class VisitSlotAdmin(admin.ModelAdmin):
         "status",
         "cancel_reason",
     ]
-    readonly_fields = fields
+    readonly_fields = fields  # type: ignore[assignment]
 
     def has_add_permission(self, request):
         return False

@@ -67,7 +67,7 @@ class SlotFilterForm(forms.Form):
 
     def __init__(self, *args, kecamatan: list[Kecamatan], **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["kecamatan"].choices = [("", _("All"))] + [(k.code, k.name) for k in kecamatan]
+        self.fields["kecamatan"].choices = [("", _("All"))] + [(k.code, k.name) for k in kecamatan]  # type: ignore[attr-defined]
 
 
 class PersonChoiceField(forms.ModelChoiceField):

@@ -222,7 +222,7 @@ def referral_progress_notify() -> int:
     )
     order = ["", "listed", "reached"]
     for referral in verified.iterator():
-        step = PROGRESS_STEPS[referral.recipient.status]
+        step = PROGRESS_STEPS[referral.recipient.status]  # type: ignore[index, union-attr]
         if order.index(step) <= order.index(referral.last_step_told or ""):
             continue
         with transaction.atomic():

@@ -42,7 +42,7 @@ def community_data_erase(owner: AccountOwner) -> None:
     for referral in referrals:
         photo = referral_wipe(referral)
         if photo:
-            transaction.on_commit(lambda name=photo: private_storage().delete(name))
+            transaction.on_commit(lambda name=photo: private_storage().delete(name))  # type: ignore[misc]
     for concern in concerns:
         concern_wipe(concern)
 

@@ -33,7 +33,7 @@ def _report_from_token(token: str):
     try:
         data = signing.loads(token, salt=TOKEN_SALT, max_age=7 * 24 * 3600)
         model = KINDS[data["k"]]
-        return model.objects.get(reference=data["r"])
+        return model.objects.get(reference=data["r"])  # type: ignore[attr-defined]
     except (signing.BadSignature, KeyError, TypeError, Referral.DoesNotExist, Concern.DoesNotExist):
         raise Http404 from None
 

@@ -78,12 +78,13 @@ class StripeGateway:
             }
         try:
             session = self._client.v1.checkout.sessions.create(
-                params=params, options={"idempotency_key": request.idempotency_key}
+                params=params,  # type: ignore[arg-type]
+                options={"idempotency_key": request.idempotency_key},
             )
         except stripe.StripeError as error:
             logger.warning("Stripe refused a checkout: %s", type(error).__name__)
             raise GatewayError(type(error).__name__) from None
-        return Checkout(session_id=session.id, url=session.url)
+        return Checkout(session_id=session.id, url=session.url)  # type: ignore[arg-type]
 
     def checkout_retrieve(self, session_id: str) -> dict[str, Any]:
         try:

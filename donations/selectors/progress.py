@@ -90,7 +90,7 @@ def _with_progress(recipients: QuerySet[M], day: datetime.date | None) -> QueryS
         .annotate(n=Count("pk"))
         .values("n")
     )
-    return recipients.order_by().annotate(
+    return recipients.order_by().annotate(  # type: ignore[return-value]
         raised=Coalesce(Subquery(raised), Value(0), output_field=IntegerField()),
         sponsors=Coalesce(Subquery(sponsors), Value(0), output_field=IntegerField()),
     )
@@ -112,7 +112,7 @@ def listings_progress(
 ) -> dict[int, Progress]:
     """Progress of several listings in the WIB month of ``day`` (today), in one query."""
     ids = list(recipient_ids)
-    rows = _with_progress(Recipient.objects.filter(pk__in=ids), day).values(
+    rows = _with_progress(Recipient.objects.filter(pk__in=ids), day).values(  # type: ignore[misc]
         "pk", "monthly_need", "raised", "sponsors"
     )
     found = {row["pk"]: row for row in rows}
@@ -135,7 +135,7 @@ def public_listings_progress(profiles: Iterable[PublicProfile]) -> dict[str, Pro
     profiles = list(profiles)
     if not profiles:
         return {}
-    rows = _with_progress(
+    rows = _with_progress(  # type: ignore[misc]
         Recipient.objects.filter(public_id__in=[p.public_id for p in profiles]), None
     ).values("public_id", "raised", "sponsors")
     found = {row["public_id"]: row for row in rows}

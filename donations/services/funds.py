@@ -76,7 +76,7 @@ def _decision_record(
     record.decision_note = note.strip()[:300]
     workflow = FUND_TRANSFERS if isinstance(record, FundTransfer) else DISBURSEMENTS
     workflow.move(
-        record,
+        record,  # type: ignore[arg-type]
         Decision.APPROVED if approve else Decision.REJECTED,
         actor=actor,
         reason=record.decision_note,
@@ -477,7 +477,7 @@ def refund_send(*, refund: Refund, actor: User) -> Refund:
         gift = refund.gift
         try:
             refund.gateway_refund_id = gateway().refund_create(
-                payment_intent_id=gift.payment_intent_id,
+                payment_intent_id=gift.payment_intent_id,  # type: ignore[arg-type]
                 amount=refund.amount,
                 idempotency_key=f"refund-{refund.idempotency_key}",
                 metadata={"gift": str(gift.public_ref), "refund": str(refund.idempotency_key)},

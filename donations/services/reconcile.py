@@ -70,7 +70,7 @@ def _lost_invoices_recover(card: Gateway, *, now: datetime.datetime, limit: int)
     for sponsorship in overdue:
         since = sponsorship.last_paid or sponsorship.started_at
         try:
-            invoices = card.invoices_paid(sponsorship.subscription_id, since=int(since.timestamp()))
+            invoices = card.invoices_paid(sponsorship.subscription_id, since=int(since.timestamp()))  # type: ignore[arg-type, union-attr]
         except GatewayError:
             continue
         for invoice in invoices:
@@ -105,7 +105,7 @@ def payments_reconcile(*, now: datetime.datetime | None = None, limit: int = 200
     for record in [*open_gifts, *open_sponsorships]:
         result.asked += 1
         try:
-            session = card.checkout_retrieve(record.checkout_session_id)
+            session = card.checkout_retrieve(record.checkout_session_id)  # type: ignore[attr-defined]
         except GatewayError:
             result.errors += 1
             continue

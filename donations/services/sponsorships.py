@@ -50,7 +50,7 @@ def sponsorships_of_departed_end() -> int:
     asked = 0
     for sponsorship in departed:
         try:
-            gateway().subscription_cancel(sponsorship.subscription_id)
+            gateway().subscription_cancel(sponsorship.subscription_id)  # type: ignore[arg-type]
         except GatewayError:
             logging.getLogger(__name__).warning(
                 "could not stop sponsorship %s; the next reconciliation tries again",

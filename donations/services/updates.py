@@ -45,18 +45,18 @@ def sponsor_updates_send(*, today: datetime.date | None = None) -> int:
     # Public columns only: the person's identity is never loaded for a sponsor's e-mail.
     people = {
         row["pk"]: row
-        for row in Recipient.objects.filter(pk__in=ids).values(
+        for row in Recipient.objects.filter(pk__in=ids).values(  # type: ignore[misc]
             "pk", "public_id", "pseudonym", "status", "monthly_need"
         )
     }
-    progress = listings_progress(ids, day=last_month)
+    progress = listings_progress(ids, day=last_month)  # type: ignore[arg-type]
     # Sponsors now, not last month: the count the update reports.
-    sponsors_now = listings_progress(ids)
+    sponsors_now = listings_progress(ids)  # type: ignore[arg-type]
     written = 0
     for sponsorship in sponsorships:
-        person = people[sponsorship.recipient_id]
+        person = people[sponsorship.recipient_id]  # type: ignore[index]
         listed = person["status"] == Status.PUBLISHED
-        month_progress = progress[sponsorship.recipient_id]
+        month_progress = progress[sponsorship.recipient_id]  # type: ignore[index]
         donor = sponsorship.donor
         language = donor.language or settings.LANGUAGE_CODE
         with translation.override(language):
@@ -73,7 +73,7 @@ def sponsor_updates_send(*, today: datetime.date | None = None) -> int:
                 dedup_key=dedup_key,
                 to_address=donor.email,
                 # A donor with an account may refuse these updates (they are not receipts).
-                user=donor.user if donor.user_id and donor.user.is_active else None,
+                user=donor.user if donor.user_id and donor.user.is_active else None,  # type: ignore[union-attr]
                 language=language,
                 context={
                     "pseudonym": person["pseudonym"],
@@ -82,7 +82,7 @@ def sponsor_updates_send(*, today: datetime.date | None = None) -> int:
                     "raised": month_progress.raised,
                     "need": month_progress.need,
                     "funded": month_progress.reached,
-                    "sponsors": sponsors_now[sponsorship.recipient_id].sponsors,
+                    "sponsors": sponsors_now[sponsorship.recipient_id].sponsors,  # type: ignore[index]
                     "reached": person["status"] == Status.REACHED,
                     "link": link,
                 },

@@ -51,7 +51,7 @@ MAX_WAIT = datetime.timedelta(days=3)
 
 def _created(event: dict[str, Any]) -> datetime.datetime:
     try:
-        return datetime.datetime.fromtimestamp(int(event.get("created")), tz=datetime.UTC)
+        return datetime.datetime.fromtimestamp(int(event.get("created")), tz=datetime.UTC)  # type: ignore[arg-type]
     except (TypeError, ValueError):
         return timezone.now()
 
@@ -124,8 +124,8 @@ def _sponsorship_session_completed(session: dict[str, Any]) -> Result:
         return Outcome.FLAGGED, "amount or currency disagrees with our record"
     _sponsorship_activate(
         sponsorship,
-        subscription_id=session.get("subscription"),
-        customer_id=session.get("customer"),
+        subscription_id=session.get("subscription"),  # type: ignore[arg-type]
+        customer_id=session.get("customer"),  # type: ignore[arg-type]
     )
     return Outcome.PROCESSED, "sponsorship active"
 
@@ -226,7 +226,7 @@ def invoice_paid(invoice: dict[str, Any], event: dict[str, Any]) -> Result:
             dedup_key=f"invoice-after-end:{invoice_id}",
             detail=str(sponsorship.public_ref),
         )
-    _sponsorship_activate(sponsorship, subscription_id=subscription_id, customer_id=None)
+    _sponsorship_activate(sponsorship, subscription_id=subscription_id, customer_id=None)  # type: ignore[arg-type]
     gift = Gift(
         donor=sponsorship.donor,
         recipient=sponsorship.recipient,
@@ -242,7 +242,7 @@ def invoice_paid(invoice: dict[str, Any], event: dict[str, Any]) -> Result:
     payment_intent = _invoice_payment_intent(invoice)
     if payment_intent is None:
         try:
-            payment_intent = gateway().invoice_payment_intent(invoice_id)
+            payment_intent = gateway().invoice_payment_intent(invoice_id)  # type: ignore[arg-type]
         except GatewayError:
             payment_intent = None  # a refund later looks it up again
     result = gift_settle(

@@ -106,7 +106,7 @@ def give_fund(request):
 
 
 @require_http_methods(["GET", "POST"])
-@_checkout_redirect
+@_checkout_redirect  # type: ignore[arg-type]
 def give_listing(request, public_id: str):
     profile = public_profile_get(public_id)
     return _give(request, profile=profile, recipient_id=public_recipient_id(public_id))

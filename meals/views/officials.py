@@ -156,7 +156,7 @@ def inspection_detail(request, pk: int):
 @never_cache
 def inspection_photo_download(request, pk: int, photo_id: int):
     photo = inspection_photo(request.user, pk, photo_id)
-    return private_file_response(photo.image.name, download_name=f"inspeksi-{pk}-{photo.pk}.jpg")
+    return private_file_response(photo.image.name, download_name=f"inspeksi-{pk}-{photo.pk}.jpg")  # type: ignore[arg-type]
 
 
 @official_required(*PLAN_ROLES)

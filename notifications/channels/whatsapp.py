@@ -182,13 +182,13 @@ def _classify(
 ) -> tuple[DeliveryError, bool]:
     """The error for an answer that is not a 2xx, and whether the operator must fix something."""
     error = answer.get("error") if isinstance(answer.get("error"), dict) else {}
-    code = error.get("code")
+    code = error.get("code")  # type: ignore[union-attr]
     try:
         code = int(code) if code is not None else None
     except (TypeError, ValueError):
         code = None
-    meta = str(error.get("message") or "")[:300]
-    data = error.get("error_data")
+    meta = str(error.get("message") or "")[:300]  # type: ignore[union-attr]
+    data = error.get("error_data")  # type: ignore[union-attr]
     details = str(data.get("details") or "")[:300] if isinstance(data, dict) else ""
     said = " ".join(part for part in (meta, details) if part)
     where = f"HTTP {status}" + (f", error {code}" if code is not None else "")

@@ -22,7 +22,7 @@ FIGURE_LABELS = {
 
 @register.simple_tag
 def figure_label(name: str) -> str:
-    return FIGURE_LABELS.get(name, name)
+    return FIGURE_LABELS.get(name, name)  # type: ignore[return-value]
 
 
 @register.simple_tag

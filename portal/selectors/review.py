@@ -143,7 +143,7 @@ def move_label(origin: str, to: str) -> str:
         return _("Reinstate") if origin == S.SUSPENDED else _("Approve and publish")
     if to == S.WITHDRAWN:
         return _("Reject") if origin == S.IN_REVIEW else _("Withdraw")
-    return {
+    return {  # type: ignore[call-overload, no-any-return]
         S.CHANGES_REQUESTED: _("Request changes"),
         S.SUSPENDED: _("Suspend"),
         S.REACHED: _("Mark as reached"),
@@ -173,9 +173,10 @@ def recipient_record_for_user(user: User, public_id: str) -> RecipientRecord:
         recipient=recipient,
         nik_masked=recipient.nik_masked,
         conditions=[
-            Condition(c).label if c in Condition.values else c for c in recipient.condition_list
+            Condition(c).label if c in Condition.values else c  # type: ignore[misc]
+            for c in recipient.condition_list
         ],
-        needs=[Need(n).label if n in Need.values else n for n in recipient.public_needs],
+        needs=[Need(n).label if n in Need.values else n for n in recipient.public_needs],  # type: ignore[misc]
         warnings=[warning_label(code) for code in recipient.warnings],
         history=list(recipient.transitions.select_related("actor")),
         consent=photo_consent_current(recipient),
@@ -183,7 +184,7 @@ def recipient_record_for_user(user: User, public_id: str) -> RecipientRecord:
         maker_blocked=bool(
             approve
             and approve.maker_checker
-            and user.has_role(*approve.roles)
+            and user.has_role(*approve.roles)  # type: ignore[misc]
             and not may_check_recipient(user, recipient)
         ),
         can={

@@ -223,7 +223,7 @@ def recipient_identity_update(
         locked.kecamatan_id = locked.village.kecamatan_id
         fields.append("kecamatan")
     if "birth_date" in changed:
-        locked.age_band = age_band_on(locked.birth_date, today)
+        locked.age_band = age_band_on(locked.birth_date, today)  # type: ignore[arg-type]
         fields.append("age_band")
     if {"nik", "sex", "birth_date"} & set(changed):
         warnings = {w for w in locked.warnings if w not in _NIK_WARNINGS}

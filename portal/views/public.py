@@ -76,9 +76,9 @@ class ListingFilterForm(forms.Form):
         self.is_valid()  # cleaned_data then holds the fields that are valid
         data = self.cleaned_data
         return {
-            "kecamatan_code": data.get("kecamatan") or None,
-            "need": data.get("need") or None,
-            "query": data.get("q") or None,
+            "kecamatan_code": data.get("kecamatan") or None,  # type: ignore[dict-item]
+            "need": data.get("need") or None,  # type: ignore[dict-item]
+            "query": data.get("q") or None,  # type: ignore[dict-item]
         }
 
 

@@ -292,7 +292,7 @@ def _promote_next(slot: VisitSlot) -> Booking | None:
     waiting = Booking.objects.filter(slot=slot, status=B.WAITLISTED).order_by("waitlisted_at", "pk")
     for candidate in waiting:
         student = (
-            Student.objects.select_for_update(of=("self",))
+            Student.objects.select_for_update(of=("self",))  # type: ignore[misc]
             .select_related("user")
             .get(pk=candidate.student_id)
         )

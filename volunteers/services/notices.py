@@ -57,7 +57,7 @@ def booking_confirmed_notify(*, booking: Booking, promoted: bool = False) -> Non
     """Tell the student their place is confirmed (booked, or moved up from the waiting list)
     and schedule the reminders still ahead."""
     slot = booking.slot
-    user = booking.student.user
+    user = booking.student.user  # type: ignore[union-attr]
     context = {**slot_context(slot), "booking_id": booking.pk}
     template = "visit_promoted" if promoted else "visit_booked"
     notification_enqueue(
@@ -85,7 +85,7 @@ def slot_cancelled_notify(*, slot: VisitSlot, bookings: list[Booking], reason: s
         notification_enqueue(
             template="visit_slot_cancelled",
             dedup_key=f"visit_slot_cancelled:{slot.pk}:{booking.pk}",
-            user=booking.student.user,
+            user=booking.student.user,  # type: ignore[union-attr]
             context={**slot_context(slot), "booking_id": booking.pk, "reason": reason},
         )
 
@@ -94,7 +94,7 @@ def report_missing_notify(*, booking: Booking) -> None:
     notification_enqueue(
         template="visit_report_missing",
         dedup_key=f"visit_report_missing:{booking.pk}",
-        user=booking.student.user,
+        user=booking.student.user,  # type: ignore[union-attr]
         context={**slot_context(booking.slot), "booking_id": booking.pk},
     )
 

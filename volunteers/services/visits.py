@@ -59,7 +59,7 @@ def checkin_by_code(*, booking: Booking, code: str) -> Booking:
             return booking_transition(
                 booking=booking,
                 to_status=B.ATTENDED,
-                actor=booking.student.user,
+                actor=booking.student.user,  # type: ignore[union-attr]
                 actor_label="check-in code",
                 fields={"attended_at": now},
             )

@@ -81,9 +81,9 @@ def _line_balances(formset) -> list:
         if person is None:
             shown.append((form, None, None))
         elif data.get("from_general"):
-            shown.append((form, person, pot_balance(None)))
+            shown.append((form, person, pot_balance(None)))  # type: ignore[arg-type]
         else:
-            shown.append((form, person, pot_balance(person.pk)))
+            shown.append((form, person, pot_balance(person.pk)))  # type: ignore[arg-type]
     return shown
 
 

@@ -113,7 +113,7 @@ class Command(BaseCommand):
                 npsn=npsn, defaults={"name": name, "kecamatan": Kecamatan.objects.get(code=code)}
             )
             created += new
-        for local, name, role, codes, npsn in PEOPLE:
+        for local, name, role, codes, npsn in PEOPLE:  # type: ignore[assignment]
             email = f"{local}@{DOMAIN}"
             user = User.objects.filter(email=email).first()
             if user is None:
@@ -237,7 +237,7 @@ class Command(BaseCommand):
         published = 0
         for (_n, raw), entry in zip(rows, RECIPIENTS, strict=True):
             profile = entry[-1]
-            recipient = Recipient.objects.get(nik_hash=keyed_hash(raw["nik"]))
+            recipient = Recipient.objects.get(nik_hash=keyed_hash(raw["nik"]))  # type: ignore[arg-type]
             if profile is None or recipient.status != Status.CANDIDATE:
                 continue
             reviewer = reviewers.get(recipient.kecamatan.code, lead)
