@@ -164,7 +164,7 @@ def gift_proof(user: User, ref: uuid.UUID | str) -> tuple[str, str]:
     return gift.proof.name, f"bukti-{gift.bank_reference or gift.pk}.{extension}"  # type: ignore[return-value]
 
 
-def gift_receipt(user: User, ref) -> Gift:
+def gift_receipt(user: User, ref: uuid.UUID | str) -> Gift:
     """A gift whose receipt a finance officer opens: any donor's, an erased donor's included
     (the receipt keeps the name it was issued under, and only they may read it). Logged."""
     if not may_work_on_finance(user):

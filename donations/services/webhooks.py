@@ -284,7 +284,7 @@ def subscription_deleted(subscription: dict[str, Any], event: dict[str, Any]) ->
             to_address=sponsorship.donor.email,
             language=sponsorship.donor.language,
             context={
-                "for_listing": sponsorship.recipient.pseudonym if sponsorship.recipient_id else "",
+                "for_listing": sponsorship.recipient.pseudonym if sponsorship.recipient_id else "",  # type: ignore[union-attr]
                 "amount": sponsorship.amount,
                 "payment_failed": reason == "payment_failed",
             },

@@ -40,7 +40,7 @@ def _page(request: HttpRequest, donors: list[Donor]) -> HttpResponse:
 def donor_home(request: HttpRequest) -> HttpResponse:
     """Every gift made from the account or with one of its verified addresses, guest gifts
     from before the account included."""
-    return _page(request, list(donors_of_user(request.user)))
+    return _page(request, list(donors_of_user(request.user)))  # type: ignore[arg-type]
 
 
 def donor_link(request, token: str):
