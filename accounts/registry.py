@@ -7,7 +7,7 @@ grant names a school that volunteers keeps. Each app fills what it owns here fro
 """
 
 import enum
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any, Protocol
 
@@ -77,7 +77,7 @@ class CoordinatorSchools:
     # Ties a coordinator's grant to a school (one that find returned), replacing the one it had.
     link: Callable[[RoleGrant, Any], None]
     # The school each of these grants is tied to, by the grant's pk.
-    of_grants: Callable[[Iterable[RoleGrant]], dict[int, School]]
+    of_grants: Callable[[Iterable[RoleGrant]], Mapping[int, School]]
     # The pks of the kecamatan the schools of these grants lie in (for scope).
     kecamatan: Callable[[QuerySet[RoleGrant]], QuerySet[Any]]
 

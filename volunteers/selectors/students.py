@@ -135,7 +135,7 @@ def booking_address_for_student(user: User, booking: Booking) -> str | None:
     """The person's exact address, for the student holding a confirmed booking, inside the
     address window, on an open visit; ``None`` otherwise. Each showing is logged."""
     slot = booking.slot
-    if booking.student.user_id != user.pk:  # type: ignore[union-attr]
+    if booking.student is None or booking.student.user_id != user.pk:
         return None
     if booking.status not in (B.CONFIRMED, B.ATTENDED) or slot.status != VisitSlot.Status.OPEN:
         return None

@@ -291,8 +291,10 @@ def _promote_next(slot: VisitSlot) -> Booking | None:
         return None
     waiting = Booking.objects.filter(slot=slot, status=B.WAITLISTED).order_by("waitlisted_at", "pk")
     for candidate in waiting:
+        if candidate.student_id is None:
+            continue  # the student's account is gone: nobody to give the seat to
         student = (
-            Student.objects.select_for_update(of=("self",))  # type: ignore[misc]
+            Student.objects.select_for_update(of=("self",))
             .select_related("user")
             .get(pk=candidate.student_id)
         )

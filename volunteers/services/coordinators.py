@@ -34,6 +34,6 @@ def coordinator_school_kecamatan(grants: QuerySet[RoleGrant]) -> QuerySet[Any]:
 COORDINATOR_SCHOOLS = CoordinatorSchools(
     find=school_find,
     link=coordinator_school_link,
-    of_grants=coordinator_schools_of,  # type: ignore[arg-type]
+    of_grants=coordinator_schools_of,
     kecamatan=coordinator_school_kecamatan,
 )

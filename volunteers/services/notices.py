@@ -56,8 +56,10 @@ def reminder_keys(booking: Booking) -> list[str]:
 def booking_confirmed_notify(*, booking: Booking, promoted: bool = False) -> None:
     """Tell the student their place is confirmed (booked, or moved up from the waiting list)
     and schedule the reminders still ahead."""
+    if booking.student is None:
+        return  # the student's account is gone: nobody to tell
     slot = booking.slot
-    user = booking.student.user  # type: ignore[union-attr]
+    user = booking.student.user
     context = {**slot_context(slot), "booking_id": booking.pk}
     template = "visit_promoted" if promoted else "visit_booked"
     notification_enqueue(
@@ -82,19 +84,23 @@ def booking_reminders_withdraw(*, bookings: list[Booking]) -> int:
 
 def slot_cancelled_notify(*, slot: VisitSlot, bookings: list[Booking], reason: str) -> None:
     for booking in bookings:
+        if booking.student is None:
+            continue  # the student's account is gone: nobody to tell
         notification_enqueue(
             template="visit_slot_cancelled",
             dedup_key=f"visit_slot_cancelled:{slot.pk}:{booking.pk}",
-            user=booking.student.user,  # type: ignore[union-attr]
+            user=booking.student.user,
             context={**slot_context(slot), "booking_id": booking.pk, "reason": reason},
         )
 
 
 def report_missing_notify(*, booking: Booking) -> None:
+    if booking.student is None:
+        return  # the student's account is gone: nobody to remind
     notification_enqueue(
         template="visit_report_missing",
         dedup_key=f"visit_report_missing:{booking.pk}",
-        user=booking.student.user,  # type: ignore[union-attr]
+        user=booking.student.user,
         context={**slot_context(booking.slot), "booking_id": booking.pk},
     )
 

@@ -43,7 +43,11 @@ def checkin_by_code(*, booking: Booking, code: str) -> Booking:
         slot = booking.slot
         if booking.status == B.ATTENDED:
             return booking
-        if booking.status != B.CONFIRMED or slot.status != VisitSlot.Status.OPEN:
+        if (
+            booking.status != B.CONFIRMED
+            or slot.status != VisitSlot.Status.OPEN
+            or booking.student is None
+        ):
             raise BookingRefused(_("Only a confirmed booking can be checked in."))
         opens, closes = checkin_window(slot)
         now = timezone.now()
@@ -59,7 +63,7 @@ def checkin_by_code(*, booking: Booking, code: str) -> Booking:
             return booking_transition(
                 booking=booking,
                 to_status=B.ATTENDED,
-                actor=booking.student.user,  # type: ignore[union-attr]
+                actor=booking.student.user,
                 actor_label="check-in code",
                 fields={"attended_at": now},
             )
