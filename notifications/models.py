@@ -1,9 +1,14 @@
+from typing import TYPE_CHECKING
+
 from django.conf import settings
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from accounts.pii import EncryptedJSONField, EncryptedTextField
+
+if TYPE_CHECKING:
+    from django_stubs_ext import StrOrPromise
 
 
 class Channel(models.TextChoices):
@@ -19,6 +24,10 @@ class Notification(models.Model):
     the claim leaves a lease that expires, and the minute beat sends the row again: at least
     once, repeated only if the crash fell between the provider's acceptance and our commit.
     """
+
+    # Display-only, not columns: the outbox page's selector sets them on the instances it shows.
+    masked_to: str
+    kind_label: "StrOrPromise"
 
     class Status(models.TextChoices):
         PENDING = "pending", _("Waiting")

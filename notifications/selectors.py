@@ -100,8 +100,8 @@ def outbox_page(
     page.object_list = list(page.object_list)
     for notification in page.object_list:
         # Display-only attributes for the template, set on the page's instances.
-        notification.masked_to = mask_address(notification.to_address, notification.channel)  # type: ignore[attr-defined]
-        notification.kind_label = KIND_LABELS.get(notification.template, notification.template)  # type: ignore[attr-defined]
+        notification.masked_to = mask_address(notification.to_address, notification.channel)
+        notification.kind_label = KIND_LABELS.get(notification.template, notification.template)
     return page
 
 
