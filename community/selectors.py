@@ -10,7 +10,7 @@ wrote, or a person's identity, writes a ``pii.view`` audit event.
 from __future__ import annotations
 
 import datetime
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -36,7 +36,8 @@ from .services.rights import audit_target as rights_target
 R = Referral.Status
 # What a condition in the registry says about the generic needs a reporter can tick: the
 # "similar situation" of the duplicate check.
-CONDITION_NEEDS = {
+# Keyed by the stored value: a person's conditions are read as plain strings.
+CONDITION_NEEDS: dict[str, Need] = {
     Condition.CANNOT_COOK: Need.DAILY_MEALS,
     Condition.LIVES_ALONE: Need.COMPANIONSHIP,
     Condition.UNFIT_HOUSE: Need.HOME_REPAIR,
@@ -107,7 +108,7 @@ def _flag_duplicates(rows: list[ReferralRow]) -> None:
     )
     for person in known:
         needs = set(person.public_needs or ())
-        needs |= {CONDITION_NEEDS[c] for c in person.condition_list if c in CONDITION_NEEDS}  # type: ignore[index]
+        needs |= {CONDITION_NEEDS[c] for c in person.condition_list if c in CONDITION_NEEDS}
         situations.setdefault(person.village_id, []).append(needs)
     for row in rows:
         referral = row.referral
@@ -289,7 +290,7 @@ def referral_figures(
     figures: dict[tuple[str, datetime.date], dict[str, int]] = {}
     names: dict[str, str] = {}
 
-    def add(rows: Iterable[dict[str, Any]], what: str) -> None:
+    def add(rows: Iterable[Mapping[str, Any]], what: str) -> None:
         for row in rows:
             month = row["month"].date() if hasattr(row["month"], "date") else row["month"]
             key = (row["code"], month)
@@ -301,7 +302,7 @@ def referral_figures(
         referrals = referrals.filter(kecamatan__in=kecamatan)
     columns = {"code": F("kecamatan__code"), "name": F("kecamatan__name")}
     add(
-        referrals.filter(bounds("contact_verified_at"), contact_verified_at__isnull=False)  # type: ignore[arg-type]
+        referrals.filter(bounds("contact_verified_at"), contact_verified_at__isnull=False)
         .annotate(month=TruncMonth("contact_verified_at", tzinfo=tz))
         .values("month", **columns)
         .annotate(n=Count("pk"))
@@ -309,7 +310,7 @@ def referral_figures(
         "received",
     )
     add(
-        referrals.filter(bounds("decided_at"), status=R.VERIFIED)  # type: ignore[arg-type]
+        referrals.filter(bounds("decided_at"), status=R.VERIFIED)
         .annotate(month=TruncMonth("decided_at", tzinfo=tz))
         .values("month", **columns)
         .annotate(n=Count("pk"))
@@ -324,7 +325,7 @@ def referral_figures(
     if kecamatan is not None:
         reached = reached.filter(recipient__kecamatan__in=kecamatan)
     add(
-        reached.annotate(month=TruncMonth("created_at", tzinfo=tz))  # type: ignore[arg-type]
+        reached.annotate(month=TruncMonth("created_at", tzinfo=tz))
         .values("month", code=F("recipient__kecamatan__code"), name=F("recipient__kecamatan__name"))
         .annotate(n=Count("recipient", distinct=True))
         .order_by(),

@@ -147,7 +147,11 @@ def contact_code_check(*, report: R, code: str, on_verified: Callable[[R], None]
             error = _("This report is already confirmed.")
         elif locked.code_attempts >= settings.COMMUNITY_CODE_MAX_ATTEMPTS:
             error = _("Too many wrong codes: ask for a new code.")
-        elif not locked.code_hash or locked.code_expires_at <= timezone.now():  # type: ignore[operator]
+        elif (
+            not locked.code_hash
+            or locked.code_expires_at is None
+            or locked.code_expires_at <= timezone.now()
+        ):
             error = _("This code has expired: ask for a new code.")
         else:
             locked.code_attempts += 1

@@ -42,7 +42,8 @@ R = Referral.Status
 # The outcomes a data officer records without entering the person (verified has its form).
 CLOSING_OUTCOMES = (R.ALREADY_KNOWN, R.NOT_ELIGIBLE, R.NOT_FOUND)
 # What the reporter hears after the referral is verified, read from the registry record.
-PROGRESS_STEPS = {Status.PUBLISHED: "listed", Status.REACHED: "reached"}
+# Keyed by the stored value, as a recipient's status reads.
+PROGRESS_STEPS: dict[str, str] = {Status.PUBLISHED: "listed", Status.REACHED: "reached"}
 
 
 # A photo from a phone is a few MB; the same limit as a listing's photo.
@@ -222,7 +223,9 @@ def referral_progress_notify() -> int:
     )
     order = ["", "listed", "reached"]
     for referral in verified.iterator():
-        step = PROGRESS_STEPS[referral.recipient.status]  # type: ignore[index, union-attr]
+        if referral.recipient is None:
+            continue  # not reached: the recipient__status filter keeps only linked referrals
+        step = PROGRESS_STEPS[referral.recipient.status]
         if order.index(step) <= order.index(referral.last_step_told or ""):
             continue
         with transaction.atomic():

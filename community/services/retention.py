@@ -35,6 +35,10 @@ def concern_wipe(concern: Concern) -> None:
     concern.save(update_fields=["contact", "contact_hash", "message", "reply"])
 
 
+def _delete_on_commit(name: str) -> None:
+    transaction.on_commit(lambda: private_storage().delete(name))
+
+
 def community_data_erase(owner: AccountOwner) -> None:
     """Community's part of a deletion: the reports the person confirmed from one of their
     proved addresses lose the contact and what they wrote, as the retention purge does."""
@@ -42,7 +46,7 @@ def community_data_erase(owner: AccountOwner) -> None:
     for referral in referrals:
         photo = referral_wipe(referral)
         if photo:
-            transaction.on_commit(lambda name=photo: private_storage().delete(name))  # type: ignore[misc]
+            _delete_on_commit(photo)
     for concern in concerns:
         concern_wipe(concern)
 

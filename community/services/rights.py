@@ -161,7 +161,7 @@ def rights_request_close(
 # Identity and profile fields wiped by erasure, with their empty value. Kept: the id, the
 # public id, nik_hash, pseudonym, status, source, sex, age band, village and kecamatan (in clear
 # for statistics), monthly need and dates, because the ledger and the figures refer to them.
-_WIPED = {  # type: ignore[var-annotated]
+_WIPED: dict[str, object] = {
     "nik": "",
     "name": "",
     "birth_date": None,
@@ -262,7 +262,9 @@ def recipient_data_export(*, request: RightsRequest, actor: User) -> dict[str, A
             {
                 "at": event.created_at,
                 "action": event.get_action_display(),
-                "who": _who(people.get(event.actor_ref), event, grants),  # type: ignore[arg-type]
+                "who": _who(
+                    people.get(event.actor_ref) if event.actor_ref else None, event, grants
+                ),
                 "reason": event.reason,
             }
             for event in events
