@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import datetime
 import json
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -87,8 +87,9 @@ def _published() -> QuerySet[Recipient]:
     return Recipient.objects.filter(status__in=PUBLIC_STATUSES)
 
 
-def _rows(queryset: QuerySet[Recipient]) -> QuerySet[Recipient]:
-    return queryset.values(*_PUBLIC_COLUMNS)  # type: ignore[no-any-return]
+def _rows(queryset: QuerySet[Recipient]) -> QuerySet[Recipient, dict[str, Any]]:
+    rows: QuerySet[Recipient, dict[str, Any]] = queryset.values(*_PUBLIC_COLUMNS)
+    return rows
 
 
 def _published_per_village(village_ids: Iterable[int]) -> dict[int, int]:
@@ -106,7 +107,7 @@ def _published_per_village(village_ids: Iterable[int]) -> dict[int, int]:
     return {row["village_id"]: row["listed"] for row in counts}
 
 
-def _photo_url(row: dict[str, Any]) -> str | None:
+def _photo_url(row: Mapping[str, Any]) -> str | None:
     if not row["photo"] or row["photo_consent_id"] is None:
         return None
     # The consent must be this person's own, and still stand.
@@ -121,7 +122,7 @@ def _photo_url(row: dict[str, Any]) -> str | None:
     return reverse("portal:listing_photo", args=[row["public_id"]]) + f"?v={version}"
 
 
-def _profile(row: dict[str, Any], village_counts: dict[int, int]) -> PublicProfile:
+def _profile(row: Mapping[str, Any], village_counts: dict[int, int]) -> PublicProfile:
     # Only known generic needs are shown: whatever else the column may hold stays hidden.
     codes = tuple(dict.fromkeys(c for c in row["public_needs"] or () if c in Need.values))
     listed_in_village = village_counts.get(row["village_id"], 0)
@@ -151,7 +152,7 @@ def _local_date(moment: datetime.datetime | None) -> datetime.date | None:
     return timezone.localdate(moment) if moment else None
 
 
-def _profiles(rows: Iterable[dict[str, Any]]) -> list[PublicProfile]:
+def _profiles(rows: Iterable[Mapping[str, Any]]) -> list[PublicProfile]:
     rows = list(rows)
     counts = _published_per_village(row["village_id"] for row in rows)
     return [_profile(row, counts) for row in rows]
@@ -185,7 +186,7 @@ def public_listing_page(
     need: str | None = None,
     query: str | None = None,
     page: int | str = 1,
-) -> Page:  # type: ignore[type-arg]
+) -> Page[PublicProfile]:
     """One page (12) of published people, newest first, as PublicProfiles.
 
     A page number that is not a number gives the first page, one past the end the last page
@@ -193,13 +194,16 @@ def public_listing_page(
     the rows with their kecamatan and village, and the village counts.
     """
     queryset = _rows(_filtered(kecamatan_code=kecamatan_code, need=need, query=query))
-    result = Paginator(queryset, PAGE_SIZE).get_page(page)
-    result.object_list = _profiles(result.object_list)  # type: ignore[arg-type, assignment]
+    rows = Paginator(queryset, PAGE_SIZE).get_page(page)
+    # django-stubs' Page ties its rows' type to its paginator's; this page hands out the
+    # paginator's value rows as profiles, which the stub cannot say.
+    result: Page[PublicProfile] = rows  # type: ignore[assignment]
+    result.object_list = _profiles(rows.object_list)
     return result
 
 
 def public_latest(*, limit: int = 3) -> list[PublicProfile]:
-    return _profiles(_rows(_published().order_by("-published_at", "-pk"))[:limit])  # type: ignore[arg-type]
+    return _profiles(_rows(_published().order_by("-published_at", "-pk"))[:limit])
 
 
 def public_profile_get(public_id: str) -> PublicProfile:
@@ -207,7 +211,7 @@ def public_profile_get(public_id: str) -> PublicProfile:
     row = _rows(_published().filter(public_id=public_id)).first()
     if row is None:
         raise Http404(_("No published listing has this address."))
-    return _profiles([row])[0]  # type: ignore[list-item]
+    return _profiles([row])[0]
 
 
 def public_recipient_id(public_id: str) -> int:
@@ -233,9 +237,9 @@ def public_photo_name(public_id: str) -> str:
         )
         .first()
     )
-    if row is None or _photo_url(row) is None:  # type: ignore[arg-type]
+    if row is None or _photo_url(row) is None:
         raise Http404(_("No photo is published at this address."))
-    return row["photo"]  # type: ignore[no-any-return]
+    return str(row["photo"])  # the stored name: a values() row holds no FieldFile
 
 
 def public_listing_index() -> Iterator[tuple[str, datetime.date | None]]:

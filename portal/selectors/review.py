@@ -7,6 +7,7 @@ for display write a ``pii.view`` audit event, as ``get_in_scope`` writes ``scope
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 from django.db.models import QuerySet
 from django.utils.translation import gettext as _
@@ -23,6 +24,9 @@ from ..services.imports.rows import warning_label
 from ..services.lifecycle import TRANSITIONS, allowed_moves
 from ..services.review import audit_target
 from .photos import photo_consent_current
+
+if TYPE_CHECKING:
+    from django_stubs_ext import StrOrPromise
 
 S = Status
 
@@ -125,8 +129,8 @@ class RecipientRecord:
 
     recipient: Recipient
     nik_masked: str
-    conditions: list[str]
-    needs: list[str]
+    conditions: list[StrOrPromise]
+    needs: list[StrOrPromise]
     warnings: list[str]
     history: list[RecipientTransition]
     consent: PhotoConsent | None
@@ -143,12 +147,12 @@ def move_label(origin: str, to: str) -> str:
         return _("Reinstate") if origin == S.SUSPENDED else _("Approve and publish")
     if to == S.WITHDRAWN:
         return _("Reject") if origin == S.IN_REVIEW else _("Withdraw")
-    return {  # type: ignore[call-overload, no-any-return]
+    return {
         S.CHANGES_REQUESTED: _("Request changes"),
         S.SUSPENDED: _("Suspend"),
         S.REACHED: _("Mark as reached"),
         S.SERVED_ELSEWHERE: _("Served elsewhere"),
-    }.get(to, Status(to).label)
+    }.get(Status(to), str(Status(to).label))
 
 
 def recipient_moves(recipient: Recipient, user: User) -> list[MoveOption]:
@@ -173,10 +177,9 @@ def recipient_record_for_user(user: User, public_id: str) -> RecipientRecord:
         recipient=recipient,
         nik_masked=recipient.nik_masked,
         conditions=[
-            Condition(c).label if c in Condition.values else c  # type: ignore[misc]
-            for c in recipient.condition_list
+            Condition(c).label if c in Condition.values else c for c in recipient.condition_list
         ],
-        needs=[Need(n).label if n in Need.values else n for n in recipient.public_needs],  # type: ignore[misc]
+        needs=[Need(n).label if n in Need.values else n for n in recipient.public_needs],
         warnings=[warning_label(code) for code in recipient.warnings],
         history=list(recipient.transitions.select_related("actor")),
         consent=photo_consent_current(recipient),
@@ -184,7 +187,8 @@ def recipient_record_for_user(user: User, public_id: str) -> RecipientRecord:
         maker_blocked=bool(
             approve
             and approve.maker_checker
-            and user.has_role(*approve.roles)  # type: ignore[misc]
+            and approve.roles is not None
+            and user.has_role(*approve.roles)
             and not may_check_recipient(user, recipient)
         ),
         can={

@@ -222,8 +222,9 @@ def recipient_identity_update(
     if "village" in changed:
         locked.kecamatan_id = locked.village.kecamatan_id
         fields.append("kecamatan")
-    if "birth_date" in changed:
-        locked.age_band = age_band_on(locked.birth_date, today)  # type: ignore[arg-type]
+    # validate_row refused a missing birth date above: a changed one is a date.
+    if "birth_date" in changed and locked.birth_date is not None:
+        locked.age_band = age_band_on(locked.birth_date, today)
         fields.append("age_band")
     if {"nik", "sex", "birth_date"} & set(changed):
         warnings = {w for w in locked.warnings if w not in _NIK_WARNINGS}

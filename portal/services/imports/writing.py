@@ -96,6 +96,7 @@ def copy_insert(model: type[models.Model], rows: list[dict[str, Any]]) -> None:
         return
     fields = [f for f in model._meta.concrete_fields if not f.primary_key]
     converters = [_column_converter(f) for f in fields]
+    # django-stubs types Field.column as optional; concrete fields are those that have one.
     columns = ", ".join(connection.ops.quote_name(f.column) for f in fields)  # type: ignore[arg-type]
     table = connection.ops.quote_name(model._meta.db_table)
     defaults = [_default_maker(f, timezone.now()) for f in fields]
