@@ -12,7 +12,8 @@ from __future__ import annotations
 import csv
 import datetime
 import io
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Mapping
+from typing import Any
 
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -54,7 +55,7 @@ def _for(pseudonym: str | None, public_id: str | None) -> str:
     return f"{pseudonym or '—'} ({public_id})"
 
 
-def _gift_rows(rows: Iterable[dict]) -> Iterator[list]:
+def _gift_rows(rows: Iterable[Mapping[str, Any]]) -> Iterator[list]:
     gateways = dict(Gift.Gateway.choices)
     statuses = dict(Gift.Status.choices)
     yield [
@@ -80,7 +81,7 @@ def _gift_rows(rows: Iterable[dict]) -> Iterator[list]:
         ]
 
 
-def _disbursement_rows(rows: Iterable[dict]) -> Iterator[list]:
+def _disbursement_rows(rows: Iterable[Mapping[str, Any]]) -> Iterator[list]:
     decisions = dict(Decision.choices)
     yield [
         _("disbursement"),
@@ -113,7 +114,7 @@ def _disbursement_rows(rows: Iterable[dict]) -> Iterator[list]:
         ]
 
 
-def _ledger_rows(rows: Iterable[dict]) -> Iterator[list]:
+def _ledger_rows(rows: Iterable[Mapping[str, Any]]) -> Iterator[list]:
     kinds = dict(Transaction.Kind.choices)
     yield [
         _("transaction"),

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import datetime
 import uuid
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
@@ -62,6 +62,7 @@ def _scoped(user: User, queryset: QuerySet[M]) -> QuerySet[M]:
 
 def _for(queryset: QuerySet[M], prefix: str = "recipient") -> QuerySet[M]:
     """The person a row is for, by its public names only (no Recipient instance is loaded)."""
+    # django-stubs' plugin loses the TypeVar's model through annotate() (QuerySet[Model, M]).
     return queryset.annotate(  # type: ignore[return-value]
         for_pseudonym=F(f"{prefix}__pseudonym"), for_public_id=F(f"{prefix}__public_id")
     )
@@ -153,7 +154,8 @@ def gift_proof(user: User, ref: uuid.UUID | str) -> tuple[str, str]:
     if not may_work_on_finance(user):
         raise Http404
     gift = gift_get(user, ref)
-    if not gift.proof:
+    name = gift.proof.name
+    if not name:
         raise Http404
     audit_record(
         actor=user,
@@ -161,7 +163,7 @@ def gift_proof(user: User, ref: uuid.UUID | str) -> tuple[str, str]:
         target=f"donations.gift:{gift.pk}",
     )
     extension = "pdf" if gift.proof_content_type == "application/pdf" else "jpg"
-    return gift.proof.name, f"bukti-{gift.bank_reference or gift.pk}.{extension}"  # type: ignore[return-value]
+    return name, f"bukti-{gift.bank_reference or gift.pk}.{extension}"
 
 
 def gift_receipt(user: User, ref: uuid.UUID | str) -> Gift:
@@ -234,10 +236,10 @@ def messages_pending(user: User) -> QuerySet[Gift]:
 
 def officer_labels(refs: Iterable[uuid.UUID | None]) -> dict[uuid.UUID, str]:
     """Who did a step, by the public_ref the records keep: their name, or their address."""
-    refs = {ref for ref in refs if ref}
+    known = {ref for ref in refs if ref is not None}
     return {
         user.public_ref: user.name or user.email
-        for user in User.objects.filter(public_ref__in=refs).only("public_ref", "name", "email")  # type: ignore[misc]
+        for user in User.objects.filter(public_ref__in=known).only("public_ref", "name", "email")
     }
 
 
@@ -392,13 +394,16 @@ def disbursement_proof(user: User, pk: int) -> tuple[str, str]:
     if not may_work_on_finance(user):
         raise Http404
     disbursement = disbursement_get(user, pk)
+    name = disbursement.proof.name
+    if not name:
+        raise Http404  # not reached: a disbursement is saved with its proof
     audit_record(
         actor=user,
         action=AuditEvent.Action.PROOF_VIEWED,
         target=f"donations.disbursement:{disbursement.pk}",
     )
     extension = "pdf" if disbursement.proof_content_type == "application/pdf" else "jpg"
-    return disbursement.proof.name, f"penyaluran-{disbursement.pk}.{extension}"  # type: ignore[return-value]
+    return name, f"penyaluran-{disbursement.pk}.{extension}"
 
 
 # --- Exports -----------------------------------------------------------------------------------
@@ -406,7 +411,7 @@ def disbursement_proof(user: User, pk: int) -> tuple[str, str]:
 
 def gifts_for_export(
     user: User, *, start: datetime.date, end: datetime.date
-) -> Iterator[dict[str, Any]]:
+) -> Iterator[Mapping[str, Any]]:
     """Gifts received (paid) between two WIB days, oldest first. No donor's address or name."""
     since, until = wib_bounds(start, end)
     rows = (
@@ -425,12 +430,12 @@ def gifts_for_export(
             "recipient__public_id",
         )
     )
-    yield from rows.iterator(chunk_size=500)  # type: ignore[misc]
+    yield from rows.iterator(chunk_size=500)
 
 
 def disbursement_lines_for_export(
     user: User, *, start: datetime.date, end: datetime.date
-) -> Iterator[dict[str, Any]]:
+) -> Iterator[Mapping[str, Any]]:
     rows = (
         _scoped(
             user,
@@ -455,12 +460,12 @@ def disbursement_lines_for_export(
             "amount",
         )
     )
-    yield from rows.iterator(chunk_size=500)  # type: ignore[misc]
+    yield from rows.iterator(chunk_size=500)
 
 
 def ledger_entries_for_export(
     user: User, *, start: datetime.date, end: datetime.date
-) -> Iterator[dict[str, Any]]:
+) -> Iterator[Mapping[str, Any]]:
     since, until = wib_bounds(start, end)
     rows = (
         _scoped(
@@ -480,4 +485,4 @@ def ledger_entries_for_export(
             "amount",
         )
     )
-    yield from rows.iterator(chunk_size=1000)  # type: ignore[misc]
+    yield from rows.iterator(chunk_size=1000)

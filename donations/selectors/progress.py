@@ -5,13 +5,12 @@ from __future__ import annotations
 import datetime
 from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import TypeVar
+from typing import TYPE_CHECKING, TypedDict
 
 from django.db.models import (
     Count,
     F,
     IntegerField,
-    Model,
     OuterRef,
     Q,
     QuerySet,
@@ -27,6 +26,9 @@ from portal.models import Recipient
 from portal.selectors.public import PublicProfile, monthly_meal_cost
 
 from ..models import Donor, Entry, Gift, Sponsorship, Transaction, recipient_account
+
+if TYPE_CHECKING:
+    from django_stubs_ext import WithAnnotations
 
 
 def month_bounds(day: datetime.date | None = None) -> tuple[datetime.datetime, datetime.datetime]:
@@ -63,10 +65,14 @@ _RAISING_KINDS = (
 )
 
 
-M = TypeVar("M", bound=Model)
+class _Progress(TypedDict):
+    raised: int
+    sponsors: int
 
 
-def _with_progress(recipients: QuerySet[M], day: datetime.date | None) -> QuerySet[M]:
+def _with_progress(
+    recipients: QuerySet[Recipient], day: datetime.date | None
+) -> QuerySet[WithAnnotations[Recipient, _Progress]]:
     """Each recipient row with ``raised`` (their pot's takings in the WIB month of ``day``) and
     ``sponsors`` (active monthly sponsorships), as correlated subqueries: one query for a
     whole page of listings, however many it shows."""
@@ -90,7 +96,7 @@ def _with_progress(recipients: QuerySet[M], day: datetime.date | None) -> QueryS
         .annotate(n=Count("pk"))
         .values("n")
     )
-    return recipients.order_by().annotate(  # type: ignore[return-value]
+    return recipients.order_by().annotate(
         raised=Coalesce(Subquery(raised), Value(0), output_field=IntegerField()),
         sponsors=Coalesce(Subquery(sponsors), Value(0), output_field=IntegerField()),
     )
@@ -112,18 +118,18 @@ def listings_progress(
 ) -> dict[int, Progress]:
     """Progress of several listings in the WIB month of ``day`` (today), in one query."""
     ids = list(recipient_ids)
-    rows = _with_progress(Recipient.objects.filter(pk__in=ids), day).values(  # type: ignore[misc]
+    rows = _with_progress(Recipient.objects.filter(pk__in=ids), day).values(
         "pk", "monthly_need", "raised", "sponsors"
     )
     found = {row["pk"]: row for row in rows}
     default_need = monthly_meal_cost()
     result = {}
     for pk in ids:
-        row = found.get(pk, {})
-        need = (needs or {}).get(pk) or row.get("monthly_need") or default_need
-        result[pk] = Progress(
-            raised=max(row.get("raised") or 0, 0), need=need, sponsors=row.get("sponsors") or 0
-        )
+        row = found.get(pk)
+        need = (needs or {}).get(pk) or (row["monthly_need"] if row else None) or default_need
+        raised = row["raised"] if row else 0
+        sponsors = row["sponsors"] if row else 0
+        result[pk] = Progress(raised=max(raised or 0, 0), need=need, sponsors=sponsors or 0)
     return result
 
 
@@ -135,15 +141,16 @@ def public_listings_progress(profiles: Iterable[PublicProfile]) -> dict[str, Pro
     profiles = list(profiles)
     if not profiles:
         return {}
-    rows = _with_progress(  # type: ignore[misc]
+    rows = _with_progress(
         Recipient.objects.filter(public_id__in=[p.public_id for p in profiles]), None
     ).values("public_id", "raised", "sponsors")
-    found = {row["public_id"]: row for row in rows}
+    found = {row["public_id"]: (row["raised"], row["sponsors"]) for row in rows}
+    figures = {p.public_id: found.get(p.public_id, (0, 0)) for p in profiles}
     return {
         profile.public_id: Progress(
-            raised=max(found.get(profile.public_id, {}).get("raised") or 0, 0),
+            raised=max(figures[profile.public_id][0] or 0, 0),
             need=profile.monthly_need,
-            sponsors=found.get(profile.public_id, {}).get("sponsors") or 0,
+            sponsors=figures[profile.public_id][1] or 0,
         )
         for profile in profiles
     }

@@ -142,7 +142,8 @@ def transfer_confirm(*, gift: Gift, actor: User) -> Gift:
     _finance_officer(actor)
     with transaction.atomic():
         gift = _locked(gift)
-        if gift.status != Status.MATCHED:
+        # A matched transfer has its received amount: one without is not matched.
+        if gift.status != Status.MATCHED or gift.received_amount is None:
             raise ValidationError(_("Only a matched transfer can be confirmed."))
         if not may_check_transfer(actor, gift):
             raise ValidationError(
@@ -154,7 +155,7 @@ def transfer_confirm(*, gift: Gift, actor: User) -> Gift:
         occurred = timezone.now()
         gift_record_paid(
             gift=gift,
-            amount=gift.received_amount,  # type: ignore[arg-type]
+            amount=gift.received_amount,
             clearing=CLEARING_BANK,
             occurred_at=occurred,
             actor=actor,

@@ -74,14 +74,12 @@ def _decision_record(
     record.decided_by_ref = actor.public_ref
     record.decided_at = timezone.now()
     record.decision_note = note.strip()[:300]
-    workflow = FUND_TRANSFERS if isinstance(record, FundTransfer) else DISBURSEMENTS
-    workflow.move(
-        record,  # type: ignore[arg-type]
-        Decision.APPROVED if approve else Decision.REJECTED,
-        actor=actor,
-        reason=record.decision_note,
-        fields=["decided_by_ref", "decided_at", "decision_note"],
-    )
+    to = Decision.APPROVED if approve else Decision.REJECTED
+    fields = ["decided_by_ref", "decided_at", "decision_note"]
+    if isinstance(record, FundTransfer):
+        FUND_TRANSFERS.move(record, to, actor=actor, reason=record.decision_note, fields=fields)
+    else:
+        DISBURSEMENTS.move(record, to, actor=actor, reason=record.decision_note, fields=fields)
     audit_record(
         actor=actor,
         action=action,
@@ -476,8 +474,11 @@ def refund_send(*, refund: Refund, actor: User) -> Refund:
             return refund
         gift = refund.gift
         try:
+            if gift.payment_intent_id is None:
+                # What the gateway answers for a payment it does not know.
+                raise GatewayError("No such payment_intent")
             refund.gateway_refund_id = gateway().refund_create(
-                payment_intent_id=gift.payment_intent_id,  # type: ignore[arg-type]
+                payment_intent_id=gift.payment_intent_id,
                 amount=refund.amount,
                 idempotency_key=f"refund-{refund.idempotency_key}",
                 metadata={"gift": str(gift.public_ref), "refund": str(refund.idempotency_key)},

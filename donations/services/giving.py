@@ -153,7 +153,7 @@ def _giving_create(*, intent: GiftIntent, user: User | None) -> Gift | Sponsorsh
         donor = donor_get_or_create(
             email=intent.email, name=intent.name, user=user, language=intent.language
         )
-        by = {"actor": user, "actor_label": "" if user else DONOR}
+        actor_label = "" if user else DONOR
         if intent.monthly:
             sponsorship = Sponsorship(
                 donor=donor,
@@ -164,7 +164,9 @@ def _giving_create(*, intent: GiftIntent, user: User | None) -> Gift | Sponsorsh
                 gateway=gateway().name,
                 idempotency_key=intent.attempt,
             )
-            SPONSORSHIPS.move(sponsorship, Sponsorship.Status.PENDING, **by)  # type: ignore[arg-type]
+            SPONSORSHIPS.move(
+                sponsorship, Sponsorship.Status.PENDING, actor=user, actor_label=actor_label
+            )
             return sponsorship
         fields = {
             "donor": donor,
@@ -179,7 +181,7 @@ def _giving_create(*, intent: GiftIntent, user: User | None) -> Gift | Sponsorsh
         }
         if not intent.bank_transfer:
             gift = Gift(gateway=gateway().name, **fields)
-            GIFTS.move(gift, Gift.Status.PENDING, **by)  # type: ignore[arg-type]
+            GIFTS.move(gift, Gift.Status.PENDING, actor=user, actor_label=actor_label)
             return gift
         for _attempt in range(5):
             try:
@@ -187,7 +189,9 @@ def _giving_create(*, intent: GiftIntent, user: User | None) -> Gift | Sponsorsh
                     gift = Gift(
                         gateway=Gift.Gateway.BANK, bank_reference=_bank_reference(), **fields
                     )
-                    GIFTS.move(gift, Gift.Status.AWAITING_TRANSFER, **by)  # type: ignore[arg-type]
+                    GIFTS.move(
+                        gift, Gift.Status.AWAITING_TRANSFER, actor=user, actor_label=actor_label
+                    )
             except IntegrityError:
                 if Gift.objects.filter(idempotency_key=intent.attempt).exists():
                     return Gift.objects.get(idempotency_key=intent.attempt)
@@ -341,7 +345,7 @@ def receipt_context(gift: Gift) -> dict[str, Any]:
         "receipt_number": gift.receipt_number,
         "amount": gift.received_amount or gift.amount,
         "paid_on": timezone.localtime(gift.paid_at).date().isoformat(),
-        "for_listing": gift.recipient.pseudonym if gift.recipient_id else "",  # type: ignore[union-attr]
+        "for_listing": gift.recipient.pseudonym if gift.recipient else "",
         "monthly": gift.sponsorship_id is not None,
         "sandbox": gift.gateway == Gift.Gateway.SANDBOX,
         "link": receipt_link(gift),
@@ -415,7 +419,9 @@ def gift_fee_record(*, gift: Gift) -> bool:
 def _cap_watch(gift: Gift) -> None:
     """A fee is a fact: it is recorded even when it pushes costs over the cap, and the finance
     officers are told (docs/architecture.md, "Money")."""
-    period = ledger.period_for(gift.paid_at)  # type: ignore[arg-type]
+    if gift.paid_at is None:
+        return  # an unpaid gift falls in no period
+    period = ledger.period_for(gift.paid_at)
     if period is not None and ledger.period_totals(period).over_cap:
         finance_alert(
             subject="cap_exceeded",

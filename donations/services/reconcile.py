@@ -69,8 +69,10 @@ def _lost_invoices_recover(card: Gateway, *, now: datetime.datetime, limit: int)
     )
     for sponsorship in overdue:
         since = sponsorship.last_paid or sponsorship.started_at
+        if sponsorship.subscription_id is None or since is None:
+            continue  # not reached: the query keeps only subscriptions that started
         try:
-            invoices = card.invoices_paid(sponsorship.subscription_id, since=int(since.timestamp()))  # type: ignore[arg-type, union-attr]
+            invoices = card.invoices_paid(sponsorship.subscription_id, since=int(since.timestamp()))
         except GatewayError:
             continue
         for invoice in invoices:
@@ -102,10 +104,13 @@ def payments_reconcile(*, now: datetime.datetime | None = None, limit: int = 200
         created_at__lt=older_than,
         created_at__gte=now - GIVE_UP_AFTER,
     ).order_by("created_at")[:limit]
-    for record in [*open_gifts, *open_sponsorships]:
+    records: list[Gift | Sponsorship] = [*open_gifts, *open_sponsorships]
+    for record in records:
+        if record.checkout_session_id is None:
+            continue  # not reached: both queries keep only records with a session
         result.asked += 1
         try:
-            session = card.checkout_retrieve(record.checkout_session_id)  # type: ignore[attr-defined]
+            session = card.checkout_retrieve(record.checkout_session_id)
         except GatewayError:
             result.errors += 1
             continue

@@ -49,8 +49,10 @@ def sponsorships_of_departed_end() -> int:
     )
     asked = 0
     for sponsorship in departed:
+        if sponsorship.subscription_id is None:
+            continue  # not reached: the query excludes them
         try:
-            gateway().subscription_cancel(sponsorship.subscription_id)  # type: ignore[arg-type]
+            gateway().subscription_cancel(sponsorship.subscription_id)
         except GatewayError:
             logging.getLogger(__name__).warning(
                 "could not stop sponsorship %s; the next reconciliation tries again",

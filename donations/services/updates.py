@@ -41,22 +41,25 @@ def sponsor_updates_send(*, today: datetime.date | None = None) -> int:
     )
     if not sponsorships:
         return 0
-    ids = {s.recipient_id for s in sponsorships}
+    ids = {s.recipient_id for s in sponsorships if s.recipient_id is not None}
     # Public columns only: the person's identity is never loaded for a sponsor's e-mail.
     people = {
         row["pk"]: row
-        for row in Recipient.objects.filter(pk__in=ids).values(  # type: ignore[misc]
+        for row in Recipient.objects.filter(pk__in=ids).values(
             "pk", "public_id", "pseudonym", "status", "monthly_need"
         )
     }
-    progress = listings_progress(ids, day=last_month)  # type: ignore[arg-type]
+    progress = listings_progress(ids, day=last_month)
     # Sponsors now, not last month: the count the update reports.
-    sponsors_now = listings_progress(ids)  # type: ignore[arg-type]
+    sponsors_now = listings_progress(ids)
     written = 0
     for sponsorship in sponsorships:
-        person = people[sponsorship.recipient_id]  # type: ignore[index]
+        recipient_id = sponsorship.recipient_id
+        if recipient_id is None:
+            continue  # not reached: the recipient__status filter keeps only linked ones
+        person = people[recipient_id]
         listed = person["status"] == Status.PUBLISHED
-        month_progress = progress[sponsorship.recipient_id]  # type: ignore[index]
+        month_progress = progress[recipient_id]
         donor = sponsorship.donor
         language = donor.language or settings.LANGUAGE_CODE
         with translation.override(language):
@@ -73,7 +76,7 @@ def sponsor_updates_send(*, today: datetime.date | None = None) -> int:
                 dedup_key=dedup_key,
                 to_address=donor.email,
                 # A donor with an account may refuse these updates (they are not receipts).
-                user=donor.user if donor.user_id and donor.user.is_active else None,  # type: ignore[union-attr]
+                user=donor.user if donor.user is not None and donor.user.is_active else None,
                 language=language,
                 context={
                     "pseudonym": person["pseudonym"],
@@ -82,7 +85,7 @@ def sponsor_updates_send(*, today: datetime.date | None = None) -> int:
                     "raised": month_progress.raised,
                     "need": month_progress.need,
                     "funded": month_progress.reached,
-                    "sponsors": sponsors_now[sponsorship.recipient_id].sponsors,  # type: ignore[index]
+                    "sponsors": sponsors_now[recipient_id].sponsors,
                     "reached": person["status"] == Status.REACHED,
                     "link": link,
                 },

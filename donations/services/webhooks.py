@@ -50,8 +50,11 @@ MAX_WAIT = datetime.timedelta(days=3)
 
 
 def _created(event: dict[str, Any]) -> datetime.datetime:
+    created = event.get("created")
+    if created is None:
+        return timezone.now()
     try:
-        return datetime.datetime.fromtimestamp(int(event.get("created")), tz=datetime.UTC)  # type: ignore[arg-type]
+        return datetime.datetime.fromtimestamp(int(created), tz=datetime.UTC)
     except (TypeError, ValueError):
         return timezone.now()
 
@@ -124,14 +127,14 @@ def _sponsorship_session_completed(session: dict[str, Any]) -> Result:
         return Outcome.FLAGGED, "amount or currency disagrees with our record"
     _sponsorship_activate(
         sponsorship,
-        subscription_id=session.get("subscription"),  # type: ignore[arg-type]
-        customer_id=session.get("customer"),  # type: ignore[arg-type]
+        subscription_id=session.get("subscription"),
+        customer_id=session.get("customer"),
     )
     return Outcome.PROCESSED, "sponsorship active"
 
 
 def _sponsorship_activate(
-    sponsorship: Sponsorship, *, subscription_id: str, customer_id: str
+    sponsorship: Sponsorship, *, subscription_id: str | None, customer_id: str | None
 ) -> None:
     changed = []
     if subscription_id and not sponsorship.subscription_id:
@@ -226,7 +229,7 @@ def invoice_paid(invoice: dict[str, Any], event: dict[str, Any]) -> Result:
             dedup_key=f"invoice-after-end:{invoice_id}",
             detail=str(sponsorship.public_ref),
         )
-    _sponsorship_activate(sponsorship, subscription_id=subscription_id, customer_id=None)  # type: ignore[arg-type]
+    _sponsorship_activate(sponsorship, subscription_id=subscription_id, customer_id=None)
     gift = Gift(
         donor=sponsorship.donor,
         recipient=sponsorship.recipient,
@@ -240,9 +243,9 @@ def invoice_paid(invoice: dict[str, Any], event: dict[str, Any]) -> Result:
     )
     GIFTS.move(gift, Gift.Status.PENDING, actor_label=GATEWAY)
     payment_intent = _invoice_payment_intent(invoice)
-    if payment_intent is None:
+    if payment_intent is None and invoice_id is not None:
         try:
-            payment_intent = gateway().invoice_payment_intent(invoice_id)  # type: ignore[arg-type]
+            payment_intent = gateway().invoice_payment_intent(invoice_id)
         except GatewayError:
             payment_intent = None  # a refund later looks it up again
     result = gift_settle(
@@ -284,7 +287,7 @@ def subscription_deleted(subscription: dict[str, Any], event: dict[str, Any]) ->
             to_address=sponsorship.donor.email,
             language=sponsorship.donor.language,
             context={
-                "for_listing": sponsorship.recipient.pseudonym if sponsorship.recipient_id else "",  # type: ignore[union-attr]
+                "for_listing": sponsorship.recipient.pseudonym if sponsorship.recipient else "",
                 "amount": sponsorship.amount,
                 "payment_failed": reason == "payment_failed",
             },
