@@ -6,26 +6,12 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from allauth.account.models import EmailAddress
 from django.db.models import Q, QuerySet
 
 from accounts.models import User
+from accounts.selectors import account_owner
 
 from ..models import Donor, donor_key
-
-
-def verified_emails(user: User) -> tuple[str, ...]:
-    """The addresses allauth holds as confirmed for this account, lower-cased."""
-    return tuple(
-        sorted(
-            {
-                address.lower()
-                for address in EmailAddress.objects.filter(user=user, verified=True).values_list(
-                    "email", flat=True
-                )
-            }
-        )
-    )
 
 
 def donors_of(*, user: User | None, emails: Iterable[str]) -> QuerySet[Donor]:
@@ -39,4 +25,6 @@ def donors_of(*, user: User | None, emails: Iterable[str]) -> QuerySet[Donor]:
 
 
 def donors_of_user(user: User) -> QuerySet[Donor]:
-    return donors_of(user=user, emails=verified_emails(user))
+    # The addresses proved to be the account's are accounts' to say (the same ones the data
+    # download and the erasure use).
+    return donors_of(user=user, emails=account_owner(user).verified_emails)

@@ -14,8 +14,8 @@ from django.urls import reverse
 
 from accounts.models import Role
 from accounts.registry import AccountOwner, Subject, personal_data
+from accounts.selectors import account_owner
 from donations.models import Donor, Gift, MessageStatus, Sponsorship
-from donations.selectors.donors import verified_emails
 from donations.selectors.personal_data import donations_export, recipient_donations_export
 from donations.services.erasure import donations_erase
 from donations.services.receipts import donor_token, receipt_pdf
@@ -31,7 +31,7 @@ def transparency_html(client: Client) -> str:
 
 
 def owner_of(user) -> AccountOwner:
-    return AccountOwner(user=user, verified_emails=verified_emails(user))
+    return account_owner(user)
 
 
 # --- The frozen name ---------------------------------------------------------------------------
