@@ -366,6 +366,13 @@ STRIPE_WEBHOOK_SECRET = os.environ.get(
     "STRIPE_WEBHOOK_SECRET", "" if IS_PROD else devkeys.STRIPE_WEBHOOK_SECRET
 )
 STRIPE_WEBHOOK_TOLERANCE_SECONDS = 300
+# Every call to Stripe gives up after these (connect, read) seconds: the SDK's own default is
+# 80 s, longer than a web worker may take. Reconciliation asks again on its next run.
+STRIPE_CONNECT_TIMEOUT_SECONDS = float(os.environ.get("STRIPE_CONNECT_TIMEOUT_SECONDS", "5"))
+STRIPE_READ_TIMEOUT_SECONDS = float(os.environ.get("STRIPE_READ_TIMEOUT_SECONDS", "20"))
+# Where the Stripe API is: empty for Stripe itself; a local fake (stripe-mock, a test
+# server) can stand in. Production refuses anything but https (config/checks.py).
+STRIPE_API_BASE = os.environ.get("STRIPE_API_BASE", "")
 # A checkout still open this long after it was opened is asked about (a lost webhook).
 PAYMENTS_RECONCILE_AFTER_MINUTES = env_int("PAYMENTS_RECONCILE_AFTER_MINUTES", 60)
 # The account donors transfer to, shown with their unique reference.

@@ -75,9 +75,10 @@ def seed_donations() -> int:
         )
         gift_settle(
             gift=gift,  # type: ignore[arg-type]
-            amount_sen=amount * 100,
+            amount=amount,
             currency="idr",
-            payment_intent_id=f"pi_sandbox_demo{index}",
+            method="card",
+            payment_id=f"pi_sandbox_demo{index}",
             occurred_at=timezone.now(),
         )
         created += 1

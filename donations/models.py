@@ -253,9 +253,21 @@ class Gift(models.Model):
     """One payment: a one-off gift, one month of a sponsorship, or a bank transfer."""
 
     class Gateway(models.TextChoices):
-        STRIPE = "stripe", _("Card (Stripe)")
+        """Who took the money (and whose events record it)."""
+
+        STRIPE = "stripe", _("Stripe")
         SANDBOX = "sandbox", _("Sandbox (test payments)")
         BANK = "bank", _("Bank transfer")
+
+    class Method(models.TextChoices):
+        """How the donor paid, from the payment's own details ("" while not known yet)."""
+
+        CARD = "card", _("Card")
+        QRIS = "qris", _("QRIS")
+        GOPAY = "gopay", _("GoPay")
+        SHOPEEPAY = "shopeepay", _("ShopeePay")
+        BANK_TRANSFER = "bank_transfer", _("Bank transfer")
+        OTHER = "other", _("Another method")
 
     class Status(models.TextChoices):
         PENDING = "pending", _("Checkout open")
@@ -286,7 +298,13 @@ class Gift(models.Model):
     fee_recorded_at = models.DateTimeField(null=True, blank=True)
     refunded = models.BigIntegerField(_("refunded (Rp)"), default=0)
     disputed = models.BooleanField(_("disputed"), default=False)
-    gateway = models.CharField(_("paid by"), max_length=10, choices=Gateway.choices)
+    gateway = models.CharField(_("payment service"), max_length=10, choices=Gateway.choices)
+    payment_method = models.CharField(
+        _("paid by"), max_length=20, choices=Method.choices, blank=True
+    )
+    # Why the gateway's fee could not be booked (a balance transaction not in rupiah): the
+    # finance officers were told; reconciliation does not ask again.
+    fee_refused = models.CharField(max_length=200, blank=True)
     status = models.CharField(
         _("status"), max_length=20, choices=Status.choices, default=Status.PENDING, db_index=True
     )
@@ -361,6 +379,8 @@ class WebhookEvent(models.Model):
     event_id = models.CharField(max_length=255, unique=True)
     type = models.CharField(max_length=80, db_index=True)
     gateway = models.CharField(max_length=10)
+    # The event as the portal reads it (donations.gateways.events.event_dump): the handlers
+    # replay it from here. Never the gateway's raw JSON (donors' addresses, card details).
     payload = models.JSONField()
     outcome = models.CharField(max_length=10, choices=Outcome.choices, db_index=True)
     note = models.CharField(max_length=300, blank=True)

@@ -3,7 +3,7 @@
 from celery import shared_task
 
 from .models import Gift
-from .services.giving import gift_fee_record
+from .services.giving import gift_fee_record, gift_payment_lookup
 from .services.reconcile import payments_reconcile
 from .services.updates import sponsor_updates_send
 from .services.webhooks import deferred_replay
@@ -13,6 +13,12 @@ from .services.webhooks import deferred_replay
 def gift_fee_fetch(pk: int) -> bool:
     gift = Gift.objects.filter(pk=pk).first()
     return gift is not None and gift_fee_record(gift=gift)
+
+
+@shared_task(name="donations.gift_payment_lookup", acks_late=True)
+def gift_payment_lookup_task(pk: int) -> bool:
+    gift = Gift.objects.filter(pk=pk).first()
+    return gift is not None and gift_payment_lookup(gift=gift)
 
 
 @shared_task(name="donations.deferred_events_replay", acks_late=True)

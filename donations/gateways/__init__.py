@@ -2,16 +2,21 @@
 Indonesia is limited, so the portal must be able to add or swap one).
 
 A gateway opens hosted checkouts, answers what became of one (for reconciliation), cancels a
-subscription, refunds, and tells the fee of a payment. Money is recorded from the gateway's
-signed events only (``donations.services.webhooks``), never from a success page.
+subscription, refunds, and tells the fee and method of a payment. Money is recorded from the
+gateway's signed events only (``donations.services.webhooks``), never from a success page. Each
+gateway's package parses its own JSON into the typed events of ``events.py``; nothing outside
+the package reads the gateway's field names.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Protocol
 
 from django.conf import settings
+
+if TYPE_CHECKING:
+    from .events import GatewayEvent, InvoicePaid, PaymentDetails
 
 
 class GatewayError(Exception):
@@ -46,7 +51,7 @@ class Gateway(Protocol):
 
     def checkout_create(self, request: CheckoutRequest) -> Checkout: ...
 
-    def checkout_retrieve(self, session_id: str) -> dict[str, Any]: ...
+    def checkout_event(self, session_id: str) -> GatewayEvent | None: ...
 
     def subscription_cancel(self, subscription_id: str) -> None: ...
 
@@ -54,11 +59,11 @@ class Gateway(Protocol):
         self, *, payment_intent_id: str, amount: int, idempotency_key: str, metadata: dict
     ) -> str: ...
 
-    def payment_fee(self, payment_intent_id: str) -> int | None: ...
+    def payment_details(self, payment_id: str) -> PaymentDetails | None: ...
 
-    def invoices_paid(self, subscription_id: str, *, since: int) -> list[dict[str, Any]]: ...
+    def invoices_paid(self, subscription_id: str, *, since: int) -> list[InvoicePaid]: ...
 
-    def invoice_payment_intent(self, invoice_id: str) -> str | None: ...
+    def invoice_payment(self, invoice_id: str) -> str | None: ...
 
 
 def gateway() -> Gateway:
@@ -73,7 +78,7 @@ def gateway() -> Gateway:
     return StripeGateway()
 
 
-def event_verify(payload: bytes, signature: str | None) -> dict[str, Any]:
+def event_verify(payload: bytes, signature: str | None) -> GatewayEvent:
     """The event a webhook body carries, once its ``Stripe-Signature`` is checked."""
     from .stripe import event_verify as verify  # noqa: PLC0415 -- see gateway()
 

@@ -22,7 +22,8 @@ from django.urls import reverse
 
 from ..models import Gift, Refund, SandboxSession
 from . import Checkout, CheckoutRequest, GatewayError, to_sen
-from .stripe import signature_header
+from .events import GatewayEvent, InvoicePaid, PaymentDetails
+from .stripe import checkout_event_of, signature_header
 
 # Close to Stripe's card pricing, so fees and their share look real in a demo.
 FEE_PERCENT = 2.9
@@ -65,6 +66,7 @@ def session_object(session, *, payment_status: str) -> dict[str, Any]:
         "mode": session.mode,
         "status": session.status,
         "payment_status": payment_status,
+        "payment_method_types": ["card"],  # the sandbox's checkout takes test cards only
         "amount_total": session.amount_sen,
         "currency": session.currency,
         "metadata": session.metadata,
@@ -117,12 +119,14 @@ class SandboxGateway:
             url=reverse("donations:sandbox_checkout", args=[session.session_id]),
         )
 
-    def checkout_retrieve(self, session_id: str) -> dict[str, Any]:
+    def checkout_event(self, session_id: str) -> GatewayEvent | None:
         session = SandboxSession.objects.filter(session_id=session_id).first()
         if session is None:
             raise GatewayError("No such checkout session")
         paid = session.status == "complete"
-        return session_object(session, payment_status="paid" if paid else "unpaid")
+        return checkout_event_of(
+            session_object(session, payment_status="paid" if paid else "unpaid")
+        )
 
     def subscription_cancel(self, subscription_id: str) -> None:
         obj = {
@@ -157,14 +161,16 @@ class SandboxGateway:
         transaction.on_commit(lambda: event_post("charge.refunded", charge))
         return refund_id
 
-    def payment_fee(self, payment_intent_id: str) -> int | None:
-        gift = Gift.objects.filter(payment_intent_id=payment_intent_id).first()
-        return None if gift is None else sandbox_fee(gift.amount)
+    def payment_details(self, payment_id: str) -> PaymentDetails | None:
+        gift = Gift.objects.filter(payment_intent_id=payment_id).first()
+        if gift is None:
+            return None
+        return PaymentDetails(fee=sandbox_fee(gift.amount), currency="idr", method="card")
 
-    def invoices_paid(self, subscription_id: str, *, since: int) -> list[dict[str, Any]]:
+    def invoices_paid(self, subscription_id: str, *, since: int) -> list[InvoicePaid]:
         # Sandbox invoices exist only as the events it posts at once; there is nothing more
         # to ask it about.
         return []
 
-    def invoice_payment_intent(self, invoice_id: str) -> str | None:
+    def invoice_payment(self, invoice_id: str) -> str | None:
         return None  # sandbox invoices carry their payment intent in the event itself

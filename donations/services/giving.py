@@ -355,64 +355,112 @@ def receipt_context(gift: Gift) -> dict[str, Any]:
 def gift_settle(
     *,
     gift: Gift,
-    amount_sen: int | None,
-    currency: str | None,
-    payment_intent_id: str | None,
+    amount: int | None,
+    currency: str,
+    payment_id: str | None,
     occurred_at: datetime.datetime,
+    method: str = "",
 ) -> str:
-    """A card payment succeeded at the gateway. Checks what it says against our record:
-    an amount or currency that disagrees is refused (not in the ledger) and flagged.
-    Returns "paid", "already" or "flagged"."""
+    """A payment succeeded at the gateway (``amount`` in whole units of ``currency``, as its
+    event says). Checks it against our record: an amount or currency that disagrees is
+    refused (not in the ledger) and flagged. Returns "paid", "already" or "flagged"."""
     gift = Gift.objects.select_for_update().get(pk=gift.pk)
     if gift.status == Gift.Status.PAID:
         return "already"
     if gift.status == Gift.Status.FLAGGED:
         return "flagged"
-    if (currency or "").lower() != "idr" or amount_sen != gift.amount * 100:
+    if currency != "idr" or amount != gift.amount:
         gift_flag(
             gift=gift,
-            reason=f"gateway says {amount_sen} {currency}, our record {gift.amount * 100} idr",
+            reason=(
+                f"gateway says {'a fraction of a unit' if amount is None else amount} "
+                f"{currency or '?'}, our record {gift.amount} idr"
+            ),
         )
         return "flagged"
-    if payment_intent_id:
-        gift.payment_intent_id = payment_intent_id
+    if payment_id:
+        gift.payment_intent_id = payment_id
+    if method and not gift.payment_method:
+        gift.payment_method = method
     gift_record_paid(
         gift=gift, amount=gift.amount, clearing=CLEARING_STRIPE, occurred_at=occurred_at
     )
     return "paid"
 
 
-def gift_fee_record(*, gift: Gift) -> bool:
-    """Ask the gateway what it kept of a card payment and post it as an operating cost of the
-    gift's own pot. True once recorded (now or before)."""
-    if gift.fee_recorded_at is not None or gift.status != Gift.Status.PAID:
-        return gift.fee_recorded_at is not None
-    if not gift.payment_intent_id:
+def gift_payment_lookup(*, gift: Gift) -> bool:
+    """Ask the gateway which payment paid a month whose invoice event did not say (outside
+    any transaction), then fetch its fee and replay the events that waited for it. True once
+    known."""
+    if gift.payment_intent_id:
+        return True
+    if not gift.invoice_id:
         return False
     try:
-        fee = gateway().payment_fee(gift.payment_intent_id)
+        payment_id = gateway().invoice_payment(gift.invoice_id)
+    except GatewayError:
+        return False  # reconciliation asks again
+    if not payment_id:
+        return False
+    updated = Gift.objects.filter(pk=gift.pk, payment_intent_id__isnull=True).update(
+        payment_intent_id=payment_id
+    )
+    gift.refresh_from_db()
+    if updated:
+        from .webhooks import payment_recorded_later  # noqa: PLC0415 -- webhooks import giving
+
+        with transaction.atomic():
+            payment_recorded_later(payment_id)
+    gift_fee_record(gift=gift)
+    return True
+
+
+def gift_fee_record(*, gift: Gift) -> bool:
+    """Ask the gateway what it kept of a payment, and how it was paid, and post the fee as an
+    operating cost of the gift's own pot. True once recorded (now or before). A fee in another
+    currency than rupiah is refused and the finance officers are told: converting it would
+    hide that the gateway's payouts no longer reconcile with the ledger."""
+    if gift.fee_recorded_at is not None or gift.status != Gift.Status.PAID:
+        return gift.fee_recorded_at is not None
+    if not gift.payment_intent_id or gift.fee_refused:
+        return False
+    try:
+        details = gateway().payment_details(gift.payment_intent_id)
     except GatewayError:
         return False
-    if fee is None:
+    if details is None or details.fee is None:
         return False
     with transaction.atomic():
         gift = Gift.objects.select_for_update().get(pk=gift.pk)
         if gift.fee_recorded_at is not None:
             return True
-        if fee > 0:
+        changed = []
+        if details.method and not gift.payment_method:
+            gift.payment_method = details.method
+            changed.append("payment_method")
+        if details.currency != "idr":
+            gift.fee_refused = f"fee of {details.fee} {details.currency or '?'} is not in rupiah"
+            gift.save(update_fields=[*changed, "fee_refused"])
+            finance_alert(
+                subject="fee_currency",
+                dedup_key=f"fee-currency:{gift.pk}",
+                detail=f"{gift.receipt_number}: {gift.fee_refused}",
+            )
+            return False
+        if details.fee > 0:
             account = fund_account(gift.recipient_id)
             ledger.ledger_post(
                 kind=Transaction.Kind.FEE,
                 external_id=f"fee:{gift.pk}",
-                lines=[(account, -fee), ("operating", fee)],
+                lines=[(account, -details.fee), ("operating", details.fee)],
                 occurred_at=gift.paid_at,
                 memo=gift.receipt_number or "",
                 gift=gift,
             )
             _cap_watch(gift)
-        gift.fee = fee
+        gift.fee = details.fee
         gift.fee_recorded_at = timezone.now()
-        gift.save(update_fields=["fee", "fee_recorded_at"])
+        gift.save(update_fields=[*changed, "fee", "fee_recorded_at"])
     return True
 
 

@@ -11,7 +11,6 @@ from __future__ import annotations
 import datetime
 import logging
 from dataclasses import dataclass
-from typing import Any
 
 from django.conf import settings
 from django.db import transaction
@@ -19,6 +18,7 @@ from django.db.models import Max, Q
 from django.utils import timezone
 
 from ..gateways import Gateway, GatewayError, gateway
+from ..gateways.events import CheckoutExpired
 from ..models import Gift, Sponsorship
 from . import webhooks
 from .giving import gift_fee_record
@@ -41,10 +41,6 @@ class Reconciled:
     months: int = 0  # monthly payments whose invoice.paid event was lost
     sponsorships_stopped: int = 0
     errors: int = 0
-
-
-def _event_for(session: dict[str, Any]) -> dict[str, Any]:
-    return {"id": f"reconcile:{session.get('id')}", "created": int(timezone.now().timestamp())}
 
 
 # A month is billed about every 30 days; past this with no month recorded, the gateway is asked.
@@ -76,11 +72,10 @@ def _lost_invoices_recover(card: Gateway, *, now: datetime.datetime, limit: int)
         except GatewayError:
             continue
         for invoice in invoices:
-            if Gift.objects.filter(invoice_id=invoice.get("id")).exists():
+            if Gift.objects.filter(invoice_id=invoice.invoice_id).exists():
                 continue
-            event = {"id": f"reconcile:{invoice.get('id')}", "created": invoice.get("created")}
             with transaction.atomic():
-                outcome, _note = webhooks.invoice_paid(invoice, event)
+                outcome, _note = webhooks.event_apply(invoice)
             recovered += outcome == webhooks.Outcome.PROCESSED
     return recovered
 
@@ -110,17 +105,18 @@ def payments_reconcile(*, now: datetime.datetime | None = None, limit: int = 200
             continue  # not reached: both queries keep only records with a session
         result.asked += 1
         try:
-            session = card.checkout_retrieve(record.checkout_session_id)
+            event = card.checkout_event(record.checkout_session_id)
         except GatewayError:
             result.errors += 1
             continue
+        if event is None:
+            continue  # still open at the gateway
         with transaction.atomic():
-            if session.get("status") == "complete":
-                outcome, _note = webhooks.session_completed(session, _event_for(session))
-                result.settled += outcome == webhooks.Outcome.PROCESSED
-            elif session.get("status") == "expired":
-                webhooks.session_expired(session, _event_for(session))
-                result.closed += 1
+            outcome, _note = webhooks.event_apply(event)
+        if isinstance(event, CheckoutExpired):
+            result.closed += 1
+        else:
+            result.settled += outcome == webhooks.Outcome.PROCESSED
     # Checkouts nobody finished within a week are closed for good.
     result.closed += GIFTS.move_many(
         Gift.objects.filter(created_at__lt=now - GIVE_UP_AFTER),

@@ -1,13 +1,20 @@
-"""Gateway events: verify (in the view) → record once → dispatch table → service.
+"""Gateway events: verify and parse (the gateway's package) → record once → handler table →
+service.
 
-Every event is written once, by its id, in the same database transaction as what it changes:
-a repeat, even one arriving at the same moment, finds the row and changes nothing. An event
-about something we do not know yet (out of order: a refund before its payment) is kept as
-``deferred`` and replayed when its payment is recorded, and by reconciliation; an event about
-nothing of ours is recorded as ``ignored``. Amounts and currencies are checked against our
-records; a disagreement is refused and flagged for the finance officers. The webhook answers
-200 to all of these: only a database that cannot record the event makes it fail (and Stripe
-retry).
+Each gateway parses its own JSON into the typed events of ``donations.gateways.events``; the
+handlers here read only those. Every event is written once, by its id, in the same database
+transaction as what it changes: a repeat, even one arriving at the same moment, finds the row
+and changes nothing. An event about something we do not know yet (out of order: a refund before
+its payment) is kept as ``deferred`` and replayed when its payment is recorded, and by
+reconciliation; an event about nothing of ours is recorded as ``ignored``. Amounts and
+currencies are checked against our records; a disagreement is refused and flagged for the
+finance officers. Nothing here calls a gateway: what an event does not say (the payment of an
+invoice) is asked after commit (``tasks.gift_payment_lookup``). The webhook answers 200 to all
+of these: only a database that cannot record the event makes it fail (and the gateway retry).
+
+Disputes follow the money: the ledger moves when the gateway withdraws or reinstates funds
+(with the dispute fee it took or gave back); opening and closing a dispute change its status
+only. An inquiry, where nothing is withdrawn, never touches a pot.
 """
 
 from __future__ import annotations
@@ -15,7 +22,7 @@ from __future__ import annotations
 import datetime
 import logging
 from collections.abc import Callable
-from typing import Any
+from typing import Any, TypeVar
 
 from django.db import DatabaseError, IntegrityError, transaction
 from django.db.models import QuerySet
@@ -24,9 +31,28 @@ from django.utils import timezone
 from core.pagecache import public_pages_changed
 from notifications.services import notification_enqueue
 
-from ..gateways import GatewayError, gateway
+from ..gateways.events import (
+    CheckoutExpired,
+    DisputeClosed,
+    DisputeFundsReinstated,
+    DisputeFundsWithdrawn,
+    DisputeOpened,
+    EventLoadError,
+    GatewayEvent,
+    InvoicePaid,
+    PaymentFailed,
+    PaymentPending,
+    PaymentSettled,
+    RefundTotalChanged,
+    SubscriptionEnded,
+    SubscriptionStarted,
+    Unhandled,
+    event_dump,
+    event_load,
+)
 from ..models import (
     CLEARING_STRIPE,
+    OPERATING,
     Gift,
     Sponsorship,
     Transaction,
@@ -41,6 +67,7 @@ logger = logging.getLogger(__name__)
 
 Outcome = WebhookEvent.Outcome
 Result = tuple[str, str]  # (outcome, note)
+E = TypeVar("E", bound=GatewayEvent)
 
 # A deferred event is given up (and flagged) after this many replays AND this long a wait: a
 # replay runs after every processed event, so a count alone gives up within seconds on a busy
@@ -49,76 +76,90 @@ MAX_REPLAYS = 50
 MAX_WAIT = datetime.timedelta(days=3)
 
 
-def _created(event: dict[str, Any]) -> datetime.datetime:
-    created = event.get("created")
-    if created is None:
-        return timezone.now()
-    try:
-        return datetime.datetime.fromtimestamp(int(created), tz=datetime.UTC)
-    except (TypeError, ValueError):
-        return timezone.now()
-
-
-def _ref(obj: dict[str, Any], key: str) -> str | None:
-    metadata = obj.get("metadata") or {}
-    value = metadata.get(key) if isinstance(metadata, dict) else None
-    return str(value) if value else None
-
-
-def _gift_for_session(session: dict[str, Any]) -> Gift | None:
-    ref = _ref(session, "gift") or session.get("client_reference_id")
-    gift = Gift.objects.filter(checkout_session_id=session.get("id")).first()
-    if gift is None and ref:
-        try:
-            gift = Gift.objects.filter(public_ref=ref).first()
-        except Exception:  # not a UUID: not ours
-            gift = None
-    return gift
-
-
-def _sponsorship_by_ref(ref: str | None) -> Sponsorship | None:
+def _by_ref(model: type[Gift] | type[Sponsorship], ref: str | None) -> Any:
     if not ref:
         return None
     try:
-        return Sponsorship.objects.filter(public_ref=ref).first()
-    except Exception:
+        return model.objects.filter(public_ref=ref).first()
+    except Exception:  # not a UUID: not ours
         return None
 
 
-# --- Checkout sessions -------------------------------------------------------------------------
+def _gift_for_checkout(checkout_id: str | None, reference: str | None) -> Gift | None:
+    gift = None
+    if checkout_id:
+        gift = Gift.objects.filter(checkout_session_id=checkout_id).first()
+    return gift or _by_ref(Gift, reference)
 
 
-def session_completed(session: dict[str, Any], event: dict[str, Any]) -> Result:
-    """``checkout.session.completed`` and ``…async_payment_succeeded``; also reconciliation."""
-    if session.get("mode") == "subscription":
-        return _sponsorship_session_completed(session)
-    gift = _gift_for_session(session)
+# --- One-off payments --------------------------------------------------------------------------
+
+
+def payment_settled(event: PaymentSettled) -> Result:
+    gift = _gift_for_checkout(event.checkout_id, event.reference)
     if gift is None:
-        return Outcome.IGNORED, "no gift of ours for this session"
-    if session.get("payment_status") != "paid":
-        # A delayed payment method: the money is not there yet; async_payment_* follows.
-        return Outcome.PROCESSED, "completed, payment pending"
+        return Outcome.IGNORED, "no gift of ours for this checkout"
     result = gift_settle(
         gift=gift,
-        amount_sen=session.get("amount_total"),
-        currency=session.get("currency"),
-        payment_intent_id=session.get("payment_intent"),
-        occurred_at=_created(event),
+        amount=event.amount,
+        currency=event.currency,
+        payment_id=event.payment,
+        method=event.method,
+        occurred_at=event.occurred_at,
     )
     if result == "flagged":
         return Outcome.FLAGGED, "amount or currency disagrees with our record"
     return Outcome.PROCESSED, result
 
 
-def _sponsorship_session_completed(session: dict[str, Any]) -> Result:
-    sponsorship = Sponsorship.objects.filter(checkout_session_id=session.get("id")).first()
-    sponsorship = sponsorship or _sponsorship_by_ref(_ref(session, "sponsorship"))
+def payment_pending(event: PaymentPending) -> Result:
+    if _gift_for_checkout(event.checkout_id, event.reference) is None:
+        return Outcome.IGNORED, "no gift of ours for this checkout"
+    # A delayed payment method: the money is not there yet; its success or failure follows.
+    return Outcome.PROCESSED, "completed, payment pending"
+
+
+def payment_failed(event: PaymentFailed) -> Result:
+    gift = _gift_for_checkout(event.checkout_id, event.reference)
+    if gift is None:
+        return Outcome.IGNORED, "no gift of ours for this checkout"
+    moved = GIFTS.move_if(
+        gift, Gift.Status.FAILED, expected=Gift.Status.PENDING, actor_label=GATEWAY
+    )
+    return Outcome.PROCESSED, "failed" if moved else f"already {gift.status}"
+
+
+def checkout_expired(event: CheckoutExpired) -> Result:
+    gift = _gift_for_checkout(event.checkout_id, event.reference)
+    if gift is not None:
+        GIFTS.move_if(gift, Gift.Status.EXPIRED, expected=Gift.Status.PENDING, actor_label=GATEWAY)
+        return Outcome.PROCESSED, "expired"
+    sponsorship = None
+    if event.checkout_id:
+        sponsorship = Sponsorship.objects.filter(checkout_session_id=event.checkout_id).first()
+    if sponsorship is not None:
+        SPONSORSHIPS.move_if(
+            sponsorship,
+            Sponsorship.Status.ABANDONED,
+            expected=Sponsorship.Status.PENDING,
+            actor_label=GATEWAY,
+        )
+        return Outcome.PROCESSED, "abandoned"
+    return Outcome.IGNORED, "no record of ours for this checkout"
+
+
+# --- Subscriptions -----------------------------------------------------------------------------
+
+
+def subscription_started(event: SubscriptionStarted) -> Result:
+    sponsorship = None
+    if event.checkout_id:
+        sponsorship = Sponsorship.objects.filter(checkout_session_id=event.checkout_id).first()
+    sponsorship = sponsorship or _by_ref(Sponsorship, event.reference)
     if sponsorship is None:
-        return Outcome.IGNORED, "no sponsorship of ours for this session"
+        return Outcome.IGNORED, "no sponsorship of ours for this checkout"
     sponsorship = Sponsorship.objects.select_for_update().get(pk=sponsorship.pk)
-    if (session.get("currency") or "").lower() != "idr" or session.get(
-        "amount_total"
-    ) != sponsorship.amount * 100:
+    if event.currency != "idr" or event.amount != sponsorship.amount:
         finance_alert(
             subject="sponsorship_flagged",
             dedup_key=f"sponsorship-flagged:{sponsorship.pk}",
@@ -126,9 +167,7 @@ def _sponsorship_session_completed(session: dict[str, Any]) -> Result:
         )
         return Outcome.FLAGGED, "amount or currency disagrees with our record"
     _sponsorship_activate(
-        sponsorship,
-        subscription_id=session.get("subscription"),
-        customer_id=session.get("customer"),
+        sponsorship, subscription_id=event.subscription_id, customer_id=event.customer_id
     )
     return Outcome.PROCESSED, "sponsorship active"
 
@@ -157,79 +196,24 @@ def _sponsorship_activate(
         sponsorship.save(update_fields=changed)
 
 
-def session_async_failed(session: dict[str, Any], event: dict[str, Any]) -> Result:
-    gift = _gift_for_session(session)
-    if gift is None:
-        return Outcome.IGNORED, "no gift of ours for this session"
-    moved = GIFTS.move_if(
-        gift, Gift.Status.FAILED, expected=Gift.Status.PENDING, actor_label=GATEWAY
-    )
-    return Outcome.PROCESSED, "failed" if moved else f"already {gift.status}"
-
-
-def session_expired(session: dict[str, Any], event: dict[str, Any]) -> Result:
-    gift = _gift_for_session(session)
-    if gift is not None:
-        GIFTS.move_if(gift, Gift.Status.EXPIRED, expected=Gift.Status.PENDING, actor_label=GATEWAY)
-        return Outcome.PROCESSED, "expired"
-    sponsorship = Sponsorship.objects.filter(checkout_session_id=session.get("id")).first()
-    if sponsorship is not None:
-        SPONSORSHIPS.move_if(
-            sponsorship,
-            Sponsorship.Status.ABANDONED,
-            expected=Sponsorship.Status.PENDING,
-            actor_label=GATEWAY,
-        )
-        return Outcome.PROCESSED, "abandoned"
-    return Outcome.IGNORED, "no record of ours for this session"
-
-
-# --- Subscriptions -----------------------------------------------------------------------------
-
-
-def _invoice_subscription(invoice: dict[str, Any]) -> tuple[str | None, dict[str, Any]]:
-    """The subscription an invoice bills and its metadata, in today's API shape
-    (``parent.subscription_details``) or the older one (``subscription``)."""
-    parent = invoice.get("parent") or {}
-    details = parent.get("subscription_details") or invoice.get("subscription_details") or {}
-    subscription = details.get("subscription") or invoice.get("subscription")
-    if isinstance(subscription, dict):
-        subscription = subscription.get("id")
-    return subscription, details.get("metadata") or {}
-
-
-def _invoice_payment_intent(invoice: dict[str, Any]) -> str | None:
-    payments = (invoice.get("payments") or {}).get("data") or []
-    for payment in payments:
-        intent = (payment.get("payment") or {}).get("payment_intent")
-        if intent:
-            return intent if isinstance(intent, str) else intent.get("id")
-    intent = invoice.get("payment_intent")  # API versions before 2025-03
-    if isinstance(intent, dict):
-        intent = intent.get("id")
-    return intent
-
-
-def invoice_paid(invoice: dict[str, Any], event: dict[str, Any]) -> Result:
+def invoice_paid(event: InvoicePaid) -> Result:
     """One month of a sponsorship was paid: a Gift of its own, with a receipt."""
-    subscription_id, metadata = _invoice_subscription(invoice)
     sponsorship = None
-    if subscription_id:
-        sponsorship = Sponsorship.objects.filter(subscription_id=subscription_id).first()
-    sponsorship = sponsorship or _sponsorship_by_ref(metadata.get("sponsorship"))
-    if sponsorship is None:
+    if event.subscription_id:
+        sponsorship = Sponsorship.objects.filter(subscription_id=event.subscription_id).first()
+    sponsorship = sponsorship or _by_ref(Sponsorship, event.reference)
+    if sponsorship is None or not event.invoice_id:
         return Outcome.IGNORED, "no sponsorship of ours for this invoice"
     sponsorship = Sponsorship.objects.select_for_update().get(pk=sponsorship.pk)
-    invoice_id = invoice.get("id")
-    if Gift.objects.filter(invoice_id=invoice_id).exists():
+    if Gift.objects.filter(invoice_id=event.invoice_id).exists():
         return Outcome.PROCESSED, "invoice already recorded"
     if sponsorship.status == Sponsorship.Status.ENDED:
         finance_alert(
             subject="invoice_after_end",
-            dedup_key=f"invoice-after-end:{invoice_id}",
+            dedup_key=f"invoice-after-end:{event.invoice_id}",
             detail=str(sponsorship.public_ref),
         )
-    _sponsorship_activate(sponsorship, subscription_id=subscription_id, customer_id=None)
+    _sponsorship_activate(sponsorship, subscription_id=event.subscription_id, customer_id=None)
     gift = Gift(
         donor=sponsorship.donor,
         recipient=sponsorship.recipient,
@@ -239,38 +223,50 @@ def invoice_paid(invoice: dict[str, Any], event: dict[str, Any]) -> Result:
         show_name=sponsorship.show_name,
         donor_name=sponsorship.donor_name,
         language=sponsorship.donor.language,
-        invoice_id=invoice_id,
+        invoice_id=event.invoice_id,
     )
     GIFTS.move(gift, Gift.Status.PENDING, actor_label=GATEWAY)
-    payment_intent = _invoice_payment_intent(invoice)
-    if payment_intent is None and invoice_id is not None:
-        try:
-            payment_intent = gateway().invoice_payment_intent(invoice_id)
-        except GatewayError:
-            payment_intent = None  # a refund later looks it up again
     result = gift_settle(
         gift=gift,
-        amount_sen=invoice.get("amount_paid"),
-        currency=invoice.get("currency"),
-        payment_intent_id=payment_intent,
-        occurred_at=_created(event),
+        amount=event.amount,
+        currency=event.currency,
+        payment_id=event.payment,
+        method=event.method,
+        occurred_at=event.occurred_at,
     )
     if result == "flagged":
         return Outcome.FLAGGED, "amount or currency disagrees with our record"
+    if event.payment is None:
+        _payment_lookup_later(gift.pk)
     return Outcome.PROCESSED, "month recorded"
 
 
-def subscription_deleted(subscription: dict[str, Any], event: dict[str, Any]) -> Result:
-    sponsorship = Sponsorship.objects.filter(subscription_id=subscription.get("id")).first()
-    sponsorship = sponsorship or _sponsorship_by_ref(_ref(subscription, "sponsorship"))
+def _payment_lookup_later(pk: int) -> None:
+    """The invoice did not name its payment: ask the gateway after commit, outside the
+    webhook's transaction (a refund or fee needs it; reconciliation asks again if this fails)."""
+    from ..tasks import gift_payment_lookup_task  # noqa: PLC0415 -- tasks import the services
+
+    def queue() -> None:
+        try:
+            gift_payment_lookup_task.delay(pk)
+        except Exception:  # broker down: reconciliation looks it up
+            logger.warning("could not queue the payment lookup of gift %s", pk)
+
+    transaction.on_commit(queue)
+
+
+def subscription_ended(event: SubscriptionEnded) -> Result:
+    sponsorship = None
+    if event.subscription_id:
+        sponsorship = Sponsorship.objects.filter(subscription_id=event.subscription_id).first()
+    sponsorship = sponsorship or _by_ref(Sponsorship, event.reference)
     if sponsorship is None:
         return Outcome.IGNORED, "no sponsorship of ours for this subscription"
     sponsorship = Sponsorship.objects.select_for_update().get(pk=sponsorship.pk)
     if sponsorship.status == Sponsorship.Status.ENDED:
         return Outcome.PROCESSED, "already ended"
-    reason = (subscription.get("cancellation_details") or {}).get("reason") or ""
-    sponsorship.ended_at = _created(event)
-    sponsorship.end_reason = reason[:200]
+    sponsorship.ended_at = event.occurred_at
+    sponsorship.end_reason = event.reason[:200]
     SPONSORSHIPS.move(
         sponsorship,
         Sponsorship.Status.ENDED,
@@ -289,7 +285,7 @@ def subscription_deleted(subscription: dict[str, Any], event: dict[str, Any]) ->
             context={
                 "for_listing": sponsorship.recipient.pseudonym if sponsorship.recipient else "",
                 "amount": sponsorship.amount,
-                "payment_failed": reason == "payment_failed",
+                "payment_failed": event.reason == "payment_failed",
             },
         )
     return Outcome.PROCESSED, "sponsorship ended"
@@ -300,57 +296,62 @@ def _sponsors_changed() -> None:
     public_pages_changed()
 
 
-# --- Refunds and disputes ----------------------------------------------------------------------
+# --- Refunds -----------------------------------------------------------------------------------
 
 
-def _gift_for_payment_intent(payment_intent: str | None) -> Gift | None:
-    if not payment_intent:
+def _paid_gift(payment_id: str | None) -> Gift | None:
+    """The paid gift of a payment, its row locked; None while we have not recorded it."""
+    if not payment_id:
         return None
-    return Gift.objects.filter(payment_intent_id=payment_intent).first()
+    gift = Gift.objects.filter(payment_intent_id=payment_id).first()
+    if gift is None:
+        return None
+    gift = Gift.objects.select_for_update().get(pk=gift.pk)
+    return gift if gift.status == Gift.Status.PAID else None
 
 
-def charge_refunded(charge: dict[str, Any], event: dict[str, Any]) -> Result:
-    """``amount_refunded`` is the charge's running total: post what it adds to what we have,
-    so repeats and reordered refund events add nothing twice."""
-    gift = _gift_for_payment_intent(charge.get("payment_intent"))
+def refund_total_changed(event: RefundTotalChanged) -> Result:
+    """``refunded`` is the payment's running total: post what it adds to what we have, so
+    repeats and reordered refund events add nothing twice."""
+    gift = _paid_gift(event.payment)
     if gift is None:
         return Outcome.DEFERRED, "refund of a payment not recorded yet"
-    gift = Gift.objects.select_for_update().get(pk=gift.pk)
-    if gift.status != Gift.Status.PAID:
-        return Outcome.DEFERRED, "refund of a payment not recorded yet"
-    if (charge.get("currency") or "").lower() != "idr":
-        finance_alert(subject="refund_flagged", dedup_key=f"refund-flag:{event.get('id')}")
+    if event.currency != "idr":
+        finance_alert(subject="refund_flagged", dedup_key=f"refund-flag:{event.event_id}")
         return Outcome.FLAGGED, "refund in another currency"
-    total_sen = int(charge.get("amount_refunded") or 0)
-    total = -(-total_sen // 100)
-    if total > gift.amount:
-        finance_alert(subject="refund_flagged", dedup_key=f"refund-flag:{event.get('id')}")
+    if event.refunded > gift.amount:
+        finance_alert(subject="refund_flagged", dedup_key=f"refund-flag:{event.event_id}")
         return Outcome.FLAGGED, "refund larger than the gift"
-    new = total - gift.refunded
+    new = event.refunded - gift.refunded
     if new <= 0:
         return Outcome.PROCESSED, "refund already recorded"
     account = fund_account(gift.recipient_id)
     ledger.ledger_post(
         kind=Transaction.Kind.REFUND,
-        external_id=f"refund:{charge.get('id')}:{total_sen}",
+        # The running total in sen, as the external ids posted before the events were typed.
+        external_id=f"refund:{event.charge_id}:{event.refunded * 100}",
         lines=[(account, -new), (CLEARING_STRIPE, new)],
-        occurred_at=_created(event),
+        occurred_at=event.occurred_at,
         memo=gift.receipt_number or "",
         gift=gift,
     )
-    gift.refunded = total
+    gift.refunded = event.refunded
     gift.save(update_fields=["refunded"])
-    if ledger.balance(account) < 0:
-        finance_alert(
-            subject="pot_negative",
-            dedup_key=f"pot-negative:{account}:{event.get('id')}",
-            detail=ledger.account_label(account),
-        )
-    _cap_after_reversal(gift)
+    _pot_watch(account, event.event_id)
+    _cap_after_reversal()
     return Outcome.PROCESSED, f"refunded {new}"
 
 
-def _cap_after_reversal(gift: Gift) -> None:
+def _pot_watch(account: str, event_id: str) -> None:
+    if ledger.balance(account) < 0:
+        finance_alert(
+            subject="pot_negative",
+            dedup_key=f"pot-negative:{account}:{event_id}",
+            detail=ledger.account_label(account),
+        )
+
+
+def _cap_after_reversal() -> None:
     period = ledger.period_for(timezone.now())
     if period is not None and ledger.period_totals(period).over_cap:
         finance_alert(
@@ -360,205 +361,204 @@ def _cap_after_reversal(gift: Gift) -> None:
         )
 
 
-def _dispute_gift(dispute: dict[str, Any]) -> Gift | None:
-    gift = _gift_for_payment_intent(dispute.get("payment_intent"))
-    return gift if gift is not None and gift.status == Gift.Status.PAID else None
+# --- Disputes ----------------------------------------------------------------------------------
 
 
-def dispute_created(dispute: dict[str, Any], event: dict[str, Any]) -> Result:
-    """The bank took the disputed amount back from us: it leaves the gift's pot now."""
-    gift = _dispute_gift(dispute)
-    if gift is None:
-        return Outcome.DEFERRED, "dispute on a payment not recorded yet"
-    gift = Gift.objects.select_for_update().get(pk=gift.pk)
-    amount = -(-int(dispute.get("amount") or 0) // 100)
-    if (dispute.get("currency") or "").lower() != "idr" or not 0 < amount <= gift.amount:
-        finance_alert(subject="dispute", dedup_key=f"dispute-flag:{dispute.get('id')}")
-        return Outcome.FLAGGED, "dispute amount or currency disagrees"
-    account = fund_account(gift.recipient_id)
-    ledger.ledger_post(
-        kind=Transaction.Kind.DISPUTE,
-        external_id=f"dispute:{dispute.get('id')}",
-        lines=[(account, -amount), (CLEARING_STRIPE, amount)],
-        occurred_at=_created(event),
-        memo=gift.receipt_number or "",
-        gift=gift,
-    )
+def _dispute_mark(gift: Gift) -> None:
     if not gift.disputed:
         gift.disputed = True
         gift.save(update_fields=["disputed"])
+
+
+def dispute_opened(event: DisputeOpened) -> Result:
+    """A dispute or an inquiry: the finance officers are told; no money moves yet (an inquiry
+    withdraws none, a dispute's withdrawal is its own event)."""
+    gift = _paid_gift(event.payment)
+    if gift is None:
+        return Outcome.DEFERRED, "dispute on a payment not recorded yet"
+    _dispute_mark(gift)
     finance_alert(
         subject="dispute",
-        dedup_key=f"dispute:{dispute.get('id')}",
+        dedup_key=f"dispute:{event.dispute_id}",
         detail=gift.receipt_number or "",
     )
-    _cap_after_reversal(gift)
-    return Outcome.PROCESSED, "dispute recorded"
+    return Outcome.PROCESSED, "inquiry opened" if event.inquiry else "dispute opened"
 
 
-def dispute_closed(dispute: dict[str, Any], event: dict[str, Any]) -> Result:
-    if dispute.get("status") != "won":
-        return Outcome.PROCESSED, f"dispute closed: {dispute.get('status')}"
-    if not Transaction.objects.filter(external_id=f"dispute:{dispute.get('id')}").exists():
-        return Outcome.DEFERRED, "dispute closed before it was recorded"
-    gift = _dispute_gift(dispute)
+def dispute_closed(event: DisputeClosed) -> Result:
+    gift = _paid_gift(event.payment)
     if gift is None:
-        return Outcome.DEFERRED, "dispute closed on a payment not recorded"
-    amount = -(-int(dispute.get("amount") or 0) // 100)
+        return Outcome.DEFERRED, "dispute closed on a payment not recorded yet"
+    return Outcome.PROCESSED, f"dispute closed: {event.status}"
+
+
+def dispute_funds(event: DisputeFundsWithdrawn | DisputeFundsReinstated) -> Result:
+    """Post each movement of the dispute's money not posted yet: the withdrawal (and its
+    fee), then the reinstatement (and a fee given back). Each has its own external id, so a
+    repeat, or the two events in either order, post each once."""
+    gift = _paid_gift(event.payment)
+    if gift is None:
+        return Outcome.DEFERRED, "dispute funds on a payment not recorded yet"
+    withdrawn, reinstated = event.withdrawn, event.reinstated
+    amounts = [funds.amount for funds in (withdrawn, reinstated) if funds is not None]
+    if (
+        event.currency != "idr"
+        or event.funds_currency != "idr"
+        or not all(0 < amount <= gift.amount for amount in amounts)
+    ):
+        finance_alert(subject="dispute", dedup_key=f"dispute-flag:{event.dispute_id}")
+        return Outcome.FLAGGED, "dispute amount or currency disagrees"
+    _dispute_mark(gift)
     account = fund_account(gift.recipient_id)
-    ledger.ledger_post(
-        kind=Transaction.Kind.DISPUTE_WON,
-        external_id=f"dispute-won:{dispute.get('id')}",
-        lines=[(CLEARING_STRIPE, -amount), (account, amount)],
-        occurred_at=_created(event),
-        memo=gift.receipt_number or "",
-        gift=gift,
-    )
-    return Outcome.PROCESSED, "dispute won: money back in its pot"
+    posted = []
+
+    def post(kind: str, key: str, source: str, target: str, amount: int) -> None:
+        if amount == 0:
+            return
+        if amount < 0:
+            source, target, amount = target, source, -amount
+        created = ledger.ledger_post(
+            kind=kind,
+            external_id=f"{key}:{event.dispute_id}",
+            lines=[(source, -amount), (target, amount)],
+            occurred_at=event.occurred_at,
+            memo=gift.receipt_number or "",
+            gift=gift,
+        ).created
+        if created:
+            posted.append(key)
+
+    withdrawal_posted = Transaction.objects.filter(
+        external_id=f"dispute:{event.dispute_id}"
+    ).exists()
+    if withdrawn is not None:
+        post(Transaction.Kind.DISPUTE, "dispute", account, CLEARING_STRIPE, withdrawn.amount)
+        post(Transaction.Kind.FEE, "dispute-fee", account, OPERATING, withdrawn.fee)
+        withdrawal_posted = True
+    if reinstated is not None:
+        if not withdrawal_posted:
+            return Outcome.DEFERRED, "reinstatement before its withdrawal"
+        post(
+            Transaction.Kind.DISPUTE_WON, "dispute-won", CLEARING_STRIPE, account, reinstated.amount
+        )
+        post(Transaction.Kind.FEE, "dispute-fee-reinstated", account, OPERATING, reinstated.fee)
+    if "dispute" in posted:
+        _pot_watch(account, event.event_id)
+    if posted:
+        _cap_after_reversal()
+    return Outcome.PROCESSED, ("posted " + ", ".join(posted)) if posted else "already posted"
 
 
-HANDLERS: dict[str, Callable[[dict[str, Any], dict[str, Any]], Result]] = {
-    "checkout.session.completed": session_completed,
-    "checkout.session.async_payment_succeeded": session_completed,
-    "checkout.session.async_payment_failed": session_async_failed,
-    "checkout.session.expired": session_expired,
-    "invoice.paid": invoice_paid,
-    "customer.subscription.deleted": subscription_deleted,
-    "charge.refunded": charge_refunded,
-    "charge.dispute.created": dispute_created,
-    "charge.dispute.closed": dispute_closed,
+# --- The table ---------------------------------------------------------------------------------
+
+
+def _ignored(event: GatewayEvent) -> Result:
+    return Outcome.IGNORED, "event type not handled"
+
+
+Handler = Callable[[Any], Result]
+
+HANDLERS: dict[type[GatewayEvent], Handler] = {
+    PaymentSettled: payment_settled,
+    PaymentPending: payment_pending,
+    PaymentFailed: payment_failed,
+    CheckoutExpired: checkout_expired,
+    SubscriptionStarted: subscription_started,
+    InvoicePaid: invoice_paid,
+    SubscriptionEnded: subscription_ended,
+    RefundTotalChanged: refund_total_changed,
+    DisputeOpened: dispute_opened,
+    DisputeClosed: dispute_closed,
+    DisputeFundsWithdrawn: dispute_funds,
+    DisputeFundsReinstated: dispute_funds,
+    Unhandled: _ignored,
 }
 
 
-def _dispatch(event: dict[str, Any]) -> Result:
-    handler = HANDLERS.get(str(event.get("type")))
-    if handler is None:
-        return Outcome.IGNORED, "event type not handled"
-    obj = (event.get("data") or {}).get("object")
-    if not isinstance(obj, dict):
-        return Outcome.IGNORED, "event without an object"
-    return handler(obj, event)
+def event_apply(event: GatewayEvent) -> Result:
+    """Apply one event through its handler (the webhook, replays and reconciliation)."""
+    return HANDLERS.get(type(event), _ignored)(event)
 
 
-def _dispatch_safely(event: dict[str, Any]) -> Result:
+def _apply_safely(event: GatewayEvent) -> Result:
     """A handler that fails leaves nothing half-done (its savepoint is rolled back) and the
     event waits to be replayed, instead of being lost or answered with a 500."""
     try:
         with transaction.atomic():
-            return _dispatch(event)
+            return event_apply(event)
     except DatabaseError:
-        raise  # the event cannot be recorded either: the webhook answers 503, Stripe retries
+        raise  # the event cannot be recorded either: the webhook answers 503, the gateway retries
     except Exception as error:
-        logger.exception("gateway event %s could not be applied", event.get("id"))
+        logger.exception("gateway event %s could not be applied", event.event_id)
         return Outcome.DEFERRED, f"failed: {type(error).__name__}"
 
 
-def event_receive(*, event: dict[str, Any], gateway_name: str) -> tuple[WebhookEvent, bool]:
+def event_receive(*, event: GatewayEvent, gateway_name: str) -> tuple[WebhookEvent, bool]:
     """Record and apply a verified event. Returns the record and whether it was new."""
-    event_id = str(event.get("id") or "")
-    if not event_id:
+    if not event.event_id:
         raise ValueError("an event without an id")
+    gateway_type = event.gateway_type or event.type
     try:
         with transaction.atomic():
             record = WebhookEvent.objects.create(
-                event_id=event_id,
-                type=str(event.get("type"))[:80],
+                event_id=event.event_id,
+                type=gateway_type[:80],
                 gateway=gateway_name,
-                payload=stored_event(event),
+                payload=event_dump(event),
                 outcome=Outcome.DEFERRED,
             )
-            outcome, note = _dispatch_safely(event)
+            outcome, note = _apply_safely(event)
             record.outcome, record.note = outcome, note[:300]
             record.processed_at = timezone.now() if outcome != Outcome.DEFERRED else None
             record.save(update_fields=["outcome", "note", "processed_at"])
     except IntegrityError:
-        existing = WebhookEvent.objects.filter(event_id=event_id).first()
+        existing = WebhookEvent.objects.filter(event_id=event.event_id).first()
         if existing is None:
             raise
         return existing, False
     if outcome == Outcome.PROCESSED:
-        _replay_later(_subject_payment_intent(event))
+        _replay_later(_subject_payment(event))
     return record, True
 
 
-# What of an event is kept: what the handlers read, to replay it. Donors' e-mail addresses,
-# names and card details that Stripe puts in its objects are not stored.
-_KEPT_EVENT_KEYS = ("id", "object", "type", "created", "livemode", "api_version")
-_KEPT_OBJECT_KEYS = (
-    "id",
-    "object",
-    "mode",
-    "status",
-    "payment_status",
-    "amount",
-    "amount_total",
-    "amount_paid",
-    "amount_refunded",
-    "currency",
-    "metadata",
-    "client_reference_id",
-    "payment_intent",
-    "subscription",
-    "customer",
-    "charge",
-    "refunded",
-)
-
-
-def stored_event(event: dict[str, Any]) -> dict[str, Any]:
-    obj = (event.get("data") or {}).get("object")
-    kept = {key: event[key] for key in _KEPT_EVENT_KEYS if key in event}
-    if not isinstance(obj, dict):
-        return {**kept, "data": {}}
-    kept_obj = {key: obj[key] for key in _KEPT_OBJECT_KEYS if key in obj}
-    subscription, metadata = _invoice_subscription(obj)
-    if obj.get("object") == "invoice" or "parent" in obj:
-        kept_obj["parent"] = {
-            "subscription_details": {"subscription": subscription, "metadata": metadata}
-        }
-        intent = _invoice_payment_intent(obj)
-        if intent:
-            kept_obj["payments"] = {"data": [{"payment": {"payment_intent": intent}}]}
-    reason = (obj.get("cancellation_details") or {}).get("reason")
-    if reason:
-        kept_obj["cancellation_details"] = {"reason": reason}
-    return {**kept, "data": {"object": kept_obj}}
-
-
-def _subject_payment_intent(event: dict[str, Any]) -> str | None:
+def _subject_payment(event: GatewayEvent) -> str | None:
     """The payment an event recorded something about: what deferred events may wait for."""
-    obj = (event.get("data") or {}).get("object") or {}
-    if not isinstance(obj, dict):
-        return None
-    intent = obj.get("payment_intent") or _invoice_payment_intent(obj)
-    if not intent and obj.get("object") == "invoice":
-        gift = Gift.objects.filter(invoice_id=obj.get("id")).only("payment_intent_id").first()
-        intent = gift.payment_intent_id if gift else None
-    return intent if isinstance(intent, str) else None
+    if event.payment_id:
+        return event.payment_id
+    if isinstance(event, InvoicePaid):
+        gift = Gift.objects.filter(invoice_id=event.invoice_id).only("payment_intent_id").first()
+        return gift.payment_intent_id if gift else None
+    return None
 
 
-def _deferred(payment_intent: str | None = None) -> QuerySet[WebhookEvent]:
+def _deferred(payment_id: str | None = None) -> QuerySet[WebhookEvent]:
     waiting = WebhookEvent.objects.filter(outcome=Outcome.DEFERRED)
-    if payment_intent is not None:
-        waiting = waiting.filter(payload__data__object__payment_intent=payment_intent)
+    if payment_id is not None:
+        waiting = waiting.filter(payload__payment_id=payment_id)
     return waiting
 
 
-def _replay_later(payment_intent: str | None) -> None:
+def _replay_later(payment_id: str | None) -> None:
     """A payment was recorded: events that waited for it (a refund or dispute that overtook
     it) are applied after commit. Only those: the others wait for their own payment, or for
     reconciliation's replay of everything every ten minutes."""
-    if payment_intent is None or not _deferred(payment_intent).exists():
+    if payment_id is None or not _deferred(payment_id).exists():
         return
     from ..tasks import deferred_events_replay  # noqa: PLC0415 -- tasks import the services
 
     def queue() -> None:
         try:
-            deferred_events_replay.delay(payment_intent=payment_intent)
+            deferred_events_replay.delay(payment_intent=payment_id)
         except Exception:  # broker down: reconciliation replays them
             logger.warning("could not queue the replay of deferred events")
 
     transaction.on_commit(queue)
+
+
+def payment_recorded_later(payment_id: str) -> None:
+    """A payment's id became known after its gift was recorded (an invoice's, looked up):
+    events that waited for it are replayed."""
+    _replay_later(payment_id)
 
 
 def deferred_replay(*, limit: int = 200, payment_intent: str | None = None) -> int:
@@ -573,7 +573,11 @@ def deferred_replay(*, limit: int = 200, payment_intent: str | None = None) -> i
             record = WebhookEvent.objects.select_for_update(skip_locked=True).filter(pk=pk).first()
             if record is None or record.outcome != Outcome.DEFERRED:
                 continue
-            outcome, note = _dispatch_safely(record.payload)
+            try:
+                outcome, note = _apply_safely(event_load(record.payload))
+            except EventLoadError as error:
+                outcome, note = Outcome.FLAGGED, f"unreadable: {error}"
+                finance_alert(subject="event_unmatched", dedup_key=f"event:{record.event_id}")
             record.attempts = min(record.attempts + 1, 32_767)  # a PositiveSmallIntegerField
             if (
                 outcome == Outcome.DEFERRED

@@ -45,13 +45,13 @@ def clock(time_machine):
 def asked(monkeypatch):
     """The checkout sessions reconciliation asked the (sandbox) gateway about."""
     calls: list[str] = []
-    real = SandboxGateway.checkout_retrieve
+    real = SandboxGateway.checkout_event
 
     def spy(self, session_id):
         calls.append(session_id)
         return real(self, session_id)
 
-    monkeypatch.setattr(SandboxGateway, "checkout_retrieve", spy)
+    monkeypatch.setattr(SandboxGateway, "checkout_event", spy)
     return calls
 
 
@@ -164,7 +164,7 @@ def test_an_unreachable_gateway_is_counted_and_changes_nothing(clock, monkeypatc
     def down(self, session_id):
         raise GatewayError("timeout")
 
-    monkeypatch.setattr(SandboxGateway, "checkout_retrieve", down)
+    monkeypatch.setattr(SandboxGateway, "checkout_event", down)
     clock.shift(datetime.timedelta(hours=2))
     result = payments_reconcile()
     assert (result.asked, result.errors, result.settled) == (1, 1, 0)
@@ -181,10 +181,10 @@ def test_missing_fees_are_fetched_once(client, monkeypatch):
     gift.refresh_from_db()
     assert gift.fee_recorded_at is None
 
-    def not_settled(self, payment_intent_id):
+    def not_settled(self, payment_id):
         return None
 
-    monkeypatch.setattr(SandboxGateway, "payment_fee", not_settled)
+    monkeypatch.setattr(SandboxGateway, "payment_details", not_settled)
     assert payments_reconcile().fees == 0  # Stripe has not settled it yet: try later
     monkeypatch.undo()
 

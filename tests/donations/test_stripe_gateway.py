@@ -15,6 +15,7 @@ from django.utils.html import escape
 from django.utils.translation import gettext
 
 from donations.gateways import CheckoutRequest, GatewayError
+from donations.gateways.events import PaymentDetails
 from donations.gateways.stripe import StripeGateway
 from donations.models import Entry, Gift, Sponsorship, Transaction
 from donations.services.giving import checkout_open
@@ -213,7 +214,7 @@ def test_unreachable_stripe_is_a_gateway_error():
 
     down = Down()
     with pytest.raises(GatewayError):
-        _gateway(down).checkout_retrieve("cs_test_a1")
+        _gateway(down).checkout_event("cs_test_a1")
     assert len(down.requests) == 3  # Stripe's two retries, then the error
 
 
@@ -282,10 +283,12 @@ def _intent(fee_sen) -> dict:
         "latest_charge": {
             "id": "ch_test_1",
             "object": "charge",
+            "payment_method_details": {"type": "card"},
             "balance_transaction": {
                 "id": "txn_test_1",
                 "object": "balance_transaction",
                 "fee": fee_sen,
+                "currency": "idr",
             },
         },
     }
@@ -294,9 +297,11 @@ def _intent(fee_sen) -> dict:
 @pytest.mark.parametrize(
     ("fee_sen", "rupiah"), [(345000, 3450), (345001, 3451), (345099, 3451), (1, 1), (0, 0)]
 )
-def test_payment_fee_rounds_sen_up_to_whole_rupiah(fee_sen, rupiah):
+def test_payment_details_rounds_sen_up_to_whole_rupiah(fee_sen, rupiah):
     fake = FakeStripe((200, _intent(fee_sen)))
-    assert _gateway(fake).payment_fee("pi_test_1") == rupiah
+    assert _gateway(fake).payment_details("pi_test_1") == PaymentDetails(
+        fee=rupiah, currency="idr", method="card"
+    )
     sent = fake.requests[0]
     assert (sent["method"], sent["path"]) == ("GET", "/v1/payment_intents/pi_test_1")
     assert sent["query"]["expand[0]"] == "latest_charge.balance_transaction"
@@ -306,14 +311,14 @@ def test_payment_fee_rounds_sen_up_to_whole_rupiah(fee_sen, rupiah):
     "latest_charge",
     [None, "ch_test_1", {"id": "ch_test_1", "object": "charge", "balance_transaction": None}],
 )
-def test_payment_fee_not_settled_yet_is_none(latest_charge):
+def test_payment_details_not_settled_yet_is_none(latest_charge):
     body = {"id": "pi_test_1", "object": "payment_intent", "latest_charge": latest_charge}
-    assert _gateway(FakeStripe((200, body))).payment_fee("pi_test_1") is None
+    assert _gateway(FakeStripe((200, body))).payment_details("pi_test_1") is None
 
 
-def test_payment_fee_stripe_down_is_a_gateway_error():
+def test_payment_details_stripe_down_is_a_gateway_error():
     with pytest.raises(GatewayError):
-        _gateway(FakeStripe(error(500, "api_error"))).payment_fee("pi_test_1")
+        _gateway(FakeStripe(error(500, "api_error"))).payment_details("pi_test_1")
 
 
 def test_subscription_cancel_asks_stripe_to_delete_it():
@@ -339,7 +344,7 @@ def test_a_subscription_cancel_stripe_refuses_otherwise_is_a_gateway_error():
         _gateway(FakeStripe(error(500, "api_error"))).subscription_cancel("sub_1")
 
 
-def test_invoice_payment_intent_is_read_from_the_invoice_payments():
+def test_invoice_payment_is_read_from_the_invoice_payments():
     body = {
         "object": "list",
         "url": "/v1/invoice_payments",
@@ -353,6 +358,6 @@ def test_invoice_payment_intent_is_read_from_the_invoice_payments():
         ],
     }
     fake = FakeStripe((200, body))
-    assert _gateway(fake).invoice_payment_intent("in_test_1") == "pi_test_9"
+    assert _gateway(fake).invoice_payment("in_test_1") == "pi_test_9"
     assert fake.requests[0]["path"] == "/v1/invoice_payments"
     assert fake.requests[0]["query"]["invoice"] == "in_test_1"

@@ -104,9 +104,10 @@ def paid_card_gift(*, amount: int = 100_000, recipient=None, message: str = "") 
     with transaction.atomic():
         gift_settle(
             gift=gift,
-            amount_sen=amount * 100,
+            amount=amount,
             currency="idr",
-            payment_intent_id=f"pi_sandbox_{uuid.uuid4().hex[:16]}",
+            method="card",
+            payment_id=f"pi_sandbox_{uuid.uuid4().hex[:16]}",
             occurred_at=timezone.now(),
         )
     gift.refresh_from_db()
