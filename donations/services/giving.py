@@ -31,6 +31,7 @@ from core.pagecache import public_pages_changed
 from notifications.services import notification_enqueue
 
 from ..gateways import CheckoutRequest, GatewayError, gateway
+from ..gateways.events import PaymentDetails
 from ..models import (
     CLEARING_STRIPE,
     Donor,
@@ -429,6 +430,15 @@ def gift_fee_record(*, gift: Gift) -> bool:
     except GatewayError:
         return False
     if details is None or details.fee is None:
+        return False
+    return gift_fee_book(gift=gift, details=details)
+
+
+def gift_fee_book(*, gift: Gift, details: PaymentDetails) -> bool:
+    """Post what the gateway says it kept of a paid gift (from its event, or asked later),
+    once. True once recorded (now or before); False when refused (not in rupiah) or not
+    known yet."""
+    if details.fee is None:
         return False
     with transaction.atomic():
         gift = Gift.objects.select_for_update().get(pk=gift.pk)

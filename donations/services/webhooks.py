@@ -40,6 +40,7 @@ from ..gateways.events import (
     EventLoadError,
     GatewayEvent,
     InvoicePaid,
+    PaymentDetails,
     PaymentFailed,
     PaymentPending,
     PaymentSettled,
@@ -60,7 +61,7 @@ from ..models import (
     fund_account,
 )
 from . import ledger
-from .giving import finance_alert, gift_settle
+from .giving import finance_alert, gift_fee_book, gift_settle
 from .transitions import GATEWAY, GIFTS, SPONSORSHIPS
 
 logger = logging.getLogger(__name__)
@@ -109,6 +110,10 @@ def payment_settled(event: PaymentSettled) -> Result:
     )
     if result == "flagged":
         return Outcome.FLAGGED, "amount or currency disagrees with our record"
+    if result == "paid" and event.fee is not None:
+        # The gateway said what it kept in the event itself: no need to ask it later.
+        fee = PaymentDetails(fee=event.fee, currency=event.currency, method=event.method)
+        gift_fee_book(gift=gift, details=fee)
     return Outcome.PROCESSED, result
 
 
