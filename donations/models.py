@@ -30,6 +30,15 @@ GENERAL = "general"
 OPERATING = "operating"
 CLEARING_STRIPE = "clearing:stripe"
 CLEARING_BANK = "clearing:bank"
+# What each gateway's money passes through before it reaches a pot (the sandbox stands in for
+# Stripe). A new gateway adds its clearing account here.
+GATEWAY_CLEARING = {"stripe": CLEARING_STRIPE, "sandbox": CLEARING_STRIPE}
+
+
+def clearing_account(gateway: str) -> str:
+    """The clearing account of a gateway's payments: an unknown gateway is a bug, not money
+    to put somewhere."""
+    return GATEWAY_CLEARING[gateway]
 
 
 def recipient_account(recipient_id: int) -> str:

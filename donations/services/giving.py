@@ -33,13 +33,13 @@ from notifications.services import notification_enqueue
 from ..gateways import CheckoutRequest, GatewayError, gateway
 from ..gateways.events import PaymentDetails
 from ..models import (
-    CLEARING_STRIPE,
     Donor,
     Gift,
     MessageStatus,
     ReceiptCounter,
     Sponsorship,
     Transaction,
+    clearing_account,
     donor_key,
     fund_account,
 )
@@ -384,7 +384,10 @@ def gift_settle(
     if method and not gift.payment_method:
         gift.payment_method = method
     gift_record_paid(
-        gift=gift, amount=gift.amount, clearing=CLEARING_STRIPE, occurred_at=occurred_at
+        gift=gift,
+        amount=gift.amount,
+        clearing=clearing_account(gift.gateway),
+        occurred_at=occurred_at,
     )
     return "paid"
 

@@ -26,7 +26,7 @@ from core.pagecache import public_pages_changed
 
 from ..models import (
     CLEARING_BANK,
-    CLEARING_STRIPE,
+    GATEWAY_CLEARING,
     GENERAL,
     OPERATING,
     CollectionPeriod,
@@ -36,7 +36,7 @@ from ..models import (
 
 logger = logging.getLogger(__name__)
 
-_FIXED_ACCOUNTS = {GENERAL, OPERATING, CLEARING_STRIPE, CLEARING_BANK}
+_FIXED_ACCOUNTS = {GENERAL, OPERATING, CLEARING_BANK, *GATEWAY_CLEARING.values()}
 # Pots: accounts that hold money for a purpose. Only these can be spent from.
 _POT_PREFIXES = ("recipient:",)
 # Gifts received, for the cap: what came into the pots through gifts, less what went back.

@@ -52,12 +52,12 @@ from ..gateways.events import (
     event_load,
 )
 from ..models import (
-    CLEARING_STRIPE,
     OPERATING,
     Gift,
     Sponsorship,
     Transaction,
     WebhookEvent,
+    clearing_account,
     fund_account,
 )
 from . import ledger
@@ -335,7 +335,7 @@ def refund_total_changed(event: RefundTotalChanged) -> Result:
         kind=Transaction.Kind.REFUND,
         # The running total in sen, as the external ids posted before the events were typed.
         external_id=f"refund:{event.charge_id}:{event.refunded * 100}",
-        lines=[(account, -new), (CLEARING_STRIPE, new)],
+        lines=[(account, -new), (clearing_account(gift.gateway), new)],
         occurred_at=event.occurred_at,
         memo=gift.receipt_number or "",
         gift=gift,
@@ -415,6 +415,7 @@ def dispute_funds(event: DisputeFundsWithdrawn | DisputeFundsReinstated) -> Resu
         return Outcome.FLAGGED, "dispute amount or currency disagrees"
     _dispute_mark(gift)
     account = fund_account(gift.recipient_id)
+    clearing = clearing_account(gift.gateway)
     posted = []
 
     def post(kind: str, key: str, source: str, target: str, amount: int) -> None:
@@ -437,15 +438,13 @@ def dispute_funds(event: DisputeFundsWithdrawn | DisputeFundsReinstated) -> Resu
         external_id=f"dispute:{event.dispute_id}"
     ).exists()
     if withdrawn is not None:
-        post(Transaction.Kind.DISPUTE, "dispute", account, CLEARING_STRIPE, withdrawn.amount)
+        post(Transaction.Kind.DISPUTE, "dispute", account, clearing, withdrawn.amount)
         post(Transaction.Kind.FEE, "dispute-fee", account, OPERATING, withdrawn.fee)
         withdrawal_posted = True
     if reinstated is not None:
         if not withdrawal_posted:
             return Outcome.DEFERRED, "reinstatement before its withdrawal"
-        post(
-            Transaction.Kind.DISPUTE_WON, "dispute-won", CLEARING_STRIPE, account, reinstated.amount
-        )
+        post(Transaction.Kind.DISPUTE_WON, "dispute-won", clearing, account, reinstated.amount)
         post(Transaction.Kind.FEE, "dispute-fee-reinstated", account, OPERATING, reinstated.fee)
     if "dispute" in posted:
         _pot_watch(account, event.event_id)
