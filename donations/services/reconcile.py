@@ -1,9 +1,10 @@
 """Reconciliation: what a lost webhook would have told us, asked of the gateway.
 
 Every few minutes (beat): checkouts still open an hour after they were opened are looked up at
-the gateway and settled or closed through the same services the webhook uses; fees not yet
-known are fetched; events that arrived before what they refer to are replayed; monthly
-sponsorships of people who left the programme are stopped.
+the gateway and settled or closed through the same services the webhook uses; months whose
+``invoice.paid`` was lost are listed and recorded; the payment of a month whose invoice did not
+name it is looked up; fees not yet known are fetched; events that arrived before what they
+refer to are replayed; monthly sponsorships of people who left the programme are stopped.
 """
 
 from __future__ import annotations
@@ -15,13 +16,14 @@ from dataclasses import dataclass
 from django.conf import settings
 from django.db import transaction
 from django.db.models import Max, Q
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from ..gateways import Gateway, GatewayError, gateway
 from ..gateways.events import CheckoutExpired
 from ..models import Gift, Sponsorship
 from . import webhooks
-from .giving import gift_fee_record
+from .giving import gift_fee_record, gift_payment_lookup
 from .sponsorships import sponsorships_of_departed_end
 from .transitions import GIFTS, RECONCILIATION, SPONSORSHIPS
 
@@ -39,34 +41,52 @@ class Reconciled:
     fees: int = 0
     replayed: int = 0
     months: int = 0  # monthly payments whose invoice.paid event was lost
+    payments: int = 0  # paid months whose payment, not named by their invoice, was found
     sponsorships_stopped: int = 0
     errors: int = 0
 
 
 # A month is billed about every 30 days; past this with no month recorded, the gateway is asked.
 MONTH_OVERDUE = datetime.timedelta(days=33)
+# Our sponsorship row is written before its checkout opens, so its first invoice was created
+# after it: listed from then, less this much for a gateway clock a little behind ours.
+CLOCK_SKEW = datetime.timedelta(hours=1)
 
 
 def _lost_invoices_recover(card: Gateway, *, now: datetime.datetime, limit: int) -> int:
-    """Active sponsorships with no month recorded for over a month: ask the gateway for their
-    paid invoices and record any the webhook never delivered (``invoice.paid``'s handler,
-    which records an invoice once)."""
+    """Ask the gateway for the paid invoices of active sponsorships whose months may be
+    missing, and record any the webhook never delivered (``invoice.paid``'s handler, which
+    records an invoice once).
+
+    A sponsorship with no month yet is asked about as soon as a checkout would be (its first
+    invoice is paid at checkout), listing invoices since our row was written: the webhook sets
+    ``started_at`` only after Stripe has created that invoice. One with months is asked when
+    its last month is overdue, listing invoices since that month."""
     recovered = 0
-    overdue = (
+    older_than = now - datetime.timedelta(minutes=settings.PAYMENTS_RECONCILE_AFTER_MINUTES)
+    # A month flagged for a disagreeing amount has no paid_at but is on record: its own
+    # invoice is known, so it counts as the last month.
+    candidates = (
         Sponsorship.objects.filter(
             status=Sponsorship.Status.ACTIVE,
             gateway=card.name,
             subscription_id__isnull=False,
-            started_at__lt=now - MONTH_OVERDUE,
         )
-        .annotate(last_paid=Max("gifts__paid_at"))
-        .filter(Q(last_paid__isnull=True) | Q(last_paid__lt=now - MONTH_OVERDUE))
+        .annotate(
+            began=Coalesce("started_at", "created_at"),
+            last_month=Max(Coalesce("gifts__paid_at", "gifts__created_at")),
+        )
+        .filter(
+            Q(last_month__isnull=True, began__lt=older_than)
+            | Q(last_month__lt=now - MONTH_OVERDUE)
+        )
         .order_by("pk")[:limit]
     )
-    for sponsorship in overdue:
-        since = sponsorship.last_paid or sponsorship.started_at
-        if sponsorship.subscription_id is None or since is None:
-            continue  # not reached: the query keeps only subscriptions that started
+    for sponsorship in candidates:
+        if sponsorship.subscription_id is None:
+            continue  # not reached: the query keeps only sponsorships with a subscription
+        last_month: datetime.datetime | None = sponsorship.last_month
+        since = last_month or sponsorship.created_at - CLOCK_SKEW
         try:
             invoices = card.invoices_paid(sponsorship.subscription_id, since=int(since.timestamp()))
         except GatewayError:
@@ -78,6 +98,19 @@ def _lost_invoices_recover(card: Gateway, *, now: datetime.datetime, limit: int)
                 outcome, _note = webhooks.event_apply(invoice)
             recovered += outcome == webhooks.Outcome.PROCESSED
     return recovered
+
+
+def _month_payments_look_up(card: Gateway, *, limit: int) -> int:
+    """Paid months whose invoice did not name its payment, and whose lookup after commit did
+    not happen (a broker down, the gateway unreachable): asked again. A refund, a dispute or
+    the fee of a month needs its payment."""
+    months = Gift.objects.filter(
+        status=Gift.Status.PAID,
+        gateway=card.name,
+        invoice_id__isnull=False,
+        payment_intent_id__isnull=True,
+    ).order_by("pk")[:limit]
+    return sum(gift_payment_lookup(gift=gift) for gift in months)
 
 
 def payments_reconcile(*, now: datetime.datetime | None = None, limit: int = 200) -> Reconciled:
@@ -130,12 +163,23 @@ def payments_reconcile(*, now: datetime.datetime | None = None, limit: int = 200
         origin=Sponsorship.Status.PENDING,
         actor_label=RECONCILIATION,
     )
-    missing_fees = Gift.objects.filter(
-        status=Gift.Status.PAID, fee_recorded_at__isnull=True
-    ).exclude(gateway=Gift.Gateway.BANK)[:limit]
+    # Months first: a month found now has its payment and fee asked in the same run.
+    result.months += _lost_invoices_recover(card, now=now, limit=limit)
+    result.payments += _month_payments_look_up(card, limit=limit)
+    # A fee refused (not in rupiah) is not asked again: the finance officers were told, and
+    # such rows must not crowd out the fees still to fetch.
+    missing_fees = (
+        Gift.objects.filter(
+            status=Gift.Status.PAID,
+            fee_recorded_at__isnull=True,
+            fee_refused="",
+            payment_intent_id__isnull=False,
+        )
+        .exclude(gateway=Gift.Gateway.BANK)
+        .order_by("pk")[:limit]
+    )
     for gift in missing_fees:
         result.fees += gift_fee_record(gift=gift)
-    result.months += _lost_invoices_recover(card, now=now, limit=limit)
     result.replayed = webhooks.deferred_replay(limit=limit)
     result.sponsorships_stopped = sponsorships_of_departed_end()
     return result
