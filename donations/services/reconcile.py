@@ -77,8 +77,7 @@ def _lost_invoices_recover(card: Gateway, *, now: datetime.datetime, limit: int)
             last_month=Max(Coalesce("gifts__paid_at", "gifts__created_at")),
         )
         .filter(
-            Q(last_month__isnull=True, began__lt=older_than)
-            | Q(last_month__lt=now - MONTH_OVERDUE)
+            Q(last_month__isnull=True, began__lt=older_than) | Q(last_month__lt=now - MONTH_OVERDUE)
         )
         .order_by("pk")[:limit]
     )
