@@ -98,6 +98,7 @@ class Dashboard:
     fund_transfers_to_decide: int
     disbursements_to_decide: int
     flagged_gifts: int
+    fees_refused: int
     gateway_events: int
     messages_to_moderate: int
     general_balance: int
@@ -123,6 +124,7 @@ def finance_dashboard(user: User) -> Dashboard:
             user, Disbursement.objects.filter(status=Decision.PROPOSED)
         ).count(),
         flagged_gifts=flagged_gifts(user).count(),
+        fees_refused=fees_refused(user).count(),
         gateway_events=gateway_events_attention(user).count(),
         messages_to_moderate=messages_pending(user).count(),
         general_balance=ledger.balance(GENERAL) if may_read_finance(user) else 0,
@@ -215,6 +217,13 @@ def flagged_gifts(user: User) -> QuerySet[Gift]:
     return _for(_scoped(user, Gift.objects.filter(status=Gift.Status.FLAGGED))).order_by(
         "created_at"
     )
+
+
+def fees_refused(user: User) -> QuerySet[Gift]:
+    """Paid gifts whose gateway fee was not booked, because the gateway reported it in another
+    currency than rupiah (``Gift.fee_refused`` says what it reported): the ledger lacks that
+    cost until an officer settles it against the gateway's payout report."""
+    return _for(_scoped(user, Gift.objects.exclude(fee_refused=""))).order_by("paid_at", "pk")
 
 
 def gateway_events_attention(user: User) -> QuerySet[WebhookEvent]:

@@ -416,6 +416,31 @@ def test_flagged_gifts_and_waiting_events_are_listed_with_their_notes(client):
     assert "gateway says 1 usd" in html and "amount disagrees" in html
 
 
+def test_fees_not_booked_are_listed_with_why_and_counted_on_the_dashboard(client):
+    refused = paid_card_gift(amount=80_000)
+    Gift.objects.filter(pk=refused.pk).update(fee_refused="fee of 1 usd is not in rupiah")
+    paid_card_gift()  # its fee is booked as usual: not listed
+    client.force_login(officer())
+
+    response = client.get(reverse("donations:fin_attention"))
+    assert [g.pk for g in response.context["fees_refused"]] == [refused.pk]
+    html = response.content.decode()
+    assert "fee of 1 usd is not in rupiah" in html and refused.receipt_number in html
+    assert gettext("Fees not booked") in html
+    board = client.get(reverse("donations:fin_dashboard")).context["board"]
+    assert board.fees_refused == 1
+
+
+def test_nobody_without_a_finance_role_sees_the_fees_not_booked():
+    from donations.selectors.officials import fees_refused
+
+    gift = paid_card_gift()
+    Gift.objects.filter(pk=gift.pk).update(fee_refused="fee of 1 usd is not in rupiah")
+    assert list(fees_refused(officer())) == [gift]
+    reviewer = make_official(Role.REVIEWER, kecamatan=(GENTENG,))
+    assert not fees_refused(reviewer).exists()
+
+
 # --- Warung partners ---------------------------------------------------------------------------
 
 

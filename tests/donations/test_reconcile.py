@@ -26,6 +26,8 @@ from tests.factories.donations import (
     gift_start,
     invoice_obj,
     ledger_balances,
+    on_commit,
+    outbox,
     sandbox_session,
     session_obj,
     signed_post,
@@ -504,3 +506,49 @@ def test_the_payment_of_a_month_its_invoice_did_not_name_is_looked_up(
     again = payments_reconcile()
     assert (again.payments, again.fees) == (0, 0)
     assert len(stripe_fake.requests) == calls  # nothing left to ask
+
+
+# --- A fee in another currency ------------------------------------------------------------------
+
+
+def test_a_fee_not_in_rupiah_is_refused_told_once_and_not_asked_again(
+    client, stripe_fake, officers, recipient
+):
+    """Stripe settles in the account's currency: a balance transaction in dollars means the
+    account no longer settles in rupiah. Its fee is not booked (converting it would hide that
+    payouts no longer reconcile with the ledger) and every finance officer is told once."""
+    from donations.services.giving import gift_fee_record
+
+    gift = gift_start(amount=50_000, recipient=recipient)
+    assert gift.gateway == "stripe"
+    stripe_fake.routes["/v1/payment_intents/"] = intent_settled(fee_sen=19, currency="usd")
+    with on_commit():  # the fee is fetched once the webhook's transaction commits
+        response = signed_post(
+            client,
+            stripe_event(
+                "checkout.session.completed", session_obj(gift, payment_intent="pi_test_usd")
+            ),
+        )
+    assert response.json()["outcome"] == "processed"
+    assert [sent["path"] for sent in stripe_fake.paths("/v1/payment_intents/")] == [
+        "/v1/payment_intents/pi_test_usd"
+    ]
+
+    gift.refresh_from_db()
+    assert gift.status == Gift.Status.PAID
+    assert not Transaction.objects.filter(kind=Transaction.Kind.FEE).exists()
+    assert (gift.fee, gift.fee_recorded_at) == (0, None)
+    assert "usd" in gift.fee_refused and "rupiah" in gift.fee_refused
+    assert gift.payment_method == "card"  # what the payment says is kept all the same
+    assert ledger_balances() == {CLEARING_STRIPE: -50_000, recipient_account(recipient.pk): 50_000}
+    alerts = outbox("finance_alert").filter(dedup_key__startswith="fee-currency:")
+    assert sorted(alerts.values_list("user_id", flat=True)) == sorted(o.pk for o in officers)
+    assert {alert.context["subject"] for alert in alerts} == {"fee_currency"}
+
+    asked = len(stripe_fake.requests)
+    result = payments_reconcile()
+    assert result.fees == 0
+    assert gift_fee_record(gift=gift) is False
+    assert len(stripe_fake.requests) == asked  # not asked again
+    assert alerts.count() == len(officers)
+    assert not Transaction.objects.filter(kind=Transaction.Kind.FEE).exists()

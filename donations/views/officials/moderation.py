@@ -15,6 +15,7 @@ from core.forms import add_refusal, posted
 from ...forms_officials import ModerationForm
 from ...permissions import FINANCE_READ_ROLES, FINANCE_WORK_ROLES, may_work_on_finance
 from ...selectors.officials import (
+    fees_refused,
     flagged_gifts,
     gateway_events_attention,
     gift_get,
@@ -66,6 +67,7 @@ def attention(request):
         "donations/officials/attention.html",
         {
             "gifts": flagged_gifts(request.user)[:200],
+            "fees_refused": fees_refused(request.user)[:200],
             "events": gateway_events_attention(request.user)[:200],
         },
     )
