@@ -1,7 +1,9 @@
 """System checks that keep an unsafe production from starting.
 
 Registered by ``portal.apps``; run by every management command, by ``config.wsgi`` and
-``config.asgi`` before serving, and by the Celery worker before it takes a task.
+``config.asgi`` before serving, and by the Celery worker before it takes a task. The check that
+asks Stripe over the network runs only with ``manage.py check --deploy`` (docs/operations.md,
+"Payments"): a start-up must not wait on, or fail with, someone else's service.
 """
 
 import base64
@@ -178,6 +180,13 @@ def check_production_settings(app_configs=None, **kwargs) -> list[checks.CheckMe
             "WHATSAPP_API_BASE is not an https:// address.",
             "The WhatsApp token travels in every request: use Meta's https address.",
         )
+    if not _stripe_api_base_safe():
+        refuse(
+            "E018",
+            "STRIPE_API_BASE is set and is not an https:// address.",
+            "The Stripe secret key travels in every request: leave STRIPE_API_BASE empty in "
+            "prod (Stripe itself), or give an https address.",
+        )
     if not settings.PAYMENTS_SANDBOX:
         if not settings.STRIPE_SECRET_KEY:
             refuse(
@@ -193,6 +202,50 @@ def check_production_settings(app_configs=None, **kwargs) -> list[checks.CheckMe
                 "no payment can be recorded.",
             )
     return errors
+
+
+def _stripe_api_base_safe() -> bool:
+    base = settings.STRIPE_API_BASE
+    return not base or base.startswith("https://")
+
+
+@checks.register(TAG, deploy=True)
+def check_stripe_settlement_currency(app_configs=None, **kwargs) -> list[checks.CheckMessage]:
+    """The Stripe account must settle in rupiah: the ledger is in whole rupiah, and a fee or
+    payout in another currency cannot be booked without a conversion that would hide the
+    difference (``donations.services.giving.gift_fee_record`` refuses such a fee)."""
+    if settings.PORTAL_ENV != "prod" or settings.PAYMENTS_SANDBOX:
+        return []
+    if not settings.STRIPE_SECRET_KEY or not _stripe_api_base_safe():
+        return []  # E012 or E018 says so; the key is not sent anywhere unsafe to find out
+    # Lazy: config sits below the apps; only this check needs the gateway.
+    from donations.gateways import GatewayError  # noqa: PLC0415
+    from donations.gateways.stripe import StripeGateway  # noqa: PLC0415
+
+    try:
+        currency = StripeGateway().settlement_currency()
+    except GatewayError as error:
+        return [
+            checks.Warning(
+                "Stripe could not be asked which currency the account settles in.",
+                hint=f"Stripe answered {error}. Check STRIPE_SECRET_KEY and that this host "
+                "reaches Stripe, then run manage.py check --deploy again.",
+                id="portal.W003",
+            )
+        ]
+    if currency != "idr":
+        return [
+            checks.Warning(
+                f"The Stripe account settles in {currency or 'an unknown currency'}, not "
+                "rupiah (idr).",
+                hint="Its payouts would not reconcile with the portal's rupiah ledger, and "
+                "converting them would hide it: fees in another currency are refused and "
+                "listed for the finance officers. Set the account's default currency to IDR "
+                "at Stripe (docs/operations.md, 'Payments').",
+                id="portal.W002",
+            )
+        ]
+    return []
 
 
 def raise_if_not_ready() -> None:

@@ -4,14 +4,18 @@ import base64
 import os
 import subprocess
 import sys
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
+import stripe
 from cryptography.fernet import Fernet
+from django.core.checks.registry import registry
 from django.test import override_settings
 
 from config import devkeys
-from config.checks import check_production_settings
+from config.checks import check_production_settings, check_stripe_settlement_currency
+from tests.stripe_api import LocalStripe
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -69,6 +73,7 @@ def ids(**overrides) -> set[str]:
 
 def test_a_complete_prod_configuration_passes():
     assert ids() == set()
+    assert ids(STRIPE_API_BASE="https://stripe-egress.example.org") == set()
 
 
 @pytest.mark.parametrize(
@@ -87,6 +92,8 @@ def test_a_complete_prod_configuration_passes():
         ({"WHATSAPP_API_BASE": "http://graph.facebook.com/v21.0"}, "portal.E011"),
         ({"STRIPE_SECRET_KEY": ""}, "portal.E012"),
         ({"STRIPE_WEBHOOK_SECRET": ""}, "portal.E013"),
+        ({"STRIPE_API_BASE": "http://127.0.0.1:12111"}, "portal.E018"),
+        ({"STRIPE_API_BASE": "api.stripe.com"}, "portal.E018"),
     ],
 )
 def test_prod_refuses_each_missing_key_and_unsafe_setting(override, error_id):
@@ -165,10 +172,107 @@ def test_dev_and_test_are_not_held_to_prod_rules():
     assert ids(PORTAL_ENV="dev", SECRET_KEY="", PAYMENTS_SANDBOX=True, DEBUG=True) == set()
 
 
+# --- The settlement currency, asked of Stripe (a local https server) with --deploy only -------
+
+ACCOUNT = {"id": "acct_test_1", "object": "account", "country": "ID", "default_currency": "idr"}
+
+
+@contextmanager
+def stripe_account(answer: tuple[int, dict] = (200, ACCOUNT)):
+    """Stripe's /v1/account at a local https address whose certificate the client trusts."""
+    with LocalStripe({"/v1/account": answer}, tls=True) as api:
+        trusted = stripe.ca_bundle_path
+        stripe.ca_bundle_path = api.ca_file
+        try:
+            yield api
+        finally:
+            stripe.ca_bundle_path = trusted
+
+
+def settlement(api: LocalStripe, **overrides) -> list:
+    base = dict(
+        PORTAL_ENV="prod",
+        PAYMENTS_SANDBOX=False,
+        STRIPE_SECRET_KEY=PROD_OK["STRIPE_SECRET_KEY"],
+        STRIPE_API_BASE=api.base,
+    )
+    with override_settings(**{**base, **overrides}):
+        return check_stripe_settlement_currency()
+
+
+def test_a_stripe_account_settling_in_rupiah_passes():
+    with stripe_account() as api:
+        assert settlement(api) == []
+    assert [(sent["method"], sent["path"]) for sent in api.requests] == [("GET", "/v1/account")]
+    assert api.requests[0]["headers"]["Authorization"] == f"Bearer {PROD_OK['STRIPE_SECRET_KEY']}"
+
+
+def test_a_stripe_account_settling_in_another_currency_is_a_warning():
+    with stripe_account((200, {**ACCOUNT, "default_currency": "usd"})) as api:
+        [warning] = settlement(api)
+    assert (warning.id, warning.is_serious()) == ("portal.W002", False)
+    assert "usd" in warning.msg and "rupiah" in warning.msg
+    assert "would not reconcile" in warning.hint and "converting" in warning.hint
+
+
+def test_a_stripe_that_cannot_be_asked_is_a_warning():
+    refused = (401, {"error": {"type": "invalid_request_error", "message": "Invalid API Key"}})
+    with stripe_account(refused) as api:
+        [warning] = settlement(api)
+    assert (warning.id, warning.is_serious()) == ("portal.W003", False)
+    assert "AuthenticationError" in warning.hint
+
+
+@pytest.mark.parametrize(
+    "override",
+    [
+        {"PORTAL_ENV": "dev"},
+        {"PORTAL_ENV": "test"},
+        {"PAYMENTS_SANDBOX": True},
+        {"STRIPE_SECRET_KEY": ""},  # E012 says so
+        {"STRIPE_API_BASE": "http://127.0.0.1:9"},  # E018 says so: the key is not sent there
+    ],
+)
+def test_stripe_is_not_asked_outside_prod_or_where_it_cannot_be(override):
+    with stripe_account() as api:
+        assert settlement(api, **override) == []
+    assert api.requests == []
+
+
+def test_the_settlement_check_runs_with_deploy_only():
+    assert check_stripe_settlement_currency in registry.get_checks(include_deployment_checks=True)
+    assert check_stripe_settlement_currency not in registry.get_checks()
+
+
+def manage_trusting(api: LocalStripe, *args: str, env: dict[str, str]):
+    """manage.py in a fresh process that trusts the local Stripe's certificate."""
+    script = (
+        "import sys, stripe; stripe.ca_bundle_path = sys.argv[1]; "
+        "sys.argv = ['manage.py', *sys.argv[2:]]; import manage; manage.main()"
+    )
+    return python("-c", script, api.ca_file, *args, env={**env, "STRIPE_API_BASE": api.base})
+
+
 def test_check_deploy_passes_at_warning_level_in_prod():
-    result = manage("check", "--deploy", "--fail-level", "WARNING", env=PROD_OK)
+    with stripe_account() as api:
+        result = manage_trusting(api, "check", "--deploy", "--fail-level", "WARNING", env=PROD_OK)
     assert result.returncode == 0, result.stdout + result.stderr
     assert "no issues" in result.stdout
+    assert [sent["path"] for sent in api.requests] == ["/v1/account"]
+
+
+def test_check_deploy_warns_of_an_account_not_settling_in_rupiah():
+    with stripe_account((200, {**ACCOUNT, "default_currency": "sgd"})) as api:
+        result = manage_trusting(api, "check", "--deploy", "--fail-level", "WARNING", env=PROD_OK)
+    assert result.returncode != 0
+    assert "portal.W002" in result.stderr and "sgd" in result.stderr
+
+
+def test_a_start_up_does_not_ask_stripe():
+    with stripe_account() as api:
+        result = manage_trusting(api, "check", env=PROD_OK)
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert api.requests == []
 
 
 @pytest.mark.parametrize(

@@ -71,3 +71,19 @@ def test_a_stripe_that_does_not_answer_in_time_is_a_gateway_error_soon(settings,
 
     assert len(api.requests) == 3  # the first try and Stripe's two retries, each cut short
     assert waited < 5  # three reads of 0.3 s, not the SDK's 80 s (nor the server's 10 s)
+
+
+def test_the_example_configuration_names_every_event_the_webhook_needs():
+    from django.conf import settings
+
+    from donations.gateways.stripe.parse import EVENT_TYPES
+
+    example = (settings.BASE_DIR / ".env.example").read_text()
+    listed = example[example.index("# Stripe:") : example.index("STRIPE_SECRET_KEY=")]
+    assert [kind for kind in EVENT_TYPES if kind not in listed] == []
+    for name in (
+        "STRIPE_CONNECT_TIMEOUT_SECONDS",
+        "STRIPE_READ_TIMEOUT_SECONDS",
+        "STRIPE_API_BASE",
+    ):
+        assert f"\n{name}=" in example
