@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 import stripe
 from cryptography.fernet import Fernet
+from django.core import checks
 from django.core.checks.registry import registry
 from django.test import override_settings
 
@@ -302,3 +303,24 @@ def test_the_celery_worker_exits_without_a_key():
     result = python(*worker, env=without("PII_ENCRYPTION_KEYS"))
     assert result.returncode != 0
     assert "PII_ENCRYPTION_KEYS" in result.stderr
+
+
+def test_a_stripe_that_cannot_be_reached_is_noted_without_stopping_a_deploy(monkeypatch):
+    """A network blip during a deploy: said (I003), below the WARNING level the compose file's
+    ``check --deploy --fail-level WARNING`` stops at."""
+    import socket
+
+    monkeypatch.setattr(stripe.HTTPClient, "INITIAL_DELAY", 0.01)
+    with socket.socket() as probe:  # a port nothing listens on
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    with override_settings(
+        PORTAL_ENV="prod",
+        PAYMENTS_SANDBOX=False,
+        STRIPE_SECRET_KEY=PROD_OK["STRIPE_SECRET_KEY"],
+        STRIPE_API_BASE=f"https://127.0.0.1:{port}",
+        STRIPE_CONNECT_TIMEOUT_SECONDS=0.5,
+    ):
+        [note] = check_stripe_settlement_currency()
+    assert note.id == "portal.I003"
+    assert note.level < checks.WARNING
