@@ -1,0 +1,123 @@
+"""The sandbox checkout listens to the webhook's answer: an event the portal refused (400, 503)
+is shown to the donor as the failure it is, never as "thank you", and the checkout is open
+again, so paying once the fault is gone records the gift once."""
+
+import pytest
+from django.db import DatabaseError
+from django.urls import reverse
+from django.utils import translation
+
+from donations.gateways import SignatureError
+from donations.models import Gift, Transaction
+from tests.factories.donations import active_sponsorship, gift_start, on_commit, sandbox_session
+
+
+def _refuse_signature(monkeypatch):
+    def refuse(*args, **kwargs):
+        raise SignatureError("test: the portal does not know this secret")
+
+    monkeypatch.setattr("donations.views.webhook.event_verify", refuse)
+    return 400
+
+
+def _refuse_database(monkeypatch):
+    def refuse(*args, **kwargs):
+        raise DatabaseError("test: the database is away")
+
+    monkeypatch.setattr("donations.views.webhook.event_receive", refuse)
+    return 503
+
+
+FAULTS = [_refuse_signature, _refuse_database]
+
+
+def _pay(client, gift_or_sponsorship, outcome="pay"):
+    with on_commit():
+        return client.post(
+            f"/en{reverse('donations:sandbox_checkout', args=[gift_or_sponsorship.checkout_session_id])}",
+            {"outcome": outcome},
+        )
+
+
+def _refusal_said(response, status: int) -> None:
+    assert response.status_code == 502
+    html = response.content.decode()
+    assert 'id="sandbox-error"' in html
+    with translation.override("en"):
+        assert (
+            f"The portal refused the payment service&#x27;s message (status {status}), so "
+            "nothing was recorded. You can try again."
+        ) in html
+
+
+@pytest.mark.parametrize("fault", FAULTS)
+@pytest.mark.parametrize("outcome", ["pay", "delayed_success"])
+def test_a_refused_payment_is_shown_as_a_failure_and_can_be_paid_again(
+    client, recipient, monkeypatch, fault, outcome
+):
+    gift = gift_start(recipient=recipient)
+    with monkeypatch.context() as patch:
+        status = fault(patch)
+        response = _pay(client, gift, outcome)
+        _refusal_said(response, status)
+        assert "Location" not in response  # no thank-you redirect
+        assert 'name="outcome" value="pay"' in response.content.decode()  # the form again
+    gift.refresh_from_db()
+    assert gift.status == Gift.Status.PENDING
+    assert sandbox_session(gift).status == "open"
+    assert not Transaction.objects.exists()
+
+    # The fault is gone: paying again records the gift, once.
+    response = _pay(client, gift, outcome)
+    assert response.status_code == 302
+    assert response["Location"] == sandbox_session(gift).success_url  # the thank-you page
+    gift.refresh_from_db()
+    assert gift.status == Gift.Status.PAID
+    assert Transaction.objects.filter(kind=Transaction.Kind.GIFT).count() == 1
+    assert sandbox_session(gift).status == "complete"
+    # A further post (a reload) shows the finished checkout and changes nothing.
+    assert _pay(client, gift).status_code == 200
+    assert Transaction.objects.filter(kind=Transaction.Kind.GIFT).count() == 1
+
+
+@pytest.mark.parametrize("fault", FAULTS)
+def test_a_refused_first_month_is_shown_and_can_be_paid_again(
+    client, recipient, monkeypatch, fault
+):
+    sponsorship = gift_start(recipient=recipient, monthly=True, amount=100_000)
+    with monkeypatch.context() as patch:
+        status = fault(patch)
+        _refusal_said(_pay(client, sponsorship), status)
+    assert sandbox_session(sponsorship).status == "open"
+    assert not Gift.objects.exists()
+
+    assert _pay(client, sponsorship).status_code == 302
+    sponsorship.refresh_from_db()
+    assert sponsorship.status == sponsorship.Status.ACTIVE
+    assert Gift.objects.filter(sponsorship=sponsorship, status=Gift.Status.PAID).count() == 1
+
+
+@pytest.mark.parametrize("fault", FAULTS)
+def test_a_refused_next_month_is_shown_not_redirected(client, recipient, monkeypatch, fault):
+    sponsorship = active_sponsorship(recipient=recipient)
+    url = f"/en{reverse('donations:sandbox_next_month', args=[sponsorship.public_ref])}"
+    back = "/en/donasi/saya/"
+    with monkeypatch.context() as patch:
+        status = fault(patch)
+        with on_commit():
+            response = client.post(url, {"next": back})
+        _refusal_said(response, status)
+        assert "Location" not in response
+        html = response.content.decode()
+        assert (
+            f'action="{reverse("donations:sandbox_next_month", args=[sponsorship.public_ref])}"'
+            in html.replace("/en/", "/")
+        )
+        assert f'href="{back}"' in html
+    assert Gift.objects.filter(sponsorship=sponsorship).count() == 1  # the first month only
+
+    with on_commit():
+        response = client.post(url, {"next": back})
+    assert response.status_code == 302
+    assert response["Location"] == back
+    assert Gift.objects.filter(sponsorship=sponsorship, status=Gift.Status.PAID).count() == 2
