@@ -19,6 +19,7 @@ from django.db import transaction
 from django.db.models import Sum
 from django.test import Client
 from django.urls import reverse
+from django.utils import translation
 
 from ..models import Gift, Refund, SandboxSession
 from . import Checkout, CheckoutRequest, GatewayError, to_sen
@@ -50,12 +51,15 @@ def event_post(event_type: str, obj: dict[str, Any]) -> int:
     }
     payload = json.dumps(event)
     client = Client(raise_request_exception=False)
-    response = client.post(
-        reverse("donations_webhook"),
-        data=payload,
-        content_type="application/json",
-        headers={"stripe-signature": signature_header(payload, settings.STRIPE_WEBHOOK_SECRET)},
-    )
+    # The webhook's request activates its own language in this thread: the page that posted
+    # the event is still rendered in the donor's.
+    with translation.override(translation.get_language()):
+        response = client.post(
+            reverse("donations_webhook"),
+            data=payload,
+            content_type="application/json",
+            headers={"stripe-signature": signature_header(payload, settings.STRIPE_WEBHOOK_SECRET)},
+        )
     return response.status_code
 
 
