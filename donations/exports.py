@@ -57,6 +57,7 @@ def _for(pseudonym: str | None, public_id: str | None) -> str:
 
 def _gift_rows(rows: Iterable[Mapping[str, Any]]) -> Iterator[list]:
     gateways = dict(Gift.Gateway.choices)
+    methods = dict(Gift.Method.choices)
     statuses = dict(Gift.Status.choices)
     yield [
         _("receipt number"),
@@ -65,6 +66,7 @@ def _gift_rows(rows: Iterable[Mapping[str, Any]]) -> Iterator[list]:
         _("fee (Rp)"),
         _("refunded (Rp)"),
         _("gateway"),
+        _("payment method"),
         _("status"),
         _("for"),
     ]
@@ -76,6 +78,8 @@ def _gift_rows(rows: Iterable[Mapping[str, Any]]) -> Iterator[list]:
             row["fee"],
             row["refunded"],
             str(gateways.get(row["gateway"], row["gateway"])),
+            # Empty while the gateway has not said how the donor paid.
+            str(methods.get(row["payment_method"], row["payment_method"])),
             str(statuses.get(row["status"], row["status"])),
             _for(row["recipient__pseudonym"], row["recipient__public_id"]),
         ]

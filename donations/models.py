@@ -18,6 +18,7 @@ import uuid
 
 from django.conf import settings
 from django.db import models
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from accounts.pii import EncryptedTextField, keyed_hash
@@ -364,6 +365,26 @@ class Gift(models.Model):
 
     def __str__(self) -> str:
         return self.receipt_number or f"gift {self.public_ref}"
+
+    @property
+    def paid_by(self) -> str:
+        """How the gift was paid, as receipts and the officers' pages say it."""
+        return paid_by_label(self.payment_method, self.gateway)
+
+
+def paid_by_label(method: str, gateway: str) -> str:
+    """How a gift was paid, from its stored values (a row of ``values()`` too): the method and
+    the service that took it ("Card (Stripe)"), a bank transfer as such, and while the method
+    is not known yet (a payment not confirmed) the service alone."""
+    gateways: dict[str, str] = {value: str(label) for value, label in Gift.Gateway.choices}
+    if gateway == Gift.Gateway.BANK or not method:
+        return gateways.get(gateway, gateway)
+    methods: dict[str, str] = {value: str(label) for value, label in Gift.Method.choices}
+    services = {Gift.Gateway.STRIPE.value: "Stripe", Gift.Gateway.SANDBOX.value: gettext("Sandbox")}
+    return gettext("%(method)s (%(service)s)") % {
+        "method": methods.get(method, method),
+        "service": services.get(gateway, gateway),
+    }
 
 
 class ReceiptCounter(models.Model):

@@ -434,6 +434,7 @@ def gifts_for_export(
             "fee",
             "refunded",
             "gateway",
+            "payment_method",
             "status",
             "recipient__pseudonym",
             "recipient__public_id",

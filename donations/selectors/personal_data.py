@@ -77,7 +77,10 @@ def donations_export(owner: AccountOwner) -> dict[str, Any]:
                 "amount_received": gift.received_amount,
                 "refunded": gift.refunded,
                 "disputed": gift.disputed,
-                "paid_by": gift.gateway,
+                # How the donor paid (a Gift.Method value, None while not known yet) and
+                # the service that took the payment.
+                "paid_by": gift.payment_method or None,
+                "payment_service": gift.gateway,
                 "status": gift.status,
                 "name_on_receipt": gift.donor_name,
                 "name_shown_publicly": gift.show_name,

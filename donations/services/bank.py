@@ -124,6 +124,7 @@ def transfer_record(
             recipient_id=recipient_id,
             amount=amount,
             gateway=Gift.Gateway.BANK,
+            payment_method=Gift.Method.BANK_TRANSFER,
             donor_name=name.strip(),
             message_status=MessageStatus.NONE,
         )

@@ -188,7 +188,10 @@ def _giving_create(*, intent: GiftIntent, user: User | None) -> Gift | Sponsorsh
             try:
                 with transaction.atomic():
                     gift = Gift(
-                        gateway=Gift.Gateway.BANK, bank_reference=_bank_reference(), **fields
+                        gateway=Gift.Gateway.BANK,
+                        payment_method=Gift.Method.BANK_TRANSFER,
+                        bank_reference=_bank_reference(),
+                        **fields,
                     )
                     GIFTS.move(
                         gift, Gift.Status.AWAITING_TRANSFER, actor=user, actor_label=actor_label
@@ -308,7 +311,8 @@ def gift_record_paid(
         Gift.Status.PAID,
         actor=actor,
         actor_label="" if actor else GATEWAY,
-        fields=["paid_at", "receipt_number", "payment_intent_id"],
+        # The method gift_settle read from the event is saved with the payment it describes.
+        fields=["paid_at", "receipt_number", "payment_intent_id", "payment_method"],
     )
     ledger.ledger_post(
         kind=Transaction.Kind.GIFT,

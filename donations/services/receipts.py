@@ -81,7 +81,7 @@ def receipt_lines(gift: Gift) -> list[tuple[str, str]]:
         rows.append((_("Kind of gift"), _("One month of a monthly sponsorship")))
     else:
         rows.append((_("Kind of gift"), _("One-off gift")))
-    rows.append((_("Paid by"), str(Gift.Gateway(gift.gateway).label)))
+    rows.append((_("Paid by"), gift.paid_by))
     if gift.bank_reference:
         rows.append((_("Transfer reference"), gift.bank_reference))
     # The name frozen on the gift: an issued receipt never changes, not by a later gift

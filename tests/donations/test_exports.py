@@ -89,13 +89,13 @@ def test_gifts_are_exported_by_wib_day_without_donors_addresses(client):
     client.force_login(exporter)
     rows = read_csv(export(client, "gifts", datetime.date(2026, 4, 1), datetime.date(2026, 4, 30)))
     header, body = rows[0], rows[1:]
-    assert len(header) == 8
+    assert len(header) == 9
     assert len(body) == 1
     row = body[0]
     assert row[0] == late.receipt_number
     assert row[1] == "2026-04-01 01:30"
     assert row[2] == "75000"
-    assert row[7] == f"{person.pseudonym} ({person.public_id})"
+    assert row[8] == f"{person.pseudonym} ({person.public_id})"
     text = "".join(",".join(r) for r in rows)
     assert "donor@example.org" not in text
     event = AuditEvent.objects.get(action=AuditEvent.Action.DONATIONS_EXPORTED)
