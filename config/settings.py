@@ -356,6 +356,30 @@ PUBLIC_VILLAGE_MIN_LISTINGS = 5
 # maximum keeps a typo (an extra zero) from charging a donor ten times what they meant.
 DONATION_MIN_RUPIAH = env_int("DONATION_MIN_RUPIAH", 10_000)
 DONATION_MAX_RUPIAH = env_int("DONATION_MAX_RUPIAH", 100_000_000)
+
+
+def env_rupiah_range(method: str, default: tuple[int, int]) -> tuple[int, int]:
+    """A payment method's (smallest, largest) gift from PAYMENT_<METHOD>_MIN_RUPIAH and
+    _MAX_RUPIAH, within the overall DONATION_MIN/MAX_RUPIAH bounds."""
+    prefix = f"PAYMENT_{method.upper()}"
+    low = env_int(f"{prefix}_MIN_RUPIAH", default[0])
+    high = env_int(f"{prefix}_MAX_RUPIAH", default[1])
+    if not DONATION_MIN_RUPIAH <= low <= high <= DONATION_MAX_RUPIAH:
+        raise ImproperlyConfigured(
+            f"{prefix}_MIN_RUPIAH ({low}) and {prefix}_MAX_RUPIAH ({high}) must be a range within "
+            f"DONATION_MIN_RUPIAH ({DONATION_MIN_RUPIAH}) and DONATION_MAX_RUPIAH "
+            f"({DONATION_MAX_RUPIAH})."
+        )
+    return low, high
+
+
+# Each payment method's own (smallest, largest) gift, in whole rupiah, keyed by Gift.Method's
+# values: what the payment service accepts, or what the finance officers want to check by
+# hand. A method not listed takes the overall bounds above; a new method adds its line.
+PAYMENT_METHOD_LIMITS = {
+    "card": env_rupiah_range("card", (DONATION_MIN_RUPIAH, DONATION_MAX_RUPIAH)),
+    "bank_transfer": env_rupiah_range("bank_transfer", (DONATION_MIN_RUPIAH, DONATION_MAX_RUPIAH)),
+}
 # Operating costs may take at most this share of what a collection period received
 # (PP 29/1980 Pasal 6); a period may set its own.
 OPERATING_COST_CAP_PERCENT = env_int("OPERATING_COST_CAP_PERCENT", 10)

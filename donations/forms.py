@@ -12,12 +12,15 @@ from django.utils.translation import gettext_lazy as _
 from core.forms import RupiahField
 from core.money import format_rupiah
 
-from .services.giving import amount_check
+from .models import Gift
+from .services.giving import amount_check, method_limits
 
 
 class GiveForm(forms.Form):
     ONCE, MONTHLY = "once", "monthly"
     CARD, BANK = "card", "bank"
+    # The form's choice → the payment method (Gift.Method) whose limits apply.
+    METHODS = {CARD: Gift.Method.CARD, BANK: Gift.Method.BANK_TRANSFER}
 
     amount = RupiahField(
         label=_("Amount (Rp)"),
@@ -62,7 +65,23 @@ class GiveForm(forms.Form):
             del self.fields["email"]
         self.fields["amount"].help_text = _(
             "Whole rupiah, for example 50.000. The smallest gift is Rp%(min)s."
-        ) % {"min": format_rupiah(settings.DONATION_MIN_RUPIAH)}
+        ) % {"min": format_rupiah(self.minimum)}
+        # A method whose range is narrower than every gift's says so before the donor types.
+        overall = (settings.DONATION_MIN_RUPIAH, settings.DONATION_MAX_RUPIAH)
+        ranges = []
+        for method in self.METHODS.values():
+            low, high = method_limits(method)
+            if (low, high) != overall:
+                ranges.append(
+                    _("%(method)s: Rp%(min)s to Rp%(max)s.")
+                    % {
+                        "method": method.label,
+                        "min": format_rupiah(low),
+                        "max": format_rupiah(high),
+                    }
+                )
+        if ranges:
+            self.fields["method"].help_text = " ".join(ranges)
 
     def clean_amount(self) -> int:
         amount = self.cleaned_data["amount"]
@@ -77,10 +96,16 @@ class GiveForm(forms.Form):
             self.add_error(
                 "method", _("Monthly gifts are by card. Choose card, or give once by transfer.")
             )
+        elif cleaned.get("amount") is not None and cleaned.get("method") in self.METHODS:
+            try:
+                amount_check(cleaned["amount"], method=self.METHODS[cleaned["method"]])
+            except ValidationError as error:
+                self.add_error("amount", error)
         if cleaned.get("show_name") and not cleaned.get("name", "").strip():
             self.add_error("name", _("Write the name to show, or leave the box unticked."))
         return cleaned
 
     @property
     def minimum(self) -> int:
-        return settings.DONATION_MIN_RUPIAH
+        """The smallest gift of any method the form offers."""
+        return min(method_limits(method)[0] for method in self.METHODS.values())

@@ -13,7 +13,7 @@ import logging
 import secrets
 import uuid
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from celery import Task
 from django.conf import settings
@@ -22,6 +22,7 @@ from django.db import IntegrityError, transaction
 from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from accounts.models import AuditEvent, Role, User
 from accounts.selectors import users_with_role
@@ -48,14 +49,34 @@ from . import ledger
 from .receipts import receipt_link
 from .transitions import DONOR, GATEWAY, GIFTS, SPONSORSHIPS
 
+if TYPE_CHECKING:
+    from django_stubs_ext import StrOrPromise
+
 logger = logging.getLogger(__name__)
 
 # Bank references are read aloud and typed into banking apps: no 0/O, 1/I/L.
 _REFERENCE_ALPHABET = "23456789ABCDEFGHJKMNPQRSTUVWXYZ"
 
 
-def amount_check(amount: int) -> None:
-    """The server's own check of an amount, whatever the form did."""
+# A method's name inside a sentence ("Payment by card takes …"); a method not listed here is
+# named by its label, as a proper name (QRIS, GoPay).
+_METHOD_IN_A_SENTENCE: dict[str, StrOrPromise] = {
+    Gift.Method.CARD.value: gettext_lazy("card"),
+    Gift.Method.BANK_TRANSFER.value: gettext_lazy("bank transfer"),
+}
+
+
+def method_limits(method: str) -> tuple[int, int]:
+    """The smallest and largest gift a payment method takes (``PAYMENT_METHOD_LIMITS``), never
+    beyond the overall ``DONATION_MIN_RUPIAH``/``DONATION_MAX_RUPIAH``."""
+    low, high = settings.DONATION_MIN_RUPIAH, settings.DONATION_MAX_RUPIAH
+    method_low, method_high = settings.PAYMENT_METHOD_LIMITS.get(method, (low, high))
+    return max(low, method_low), min(high, method_high)
+
+
+def amount_check(amount: int, *, method: str | None = None) -> None:
+    """The server's own check of an amount, whatever the form did: the overall bounds, then
+    those of the payment method (a ``Gift.Method`` value) when one is given."""
     low, high = settings.DONATION_MIN_RUPIAH, settings.DONATION_MAX_RUPIAH
     if not isinstance(amount, int) or isinstance(amount, bool) or amount < low:
         raise ValidationError(
@@ -67,6 +88,21 @@ def amount_check(amount: int) -> None:
             _("The largest gift through the portal is Rp%(max)s; for more, contact us.")
             % {"max": format_rupiah(high)},
             "max",
+        )
+    if method is None:
+        return
+    method_low, method_high = method_limits(method)
+    if not method_low <= amount <= method_high:
+        labels: dict[str, StrOrPromise] = dict(Gift.Method.choices)
+        name = _METHOD_IN_A_SENTENCE.get(method) or labels.get(method, method)
+        raise ValidationError(
+            _("Payment by %(method)s takes Rp%(min)s to Rp%(max)s.")
+            % {
+                "method": name,
+                "min": format_rupiah(method_low),
+                "max": format_rupiah(method_high),
+            },
+            "method_limits",
         )
 
 
@@ -120,6 +156,11 @@ class GiftIntent:
     language: str
     attempt: uuid.UUID  # from the form: a double submit is the same attempt
 
+    @property
+    def payment_method(self) -> str:
+        """The method the donor chose (a ``Gift.Method`` value): a checkout offers cards."""
+        return Gift.Method.BANK_TRANSFER if self.bank_transfer else Gift.Method.CARD
+
 
 def _bank_reference() -> str:
     return "RK-" + "".join(secrets.choice(_REFERENCE_ALPHABET) for _ in range(8))
@@ -127,7 +168,7 @@ def _bank_reference() -> str:
 
 def giving_start(*, intent: GiftIntent, user: User | None) -> Gift | Sponsorship:
     """Write the gift or sponsorship for this attempt, or return the one already written."""
-    amount_check(intent.amount)
+    amount_check(intent.amount, method=intent.payment_method)
     if intent.monthly and intent.bank_transfer:
         raise ValidationError(_("Monthly gifts are by card; give by transfer once."), "monthly")
     existing = (

@@ -87,7 +87,7 @@ def _give(request, *, profile=None, recipient_id=None):
         "profile": profile,
         "progress": listing_progress(recipient_id) if recipient_id else None,
         "monthly_cost": monthly_meal_cost(),
-        "minimum": settings.DONATION_MIN_RUPIAH,
+        "minimum": form.minimum,
         "sandbox": settings.PAYMENTS_SANDBOX,
     }
     return render(request, "donations/give.html", context)
