@@ -394,6 +394,9 @@ def receipt_context(gift: Gift) -> dict[str, Any]:
         "for_listing": gift.recipient.pseudonym if gift.recipient else "",
         "monthly": gift.sponsorship_id is not None,
         "sandbox": gift.gateway == Gift.Gateway.SANDBOX,
+        # Codes, not words: the e-mail is rendered later, in the donor's language.
+        "payment_method": gift.payment_method,
+        "gateway": gift.gateway,
         "link": receipt_link(gift),
     }
 

@@ -204,3 +204,15 @@ def test_paid_by_reads_the_stored_values(db, method, gateway, said):
     with translation.override("en"):
         assert paid_by_label(method, gateway) == said
         assert Gift(payment_method=method, gateway=gateway).paid_by == said
+
+
+def test_the_receipt_email_says_how_it_was_paid_in_the_donors_language(recipient):
+    from django.core import mail
+
+    from notifications.models import Notification
+
+    gift = paid_gift(amount=50_000, recipient=recipient, language="en")
+    note = Notification.objects.get(template="donation_receipt", dedup_key=f"receipt:{gift.pk}")
+    assert (note.context["payment_method"], note.context["gateway"]) == ("card", "sandbox")
+    [sent] = [m for m in mail.outbox if gift.receipt_number in m.subject]
+    assert "Paid by: Card (Sandbox)" in sent.body
