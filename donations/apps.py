@@ -32,8 +32,9 @@ ACCOUNT_EXEMPT = {
     "donations.ReceiptCounter": "The last receipt number of a year: no personal data.",
     "donations.CollectionPeriod": "A permitted collection's name and dates, not a person's.",
     "donations.WebhookEvent": (
-        "A gateway's event as stored: stripped of the e-mail address, name and card details "
-        "the gateway sends (webhooks.stored_event); what is left are ids and amounts."
+        "A gateway's event as the portal reads it (gateways.events.event_dump of the typed "
+        "event): ids, amounts, currencies and statuses. The gateway's JSON, with the donor's "
+        "e-mail address, name and card details, is never stored."
     ),
     "donations.FundTransfer": _OFFICERS,
     "donations.OperatingCost": _OFFICERS,
