@@ -19,8 +19,17 @@ while the original may still be in flight):
 - ~5 % ``checkout.session.completed`` starting a monthly sponsorship,
 - ~25 % ``invoice.paid``: months of those sponsorships (each month a gift of its own),
 - ~10 % ``charge.refunded``: half or all of a paid gift, some gifts twice (partial, then full;
-  ``amount_refunded`` is Stripe's running total). Refunds are sent in the last third of the
-  stream; one that overtakes its payment is deferred and replayed.
+  ``amount_refunded`` is Stripe's running total),
+- ~8 % disputes of other paid gifts, Stripe-shaped (each dispute lists the balance transactions
+  that happened by then, with Stripe's dispute fee), at least one of each kind: inquiries
+  (``created`` as ``warning_needs_response``, ``closed`` as ``warning_closed``: no money moves),
+  lost disputes (``created``, ``funds_withdrawn``, ``closed`` lost: the amount and the fee leave
+  the pot) and won ones (then ``closed`` won or prevented and ``funds_reinstated``: the amount
+  comes back, and the fee when Stripe gives it back).
+Refunds and disputes are sent in the last third of the stream, shuffled among its payments and
+among themselves: one that overtakes its payment is deferred and replayed; a reinstatement
+that overtakes its withdrawal posts both. The figures say how many events were sent before one
+they follow in Stripe's order.
 
 Celery (``--celery``): the webhook queues the fee fetch (and the receipt e-mail, and the replay
 of deferred events) for Celery when its transaction commits.
@@ -36,10 +45,15 @@ Nothing touches the network but 127.0.0.1.
 After the run, deferred events are replayed once in-process (what reconciliation does), and
 the ledger is checked against sums computed here from what was sent: every transaction sums to
 zero; each account's balance equals the expected sum exactly (each pot: gifts less fees less
-refunds; ``clearing:stripe``; ``operating``: the sandbox's fees); one gift transaction per
-payment, one WebhookEvent per distinct event, every response 200, and as many "duplicate"
-answers as repeats. It prints events/s, p50/p95/p99 latency and each check's result, and exits
-1 if a check fails. The server and the database go away at the end, on failure and Ctrl-C too.
+refunds less disputes lost, less the dispute fees Stripe kept; ``clearing:stripe``;
+``operating``: the sandbox's fees and the dispute fees); one gift transaction per payment, each
+dispute movement (withdrawal, fee, reinstatement, fee given back) posted once and none for an
+inquiry, every disputed gift marked, one WebhookEvent per distinct event, every response 200,
+and as many "duplicate" answers as repeats. It prints the events by type, the disputes by kind,
+how many were out of order, events/s, p50/p95/p99 latency, each check's result and whether the
+ledger is exact, and exits 1 if a check fails. ``--events 100`` is the smallest run (a few
+seconds: still at least one dispute of each kind). The server and the database go away at the
+end, on failure and Ctrl-C too.
 """
 
 import argparse
@@ -77,6 +91,8 @@ SECRET = "whsec_bench_only_" + uuid.uuid4().hex
 WEBHOOK = "/donations/stripe/webhook/"
 LISTINGS = 20
 MONTHS = 5  # invoices per sponsorship
+DISPUTE_EVENTS = {"inquiry": 2, "lost": 3, "won": 4}  # events of each kind of dispute
+DISPUTE_FEES = [225_000, 225_000, 150_000]  # whole rupiah, about what Stripe charges
 
 
 def parse_args() -> argparse.Namespace:
@@ -126,8 +142,12 @@ class Plan:
         self.events: list[dict] = []  # distinct events, in sending order before repeats
         self.expected: collections.Counter = collections.Counter()
         self.gift_payments = 0
+        # What each event follows when Stripe sends them in order (its payment, the refund
+        # or dispute event before it): the figures count the ones sent before those.
+        self.after: dict[str, list[str]] = {}
+        self.disputes: list[dict] = []  # one per dispute: kind, id, what was posted
 
-    def add(self, event_type: str, obj: dict) -> dict:
+    def add(self, event_type: str, obj: dict, *, after: tuple[dict, ...] = ()) -> dict:
         event = {
             "id": f"evt_bench_{len(self.events):06d}",
             "object": "event",
@@ -137,7 +157,132 @@ class Plan:
             "data": {"object": obj},
         }
         self.events.append(event)
+        self.after[event["id"]] = [earlier["id"] for earlier in after]
         return event
+
+
+def balance_transaction(amount: int, fee: int) -> dict:
+    """A dispute's balance transaction as Stripe lists it on the dispute: ``amount`` whole
+    rupiah (negative: withdrawn), ``fee`` what Stripe took (negative: gave back), in sen."""
+    return {
+        "id": f"txn_bench_{uuid.uuid4().hex[:12]}",
+        "object": "balance_transaction",
+        "amount": amount * 100,
+        "fee": fee * 100,
+        "net": (amount - fee) * 100,
+        "currency": "idr",
+        "reporting_category": "dispute" if amount < 0 else "dispute_reversal",
+    }
+
+
+def dispute(plan: Plan, gift, kind: str, rng: random.Random) -> list[dict]:
+    """One dispute's events as Stripe sends them (docs/architecture.md, "Money": disputes
+    follow the money), and what they should leave in the ledger.
+
+    - ``inquiry``: created (``warning_needs_response``) and closed (``warning_closed``);
+      nothing is withdrawn, nothing moves;
+    - ``lost``: created, ``funds_withdrawn`` (the amount and the dispute fee leave the pot),
+      closed ``lost``;
+    - ``won``: the same, then closed ``won`` (or ``prevented``) and ``funds_reinstated``: the
+      amount comes back, and the fee too when Stripe gives it back.
+    Each event's dispute lists the balance transactions that had happened by then, as
+    Stripe's does."""
+    from donations.models import CLEARING_STRIPE, OPERATING, fund_account
+
+    dispute_id = f"du_bench_{gift.pk:06d}"
+    amount = gift.amount if rng.random() < 0.8 else gift.amount // 2
+    fee = rng.choice(DISPUTE_FEES)
+    closed_as = "prevented" if rng.random() < 0.25 else "won"
+    fee_back = rng.random() < 0.3
+    withdrawal = balance_transaction(-amount, fee)
+    reinstatement = balance_transaction(amount, -fee if fee_back else 0)
+    events: list[dict] = []
+
+    def add(event_type: str, status: str, *movements: dict) -> None:
+        obj = {
+            "id": dispute_id,
+            "object": "dispute",
+            "amount": amount * 100,
+            "currency": "idr",
+            "payment_intent": gift.bench_intent,
+            "charge": f"ch_sandbox_bench_{gift.pk:06d}",
+            "status": status,
+            "reason": "fraudulent" if kind != "inquiry" else "general",
+            "balance_transactions": list(movements),
+        }
+        events.append(plan.add(event_type, obj, after=(gift.bench_paid, *events[-1:])))
+
+    record = {"kind": kind, "id": dispute_id, "fee": 0, "fee_back": False, "closed": ""}
+    if kind == "inquiry":
+        add("charge.dispute.created", "warning_needs_response")
+        add("charge.dispute.closed", "warning_closed")
+        plan.disputes.append(record)
+        return events
+    pot = fund_account(gift.recipient_id)
+    add("charge.dispute.created", "needs_response")
+    add("charge.dispute.funds_withdrawn", "needs_response", withdrawal)
+    plan.expected[pot] -= amount + fee
+    plan.expected[CLEARING_STRIPE] += amount
+    plan.expected[OPERATING] += fee
+    record["fee"] = fee
+    if kind == "lost":
+        add("charge.dispute.closed", "lost", withdrawal)
+        record["closed"] = "lost"
+    else:
+        add("charge.dispute.closed", closed_as, withdrawal, reinstatement)
+        add("charge.dispute.funds_reinstated", closed_as, withdrawal, reinstatement)
+        plan.expected[CLEARING_STRIPE] -= amount
+        plan.expected[pot] += amount + (fee if fee_back else 0)
+        plan.expected[OPERATING] -= fee if fee_back else 0
+        record.update(closed=closed_as, fee_back=fee_back)
+    plan.disputes.append(record)
+    return events
+
+
+def describe_disputes(plan: Plan) -> str:
+    kinds = collections.Counter(record["kind"] for record in plan.disputes)
+    won = [record for record in plan.disputes if record["kind"] == "won"]
+    prevented = sum(record["closed"] == "prevented" for record in won)
+    back = sum(record["fee_back"] for record in won)
+    fees = sum(record["fee"] for record in plan.disputes) - sum(
+        record["fee"] for record in won if record["fee_back"]
+    )
+    return (
+        f"{len(plan.disputes)} ({kinds['inquiry']} inquiries, {kinds['lost']} lost, "
+        f"{kinds['won']} won of which {prevented} closed prevented and {back} with the fee "
+        f"given back); dispute fees kept by Stripe Rp{fees:,}"
+    )
+
+
+def disorder(plan: Plan, stream: list[dict]) -> collections.Counter:
+    """How many distinct events were first sent before one they follow in Stripe's order;
+    of those, how many before their payment, and how many reinstatements before their
+    withdrawal."""
+    first: dict[str, int] = {}
+    for position, event in enumerate(stream):
+        first.setdefault(event["id"], position)
+    payments = {
+        event["id"]
+        for event in plan.events
+        if event["type"] in ("checkout.session.completed", "invoice.paid")
+    }
+    withdrawals = {
+        event["data"]["object"]["id"]: event["id"]
+        for event in plan.events
+        if event["type"] == "charge.dispute.funds_withdrawn"
+    }
+    found: collections.Counter = collections.Counter()
+    for event in plan.events:
+        sent = first[event["id"]]
+        late = [earlier for earlier in plan.after[event["id"]] if first[earlier] > sent]
+        if late:
+            found["out of order"] += 1
+        if any(earlier in payments for earlier in late):
+            found["before their payment"] += 1
+        withdrawal = withdrawals.get(event["data"]["object"]["id"])
+        if event["type"] == "charge.dispute.funds_reinstated" and first[withdrawal] > sent:
+            found["reinstatements before their withdrawal"] += 1
+    return found
 
 
 def build(args: argparse.Namespace, rng: random.Random) -> tuple[list[dict], Plan]:
@@ -161,9 +306,14 @@ def build(args: argparse.Namespace, rng: random.Random) -> tuple[list[dict], Pla
     n_sponsorships = max(unique * 5 // 100, 1)
     n_invoices = n_sponsorships * MONTHS
     n_refunds = unique * 10 // 100
-    n_gifts = unique - n_sponsorships - n_invoices - n_refunds
+    # Disputes, ~8 % of the events: at least one of each kind, then drawn.
+    dispute_kinds = ["inquiry", "lost", "won"]
+    while sum(DISPUTE_EVENTS[kind] for kind in dispute_kinds) < unique * 8 // 100:
+        dispute_kinds.append(rng.choices(list(DISPUTE_EVENTS), weights=[25, 35, 40])[0])
+    n_dispute_events = sum(DISPUTE_EVENTS[kind] for kind in dispute_kinds)
+    n_gifts = unique - n_sponsorships - n_invoices - n_refunds - n_dispute_events
     twice = n_refunds // 8  # gifts refunded twice: half, then all
-    if n_gifts < n_refunds:
+    if n_gifts < n_refunds + len(dispute_kinds):
         raise SystemExit("too few events for this mix")
 
     create_listings(0, LISTINGS)
@@ -218,23 +368,22 @@ def build(args: argparse.Namespace, rng: random.Random) -> tuple[list[dict], Pla
     for gift in gifts:
         intent = f"pi_sandbox_bench_{gift.pk:06d}"
         gift.bench_intent = intent
-        early.append(
-            plan.add(
-                "checkout.session.completed",
-                {
-                    "id": gift.checkout_session_id,
-                    "object": "checkout.session",
-                    "mode": "payment",
-                    "status": "complete",
-                    "payment_status": "paid",
-                    "amount_total": gift.amount * 100,
-                    "currency": "idr",
-                    "metadata": {"gift": str(gift.public_ref)},
-                    "client_reference_id": str(gift.public_ref),
-                    "payment_intent": intent,
-                },
-            )
+        gift.bench_paid = plan.add(
+            "checkout.session.completed",
+            {
+                "id": gift.checkout_session_id,
+                "object": "checkout.session",
+                "mode": "payment",
+                "status": "complete",
+                "payment_status": "paid",
+                "amount_total": gift.amount * 100,
+                "currency": "idr",
+                "metadata": {"gift": str(gift.public_ref)},
+                "client_reference_id": str(gift.public_ref),
+                "payment_intent": intent,
+            },
         )
+        early.append(gift.bench_paid)
         paid(gift.recipient_id, gift.amount)
     for n, sponsorship in enumerate(sponsorships):
         subscription = f"sub_sandbox_bench_{n:05d}"
@@ -290,33 +439,38 @@ def build(args: argparse.Namespace, rng: random.Random) -> tuple[list[dict], Pla
     rng.shuffle(early)
 
     late: list[dict] = []
-    refunded = rng.sample(gifts, n_refunds - twice)
+    chosen = rng.sample(gifts, n_refunds - twice + len(dispute_kinds))
+    refunded, disputed = chosen[: n_refunds - twice], chosen[n_refunds - twice :]
     for index, gift in enumerate(refunded):
         totals = (
             [gift.amount // 2, gift.amount]
             if index < twice
             else [rng.choice([gift.amount // 2, gift.amount])]
         )
+        before = gift.bench_paid
         for total in totals:
-            late.append(
-                plan.add(
-                    "charge.refunded",
-                    {
-                        "id": f"ch_sandbox_bench_{gift.pk:06d}",
-                        "object": "charge",
-                        "amount": gift.amount * 100,
-                        "amount_refunded": total * 100,
-                        "currency": "idr",
-                        "payment_intent": gift.bench_intent,
-                        "refunded": total == gift.amount,
-                    },
-                )
+            before = plan.add(
+                "charge.refunded",
+                {
+                    "id": f"ch_sandbox_bench_{gift.pk:06d}",
+                    "object": "charge",
+                    "amount": gift.amount * 100,
+                    "amount_refunded": total * 100,
+                    "currency": "idr",
+                    "payment_intent": gift.bench_intent,
+                    "refunded": total == gift.amount,
+                },
+                after=(gift.bench_paid, before),
             )
+            late.append(before)
         expected[CLEARING_STRIPE] += totals[-1]
         expected[fund_account(gift.recipient_id)] -= totals[-1]
+    for gift, kind in zip(disputed, dispute_kinds, strict=True):
+        late.extend(dispute(plan, gift, kind, rng))
     rng.shuffle(late)
 
-    # Refunds in the last third of the stream; then the repeats, each after its original.
+    # Refunds and disputes in the last third of the stream; then the repeats, each after its
+    # original.
     cut = len(early) * 2 // 3
     tail_part = early[cut:] + late
     rng.shuffle(tail_part)
@@ -447,6 +601,34 @@ def check(
         not differing,
         f"{len(expected)} accounts" if not differing else f"(actual, expected): {differing}",
     )
+    movements = set()
+    for record in plan.disputes:
+        keys = []
+        if record["kind"] != "inquiry":
+            keys += ["dispute"] + (["dispute-fee"] if record["fee"] else [])
+        if record["kind"] == "won":
+            keys += ["dispute-won"] + (["dispute-fee-reinstated"] if record["fee_back"] else [])
+        movements |= {f"{key}:{record['id']}" for key in keys}
+    posted = set(
+        Transaction.objects.filter(external_id__startswith="dispute").values_list(
+            "external_id", flat=True
+        )
+    )
+    by_key = collections.Counter(external_id.rpartition(":")[0] for external_id in posted)
+    missing, unexpected = sorted(movements - posted), sorted(posted - movements)
+    result(
+        "each dispute movement posted once, none for an inquiry",
+        not missing and not unexpected,
+        ", ".join(f"{key} {n}" for key, n in sorted(by_key.items()))
+        if not missing and not unexpected
+        else f"missing {missing[:5]}, unexpected {unexpected[:5]}",
+    )
+    marked = Gift.objects.filter(disputed=True).count()
+    result(
+        "every disputed gift marked disputed",
+        marked == len(plan.disputes),
+        f"{marked} for {len(plan.disputes)} disputes",
+    )
     return results
 
 
@@ -475,9 +657,19 @@ def main() -> int:
         kinds = collections.Counter(event["type"] for event in plan.events)
         print(
             f"database: {args.db}; {len(stream):,} events to send: {len(plan.events):,} distinct "
-            f"({', '.join(f'{k} {v}' for k, v in kinds.items())}) and "
-            f"{len(stream) - len(plan.events):,} repeats (set up in "
+            f"and {len(stream) - len(plan.events):,} repeats (set up in "
             f"{time.perf_counter() - started:.1f} s)"
+        )
+        print("distinct events by type:")
+        for kind, n in kinds.items():
+            print(f"  {kind:<42} {n:>6,}")
+        print("disputes: " + describe_disputes(plan))
+        found = disorder(plan, stream)
+        print(
+            f"out of order: {found['out of order']:,} events sent before one they follow "
+            f"({found['before their payment']:,} before their payment, "
+            f"{found['reinstatements before their withdrawal']:,} reinstatements before their "
+            "withdrawal)"
         )
         port = free_port()
         log_path = Path(log_dir.name) / "gunicorn.log"
@@ -522,7 +714,9 @@ def main() -> int:
     for name, ok, detail in results:
         print(f"  [{'ok' if ok else 'FAILED'}] {name}" + (f" ({detail})" if detail else ""))
     failed = [name for name, ok, _detail in results if not ok]
-    print("\nLEDGER CHECK: " + ("PASSED" if not failed else f"FAILED ({len(failed)} checks)"))
+    exact = next(ok for name, ok, _detail in results if name.startswith("ledger balances"))
+    print(f"\nledger exact: {'yes' if exact else 'NO'}")
+    print("LEDGER CHECK: " + ("PASSED" if not failed else f"FAILED ({len(failed)} checks)"))
     return 1 if failed else 0
 
 
