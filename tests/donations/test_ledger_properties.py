@@ -171,11 +171,13 @@ def _earmarked_leaves_only_rightly() -> None:
 
 def _apply(operation, model: Model, officers, warung, period, gifts: list[Gift], client) -> None:
     if isinstance(operation, Dispute):
-        if not _disputable(gifts):
+        cards = _disputable(gifts)
+        if not cards:
             paying = ("gift", operation.pot, operation.amount, "card")
             _apply(paying, model, officers, warung, period, gifts, client)
             _invariants(model, period)
-        _dispute(operation, model, _disputable(gifts), client, period)
+            cards = gifts[-1:]
+        _dispute(operation, model, cards, client, period)
         return
     kind = operation[0]
     if kind == "gift":
@@ -343,13 +345,11 @@ def _dispute_events(gift: Gift, dispute_id: str, amount: int, path: str, fee: in
 def _disputable(gifts: list[Gift]) -> list[Gift]:
     """Card gifts with no dispute or refund yet (a charge is disputed once; a disputed one is
     not refunded)."""
-    return [
-        gift
-        for gift in Gift.objects.filter(pk__in=[g.pk for g in gifts], disputed=False)
+    return list(
+        Gift.objects.filter(pk__in=[g.pk for g in gifts], disputed=False, refunds__isnull=True)
         .exclude(gateway=Gift.Gateway.BANK)
         .order_by("pk")
-        if not gift.refunds.exists()
-    ]
+    )
 
 
 def _dispute(operation: Dispute, model: Model, cards: list[Gift], client, period) -> None:
