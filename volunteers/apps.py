@@ -8,12 +8,16 @@ class VolunteersConfig(AppConfig):
 
     def ready(self) -> None:
         from accounts import registry
+        from portal import registry as portal_registry
 
+        from .selectors.outcomes import listing_visits_in_month
         from .selectors.personal_data import volunteers_data_export, volunteers_recipient_export
         from .services.bookings import volunteers_data_erase
         from .services.coordinators import COORDINATOR_SCHOOLS
 
         registry.register_coordinator_schools(COORDINATOR_SCHOOLS)
+        # A listing says how often students visited this month (a count, never when).
+        portal_registry.register_listing_visits(listing_visits_in_month)
         officials_actions = (
             "officials' actions on the programme's records, audit-logged; an official's "
             "deleted account leaves the row without them (SET_NULL)"

@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING, TypedDict
 from django.db.models import (
     Count,
     F,
+    FloatField,
     IntegerField,
     OuterRef,
     Q,
@@ -18,7 +19,7 @@ from django.db.models import (
     Sum,
     Value,
 )
-from django.db.models.functions import Coalesce
+from django.db.models.functions import Cast, Coalesce, NullIf
 from django.utils import timezone
 
 from core.time import month_start, next_month
@@ -47,10 +48,18 @@ class Progress:
     raised: int  # this WIB month: gifts into the person's pot, less refunds and disputes
     need: int
     sponsors: int  # active monthly sponsorships
+    # Everyone giving to the person this month, one-off and monthly alike: donors of a gift
+    # received this WIB month, and monthly sponsors (whose month may not be charged yet).
+    donors: int = 0
 
     @property
     def percent(self) -> int:
         return 0 if self.need <= 0 else min(100, self.raised * 100 // self.need)
+
+    @property
+    def still_needed(self) -> int:
+        """What this month still needs ("Rp… lagi"), never below zero."""
+        return max(self.need - self.raised, 0)
 
     @property
     def reached(self) -> bool:
@@ -68,14 +77,15 @@ _RAISING_KINDS = (
 class _Progress(TypedDict):
     raised: int
     sponsors: int
+    donors: int
 
 
 def _with_progress(
     recipients: QuerySet[Recipient], day: datetime.date | None
 ) -> QuerySet[WithAnnotations[Recipient, _Progress]]:
-    """Each recipient row with ``raised`` (their pot's takings in the WIB month of ``day``) and
-    ``sponsors`` (active monthly sponsorships), as correlated subqueries: one query for a
-    whole page of listings, however many it shows."""
+    """Each recipient row with ``raised`` (their pot's takings in the WIB month of ``day``),
+    ``sponsors`` (active monthly sponsorships) and ``donors`` (see ``Progress.donors``), as
+    correlated subqueries: one query for a whole page of listings, however many it shows."""
     start, end = month_bounds(day)
     raised = (
         Entry.objects.filter(
@@ -96,10 +106,43 @@ def _with_progress(
         .annotate(n=Count("pk"))
         .values("n")
     )
+    donors = (
+        Gift.objects.filter(recipient_id=OuterRef("pk"), status=Gift.Status.PAID, disputed=False)
+        # A gift given back in full no longer counts its giver.
+        .filter(refunded__lt=Coalesce("received_amount", "amount"))
+        .filter(
+            Q(paid_at__gte=start, paid_at__lt=end)
+            | Q(sponsorship__status=Sponsorship.Status.ACTIVE)
+        )
+        .order_by()
+        .values("recipient_id")
+        .annotate(n=Count("donor_id", distinct=True))
+        .values("n")
+    )
     return recipients.order_by().annotate(
         raised=Coalesce(Subquery(raised), Value(0), output_field=IntegerField()),
         sponsors=Coalesce(Subquery(sponsors), Value(0), output_field=IntegerField()),
+        donors=Coalesce(Subquery(donors), Value(0), output_field=IntegerField()),
     )
+
+
+def least_funded_first(
+    recipients: QuerySet[Recipient], *, day: datetime.date | None = None
+) -> QuerySet[Recipient]:
+    """``recipients`` least funded first: by the WIB month's raised ÷ need (docs/architecture.md,
+    "Definitions used everywhere"), the same ``raised`` every progress figure reads; among
+    equals, the most recently listed first. A person without a need of their own needs a
+    month of meals."""
+    ratio = Cast(F("raised"), FloatField()) / Cast(
+        Coalesce(NullIf(F("monthly_need"), Value(0)), Value(monthly_meal_cost())),
+        FloatField(),
+    )
+    ordered: QuerySet[Recipient] = (
+        _with_progress(recipients, day)
+        .annotate(funded_ratio=ratio)
+        .order_by("funded_ratio", "-published_at", "-pk")
+    )
+    return ordered
 
 
 def listing_progress(
@@ -119,7 +162,7 @@ def listings_progress(
     """Progress of several listings in the WIB month of ``day`` (today), in one query."""
     ids = list(recipient_ids)
     rows = _with_progress(Recipient.objects.filter(pk__in=ids), day).values(
-        "pk", "monthly_need", "raised", "sponsors"
+        "pk", "monthly_need", "raised", "sponsors", "donors"
     )
     found = {row["pk"]: row for row in rows}
     default_need = monthly_meal_cost()
@@ -129,7 +172,10 @@ def listings_progress(
         need = (needs or {}).get(pk) or (row["monthly_need"] if row else None) or default_need
         raised = row["raised"] if row else 0
         sponsors = row["sponsors"] if row else 0
-        result[pk] = Progress(raised=max(raised or 0, 0), need=need, sponsors=sponsors or 0)
+        donors = row["donors"] if row else 0
+        result[pk] = Progress(
+            raised=max(raised or 0, 0), need=need, sponsors=sponsors or 0, donors=donors or 0
+        )
     return result
 
 
@@ -143,14 +189,15 @@ def public_listings_progress(profiles: Iterable[PublicProfile]) -> dict[str, Pro
         return {}
     rows = _with_progress(
         Recipient.objects.filter(public_id__in=[p.public_id for p in profiles]), None
-    ).values("public_id", "raised", "sponsors")
-    found = {row["public_id"]: (row["raised"], row["sponsors"]) for row in rows}
-    figures = {p.public_id: found.get(p.public_id, (0, 0)) for p in profiles}
+    ).values("public_id", "raised", "sponsors", "donors")
+    found = {row["public_id"]: (row["raised"], row["sponsors"], row["donors"]) for row in rows}
+    figures = {p.public_id: found.get(p.public_id, (0, 0, 0)) for p in profiles}
     return {
         profile.public_id: Progress(
             raised=max(figures[profile.public_id][0] or 0, 0),
             need=profile.monthly_need,
             sponsors=figures[profile.public_id][1] or 0,
+            donors=figures[profile.public_id][2] or 0,
         )
         for profile in profiles
     }

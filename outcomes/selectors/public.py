@@ -12,6 +12,7 @@ import datetime
 from dataclasses import dataclass
 from typing import Any
 
+from portal.registry import ImpactSummary
 from regions.models import Kecamatan
 
 from ..models import MonthlyOutcome
@@ -104,3 +105,23 @@ def public_regency_series(months: int = 12) -> list[PublicOutcome]:
         .only("month", "kecamatan_id", *PUBLIC_FIGURES)[:months]
     )
     return [_public(row, {}) for row in reversed(rows)]
+
+
+def latest_impact_summary() -> ImpactSummary | None:
+    """The regency's figures of the latest stored month, for the portal's home page (which
+    links here for the rest): one query."""
+    row = (
+        MonthlyOutcome.objects.filter(kecamatan__isnull=True)
+        .order_by("-month")
+        .only("month", "reached", "meals_delivered", "visits", "warung_valid")
+        .first()
+    )
+    if row is None:
+        return None
+    return ImpactSummary(
+        month=row.month,
+        reached=row.reached,
+        meals_delivered=row.meals_delivered,
+        visits=row.visits,
+        warung_valid=row.warung_valid,
+    )

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import datetime
 import json
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -27,11 +27,17 @@ from django.utils.translation import gettext as _
 
 from regions.models import Kecamatan, Village
 
+from .. import illustrations
 from ..models import AgeBand, Need, Recipient, Status
 from ..services.lifecycle import PUBLIC_STATUSES
 
 PAGE_SIZE = 12
 QUERY_MAX_LENGTH = 100
+
+# An order of published people, given by the caller: the public pages pass donations'
+# ``least_funded_first`` (the portal does not import the apps above it); without one, the
+# most recently listed come first.
+Ordering = Callable[[QuerySet[Recipient]], QuerySet[Recipient]]
 
 # The only columns a public read may touch. Every one of them is in clear and public by
 # decision; adding a column here is a privacy decision, not a refactoring.
@@ -69,6 +75,15 @@ class PublicProfile:
     photo_url: str | None  # None without a photo or without a standing consent
     monthly_need: int  # whole rupiah
     published_at: datetime.date | None
+
+    @property
+    def illustration(self) -> str:
+        """The drawing chosen by the needs (portal.illustrations): never a likeness."""
+        return illustrations.choose(self.need_codes)
+
+    @property
+    def illustration_path(self) -> str:
+        return illustrations.static_path(self.illustration)
 
 
 @dataclass(frozen=True)
@@ -158,6 +173,10 @@ def _profiles(rows: Iterable[Mapping[str, Any]]) -> list[PublicProfile]:
     return [_profile(row, counts) for row in rows]
 
 
+def _ordered(queryset: QuerySet[Recipient], order: Ordering | None) -> QuerySet[Recipient]:
+    return order(queryset) if order else queryset.order_by("-published_at", "-pk")
+
+
 def _filtered(
     *, kecamatan_code: str | None, need: str | None, query: str | None
 ) -> QuerySet[Recipient]:
@@ -177,7 +196,7 @@ def _filtered(
             | Q(story__icontains=query)
             | Q(kecamatan__name__icontains=query)
         )
-    return queryset.order_by("-published_at", "-pk")
+    return queryset
 
 
 def public_listing_page(
@@ -185,15 +204,18 @@ def public_listing_page(
     kecamatan_code: str | None = None,
     need: str | None = None,
     query: str | None = None,
+    order: Ordering | None = None,
     page: int | str = 1,
 ) -> Page[PublicProfile]:
-    """One page (12) of published people, newest first, as PublicProfiles.
+    """One page (12) of published people in ``order`` (newest first without one), as
+    PublicProfiles.
 
     A page number that is not a number gives the first page, one past the end the last page
     (``Page.number`` says which was given). Three queries whatever the page holds: the count,
     the rows with their kecamatan and village, and the village counts.
     """
-    queryset = _rows(_filtered(kecamatan_code=kecamatan_code, need=need, query=query))
+    filtered = _filtered(kecamatan_code=kecamatan_code, need=need, query=query)
+    queryset = _rows(_ordered(filtered, order))
     rows = Paginator(queryset, PAGE_SIZE).get_page(page)
     # django-stubs' Page ties its rows' type to its paginator's; this page hands out the
     # paginator's value rows as profiles, which the stub cannot say.
@@ -202,8 +224,9 @@ def public_listing_page(
     return result
 
 
-def public_latest(*, limit: int = 3) -> list[PublicProfile]:
-    return _profiles(_rows(_published().order_by("-published_at", "-pk"))[:limit])
+def public_first(*, limit: int = 3, order: Ordering | None = None) -> list[PublicProfile]:
+    """The first ``limit`` published people in ``order`` (newest first without one)."""
+    return _profiles(_rows(_ordered(_published(), order))[:limit])
 
 
 def public_profile_get(public_id: str) -> PublicProfile:

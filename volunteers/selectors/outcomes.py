@@ -8,9 +8,9 @@ from dataclasses import dataclass
 from django.db.models import Count
 from django.db.models.functions import TruncMonth
 
-from core.time import WIB
+from core.time import WIB, month_start, next_month, today_wib
 
-from ..models import Booking
+from ..models import Booking, VisitSlot
 from .common import B
 
 
@@ -63,3 +63,25 @@ def visit_outcomes(
         )
         for row in rows
     ]
+
+
+def listing_visits_in_month(public_id: str, *, day: datetime.date | None = None) -> int:
+    """How many times students visited this person in the WIB month of ``day`` (today): the
+    slots held there that a student attended. A count only: a listing says "visited N times
+    this month" and never which school, which day or what time (docs/architecture.md, "What
+    the public may see"), since that would tell anyone when minors are at the house."""
+    first = month_start(day or today_wib())
+    start = datetime.datetime.combine(first, datetime.time.min, tzinfo=WIB)
+    end = datetime.datetime.combine(next_month(first), datetime.time.min, tzinfo=WIB)
+    return (
+        VisitSlot.objects.filter(
+            recipient__public_id=public_id,
+            starts_at__gte=start,
+            starts_at__lt=end,
+            bookings__status=B.ATTENDED,
+        )
+        .exclude(status=VisitSlot.Status.CANCELLED)
+        .values("pk")
+        .distinct()
+        .count()
+    )
