@@ -1,48 +1,74 @@
-"""The public site: home, the listings of people waiting for meals, robots.txt, the sitemap.
+"""The public site: home, the listings of people waiting for meals, a listing's share image,
+robots.txt, the sitemap.
 
 Everything about a person comes from portal.selectors.public; these views parse the request
-and render.
+and render. The month's figures come from donations' selectors and the visits from the
+volunteers' (through portal.registry): docs/architecture.md lists these reads upward.
 """
+
+import logging
 
 from django import forms
 from django.contrib.sitemaps import Sitemap
 from django.contrib.sitemaps.views import sitemap
+from django.core.cache import caches
 from django.core.files.storage import default_storage
-from django.http import FileResponse
-from django.shortcuts import render
+from django.http import FileResponse, HttpResponse
+from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.cache import cache_control
 from django.views.decorators.http import require_GET
 
 from core.pagecache import cache_public_page
-from donations.selectors.progress import public_listings_progress
+from donations.selectors.progress import least_funded_first, public_listings_progress
+from donations.selectors.public import public_current_permit, public_listing_messages
 
 from ..models import Need
+from ..registry import impact_summary, listing_visits_this_month
 from ..selectors.public import (
     QUERY_MAX_LENGTH,
     public_counts,
+    public_first,
     public_kecamatan_choices,
-    public_latest,
     public_listing_index,
     public_listing_page,
     public_photo_name,
     public_profile_get,
 )
+from ..share_images import SIZE, share_card, share_image_png
+from ..sharing import absolute, share_links
+
+logger = logging.getLogger(__name__)
+
+HOME_LISTINGS = 3
 
 
 @require_GET
 @cache_public_page
 def home(request):
-    latest = public_latest(limit=3)
+    # The people least funded this month (docs/architecture.md, "Definitions used everywhere").
+    least_funded = public_first(limit=HOME_LISTINGS, order=least_funded_first)
+    page_url = absolute(reverse("portal:home"))
     return render(
         request,
         "portal/home.html",
         {
             "counts": public_counts(),
-            "latest": latest,
-            # This month's takings and sponsors of every card, in one query (no N+1).
-            "listings_progress": public_listings_progress(latest),
+            "least_funded": least_funded,
+            # This month's takings and donors of every card, in one query (no N+1).
+            "listings_progress": public_listings_progress(least_funded),
+            "impact": impact_summary(),
+            "permit": public_current_permit(),
+            "page_url": page_url,
+            "share_links": share_links(
+                page_url,
+                gettext(
+                    "Rantang Kasih brings a warm meal every day to poor elderly people in "
+                    "Banyuwangi. Help them with me:"
+                ),
+            ),
         },
     )
 
@@ -52,7 +78,15 @@ def privacy(request):
     return render(request, "portal/privacy.html")
 
 
+LEAST_FUNDED, NEWEST = "least_funded", "newest"
+
+
 class ListingFilterForm(forms.Form):
+    order = forms.ChoiceField(
+        label=_("Order"),
+        required=False,
+        choices=[(LEAST_FUNDED, _("Least funded this month first")), (NEWEST, _("Newest first"))],
+    )
     kecamatan = forms.ChoiceField(label=_("Kecamatan"), required=False)
     need = forms.ChoiceField(
         label=_("Need"), required=False, choices=[("", _("All needs")), *Need.choices]
@@ -81,19 +115,30 @@ class ListingFilterForm(forms.Form):
             "query": data.get("q") or None,  # type: ignore[dict-item]
         }
 
+    def chosen_order(self) -> str:
+        """The order asked for; least funded first unless another valid one was chosen."""
+        self.is_valid()
+        return self.cleaned_data.get("order") or LEAST_FUNDED
+
 
 @require_GET
 @cache_public_page
 def listing_list(request):
     form = ListingFilterForm(request.GET, kecamatan_choices=public_kecamatan_choices())
     filters = form.filters()
-    page = public_listing_page(**filters, page=request.GET.get("page") or 1)
+    order = form.chosen_order()
+    page = public_listing_page(
+        **filters,
+        order=least_funded_first if order == LEAST_FUNDED else None,
+        page=request.GET.get("page") or 1,
+    )
     return render(
         request,
         "portal/public/listing_list.html",
         {
             "form": form,
             "page": page,
+            "order": order,
             "filtered": any(filters.values()),
             "listings_progress": public_listings_progress(page.object_list),
         },
@@ -104,11 +149,70 @@ def listing_list(request):
 @cache_public_page
 def listing_detail(request, public_id: str):
     profile = public_profile_get(public_id)
+    progress = public_listings_progress([profile])[public_id]
+    card = share_card(profile, raised=progress.raised, need=progress.need)
+    page_url = absolute(reverse("portal:listing_detail", args=[public_id]))
     return render(
         request,
         "portal/public/listing_detail.html",
-        {"profile": profile, "progress": public_listings_progress([profile])[public_id]},
+        {
+            "profile": profile,
+            "progress": progress,
+            "messages_of_support": public_listing_messages(public_id),
+            "visits": listing_visits_this_month(public_id),
+            "page_url": page_url,
+            "share_image_url": absolute(
+                reverse("portal:listing_share_image", args=[public_id, card.version])
+            ),
+            "share_image_size": SIZE,
+            "share_links": share_links(page_url, _share_text(profile.pseudonym, progress)),
+        },
     )
+
+
+def _share_text(pseudonym: str, progress) -> str:
+    if progress.reached:
+        return gettext(
+            "%(name)s has this month's daily meals thanks to kind people. See their story:"
+        ) % {"name": pseudonym}
+    return gettext(
+        "%(name)s is waiting for daily meals: %(percent)s%% of this month is raised. Help with me:"
+    ) % {"name": pseudonym, "percent": progress.percent}
+
+
+# The share image of a listing: a messenger fetches it once per address, which changes with the
+# progress. An hour's caching elsewhere, so a listing that leaves the site takes its card along
+# soon; here, the drawn bytes are kept by their content's digest (the page cache's alias, which
+# never falls back to one process's memory: these are too big for it).
+SHARE_IMAGE_CACHE_SECONDS = 3600
+_SHARE_IMAGE_KEEP_SECONDS = 7 * 24 * 3600
+
+
+@require_GET
+def listing_share_image(request, public_id: str, version: str):
+    profile = public_profile_get(public_id)
+    progress = public_listings_progress([profile])[public_id]
+    card = share_card(profile, raised=progress.raised, need=progress.need)
+    if version != card.version:
+        # An old address (the figures moved since it was shared): the current card.
+        moved = redirect("portal:listing_share_image", public_id, card.version)
+        moved["Cache-Control"] = "public, max-age=300"
+        return moved
+    key = f"share-image:{card.version}"
+    png = None
+    try:
+        png = caches["pages"].get(key)
+    except Exception:
+        logger.warning("share image cache unavailable", exc_info=True)
+    if png is None:
+        png = share_image_png(card)
+        try:
+            caches["pages"].set(key, png, _SHARE_IMAGE_KEEP_SECONDS)
+        except Exception:
+            logger.warning("share image cache unavailable", exc_info=True)
+    response = HttpResponse(png, content_type="image/png")
+    response["Cache-Control"] = f"public, max-age={SHARE_IMAGE_CACHE_SECONDS}"
+    return response
 
 
 @require_GET

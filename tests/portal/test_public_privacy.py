@@ -14,16 +14,23 @@ from django.db import connection
 from django.http import Http404
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
-from django.utils import translation
+from django.utils import timezone, translation
 
 from accounts.models import Role
 from accounts.pii import keyed_hash
+from core.time import WIB, month_start
+from donations.selectors.progress import public_listings_progress
+from donations.services.giving import gift_message_moderate
 from portal.models import Condition, ImportBatch, Need, Recipient, Status, mask_nik
 from portal.selectors.public import public_listing_page, public_profile_get
 from portal.services.imports import import_file
 from portal.services.lifecycle import recipient_transition
-from tests.factories import GENTENG, MUNCAR, make_official
+from portal.share_images import share_card
+from tests.factories import GENTENG, MUNCAR, SchoolFactory, make_official
+from tests.factories.donations import TEST_WEBHOOK_SECRET, active_sponsorship, paid_gift
+from tests.factories.volunteers import StudentFactory, VisitSlotFactory
 from tests.portal.test_public_pages import listed, village_of
+from volunteers.models import Booking
 
 NOT_PUBLIC = [s for s in Status.values if s != Status.PUBLISHED]
 
@@ -398,14 +405,76 @@ def import_and_publish() -> dict[str, Recipient]:
     return recipients
 
 
+def give_and_visit(published: list[Recipient]) -> list[str]:
+    """What the public pages now tell of a listing (donors' messages and counts, the students'
+    visits), made for each published person; returns what must still never show: the names
+    of donors who chose not to be named, messages not approved, and the visits' schools,
+    meeting points, days and times."""
+    officer = make_official(Role.FINANCE_OFFICER)
+    never = []
+    for n, person in enumerate(published):
+        named = paid_gift(
+            recipient=person,
+            email=f"terbuka{n}@example.org",
+            name=f"Dermawan Terbuka {n}",
+            show_name=True,
+            message=f"Semoga sehat selalu, Mbah (pesan {n}).",
+        )
+        hidden = paid_gift(
+            recipient=person,
+            email=f"tertutup{n}@example.org",
+            name=f"Kuswandari Rahasia {n}",
+            show_name=False,
+            message=f"Doa dari jauh (pesan {n}).",
+        )
+        for gift in (named, hidden):
+            gift_message_moderate(gift=gift, actor=officer, approve=True)
+        paid_gift(recipient=person, email=f"tunggu{n}@example.org", message=f"Menunggu {n}.")
+        active_sponsorship(recipient=person, email=f"bulanan{n}@example.org", name=f"Sri {n}")
+        school = SchoolFactory(name=f"SMA Negeri Rahasia {n} Genteng")
+        start = datetime.datetime.combine(
+            month_start(timezone.now().astimezone(WIB).date()), datetime.time(0, 7), tzinfo=WIB
+        )
+        slot = VisitSlotFactory(
+            recipient=person,
+            starts_at=start,
+            meeting_point=f"Pos Ronda Gang Rahasia {n}",
+            what_to_bring="Buah pisang dan teh manis",
+            school=school,
+        )
+        Booking.objects.create(
+            slot=slot, student=StudentFactory(school=school), status=Booking.Status.ATTENDED
+        )
+        never += [
+            f"Kuswandari Rahasia {n}",
+            f"tertutup{n}@example.org",
+            f"terbuka{n}@example.org",
+            f"Menunggu {n}.",
+            f"Sri {n}",
+            school.name,
+            slot.meeting_point,
+            slot.what_to_bring,
+            start.strftime("%H:%M"),
+            start.strftime("%H.%M"),
+            start.date().isoformat(),
+            start.strftime("%d/%m/%Y"),
+            slot.checkin_code,
+        ]
+    return never
+
+
 def test_no_page_a_visitor_can_reach_shows_anything_of_an_imported_identity(
-    client, db, private_root
+    client, db, private_root, settings
 ):
+    settings.PAYMENTS_SANDBOX = True
+    settings.STRIPE_WEBHOOK_SECRET = TEST_WEBHOOK_SECRET
+    settings.STRIPE_WEBHOOK_TOLERANCE_SECONDS = 300
     recipients = import_and_publish()
     published = [recipients[p["nik"]] for p in PEOPLE if p["publish"]]
     unpublished = [recipients[p["nik"]] for p in PEOPLE if not p["publish"]]
     assert [r.status for r in published] == [Status.PUBLISHED] * 3
     assert {r.status for r in unpublished} == {Status.IN_REVIEW, Status.SERVED_ELSEWHERE}
+    never_shown = give_and_visit(published)
 
     pages = [
         "/",
@@ -438,6 +507,14 @@ def test_no_page_a_visitor_can_reach_shows_anything_of_an_imported_identity(
     responses = {url: client.get(url) for url in pages}
     for url, response in responses.items():
         assert response.status_code == 200, url
+    # What the new parts show is there (so the sweep below reads them): messages, counts,
+    # visits, share tags; the share images are drawn from their cards, read further down.
+    for recipient in published:
+        page = unescape(responses[f"/lansia/{recipient.public_id}/"].content.decode())
+        assert "Semoga sehat selalu, Mbah" in page
+        assert 'data-donors="4"' in page
+        assert re.search(r"Dikunjungi siswa 1 kali|Visited by students 1 time", page)
+        assert f"/lansia/{recipient.public_id}/og-" in page
     # Not published: a plain 404, which must not leak either.
     for recipient in unpublished:
         for url in (detail_url(recipient), f"/en{detail_url(recipient)}", api_url(recipient)):
@@ -451,7 +528,28 @@ def test_no_page_a_visitor_can_reach_shows_anything_of_an_imported_identity(
             assert (person["pseudonym"] in listing) == person["publish"], person["pseudonym"]
 
     forbidden = [(p["name"], f) for p in PEOPLE for f in forbidden_fragments(p)]
+    forbidden += [("a donor, a student or a visit", f) for f in never_shown]
     vocabulary = condition_vocabulary()
+
+    # The share images: PNGs drawn from a card that holds only the drawing's name, the
+    # pseudonym, the kecamatan, the needs and the month's figures; the card is what is drawn.
+    for recipient in published:
+        for prefix, language in (("", "id"), ("/en", "en")):
+            head = responses[f"{prefix}/lansia/{recipient.public_id}/"].content.decode()
+            image = re.search(
+                r'<meta property="og:image" content="https?://[^/"]+(/[^"]+\.png)"', head
+            )
+            response = client.get(image.group(1))
+            assert response.status_code == 200, image.group(1)
+            assert response["Content-Type"] == "image/png"
+            with translation.override(language):
+                profile = public_profile_get(recipient.public_id)
+                month = public_listings_progress([profile])[profile.public_id]
+                card = share_card(profile, raised=month.raised, need=month.need)
+                assert image.group(1).endswith(f"og-{card.version}.png")  # this very card
+            drawn = " ".join(str(value) for value in vars(card).values()).lower()
+            for whose, fragment in forbidden:
+                assert fragment.lower() not in drawn, (image.group(1), whose, fragment)
     for url, response in responses.items():
         raw = response.content.decode()
         texts = (raw, unescape(raw))
