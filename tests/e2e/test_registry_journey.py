@@ -370,6 +370,8 @@ def test_imported_person_is_reviewed_published_and_found_on_a_phone_without_iden
         to_listing.last.tap()
     assert path_of(phone) == LISTING_URL
 
+    # The filter is folded away on a phone: the cards come first.
+    phone.locator("main details summary").tap()
     search = phone.get_by_role("search")
     search.locator("select[name=kecamatan]").select_option(GENTENG)
     search.locator("input[name=q]").fill(PSEUDONYM)
