@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime
+import re
 from typing import Any
 
 from django import forms
@@ -172,6 +173,19 @@ class IdentityForm(forms.Form):
         return data
 
 
+# A public story never says the person lives alone (docs/data-protection.md): the phrases, in
+# both languages, that say it.
+_LIVES_ALONE = re.compile(
+    r"\b(tinggal|hidup)\s+(seorang\s+diri|sendiri(an)?)\b|\bsebatang\s+kara\b|"
+    r"\blives?\s+(all\s+)?(alone|by\s+(him|her)self)\b",
+    re.IGNORECASE,
+)
+
+
+def says_lives_alone(text: str) -> bool:
+    return bool(_LIVES_ALONE.search(text or ""))
+
+
 class ProfileForm(forms.Form):
     pseudonym = forms.CharField(
         label=_("Pseudonym"),
@@ -201,6 +215,17 @@ class ProfileForm(forms.Form):
         self.fields["monthly_need"].help_text = _(
             "Whole rupiah, e.g. 720.000. Leave empty for the default of Rp%(amount)s."
         ) % {"amount": format_rupiah(default_monthly_need())}
+
+    def clean_story(self) -> str:
+        story: str = self.cleaned_data["story"]
+        if says_lives_alone(story):
+            raise ValidationError(
+                _(
+                    "Do not write that the person lives alone: it tells anyone that nobody "
+                    "else is at the house (decisions.md, what the public may see)."
+                )
+            )
+        return story
 
     @classmethod
     def initial_for(cls, recipient: Recipient) -> dict[str, Any]:

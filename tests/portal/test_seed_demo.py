@@ -35,3 +35,43 @@ def test_seed_demo_refuses_prod(db, settings):
     with pytest.raises(CommandError, match="prod"):
         call_command("seed_demo", stdout=StringIO())
     assert not User.objects.exists()
+
+
+def test_no_demo_story_says_the_person_lives_alone():
+    """The demonstration shows what the public may see: a story never says the person lives
+    alone (it tells anyone nobody else is at the house)."""
+    from portal.forms import says_lives_alone
+    from portal.management.commands.seed_demo import RECIPIENTS
+
+    stories = [row[-1][2] for row in RECIPIENTS if row[-1]]
+    assert stories
+    assert not [story for story in stories if says_lives_alone(story)]
+
+
+@pytest.mark.parametrize(
+    ("story", "refused"),
+    [
+        ("Mbah Sum kini tinggal sendiri di rumahnya.", True),
+        ("Beliau hidup sebatang kara.", True),
+        ("She lives alone since 2019.", True),
+        ("Mbah Sum hidup seorang diri.", True),
+        ("Mbah Sum senang menyanyi bersama cucu tetangga.", False),
+        ("Mbah Sum suka memasak sendiri dulu.", False),
+    ],
+)
+def test_the_story_field_refuses_saying_the_person_lives_alone(story, refused):
+    from portal.forms import says_lives_alone
+
+    assert says_lives_alone(story) is refused
+
+
+@pytest.mark.django_db
+def test_the_profile_form_says_why_it_refuses_such_a_story():
+    from portal.forms import ProfileForm
+    from portal.models import AgeBand
+
+    data = {"pseudonym": "Mbah Sum", "age_band": AgeBand.choices[0][0]}
+    assert ProfileForm(data={**data, "story": "Mbah Sum suka menyanyi."}).is_valid()
+    form = ProfileForm(data={**data, "story": "Mbah Sum tinggal sendiri."})
+    assert not form.is_valid()
+    assert "lives alone" in form.errors["story"][0]
