@@ -222,7 +222,7 @@ class ProfileForm(forms.Form):
             raise ValidationError(
                 _(
                     "Do not write that the person lives alone: it tells anyone that nobody "
-                    "else is at the house (decisions.md, what the public may see)."
+                    "else is at the house."
                 )
             )
         return story
