@@ -23,7 +23,7 @@ from .services import account_data_export, account_delete, consent_give, consent
 
 
 @login_required
-@require_http_methods(["GET", "POST"])
+@require_http_methods(["GET", "HEAD", "POST"])
 def home(request):
     user = request.user
     has_news = user.consents.filter(
@@ -54,7 +54,7 @@ def data_export(request):
 
 
 @login_required
-@require_http_methods(["GET", "POST"])
+@require_http_methods(["GET", "HEAD", "POST"])
 def delete(request):
     form = DeleteAccountForm(posted(request), user=request.user)
     if request.method == "POST" and form.is_valid():

@@ -6,10 +6,12 @@ from drf_spectacular.views import SpectacularAPIView
 from donations.views.webhook import stripe_webhook
 from portal.views.health import healthz
 from portal.views.public import robots_txt, sitemap_xml
+from portal.views.site import favicon
 
 # Machine endpoints: outside i18n_patterns, one address whatever the language.
 urlpatterns = [
     path("healthz/", healthz, name="healthz"),
+    path("favicon.ico", favicon, name="favicon"),
     path("robots.txt", robots_txt, name="robots_txt"),
     path("sitemap.xml", sitemap_xml, name="sitemap"),
     path("admin/", admin.site.urls),

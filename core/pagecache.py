@@ -7,7 +7,8 @@ key that carries a version number: ``public_pages_changed`` raises the version w
 the public may see changes (a listing published, withdrawn, suspended, reached, erased, its
 profile or photo edited), so a withdrawn person leaves the site at once, not after a timeout.
 When the cache (Redis) is unreachable, pages are simply rendered (docs/architecture.md, "Redis
-down").
+down"). A HEAD is answered from the entry of the GET of the same address, and fills it when
+it is missing: the view renders both alike, and the server sends no body with a HEAD.
 
 The pages live in their own cache alias, ``pages``, which never falls back to process memory
 (core.cache): a copy in one process would not see another process raise the version.
@@ -74,7 +75,8 @@ def cache_public_page(view):
     @wraps(view)
     def wrapper(request, *args, **kwargs):
         seconds = settings.PUBLIC_PAGE_CACHE_SECONDS
-        if seconds <= 0 or request.method != "GET" or request.COOKIES:
+        # HEAD shares GET's entry: it is the same page, whose body the server leaves out.
+        if seconds <= 0 or request.method not in ("GET", "HEAD") or request.COOKIES:
             return view(request, *args, **kwargs)
         try:
             key = "public-page:{}:{}:{}".format(

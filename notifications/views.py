@@ -75,7 +75,7 @@ class PreferenceForm(forms.ModelForm):
 
 
 @login_required
-@require_http_methods(["GET", "POST"])
+@require_http_methods(["GET", "HEAD", "POST"])
 def preferences(request):
     data = request.POST if request.method == "POST" else None
     form = PreferenceForm(data, instance=preference_for(request.user))
@@ -90,7 +90,7 @@ def preferences(request):
 # token in the address is what protects this view.
 @csrf_exempt
 @never_cache
-@require_http_methods(["GET", "POST"])
+@require_http_methods(["GET", "HEAD", "POST"])
 def unsubscribe(request, token: str):
     try:
         target = unsubscribe_target(token)
@@ -104,7 +104,7 @@ def unsubscribe(request, token: str):
 
 
 @official_required(*OUTBOX_ROLES)
-@require_http_methods(["GET", "POST"])
+@require_http_methods(["GET", "HEAD", "POST"])
 def outbox(request):
     if request.method == "POST":
         try:

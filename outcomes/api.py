@@ -101,7 +101,7 @@ def _open(renderer):
     auth=[],
     tags=["open data"],
 )
-@api_view(["GET"])
+@api_view(["GET", "HEAD"])
 @_open(JSONRenderer)
 def outcomes_json(request):
     return Response(_rows(request))
@@ -115,7 +115,7 @@ def outcomes_json(request):
     auth=[],
     tags=["open data"],
 )
-@api_view(["GET"])
+@api_view(["GET", "HEAD"])
 @_open(CSVRenderer)
 def outcomes_csv(request):
     response = Response({"rows": _rows(request)})

@@ -6,7 +6,7 @@ from __future__ import annotations
 from django.shortcuts import render
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
-from django.views.decorators.http import require_GET
+from django.views.decorators.http import require_safe
 
 from accounts.decorators import official_required
 from core.pagecache import cache_public_page
@@ -21,7 +21,7 @@ from .selectors.public import PUBLIC_FIGURES, public_outcomes, public_regency_se
 from .services import outcomes_refresh
 
 
-@require_GET
+@require_safe
 @cache_public_page
 def impact(request):
     form = MonthForm(request.GET or None)
@@ -56,7 +56,7 @@ def impact(request):
 
 
 @official_required(*FIGURES_ROLES)
-@require_GET
+@require_safe
 @never_cache
 def figures(request):
     """Every indicator of a month, computed now from the records (not the stored copy)."""

@@ -9,7 +9,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
-from django.views.decorators.http import require_GET, require_http_methods
+from django.views.decorators.http import require_http_methods, require_safe
 
 from accounts.decorators import official_required
 from accounts.models import AuditEvent
@@ -62,7 +62,7 @@ def _need_labels(codes) -> list[str]:
 
 
 @official_required(*REFERRAL_ROLES)
-@require_GET
+@require_safe
 def referral_list(request):
     form = ReferralFilterForm(request.GET or None)
     filters = {"status": Referral.Status.OPEN, **form.filters()} if form.is_bound else {}
@@ -80,7 +80,7 @@ def referral_list(request):
 
 
 @official_required(*REFERRAL_ROLES)
-@require_http_methods(["GET", "POST"])
+@require_http_methods(["GET", "HEAD", "POST"])
 @never_cache
 def referral_detail(request, reference: str):
     form = ReferralCloseForm(posted(request))
@@ -113,7 +113,7 @@ def referral_detail(request, reference: str):
 
 
 @official_required(*REFERRAL_ROLES)
-@require_GET
+@require_safe
 def referral_photo(request, reference: str):
     referral = referral_get_for_user(request.user, reference)
     if not referral.photo:
@@ -133,7 +133,7 @@ def referral_photo(request, reference: str):
 
 
 @official_required(*REFERRAL_ROLES)
-@require_http_methods(["GET", "POST"])
+@require_http_methods(["GET", "HEAD", "POST"])
 @never_cache
 def referral_verify_view(request, reference: str):
     referral = referral_get_for_user(request.user, reference)
@@ -172,7 +172,7 @@ def referral_verify_view(request, reference: str):
 
 
 @official_required(*CONCERN_ROLES)
-@require_GET
+@require_safe
 def concern_list(request):
     status = request.GET.get("status", Concern.Status.OPEN)
     if status not in (*Concern.Status.values, "all"):
@@ -187,7 +187,7 @@ def concern_list(request):
 
 
 @official_required(*CONCERN_ROLES)
-@require_http_methods(["GET", "POST"])
+@require_http_methods(["GET", "HEAD", "POST"])
 @never_cache
 def concern_detail(request, reference: str):
     concern = concern_get_for_user(request.user, reference)
@@ -220,7 +220,7 @@ def concern_detail(request, reference: str):
 
 
 @official_required(*RIGHTS_ROLES)
-@require_GET
+@require_safe
 def rights_list(request):
     status = request.GET.get("status", RightsRequest.Status.OPEN)
     if status not in (*RightsRequest.Status.values, "all"):
@@ -235,7 +235,7 @@ def rights_list(request):
 
 
 @official_required(*RIGHTS_ROLES)
-@require_http_methods(["GET", "POST"])
+@require_http_methods(["GET", "HEAD", "POST"])
 @never_cache
 def rights_create(request):
     form = RightsRequestForm(posted(request), initial={"record": request.GET.get("record", "")})
@@ -261,7 +261,7 @@ def rights_create(request):
 
 
 @official_required(*RIGHTS_ROLES)
-@require_http_methods(["GET", "POST"])
+@require_http_methods(["GET", "HEAD", "POST"])
 @never_cache
 def rights_detail(request, reference: str):
     rights = rights_get_for_user(request.user, reference)
@@ -296,7 +296,7 @@ def rights_detail(request, reference: str):
 
 
 @official_required(*RIGHTS_ROLES)
-@require_GET
+@require_safe
 @never_cache
 def rights_export(request, reference: str):
     rights = rights_get_for_user(request.user, reference)

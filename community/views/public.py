@@ -8,7 +8,7 @@ from django.shortcuts import redirect, render
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
-from django.views.decorators.http import require_GET, require_http_methods
+from django.views.decorators.http import require_http_methods, require_safe
 
 from core.forms import add_refusal, posted
 from portal.selectors.public import public_profile_get
@@ -53,7 +53,7 @@ def _too_many(request, template: str, context: dict):
     return render(request, template, context, status=429)
 
 
-@require_http_methods(["GET", "POST"])
+@require_http_methods(["GET", "HEAD", "POST"])
 @never_cache
 def referral_create(request):
     form = ReferralForm(posted(request), posted(request, files=True))
@@ -87,7 +87,7 @@ def referral_create(request):
     return render(request, template, {"form": form})
 
 
-@require_http_methods(["GET", "POST"])
+@require_http_methods(["GET", "HEAD", "POST"])
 @never_cache
 def concern_create(request, public_id: str):
     profile = public_profile_get(public_id)  # 404 unless published
@@ -119,7 +119,7 @@ def concern_create(request, public_id: str):
     return render(request, template, context)
 
 
-@require_http_methods(["GET", "POST"])
+@require_http_methods(["GET", "HEAD", "POST"])
 @never_cache
 def report_code(request, token: str):
     report = _report_from_token(token)
@@ -162,6 +162,6 @@ def report_code(request, token: str):
     )
 
 
-@require_GET
+@require_safe
 def report_done(request):
     return render(request, "community/public/done.html")

@@ -99,13 +99,13 @@ def _give(request, *, profile=None, recipient_id=None):
 _checkout_redirect = csp_update({"form-action": ["https://checkout.stripe.com"]})
 
 
-@require_http_methods(["GET", "POST"])
+@require_http_methods(["GET", "HEAD", "POST"])
 @_checkout_redirect
 def give_fund(request):
     return _give(request)
 
 
-@require_http_methods(["GET", "POST"])
+@require_http_methods(["GET", "HEAD", "POST"])
 @_checkout_redirect  # type: ignore[arg-type]
 def give_listing(request, public_id: str):
     profile = public_profile_get(public_id)
@@ -138,7 +138,7 @@ def thanks(request, ref):
     )
 
 
-@require_http_methods(["GET", "POST"])
+@require_http_methods(["GET", "HEAD", "POST"])
 def transfer(request, ref):
     """Bank-transfer instructions with the gift's unique reference, and the proof upload."""
     gift = get_object_or_404(Gift, public_ref=ref, gateway=Gift.Gateway.BANK)

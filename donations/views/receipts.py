@@ -2,14 +2,14 @@
 
 from django.http import Http404, HttpResponse
 from django.views.decorators.cache import never_cache
-from django.views.decorators.http import require_GET
+from django.views.decorators.http import require_safe
 
 from ..models import Gift
 from ..services.receipts import receipt_pdf
 from .donor import donors_for_request
 
 
-@require_GET
+@require_safe
 @never_cache
 def receipt_pdf_view(request, ref):
     """Signed in as the donor, or come through their signed link in this browser session;

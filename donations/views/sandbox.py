@@ -48,11 +48,11 @@ def _events_post(events: list[tuple[str, dict]]) -> int | None:
     return None
 
 
-@require_http_methods(["GET", "POST"])
+@require_http_methods(["GET", "HEAD", "POST"])
 def checkout(request, session_id: str):
     _sandbox_only()
     session = get_object_or_404(SandboxSession, session_id=session_id)
-    if request.method == "GET" or session.status != "open":
+    if request.method != "POST" or session.status != "open":
         return _page(request, session)
     outcome = request.POST.get("outcome")
     if outcome not in OUTCOMES:

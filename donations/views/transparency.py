@@ -1,14 +1,14 @@
 """``/donasi/transparansi/``: the public accounts of the collection."""
 
 from django.shortcuts import render
-from django.views.decorators.http import require_GET
+from django.views.decorators.http import require_safe
 
 from core.pagecache import cache_public_page
 
 from ..selectors.transparency import transparency_report
 
 
-@require_GET
+@require_safe
 @cache_public_page
 def transparency(request):
     # In the anonymous page cache: every ledger posting raises the public pages' version

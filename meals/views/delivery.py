@@ -16,7 +16,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
-from django.views.decorators.http import require_GET, require_POST
+from django.views.decorators.http import require_POST, require_safe
 
 from ..forms import DeliveryMarkForm
 from ..selectors.deliveries import delivery_plan_get, delivery_rows
@@ -38,7 +38,7 @@ def signed_link(view):
     return never_cache(wrapper)
 
 
-@require_GET
+@require_safe
 @signed_link
 def delivery_list(request, token, warung, day):
     rows = delivery_rows(warung, day)
@@ -78,7 +78,7 @@ def delivery_mark_view(request, token, warung, day, plan_id: int):
     return redirect(reverse("meals:delivery_list", args=[token]) + f"#plan-{plan.pk}")
 
 
-@require_GET
+@require_safe
 @signed_link
 def delivery_print(request, token, warung, day):
     return render(

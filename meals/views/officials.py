@@ -12,7 +12,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
-from django.views.decorators.http import require_GET, require_http_methods
+from django.views.decorators.http import require_http_methods, require_safe
 
 from accounts.decorators import official_required
 from accounts.storage import private_file_response
@@ -49,7 +49,7 @@ from ..services.plans import TRANSITIONS, meal_plan_start, meal_plan_transition,
 
 
 @official_required(*MEALS_READ_ROLES)
-@require_GET
+@require_safe
 def home(request):
     return render(
         request,
@@ -62,7 +62,7 @@ def home(request):
 
 
 @official_required(*MEALS_READ_ROLES)
-@require_GET
+@require_safe
 @never_cache
 def warung_detail(request, pk: int):
     page = warung_page(request.user, pk)
@@ -90,7 +90,7 @@ def warung_detail(request, pk: int):
 
 
 @official_required(*PLAN_ROLES)
-@require_GET
+@require_safe
 @never_cache
 def warung_print(request, pk: int, day: str):
     try:
@@ -107,7 +107,7 @@ def warung_print(request, pk: int, day: str):
 
 
 @official_required(*INSPECTOR_ROLES)
-@require_http_methods(["GET", "POST"])
+@require_http_methods(["GET", "HEAD", "POST"])
 def inspection_new(request, pk: int):
     page = warung_page(request.user, pk)
     form = InspectionForm(posted(request), posted(request, files=True))
@@ -135,7 +135,7 @@ def inspection_new(request, pk: int):
 
 
 @official_required(*MEALS_READ_ROLES)
-@require_GET
+@require_safe
 @never_cache
 def inspection_detail(request, pk: int):
     inspection = inspection_get(request.user, pk)
@@ -152,7 +152,7 @@ def inspection_detail(request, pk: int):
 
 
 @official_required(*INSPECTION_PHOTO_ROLES)
-@require_GET
+@require_safe
 @never_cache
 def inspection_photo_download(request, pk: int, photo_id: int):
     photo = inspection_photo(request.user, pk, photo_id)
@@ -160,7 +160,7 @@ def inspection_photo_download(request, pk: int, photo_id: int):
 
 
 @official_required(*PLAN_ROLES)
-@require_http_methods(["GET", "POST"])
+@require_http_methods(["GET", "HEAD", "POST"])
 def plan_new(request, public_id: str):
     """Give a listed person a meal plan: this is how they become "reached"."""
     recipient = plan_candidate_get(request.user, public_id)
@@ -193,7 +193,7 @@ def plan_new(request, public_id: str):
 
 
 @official_required(*PLAN_ROLES)
-@require_GET
+@require_safe
 @never_cache
 def plan_detail(request, pk: int):
     plan = plan_get(request.user, pk)
@@ -213,7 +213,7 @@ def plan_detail(request, pk: int):
 
 
 @official_required(*PLAN_ROLES)
-@require_http_methods(["GET", "POST"])
+@require_http_methods(["GET", "HEAD", "POST"])
 def plan_move(request, pk: int, to_status: str):
     plan = plan_get(request.user, pk)
     move = TRANSITIONS.get((plan.status, to_status))

@@ -4,7 +4,7 @@ from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_GET, require_http_methods
+from django.views.decorators.http import require_http_methods, require_safe
 
 from accounts.decorators import official_required
 from core.forms import add_refusal
@@ -16,7 +16,7 @@ from ..services import warung_create
 
 
 @official_required(*WARUNG_REGISTER_ROLES)
-@require_GET
+@require_safe
 def warung_list(request):
     return render(
         request, "meals/warung_list.html", {"warungs": warung_list_for_user(request.user)}
@@ -24,7 +24,7 @@ def warung_list(request):
 
 
 @official_required(*WARUNG_REGISTER_ROLES)
-@require_http_methods(["GET", "POST"])
+@require_http_methods(["GET", "HEAD", "POST"])
 def warung_new(request):
     form = WarungForm(request.POST if request.method == "POST" else None)
     if request.method == "POST" and form.is_valid():

@@ -121,7 +121,7 @@ class ListingPageSerializer(serializers.Serializer):
     auth=[],
     tags=["open data"],
 )
-@api_view(["GET"])
+@api_view(["GET", "HEAD"])
 @open_data
 def listing_list(request):
     params = ListingFilterSerializer(data=request.query_params)
@@ -164,7 +164,7 @@ def _previous(url: str, number: int) -> str:
     auth=[],
     tags=["open data"],
 )
-@api_view(["GET"])
+@api_view(["GET", "HEAD"])
 @open_data
 def listing_detail(request, public_id: str):
     profile = public_profile_get(public_id)

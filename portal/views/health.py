@@ -1,12 +1,12 @@
 from django.http import JsonResponse
 from django.views.decorators.cache import never_cache
-from django.views.decorators.http import require_GET
+from django.views.decorators.http import require_safe
 
 from ..health import health_report
 
 
 @never_cache
-@require_GET
+@require_safe
 def healthz(request):
     healthy, report = health_report()
     return JsonResponse(

@@ -36,7 +36,7 @@ HISTORY_PAGE_SIZE = 25
 
 
 @official_required(*IMPORT_ROLES)
-@require_http_methods(["GET", "POST"])
+@require_http_methods(["GET", "HEAD", "POST"])
 def import_upload(request):
     form = ImportUploadForm(posted(request), posted(request, files=True))
     if request.method == "POST" and form.is_valid():
@@ -55,7 +55,7 @@ def import_upload(request):
 
 
 @official_required(*IMPORT_ROLES)
-@require_http_methods(["GET", "POST"])
+@require_http_methods(["GET", "HEAD", "POST"])
 def import_detail(request, pk: int):
     batch = import_batch_get(user=request.user, pk=pk)
     if request.method == "POST":
@@ -97,7 +97,7 @@ def import_report(request, pk: int):
 
 
 @official_required(*REGISTRY_ROLES)
-@require_http_methods(["GET", "POST"])
+@require_http_methods(["GET", "HEAD", "POST"])
 def manual_entry(request):
     form = ManualEntryForm(posted(request), villages=entry_villages_for_user(request.user))
     if request.method == "POST" and form.is_valid():

@@ -19,7 +19,7 @@ from django.urls import reverse
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.cache import cache_control
-from django.views.decorators.http import require_GET
+from django.views.decorators.http import require_safe
 
 from core.pagecache import cache_public_page
 from donations.selectors.progress import least_funded_first, public_listings_progress
@@ -45,7 +45,7 @@ logger = logging.getLogger(__name__)
 HOME_LISTINGS = 3
 
 
-@require_GET
+@require_safe
 @cache_public_page
 def home(request):
     # The people least funded this month (docs/architecture.md, "Definitions used everywhere").
@@ -73,7 +73,7 @@ def home(request):
     )
 
 
-@require_GET
+@require_safe
 def privacy(request):
     return render(request, "portal/privacy.html")
 
@@ -121,7 +121,7 @@ class ListingFilterForm(forms.Form):
         return self.cleaned_data.get("order") or LEAST_FUNDED
 
 
-@require_GET
+@require_safe
 @cache_public_page
 def listing_list(request):
     form = ListingFilterForm(request.GET, kecamatan_choices=public_kecamatan_choices())
@@ -145,7 +145,7 @@ def listing_list(request):
     )
 
 
-@require_GET
+@require_safe
 @cache_public_page
 def listing_detail(request, public_id: str):
     profile = public_profile_get(public_id)
@@ -188,7 +188,7 @@ SHARE_IMAGE_CACHE_SECONDS = 3600
 _SHARE_IMAGE_KEEP_SECONDS = 7 * 24 * 3600
 
 
-@require_GET
+@require_safe
 def listing_share_image(request, public_id: str, version: str):
     profile = public_profile_get(public_id)
     progress = public_listings_progress([profile])[public_id]
@@ -215,7 +215,7 @@ def listing_share_image(request, public_id: str, version: str):
     return response
 
 
-@require_GET
+@require_safe
 @cache_control(max_age=3600, public=True)
 def robots_txt(request):
     return render(
@@ -259,12 +259,12 @@ class ListingSitemap(Sitemap):
 SITEMAPS = {"pages": PublicPagesSitemap, "listings": ListingSitemap}
 
 
-@require_GET
+@require_safe
 def sitemap_xml(request):
     return sitemap(request, sitemaps=SITEMAPS)
 
 
-@require_GET
+@require_safe
 def listing_photo(request, public_id: str):
     name = public_photo_name(public_id)
     response = FileResponse(default_storage.open(name, "rb"), content_type="image/jpeg")

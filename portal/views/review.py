@@ -7,7 +7,7 @@ from django.http import Http404
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
-from django.views.decorators.http import require_GET, require_http_methods
+from django.views.decorators.http import require_http_methods, require_safe
 
 from accounts.decorators import official_required
 from core.forms import add_refusal, posted
@@ -53,7 +53,7 @@ def _back_to_record(recipient):
 
 
 @official_required(*REGISTRY_ROLES)
-@require_GET
+@require_safe
 def queue(request):
     form = QueueFilterForm(request.GET or None, villages=villages_in_scope(request.user))
     recipients = review_queue(request.user, **form.filters())
@@ -68,7 +68,7 @@ def queue(request):
 
 
 @official_required(*REGISTRY_ROLES)
-@require_GET
+@require_safe
 @never_cache
 def record(request, public_id: str):
     data = recipient_record_for_user(request.user, public_id)
@@ -85,7 +85,7 @@ def record(request, public_id: str):
 
 
 @official_required(*RECORD_WORK_ROLES)
-@require_http_methods(["GET", "POST"])
+@require_http_methods(["GET", "HEAD", "POST"])
 @never_cache
 def reveal(request, public_id: str):
     recipient = recipient_get_for_user(request.user, public_id)
@@ -104,10 +104,10 @@ def reveal(request, public_id: str):
 
 
 @official_required(*RECORD_WORK_ROLES)
-@require_http_methods(["GET", "POST"])
+@require_http_methods(["GET", "HEAD", "POST"])
 @never_cache
 def identity(request, public_id: str):
-    if request.method == "GET":
+    if request.method != "POST":
         recipient = recipient_identity_for_user(request.user, public_id, page="identity_form")
         form = IdentityForm(initial=IdentityForm.initial_for(recipient))
     else:
@@ -141,7 +141,7 @@ def _field_label(recipient, name: str) -> str:
 
 
 @official_required(*REVIEW_ROLES)
-@require_http_methods(["GET", "POST"])
+@require_http_methods(["GET", "HEAD", "POST"])
 def profile(request, public_id: str):
     recipient = recipient_get_for_user(request.user, public_id)
     form = ProfileForm(posted(request), initial=ProfileForm.initial_for(recipient))
@@ -157,7 +157,7 @@ def profile(request, public_id: str):
 
 
 @official_required(*REVIEW_ROLES)
-@require_http_methods(["GET", "POST"])
+@require_http_methods(["GET", "HEAD", "POST"])
 def photo(request, public_id: str):
     recipient = recipient_get_for_user(request.user, public_id)
     form = PhotoForm(posted(request), posted(request, files=True))
@@ -184,7 +184,7 @@ def photo(request, public_id: str):
 
 
 @official_required(*REVIEW_ROLES)
-@require_http_methods(["GET", "POST"])
+@require_http_methods(["GET", "HEAD", "POST"])
 def photo_consent(request, public_id: str):
     recipient = recipient_get_for_user(request.user, public_id)
     form = PhotoConsentForm(posted(request))
@@ -202,7 +202,7 @@ def photo_consent(request, public_id: str):
 
 
 @official_required(*RECORD_WORK_ROLES)
-@require_http_methods(["GET", "POST"])
+@require_http_methods(["GET", "HEAD", "POST"])
 def photo_withdraw(request, public_id: str):
     recipient = recipient_get_for_user(request.user, public_id)
     if request.method == "POST":
@@ -219,7 +219,7 @@ def photo_withdraw(request, public_id: str):
 
 
 @official_required(*RECORD_WORK_ROLES)
-@require_http_methods(["GET", "POST"])
+@require_http_methods(["GET", "HEAD", "POST"])
 def warnings(request, public_id: str):
     recipient = recipient_get_for_user(request.user, public_id)
     if request.method == "POST":
@@ -232,7 +232,7 @@ def warnings(request, public_id: str):
 
 
 @official_required(*RECORD_WORK_ROLES)
-@require_http_methods(["GET", "POST"])
+@require_http_methods(["GET", "HEAD", "POST"])
 def transition(request, public_id: str, to_status: str):
     if to_status not in Status.values:
         raise Http404

@@ -76,7 +76,7 @@ def test_the_views_are_open_and_throttled_whatever_the_default(db, settings):
         assert view.permission_classes == [AllowAny]
         assert view.throttle_classes == [AnonRateThrottle]
         assert view.authentication_classes == []
-        assert set(view.http_method_names) == {"get", "options"}
+        assert set(view.http_method_names) == {"get", "head", "options"}
 
 
 def test_writing_is_refused(client, db):

@@ -9,7 +9,7 @@ from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
-from django.views.decorators.http import require_GET, require_http_methods
+from django.views.decorators.http import require_http_methods, require_safe
 
 from accounts.decorators import official_required
 from core.forms import add_refusal, posted
@@ -46,7 +46,7 @@ HALF_DAY = datetime.timedelta(hours=12)
 
 
 @official_required(*ORGANISER_ROLES)
-@require_GET
+@require_safe
 def slots(request):
     now = timezone.now()
     in_scope = slots_for_official(request.user)
@@ -61,7 +61,7 @@ def slots(request):
 
 
 @official_required(*ORGANISER_ROLES)
-@require_http_methods(["GET", "POST"])
+@require_http_methods(["GET", "HEAD", "POST"])
 def slot_new(request):
     user = request.user
     form = SlotForm(
@@ -93,7 +93,7 @@ def slot_new(request):
 
 
 @official_required(*ORGANISER_ROLES)
-@require_http_methods(["GET", "POST"])
+@require_http_methods(["GET", "HEAD", "POST"])
 @never_cache
 def slot_manage(request, pk: int):
     slot = slot_for_official(request.user, pk)
@@ -131,7 +131,7 @@ def slot_manage(request, pk: int):
 
 
 @official_required(*ORGANISER_ROLES)
-@require_http_methods(["GET", "POST"])
+@require_http_methods(["GET", "HEAD", "POST"])
 def slot_cancel_view(request, pk: int):
     slot = slot_for_official(request.user, pk)
     form = ReasonForm(posted(request))
@@ -147,7 +147,7 @@ def slot_cancel_view(request, pk: int):
 
 
 @official_required(*REVIEWER_ROLES)
-@require_GET
+@require_safe
 def reports(request):
     flagged_only = request.GET.get("flagged") == "1"
     return render(
@@ -161,7 +161,7 @@ def reports(request):
 
 
 @official_required(*REVIEWER_ROLES)
-@require_GET
+@require_safe
 @never_cache
 def report_detail(request, pk: int):
     report = report_for_official(request.user, pk)
@@ -169,7 +169,7 @@ def report_detail(request, pk: int):
 
 
 @official_required(*REVIEWER_ROLES)
-@require_GET
+@require_safe
 def people(request):
     return render(
         request, "volunteers/officials/people.html", {"people": visits_per_person(request.user)}
@@ -177,7 +177,7 @@ def people(request):
 
 
 @official_required(*COORDINATOR_ROLES)
-@require_http_methods(["GET", "POST"])
+@require_http_methods(["GET", "HEAD", "POST"])
 def school(request):
     user = request.user
     if request.method == "POST":
@@ -211,7 +211,7 @@ def school(request):
 
 
 @official_required(*COORDINATOR_ROLES)
-@require_GET
+@require_safe
 def school_export(request):
     school_obj = coordinator_school(request.user)
     header, rows = school_export_rows(request.user)

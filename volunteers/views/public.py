@@ -6,7 +6,7 @@ from django.http import Http404, HttpResponse
 from django.shortcuts import render
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
-from django.views.decorators.http import require_GET, require_http_methods
+from django.views.decorators.http import require_http_methods, require_safe
 
 from ..documents import calendar_bytes
 from ..forms import CertificateCheckForm
@@ -19,7 +19,7 @@ from ..services.students import (
 )
 
 
-@require_http_methods(["GET", "POST"])
+@require_http_methods(["GET", "HEAD", "POST"])
 @never_cache
 def guardian_consent(request, token: str):
     try:
@@ -64,7 +64,7 @@ def guardian_consent(request, token: str):
     )
 
 
-@require_GET
+@require_safe
 def calendar_feed(request, token: str):
     student = student_by_feed_token(token)
     if student is None:
@@ -76,7 +76,7 @@ def calendar_feed(request, token: str):
     return response
 
 
-@require_GET
+@require_safe
 def certificate_verify(request):
     form = CertificateCheckForm(request.GET or None)
     certificate = None

@@ -11,7 +11,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
-from django.views.decorators.http import require_GET, require_http_methods
+from django.views.decorators.http import require_http_methods, require_safe
 
 from core.forms import add_refusal, posted
 
@@ -64,9 +64,10 @@ from .common import private_download, student_required
 B = Booking.Status
 
 
-@login_required
-@require_GET
+@require_safe
 def home(request):
+    # The programme's page for anyone (the site's menu links here); a student's own page once
+    # signed up. Signing up asks for an account (signup is login_required).
     student = student_for_user(request.user)
     if student is None:
         return render(request, "volunteers/students/intro.html")
@@ -86,7 +87,7 @@ def home(request):
 
 
 @login_required
-@require_http_methods(["GET", "POST"])
+@require_http_methods(["GET", "HEAD", "POST"])
 def signup(request):
     if student_for_user(request.user) is not None:
         return redirect("volunteers:home")
@@ -111,7 +112,7 @@ def signup(request):
 
 
 @student_required
-@require_http_methods(["GET", "POST"])
+@require_http_methods(["GET", "HEAD", "POST"])
 def guardian_request(request):
     form = GuardianRequestForm(posted(request))
     if request.method == "POST" and form.is_valid():
@@ -126,7 +127,7 @@ def guardian_request(request):
 
 
 @student_required
-@require_GET
+@require_safe
 def slot_list(request):
     student = request.student
     form = SlotFilterForm(request.GET or None, kecamatan=list(kecamatan_with_open_slots()))
@@ -142,7 +143,7 @@ def slot_list(request):
 
 
 @student_required
-@require_http_methods(["GET", "POST"])
+@require_http_methods(["GET", "HEAD", "POST"])
 def slot_detail(request, pk: int):
     student = request.student
     slot = slot_for_student(request.user, student, pk)
@@ -180,7 +181,7 @@ def slot_detail(request, pk: int):
 
 
 @student_required
-@require_http_methods(["GET", "POST"])
+@require_http_methods(["GET", "HEAD", "POST"])
 @never_cache
 def booking_detail(request, pk: int):
     booking = booking_for_student(request.user, pk)
@@ -219,7 +220,7 @@ def booking_detail(request, pk: int):
 
 
 @student_required
-@require_http_methods(["GET", "POST"])
+@require_http_methods(["GET", "HEAD", "POST"])
 def booking_cancel_view(request, pk: int):
     booking = booking_for_student(request.user, pk)
     if request.method == "POST":
@@ -242,7 +243,7 @@ def booking_cancel_view(request, pk: int):
 
 
 @student_required
-@require_http_methods(["GET", "POST"])
+@require_http_methods(["GET", "HEAD", "POST"])
 def booking_report(request, pk: int):
     booking = booking_for_student(request.user, pk)
     report = report_of_booking(booking)
@@ -265,7 +266,7 @@ def booking_report(request, pk: int):
 
 
 @student_required
-@require_GET
+@require_safe
 def booking_ics(request, pk: int):
     booking = booking_for_student(request.user, pk)
     if booking.status not in (B.CONFIRMED, B.ATTENDED):
@@ -278,7 +279,7 @@ def booking_ics(request, pk: int):
 
 
 @student_required
-@require_http_methods(["GET", "POST"])
+@require_http_methods(["GET", "HEAD", "POST"])
 def calendar_settings(request):
     student = request.student
     if request.method == "POST":
@@ -298,7 +299,7 @@ def calendar_settings(request):
 
 
 @student_required
-@require_http_methods(["GET", "POST"])
+@require_http_methods(["GET", "HEAD", "POST"])
 def certificates(request):
     student = request.student
     if request.method == "POST":
@@ -322,7 +323,7 @@ def certificates(request):
 
 
 @student_required
-@require_GET
+@require_safe
 def certificate_pdf_view(request, pk: int):
     certificate = certificate_for_student(request.user, pk)
     return private_download(

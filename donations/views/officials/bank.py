@@ -9,7 +9,7 @@ from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
-from django.views.decorators.http import require_GET, require_http_methods
+from django.views.decorators.http import require_http_methods, require_safe
 
 from accounts.decorators import official_required
 from accounts.storage import private_file_response
@@ -40,7 +40,7 @@ from .common import attach_labels
 
 
 @official_required(*FINANCE_READ_ROLES)
-@require_GET
+@require_safe
 def dashboard(request):
     return render(
         request,
@@ -50,7 +50,7 @@ def dashboard(request):
 
 
 @official_required(*FINANCE_READ_ROLES)
-@require_GET
+@require_safe
 def transfer_queue(request):
     status = request.GET.get("status", "")
     if status not in BANK_QUEUE_STATUSES:
@@ -69,7 +69,7 @@ def transfer_queue(request):
 
 
 @official_required(*FINANCE_READ_ROLES)
-@require_GET
+@require_safe
 @never_cache
 def gift_detail(request, ref):
     gift = gift_get(request.user, ref)
@@ -101,7 +101,7 @@ def gift_detail(request, ref):
 
 
 @official_required(*FINANCE_WORK_ROLES)
-@require_GET
+@require_safe
 @never_cache
 def gift_proof_download(request, ref):
     name, download_name = gift_proof(request.user, ref)
@@ -109,7 +109,7 @@ def gift_proof_download(request, ref):
 
 
 @official_required(*FINANCE_WORK_ROLES)
-@require_GET
+@require_safe
 @never_cache
 def gift_receipt_download(request, ref):
     gift = gift_receipt(request.user, ref)
@@ -128,7 +128,7 @@ def _action_page(request, gift, form, *, title: str, submit: str, danger: bool =
 
 
 @official_required(*FINANCE_WORK_ROLES)
-@require_http_methods(["GET", "POST"])
+@require_http_methods(["GET", "HEAD", "POST"])
 def transfer_match_view(request, ref):
     gift = gift_get(request.user, ref)
     form = MatchForm(posted(request), initial={"received_amount": gift.amount})
@@ -153,7 +153,7 @@ def transfer_match_view(request, ref):
 
 
 @official_required(*FINANCE_WORK_ROLES)
-@require_http_methods(["GET", "POST"])
+@require_http_methods(["GET", "HEAD", "POST"])
 def transfer_confirm_view(request, ref):
     gift = gift_get(request.user, ref)
     if request.method == "POST":
@@ -178,7 +178,7 @@ def transfer_confirm_view(request, ref):
 
 
 @official_required(*FINANCE_WORK_ROLES)
-@require_http_methods(["GET", "POST"])
+@require_http_methods(["GET", "HEAD", "POST"])
 def transfer_reject_view(request, ref):
     gift = gift_get(request.user, ref)
     form = RejectTransferForm(posted(request))
@@ -201,7 +201,7 @@ def transfer_reject_view(request, ref):
 
 
 @official_required(*FINANCE_WORK_ROLES)
-@require_http_methods(["GET", "POST"])
+@require_http_methods(["GET", "HEAD", "POST"])
 def transfer_record_view(request):
     form = TransferRecordForm(posted(request))
     if request.method == "POST" and form.is_valid():

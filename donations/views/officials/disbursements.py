@@ -8,7 +8,7 @@ from django.core.exceptions import ValidationError
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
-from django.views.decorators.http import require_GET, require_http_methods
+from django.views.decorators.http import require_http_methods, require_safe
 
 from accounts.decorators import official_required
 from accounts.storage import private_file_response
@@ -36,7 +36,7 @@ from .common import attach_labels, pot_lookup
 
 
 @official_required(*FINANCE_READ_ROLES)
-@require_GET
+@require_safe
 def disbursement_list(request):
     status = request.GET.get("status", "")
     if status not in Decision.values:
@@ -91,7 +91,7 @@ def _lines_from_deliveries(request):
     """The lines meals.selectors computes from the deliveries a warung confirmed in a period:
     portions delivered x PORTION_COST_RUPIAH per person."""
     fill = DeliveryPeriodForm(
-        request.GET if request.method == "GET" and "fill-warung" in request.GET else None,
+        request.GET if request.method != "POST" and "fill-warung" in request.GET else None,
         prefix="fill",
     )
     if not fill.is_bound or not fill.is_valid():
@@ -116,7 +116,7 @@ def _lines_from_deliveries(request):
 
 
 @official_required(*FINANCE_WORK_ROLES)
-@require_http_methods(["GET", "POST"])
+@require_http_methods(["GET", "HEAD", "POST"])
 def disbursement_create(request):
     # Meals: "fill the lines from confirmed deliveries" (a GET with warung and period).
     fill, initial_lines, initial = _lines_from_deliveries(request)
@@ -156,7 +156,7 @@ def disbursement_create(request):
 
 
 @official_required(*FINANCE_READ_ROLES)
-@require_GET
+@require_safe
 @never_cache
 def disbursement_detail(request, pk: int):
     disbursement = disbursement_get(request.user, pk)
@@ -175,7 +175,7 @@ def disbursement_detail(request, pk: int):
 
 
 @official_required(*FINANCE_WORK_ROLES)
-@require_GET
+@require_safe
 @never_cache
 def disbursement_proof_download(request, pk: int):
     name, download_name = disbursement_proof(request.user, pk)
@@ -183,7 +183,7 @@ def disbursement_proof_download(request, pk: int):
 
 
 @official_required(*FINANCE_WORK_ROLES)
-@require_http_methods(["GET", "POST"])
+@require_http_methods(["GET", "HEAD", "POST"])
 def disbursement_decide_view(request, pk: int):
     disbursement = disbursement_get(request.user, pk)
     form = DecisionForm(posted(request))

@@ -16,7 +16,7 @@ from ...permissions import FINANCE_WORK_ROLES
 
 
 @official_required(*FINANCE_WORK_ROLES)
-@require_http_methods(["GET", "POST"])
+@require_http_methods(["GET", "HEAD", "POST"])
 def export(request):
     today = timezone.localdate()
     form = ExportForm(

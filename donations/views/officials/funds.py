@@ -6,7 +6,7 @@ from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_GET, require_http_methods
+from django.views.decorators.http import require_http_methods, require_safe
 
 from accounts.decorators import official_required
 from core.forms import add_refusal, posted
@@ -53,7 +53,7 @@ from .common import attach_labels, pot_lookup
 
 
 @official_required(*FINANCE_READ_ROLES)
-@require_GET
+@require_safe
 def refunds(request):
     form = ReceiptSearchForm(request.GET or None)
     found = None
@@ -77,7 +77,7 @@ def refunds(request):
 
 
 @official_required(*FINANCE_WORK_ROLES)
-@require_http_methods(["GET", "POST"])
+@require_http_methods(["GET", "HEAD", "POST"])
 def refund_create(request, ref):
     gift = gift_get(request.user, ref)
     form = RefundForm(posted(request))
@@ -103,7 +103,7 @@ def refund_create(request, ref):
 
 
 @official_required(*FINANCE_WORK_ROLES)
-@require_http_methods(["GET", "POST"])
+@require_http_methods(["GET", "HEAD", "POST"])
 def refund_send_again(request, pk: int):
     """A refund the payment service did not confirm, sent again with its own idempotency key:
     if the first request did reach the service, this one returns the same refund."""
@@ -127,7 +127,7 @@ def refund_send_again(request, pk: int):
 
 
 @official_required(*FINANCE_READ_ROLES)
-@require_GET
+@require_safe
 def fund_transfer_list(request):
     status = request.GET.get("status", "")
     if status not in Decision.values:
@@ -147,7 +147,7 @@ def fund_transfer_list(request):
 
 
 @official_required(*FINANCE_WORK_ROLES)
-@require_http_methods(["GET", "POST"])
+@require_http_methods(["GET", "HEAD", "POST"])
 def fund_transfer_propose_view(request):
     form = FundTransferForm(posted(request))
     source_held = None
@@ -183,7 +183,7 @@ def fund_transfer_propose_view(request):
 
 
 @official_required(*FINANCE_WORK_ROLES)
-@require_http_methods(["GET", "POST"])
+@require_http_methods(["GET", "HEAD", "POST"])
 def fund_transfer_decide_view(request, pk: int):
     proposal = fund_transfer_get(request.user, pk)
     form = DecisionForm(posted(request))
@@ -220,7 +220,7 @@ def fund_transfer_decide_view(request, pk: int):
 
 
 @official_required(*FINANCE_READ_ROLES)
-@require_GET
+@require_safe
 def period_list(request):
     return render(
         request,
@@ -233,7 +233,7 @@ def period_list(request):
 
 
 @official_required(*FINANCE_WORK_ROLES)
-@require_http_methods(["GET", "POST"])
+@require_http_methods(["GET", "HEAD", "POST"])
 def period_create(request):
     form = CollectionPeriodForm(posted(request))
     if request.method == "POST" and form.is_valid():
@@ -248,7 +248,7 @@ def period_create(request):
 
 
 @official_required(*FINANCE_READ_ROLES)
-@require_GET
+@require_safe
 def period_detail(request, pk: int):
     figures = collection_period_get(request.user, pk)
     return render(
@@ -264,7 +264,7 @@ def period_detail(request, pk: int):
 
 
 @official_required(*FINANCE_WORK_ROLES)
-@require_http_methods(["GET", "POST"])
+@require_http_methods(["GET", "HEAD", "POST"])
 def cost_create(request, pk: int):
     figures = collection_period_get(request.user, pk)
     form = OperatingCostForm(posted(request), posted(request, files=True))

@@ -7,7 +7,7 @@ from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_GET, require_http_methods
+from django.views.decorators.http import require_http_methods, require_safe
 
 from accounts.decorators import official_required
 from core.forms import add_refusal, posted
@@ -25,7 +25,7 @@ from ...services.giving import gift_message_moderate
 
 
 @official_required(*FINANCE_READ_ROLES)
-@require_GET
+@require_safe
 def message_queue(request):
     return render(
         request,
@@ -38,7 +38,7 @@ def message_queue(request):
 
 
 @official_required(*FINANCE_WORK_ROLES)
-@require_http_methods(["GET", "POST"])
+@require_http_methods(["GET", "HEAD", "POST"])
 def message_moderate(request, ref):
     gift = gift_get(request.user, ref)
     form = ModerationForm(posted(request))
@@ -60,7 +60,7 @@ def message_moderate(request, ref):
 
 
 @official_required(*FINANCE_READ_ROLES)
-@require_GET
+@require_safe
 def attention(request):
     return render(
         request,
