@@ -68,6 +68,12 @@ ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", "" if IS_PROD else "127.0.0.1,localhos
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS")
 # The absolute address of the portal, for links written outside a request (CLI, e-mail).
 PORTAL_BASE_URL = os.environ.get("PORTAL_BASE_URL", "http://127.0.0.1:8000").rstrip("/")
+# The programme's contact, in every page's footer. The phone is shown only when set (a wrong
+# number printed on every page is worse than none); it is dialled as written, in E.164 if valid.
+PORTAL_CONTACT_EMAIL = os.environ.get(
+    "PORTAL_CONTACT_EMAIL", "kontak@rantangkasih.banyuwangikab.go.id"
+).strip()
+PORTAL_CONTACT_PHONE = os.environ.get("PORTAL_CONTACT_PHONE", "").strip()
 
 # Payments through the sandbox gateway (a local checkout page): dev and test only.
 PAYMENTS_SANDBOX = env_bool("PAYMENTS_SANDBOX", default=not IS_PROD)
