@@ -13,6 +13,7 @@ from django.conf import settings
 from django.http import HttpRequest
 from django.urls import reverse
 from django.utils.encoding import escape_uri_path
+from django.utils.functional import Promise as StrPromise
 from django.utils.translation import get_language_from_path, pgettext_lazy
 from django.utils.translation import gettext_lazy as _
 
@@ -28,7 +29,7 @@ OG_LOCALES = {"id": "id_ID", "en": "en_US"}
 @dataclass(frozen=True)
 class NavLink:
     key: str  # names the link for the stylesheet and the tests
-    label: str
+    label: str | StrPromise
     href: str
     # aria-current: "page" on the link to this very page, "true" on the section it belongs to.
     current: str = ""
