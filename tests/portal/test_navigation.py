@@ -201,6 +201,12 @@ def test_the_stylesheet_lays_the_menu_out_without_script(client, db):
     css = (settings.BASE_DIR / "static" / "css" / "portal.css").read_text()
     assert "/* --- H1: navigation, layout" in css
     assert "::details-content" in css and ".layout-wide main" in css
+    # Balanced braces: a rule left inside another's @media (a merge's slip) applies to one width.
+    depth = 0
+    for char in re.sub(r"/\*.*?\*/", "", css, flags=re.S):
+        depth += {"{": 1, "}": -1}.get(char, 0)
+        assert depth >= 0
+    assert depth == 0
     html = client.get("/").content.decode()
     header = html.split("<header", 1)[1].split("</header>", 1)[0]
     assert "<script" not in header and not re.search(r"\son[a-z]+=", header)
