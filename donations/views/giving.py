@@ -4,6 +4,8 @@ and the bank-transfer instructions."""
 from __future__ import annotations
 
 import logging
+from collections.abc import Mapping
+from typing import Any
 from urllib.parse import urlencode
 
 from csp.decorators import csp_update
@@ -125,14 +127,7 @@ def thanks(request, ref):
     elif record.gateway == Gift.Gateway.BANK:
         # A transfer's state and what to do next are on its instructions page.
         return redirect("donations:transfer", ref=record.public_ref)
-    # The listing's address and pseudonym only, and only while it is published.
-    listing = (
-        Recipient.objects.filter(pk=record.recipient_id, status__in=PUBLIC_STATUSES)
-        .values("public_id", "pseudonym")
-        .first()
-        if record.recipient_id
-        else None
-    )
+    listing = _public_listing(record.recipient_id)
     monthly = isinstance(record, Sponsorship)
     # A sponsorship's receipt is its first month's.
     receipt_number = (
@@ -158,6 +153,17 @@ def thanks(request, ref):
     )
 
 
+def _public_listing(recipient_id: int | None) -> Mapping[str, Any] | None:
+    """The listing's address and pseudonym only, and only while it is published."""
+    if recipient_id is None:
+        return None
+    return (
+        Recipient.objects.filter(pk=recipient_id, status__in=PUBLIC_STATUSES)
+        .values("public_id", "pseudonym")
+        .first()
+    )
+
+
 def _thanks_state(record: Gift | Sponsorship) -> str:
     """One word for what the thank-you page may say of the payment now."""
     states: dict[str, str]
@@ -177,7 +183,7 @@ def _thanks_state(record: Gift | Sponsorship) -> str:
     return states.get(record.status, "waiting")
 
 
-def _share_links(listing: dict | None) -> dict[str, str]:
+def _share_links(listing: Mapping[str, Any] | None) -> dict[str, str]:
     """What the donor may pass on: the listing's public page (the fund's giving page when the
     gift was for the fund or the person is no longer listed), as plain links with no
     tracking parameters."""
@@ -225,8 +231,11 @@ def transfer(request, ref):
 
 
 def _transfer_context(gift: Gift, form) -> dict:
+    listing = _public_listing(gift.recipient_id)
     return {
         "gift": gift,
+        "listing": listing,
+        "share": _share_links(listing),
         "form": form,
         "bank": settings.BANK_TRANSFER_BANK,
         "account_number": settings.BANK_TRANSFER_ACCOUNT_NUMBER,

@@ -171,3 +171,18 @@ def test_a_person_no_longer_listed_is_not_shared(client, recipient, settings):
 def test_a_waiting_gift_may_be_shared_too(client, recipient):
     html = thanks(client, gift_start(recipient=recipient))
     assert "share-whatsapp" in html
+
+
+def test_a_bank_transfer_donor_is_invited_to_share_from_the_instructions(
+    client, recipient, settings
+):
+    settings.PORTAL_BASE_URL = "https://rantangkasih.example.id"
+    gift = gift_start(recipient=recipient, bank=True)
+    response = client.get(f"/en{reverse('donations:transfer', args=[gift.public_ref])}")
+    html = response.content.decode()
+    assert gift.bank_reference in html
+    (text,) = parse_qs(urlsplit(whatsapp(html)).query)["text"]
+    assert text.endswith(f" https://rantangkasih.example.id/en/lansia/{recipient.public_id}/")
+    Gift.objects.filter(pk=gift.pk).update(status=Gift.Status.REJECTED)
+    html = client.get(f"/en/donasi/transfer/{gift.public_ref}/").content.decode()
+    assert "share-whatsapp" not in html
