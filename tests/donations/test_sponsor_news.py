@@ -280,3 +280,25 @@ def test_the_visits_reach_donations_through_the_portals_hook(db):
             continue
         source = path.read_text()
         assert "from volunteers" not in source and "import volunteers" not in source, path
+
+
+def test_the_counts_are_on_no_other_page(db):
+    """Only the sponsor's own page (and the e-mail) tell them: not the thank-you page anyone
+    with its address may open, not the transparency page, the giving pages or the listing."""
+    person, sponsorship = reached(meal_days=6, visits=2, sponsor="s@example.org")
+    visitor = Client()
+    with translation.override("id"):
+        pages = [
+            reverse("donations:thanks", args=[sponsorship.public_ref]),
+            reverse("donations:transparency"),
+            reverse("donations:give_fund"),
+            reverse("portal:listing_list"),
+            reverse("portal:home"),
+        ]
+        listing = reverse("portal:listing_detail", args=[person.public_id])
+    for url in pages:
+        for prefix in ("", "/en"):
+            html = visitor.get(prefix + url).content.decode()
+            assert "data-meal-days" not in html and "days with meals delivered" not in html, url
+            assert "visits by students" not in html, url
+    assert visitor.get(listing).status_code == 404  # reached: no longer public
