@@ -10,7 +10,7 @@ class VolunteersConfig(AppConfig):
         from accounts import registry
         from portal import registry as portal_registry
 
-        from .selectors.outcomes import listing_visits_in_month
+        from .selectors.outcomes import listing_visits_in_month, visits_in_month
         from .selectors.personal_data import volunteers_data_export, volunteers_recipient_export
         from .services.bookings import volunteers_data_erase
         from .services.coordinators import COORDINATOR_SCHOOLS
@@ -18,6 +18,8 @@ class VolunteersConfig(AppConfig):
         registry.register_coordinator_schools(COORDINATOR_SCHOOLS)
         # A listing says how often students visited this month (a count, never when).
         portal_registry.register_listing_visits(listing_visits_in_month)
+        # A reached person's sponsors are told how often students visited (a count only).
+        portal_registry.register_visits_in_month(visits_in_month)
         officials_actions = (
             "officials' actions on the programme's records, audit-logged; an official's "
             "deleted account leaves the row without them (SET_NULL)"

@@ -2,7 +2,9 @@
 
 Each active monthly sponsorship of a listed person gets one short e-mail about the month that
 just ended: the person's pseudonym, what their pot raised against the monthly need, how many
-sponsors they have, and whether the programme now reaches them. Nothing else about the person.
+sponsors they have, whether the programme now reaches them and, once it does, on how many days
+their meals were delivered and how many times students visited that month (counts only: never
+which warung, an address, a school, a day or a time). Nothing else about the person.
 """
 
 from __future__ import annotations
@@ -19,6 +21,7 @@ from notifications.services import notification_enqueue
 from portal.models import PUBLISHED_OR_REACHED, Recipient, Status
 
 from ..models import Sponsorship
+from ..selectors.donors import reached_months
 from ..selectors.progress import listings_progress
 from .receipts import donor_token
 
@@ -52,6 +55,8 @@ def sponsor_updates_send(*, today: datetime.date | None = None) -> int:
     progress = listings_progress(ids, day=last_month)
     # Sponsors now, not last month: the count the update reports.
     sponsors_now = listings_progress(ids)
+    # The month reported, for the people the programme reaches now.
+    reached = reached_months(ids, day=last_month)
     written = 0
     for sponsorship in sponsorships:
         recipient_id = sponsorship.recipient_id
@@ -87,6 +92,8 @@ def sponsor_updates_send(*, today: datetime.date | None = None) -> int:
                     "funded": month_progress.reached,
                     "sponsors": sponsors_now[recipient_id].sponsors,
                     "reached": person["status"] == Status.REACHED,
+                    "meal_days": reached[recipient_id].meal_days if recipient_id in reached else 0,
+                    "visits": reached[recipient_id].visits if recipient_id in reached else 0,
                     "link": link,
                 },
             )

@@ -12,8 +12,10 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from core.time import today_wib
+
 from ..models import Donor, Sponsorship
-from ..selectors.donors import donors_of_user
+from ..selectors.donors import donors_of_user, sponsorships_news
 from ..selectors.progress import donor_gifts, donor_sponsorships
 from ..services.receipts import donor_from_token, donor_token
 from ..services.sponsorships import sponsorship_cancel, sponsorship_updates_set
@@ -23,10 +25,14 @@ _SESSION_KEY = "donations.donor_key"
 
 def _page(request: HttpRequest, donors: list[Donor]) -> HttpResponse:
     sponsorships = donor_sponsorships(donors)
+    # What a reached person's sponsor is told of this month so far: the same few queries
+    # however many sponsorships the page lists.
+    news = sponsorships_news(sponsorships, day=today_wib())
     # A sponsorship is stopped through its own donor record's link: one person may have
     # several (an account, and guest gifts made with each of their addresses).
     for sponsorship in sponsorships:
         sponsorship.token = donor_token(sponsorship.donor)  # type: ignore[attr-defined]
+        sponsorship.news = news.get(sponsorship.pk)  # type: ignore[attr-defined]
     context = {
         "donor": donors[0] if donors else None,
         "gifts": donor_gifts(donors),

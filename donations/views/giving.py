@@ -4,6 +4,9 @@ and the bank-transfer instructions."""
 from __future__ import annotations
 
 import logging
+from collections.abc import Mapping
+from typing import Any
+from urllib.parse import urlencode
 
 from csp.decorators import csp_update
 from django.conf import settings
@@ -88,6 +91,8 @@ def _give(request, *, profile=None, recipient_id=None):
         "progress": listing_progress(recipient_id) if recipient_id else None,
         "monthly_cost": monthly_meal_cost(),
         "minimum": form.minimum,
+        "portion_cost": settings.PORTION_COST_RUPIAH,
+        "meals_per_day": settings.MEALS_PER_DAY,
         "sandbox": settings.PAYMENTS_SANDBOX,
     }
     return render(request, "donations/give.html", context)
@@ -114,28 +119,84 @@ def give_listing(request, public_id: str):
 
 def thanks(request, ref):
     """Where the checkout sends the donor back. It records nothing: money is recorded from
-    the gateway's signed event. It says what is known so far."""
+    the gateway's signed event. It says the one thing that is true of the payment now, and
+    invites the donor to share the page they gave through."""
     record = Gift.objects.filter(public_ref=ref).first()
     if record is None:
         record = get_object_or_404(Sponsorship, public_ref=ref)
-    # The listing's address and pseudonym only, and only while it is published.
-    listing = (
-        Recipient.objects.filter(pk=record.recipient_id, status__in=PUBLIC_STATUSES)
-        .values("public_id", "pseudonym")
+    elif record.gateway == Gift.Gateway.BANK:
+        # A transfer's state and what to do next are on its instructions page.
+        return redirect("donations:transfer", ref=record.public_ref)
+    listing = _public_listing(record.recipient_id)
+    monthly = isinstance(record, Sponsorship)
+    # A sponsorship's receipt is its first month's.
+    receipt_number = (
+        Gift.objects.filter(sponsorship=record, status=Gift.Status.PAID)
+        .order_by("paid_at", "pk")
+        .values_list("receipt_number", flat=True)
         .first()
-        if record.recipient_id
-        else None
+        if monthly
+        else record.receipt_number
     )
     return render(
         request,
         "donations/thanks.html",
         {
             "record": record,
-            "monthly": isinstance(record, Sponsorship),
+            "monthly": monthly,
+            "state": _thanks_state(record),
+            "receipt_number": receipt_number or "",
             "listing": listing,
+            "share": _share_links(listing),
             "sandbox": record.gateway == Gift.Gateway.SANDBOX,
         },
     )
+
+
+def _public_listing(recipient_id: int | None) -> Mapping[str, Any] | None:
+    """The listing's address and pseudonym only, and only while it is published."""
+    if recipient_id is None:
+        return None
+    return (
+        Recipient.objects.filter(pk=recipient_id, status__in=PUBLIC_STATUSES)
+        .values("public_id", "pseudonym")
+        .first()
+    )
+
+
+def _thanks_state(record: Gift | Sponsorship) -> str:
+    """One word for what the thank-you page may say of the payment now."""
+    states: dict[str, str]
+    if isinstance(record, Sponsorship):
+        states = {
+            Sponsorship.Status.ACTIVE: "received",
+            Sponsorship.Status.ENDED: "ended",
+            Sponsorship.Status.ABANDONED: "expired",
+        }
+    else:
+        states = {
+            Gift.Status.PAID: "received",
+            Gift.Status.FAILED: "failed",
+            Gift.Status.EXPIRED: "expired",
+            Gift.Status.FLAGGED: "held",
+        }
+    return states.get(record.status, "waiting")
+
+
+def _share_links(listing: Mapping[str, Any] | None) -> dict[str, str]:
+    """What the donor may pass on: the listing's public page (the fund's giving page when the
+    gift was for the fund or the person is no longer listed), as plain links with no
+    tracking parameters."""
+    if listing:
+        path = reverse("portal:listing_detail", args=[listing["public_id"]])
+        text = _("Help give daily meals to %(pseudonym)s, an elderly person in Banyuwangi:") % {
+            "pseudonym": listing["pseudonym"]
+        }
+    else:
+        path = reverse("donations:give_fund")
+        text = _("Help give daily meals to elderly people in Banyuwangi:")
+    url = settings.PORTAL_BASE_URL + path
+    return {"url": url, "whatsapp": "https://wa.me/?" + urlencode({"text": f"{text} {url}"})}
 
 
 @require_http_methods(["GET", "HEAD", "POST"])
@@ -170,8 +231,11 @@ def transfer(request, ref):
 
 
 def _transfer_context(gift: Gift, form) -> dict:
+    listing = _public_listing(gift.recipient_id)
     return {
         "gift": gift,
+        "listing": listing,
+        "share": _share_links(listing),
         "form": form,
         "bank": settings.BANK_TRANSFER_BANK,
         "account_number": settings.BANK_TRANSFER_ACCOUNT_NUMBER,

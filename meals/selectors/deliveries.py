@@ -1,4 +1,5 @@
-"""The day's delivery list of a warung, and the deliveries a disbursement pays for.
+"""The day's delivery list of a warung, the deliveries a disbursement pays for, and the days a
+person's meals reached them (for their sponsors).
 
 What a courier sees (decided here, and only here): the person's pseudonym, the address, RT/RW
 and village (they must find the house every day), the portions, and that day's mark. Never
@@ -10,16 +11,18 @@ from __future__ import annotations
 
 import datetime
 from collections import defaultdict
+from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
 from django.conf import settings
-from django.db.models import Q, Sum
+from django.db.models import Count, Q, Sum
 from django.http import Http404
 
 from accounts.models import AuditEvent, User
 from accounts.selectors import Purpose, kecamatan_in_scope
 from accounts.services import audit_record
+from core.time import month_start, next_month
 
 from ..models import Delivery, MealPlan, PlanStatus, Warung
 from .plans import plan_status_on
@@ -187,3 +190,28 @@ def delivered_portions(
         )
         for line_id, recipient_id, start, end in lines
     }
+
+
+def delivered_days_in_month(recipient_ids: Iterable[int], *, day: datetime.date) -> dict[int, int]:
+    """On how many days of the WIB month of ``day`` each of these people was marked as
+    having received their meals, from any plan: one query, a count per person (0 when none).
+
+    A count only, for the person's sponsors (docs/architecture.md, "What the public may
+    see"): nothing here says which warung cooked, on which days, or where the person lives.
+    """
+    ids = set(recipient_ids)
+    if not ids:
+        return {}
+    rows = (
+        Delivery.objects.filter(
+            plan__recipient_id__in=ids,
+            mark=Delivery.Mark.DELIVERED,
+            day__gte=month_start(day),
+            day__lt=next_month(day),
+        )
+        .values("plan__recipient_id")
+        .annotate(days=Count("day", distinct=True))
+        .order_by()
+    )
+    found = {row["plan__recipient_id"]: row["days"] for row in rows}
+    return {pk: found.get(pk, 0) for pk in ids}

@@ -195,7 +195,7 @@ def test_after_erasure_the_public_page_shows_the_gift_as_anonymous(client, erase
     html = transparency_html(client)
     assert "Sari Dewi" not in html
     assert "Sehat, Mbah" not in html
-    assert "dari seorang dermawan" in html
+    assert "dari seseorang yang baik hati" in html
 
 
 def test_after_erasure_the_receipt_keeps_its_name_and_opens_only_for_finance_officers(erased):
