@@ -12,7 +12,7 @@ PYTHON ?= python3
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed-dev
 
-.PHONY: run test lint lock messages install
+.PHONY: run test lint lock messages install npm
 
 $(STAMP): requirements/dev.txt
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -21,6 +21,15 @@ $(STAMP): requirements/dev.txt
 	touch $@
 
 install: $(STAMP)
+
+## axe-core for the browser tests' accessibility checks, exactly as package-lock.json pins it
+## (needs npm). Without it those checks skip with the reason. npm keeps the tarball in its cache.
+NPM_STAMP := node_modules/.package-lock.json
+$(NPM_STAMP): package.json package-lock.json
+	npm ci --prefer-offline --no-audit --no-fund
+	touch $@
+
+npm: $(NPM_STAMP)
 
 ## The portal, embedded (SQLite, eager Celery, console e-mail) with demo data, on :8000.
 run: $(STAMP)
