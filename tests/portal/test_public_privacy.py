@@ -258,7 +258,7 @@ PEOPLE = [
         "phone_cell": "081298765404",
         "phone_digits": "81298765404",
         "kondisi": "sakit_kronis",
-        "catatan": "Menolak dikunjungi laki-laki",
+        "catatan": "Menolak didatangi tamu laki-laki",
         "publish": False,
         "pseudonym": "Mbah Belum Terbit",
         "needs": [Need.DAILY_MEALS],
