@@ -179,3 +179,21 @@ def test_a_fee_the_event_already_says_is_booked_without_asking_the_gateway(recip
 def test_the_sandbox_records_the_method_it_took(recipient):
     gift = paid_gift(amount=50_000, recipient=recipient)
     assert gift.payment_method == Gift.Method.CARD
+
+
+def test_a_deferred_row_that_is_no_event_of_ours_is_flagged_not_replayed_forever(officers):
+    from tests.factories.donations import outbox
+
+    record = WebhookEvent.objects.create(
+        event_id="evt_altered_1",
+        type="charge.refunded",
+        gateway="stripe",
+        payload={"kind": "charge.refunded", "id": "evt_altered_1"},
+        outcome=WebhookEvent.Outcome.DEFERRED,
+    )
+    assert webhooks.deferred_replay() == 1
+    record.refresh_from_db()
+    assert record.outcome == WebhookEvent.Outcome.FLAGGED
+    assert record.note.startswith("unreadable:")
+    assert outbox("finance_alert").filter(dedup_key__startswith="event:evt_altered_1").exists()
+    assert webhooks.deferred_replay() == 0

@@ -3,40 +3,18 @@ cost), the server looking the tapped amount up itself, a tapped amount and a dif
 one refused rather than guessed, and a submit button that works without the page's script."""
 
 import re
-import uuid
 
 import pytest
-from django.urls import reverse
 
-from donations.models import Gift, SandboxSession, Sponsorship
+from donations.models import Gift, Sponsorship
+from tests.donations.test_giving_pages import form_data as giving_form_data
+from tests.donations.test_giving_pages import give_url, nothing_created
 from tests.factories.donations import sandbox_session
 
 
-def give_url(recipient) -> str:
-    return reverse("donations:give_listing", args=[recipient.public_id])
-
-
 def form_data(**overrides) -> dict:
-    data = {
-        "preset": "",
-        "amount": "",
-        "frequency": "once",
-        "method": "card",
-        "email": "dermawan@example.org",
-        "name": "",
-        "message": "",
-        "attempt": str(uuid.uuid4()),
-    }
-    data.update(overrides)
-    return {key: value for key, value in data.items() if value is not None}
-
-
-def nothing_created() -> bool:
-    return (
-        not Gift.objects.exists()
-        and not Sponsorship.objects.exists()
-        and not SandboxSession.objects.exists()
-    )
+    """The giving form's fields with nothing chosen yet (no preset, no amount)."""
+    return giving_form_data(**{"preset": "", "amount": "", **overrides})
 
 
 def tiles(html: str) -> dict[str, str]:

@@ -131,6 +131,31 @@ def page(context, page_watch, _close_db_connections):
 
 
 @pytest.fixture
+def open_page(browser, live_server, page_watch, _close_db_connections):
+    """``open_page(**options)``: a watched page in a fresh browser context of its own (its own
+    cookies: one person each), ``options`` going to ``browser.new_context`` (a viewport, no
+    JavaScript); the contexts close at the end."""
+    contexts = []
+
+    def open_(**options):
+        options.setdefault("accept_downloads", True)
+        context = browser.new_context(base_url=live_server.url, **options)
+        context.set_default_timeout(15_000)
+        context.set_default_navigation_timeout(20_000)
+        context.add_init_script(_CSP_LISTENER)
+        contexts.append(context)
+        page = context.new_page()
+        page.on("console", page_watch.on_console)
+        page.on("pageerror", page_watch.on_page_error)
+        page.on("framenavigated", page_watch.on_frame_navigated)
+        return page
+
+    yield open_
+    for context in contexts:
+        context.close()
+
+
+@pytest.fixture
 def assert_no_csp_violations(page_watch):
     def check() -> None:
         violations = page_watch.csp_violations()

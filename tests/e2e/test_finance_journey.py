@@ -21,7 +21,6 @@ from PIL import Image
 from accounts.models import Role
 from donations.models import Entry, Gift, Transaction
 from notifications.models import Notification
-from tests.e2e.conftest import _CSP_LISTENER
 from tests.factories import PASSWORD, make_official, totp_code
 
 pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True)
@@ -84,28 +83,6 @@ def open_gift_from_the_queue(page, reference: str) -> None:
     assert path_of(page) == QUEUE_URL
     with page.expect_navigation():
         page.locator("main table a", has_text=reference).click()
-
-
-@pytest.fixture
-def open_page(browser, live_server, page_watch, _close_db_connections):
-    """A page in a fresh browser context: each person has their own cookies."""
-    contexts = []
-
-    def open_():
-        context = browser.new_context(base_url=live_server.url)
-        context.set_default_timeout(15_000)
-        context.set_default_navigation_timeout(20_000)
-        context.add_init_script(_CSP_LISTENER)
-        contexts.append(context)
-        page = context.new_page()
-        page.on("console", page_watch.on_console)
-        page.on("pageerror", page_watch.on_page_error)
-        page.on("framenavigated", page_watch.on_frame_navigated)
-        return page
-
-    yield open_
-    for context in contexts:
-        context.close()
 
 
 @pytest.mark.browser

@@ -10,7 +10,6 @@ import pytest
 
 from donations.models import Gift
 from portal.models import Status
-from tests.e2e.conftest import _CSP_LISTENER
 from tests.factories.portal import RecipientFactory
 
 pytestmark = [
@@ -23,29 +22,13 @@ EMAIL = "dermawan.hp@example.org"
 
 
 @pytest.fixture
-def phone(browser, live_server, page_watch):
+def phone(open_page):
     """A new phone page, with or without JavaScript, watched for CSP violations."""
-    contexts = []
 
-    def open_page(*, javascript: bool = True):
-        context = browser.new_context(
-            base_url=live_server.url, viewport=PHONE, java_script_enabled=javascript
-        )
-        context.set_default_timeout(15_000)
-        context.add_init_script(_CSP_LISTENER)
-        contexts.append(context)
-        page = context.new_page()
-        page.on("console", page_watch.on_console)
-        page.on("pageerror", page_watch.on_page_error)
-        page.on("framenavigated", page_watch.on_frame_navigated)
-        return page
+    def open_(*, javascript: bool = True):
+        return open_page(viewport=PHONE, java_script_enabled=javascript)
 
-    yield open_page
-    for context in contexts:
-        context.close()
-    from django.db import connections
-
-    connections.close_all()
+    return open_
 
 
 @pytest.fixture

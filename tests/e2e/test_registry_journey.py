@@ -23,7 +23,6 @@ from django.utils import translation
 
 from accounts.models import Role
 from portal.models import ImportBatch, Recipient, Status
-from tests.e2e.conftest import _CSP_LISTENER
 from tests.factories import GENTENG, PASSWORD, make_official, totp_code
 
 pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True)
@@ -172,29 +171,6 @@ def assert_no_identity_in(page) -> None:
     html = page.content()
     for secret in (SITI_NIK, SITI_NAME, SITI_ADDRESS, SITI_BIRTH_YEAR):
         assert secret not in html, f"{secret!r} is on the public page {page.url}"
-
-
-@pytest.fixture
-def open_page(browser, live_server, page_watch, _close_db_connections):
-    """A page in a fresh browser context (its own cookies: a different person), watched like
-    the ``page`` fixture's."""
-    contexts = []
-
-    def open_(**options):
-        context = browser.new_context(base_url=live_server.url, **options)
-        context.set_default_timeout(15_000)
-        context.set_default_navigation_timeout(20_000)
-        context.add_init_script(_CSP_LISTENER)
-        contexts.append(context)
-        page = context.new_page()
-        page.on("console", page_watch.on_console)
-        page.on("pageerror", page_watch.on_page_error)
-        page.on("framenavigated", page_watch.on_frame_navigated)
-        return page
-
-    yield open_
-    for context in contexts:
-        context.close()
 
 
 # --- The journey -------------------------------------------------------------------------------

@@ -23,7 +23,6 @@ from django.core import mail
 from accounts.models import Role
 from portal.models import Status
 from tests.conftest import deliver_notifications
-from tests.e2e.conftest import _CSP_LISTENER
 from tests.factories import GENTENG, PASSWORD, SchoolFactory, UserFactory, make_official
 from tests.factories.portal import RecipientFactory
 from volunteers.models import Booking, Certificate, Student, VisitReport
@@ -59,27 +58,6 @@ def sign_in(page, email: str) -> None:
 
 def mails_to(address: str) -> list:
     return [m for m in mail.outbox if m.to == [address]]
-
-
-@pytest.fixture
-def open_page(browser, live_server, page_watch, _close_db_connections):
-    contexts = []
-
-    def open_(**options):
-        context = browser.new_context(base_url=live_server.url, accept_downloads=True, **options)
-        context.set_default_timeout(15_000)
-        context.set_default_navigation_timeout(20_000)
-        context.add_init_script(_CSP_LISTENER)
-        contexts.append(context)
-        page = context.new_page()
-        page.on("console", page_watch.on_console)
-        page.on("pageerror", page_watch.on_page_error)
-        page.on("framenavigated", page_watch.on_frame_navigated)
-        return page
-
-    yield open_
-    for context in contexts:
-        context.close()
 
 
 @pytest.mark.browser
