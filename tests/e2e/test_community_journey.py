@@ -16,7 +16,6 @@ from tests.e2e.test_registry_journey import (
     OFFICIALS_URL,
     PHONE,
     assert_fits_the_phone,
-    open_page,  # noqa: F401 (a fixture)
     path_of,
     reauthenticate_if_asked,
     sign_in_with_totp,
@@ -40,7 +39,7 @@ NAME = "Painem"
 @pytest.mark.browser
 @pytest.mark.timeout(240)
 def test_a_resident_reports_a_neighbour_an_officer_verifies_and_the_resident_is_told(
-    open_page,  # noqa: F811 (the fixture imported above)
+    open_page,
     assert_no_csp_violations,
 ):
     officer = make_official(Role.DATA_OFFICER)
