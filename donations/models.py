@@ -31,9 +31,15 @@ GENERAL = "general"
 OPERATING = "operating"
 CLEARING_STRIPE = "clearing:stripe"
 CLEARING_BANK = "clearing:bank"
-# What each gateway's money passes through before it reaches a pot (the sandbox stands in for
-# Stripe). A new gateway adds its clearing account here.
-GATEWAY_CLEARING = {"stripe": CLEARING_STRIPE, "sandbox": CLEARING_STRIPE}
+CLEARING_MIDTRANS = "clearing:midtrans"
+# What each gateway's money passes through before it reaches a pot (each sandbox stands in for
+# its gateway). A new gateway adds its clearing account here.
+GATEWAY_CLEARING = {
+    "stripe": CLEARING_STRIPE,
+    "sandbox": CLEARING_STRIPE,
+    "midtrans": CLEARING_MIDTRANS,
+    "midtrans_sandbox": CLEARING_MIDTRANS,
+}
 
 
 def clearing_account(gateway: str) -> str:
@@ -232,7 +238,7 @@ class Sponsorship(models.Model):
     donor_name = EncryptedTextField(_("donor's name"), blank=True)
     # The monthly update e-mail (sponsor_updates_send); the donor turns it off on their page.
     updates = models.BooleanField(_("monthly updates"), default=True)
-    gateway = models.CharField(max_length=10)
+    gateway = models.CharField(max_length=20)
     idempotency_key = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
     checkout_session_id = models.CharField(max_length=255, unique=True, null=True, blank=True)
     checkout_url = models.URLField(max_length=1000, blank=True)
@@ -267,6 +273,8 @@ class Gift(models.Model):
 
         STRIPE = "stripe", _("Stripe")
         SANDBOX = "sandbox", _("Sandbox (test payments)")
+        MIDTRANS = "midtrans", _("Midtrans")
+        MIDTRANS_SANDBOX = "midtrans_sandbox", _("Midtrans sandbox (test payments)")
         BANK = "bank", _("Bank transfer")
 
     class Method(models.TextChoices):
@@ -276,6 +284,13 @@ class Gift(models.Model):
         QRIS = "qris", _("QRIS")
         GOPAY = "gopay", _("GoPay")
         SHOPEEPAY = "shopeepay", _("ShopeePay")
+        # Bank virtual accounts (Midtrans): a number of the donor's own, which confirms itself.
+        VA_BCA = "va_bca", _("BCA virtual account")
+        VA_BNI = "va_bni", _("BNI virtual account")
+        VA_BRI = "va_bri", _("BRI virtual account")
+        VA_MANDIRI = "va_mandiri", _("Mandiri Bill")
+        VA_PERMATA = "va_permata", _("Permata virtual account")
+        # A transfer to the programme's own account, matched from the bank statement.
         BANK_TRANSFER = "bank_transfer", _("Bank transfer")
         OTHER = "other", _("Another method")
 
@@ -308,7 +323,7 @@ class Gift(models.Model):
     fee_recorded_at = models.DateTimeField(null=True, blank=True)
     refunded = models.BigIntegerField(_("refunded (Rp)"), default=0)
     disputed = models.BooleanField(_("disputed"), default=False)
-    gateway = models.CharField(_("payment service"), max_length=10, choices=Gateway.choices)
+    gateway = models.CharField(_("payment service"), max_length=20, choices=Gateway.choices)
     payment_method = models.CharField(
         _("paid by"), max_length=20, choices=Method.choices, blank=True
     )
@@ -380,7 +395,12 @@ def paid_by_label(method: str, gateway: str) -> str:
     if gateway == Gift.Gateway.BANK or not method:
         return gateways.get(gateway, gateway)
     methods: dict[str, str] = {value: str(label) for value, label in Gift.Method.choices}
-    services = {Gift.Gateway.STRIPE.value: "Stripe", Gift.Gateway.SANDBOX.value: gettext("Sandbox")}
+    services = {
+        Gift.Gateway.STRIPE.value: "Stripe",
+        Gift.Gateway.SANDBOX.value: gettext("Sandbox"),
+        Gift.Gateway.MIDTRANS.value: "Midtrans",
+        Gift.Gateway.MIDTRANS_SANDBOX.value: gettext("Sandbox"),
+    }
     return gettext("%(method)s (%(service)s)") % {
         "method": methods.get(method, method),
         "service": services.get(gateway, gateway),
@@ -408,7 +428,7 @@ class WebhookEvent(models.Model):
 
     event_id = models.CharField(max_length=255, unique=True)
     type = models.CharField(max_length=80, db_index=True)
-    gateway = models.CharField(max_length=10)
+    gateway = models.CharField(max_length=20)
     # The event as the portal reads it (donations.gateways.events.event_dump): the handlers
     # replay it from here. Never the gateway's raw JSON (donors' addresses, card details).
     payload = models.JSONField()

@@ -44,6 +44,9 @@ class CheckoutRequest:
     idempotency_key: str
     success_url: str
     cancel_url: str
+    # The one payment method the checkout offers (a ``Gift.Method`` value); "" lets the gateway
+    # offer what it has (Stripe's Checkout: the methods the account enables).
+    method: str = ""
 
 
 class Gateway(Protocol):
@@ -65,17 +68,49 @@ class Gateway(Protocol):
 
     def invoice_payment(self, invoice_id: str) -> str | None: ...
 
+    def refund_possible(self, method: str) -> bool:
+        """Whether this gateway can give back a payment made by ``method`` (a ``Gift.Method``
+        value); where it cannot, a refund is paid by bank transfer."""
+        ...
+
+
+# The methods each gateway takes (``Gift.Method`` values). Cards (one-off and monthly, and
+# donors abroad) go through Stripe; Indonesia's own ways to pay go through Midtrans.
+CARD_METHODS = frozenset({"card"})
+MIDTRANS_METHODS = frozenset(
+    {"qris", "gopay", "shopeepay", "va_bca", "va_bni", "va_bri", "va_mandiri", "va_permata"}
+)
+
 
 def gateway() -> Gateway:
     """The gateway cards go through: the sandbox in dev and test, Stripe otherwise."""
+    return gateway_named("sandbox" if settings.PAYMENTS_SANDBOX else "stripe")
+
+
+def gateway_for_method(method: str) -> Gateway:
+    """The gateway that takes a payment method (a ``Gift.Method`` value other than a transfer
+    to the programme's own account): Midtrans (or its sandbox) for QRIS, e-wallets and virtual
+    accounts, the card gateway for cards."""
+    if method in MIDTRANS_METHODS:
+        return gateway_named("midtrans_sandbox" if settings.PAYMENTS_SANDBOX else "midtrans")
+    if method in CARD_METHODS or not method:
+        return gateway()
+    raise ValueError(f"no gateway takes {method!r}")
+
+
+def gateway_named(name: str) -> Gateway:
+    """The gateway a gift or sponsorship was made with (its ``gateway`` field): refunds, fees
+    and reconciliation ask the one that took the money, whatever the card gateway is now."""
     # Lazy: each gateway module imports the protocol and errors defined here.
-    if settings.PAYMENTS_SANDBOX:
+    if name == "sandbox":
         from .sandbox import SandboxGateway  # noqa: PLC0415
 
         return SandboxGateway()
-    from .stripe import StripeGateway  # noqa: PLC0415
+    if name == "stripe":
+        from .stripe import StripeGateway  # noqa: PLC0415
 
-    return StripeGateway()
+        return StripeGateway()
+    raise ValueError(f"no gateway is named {name!r}")
 
 
 def event_verify(payload: bytes, signature: str | None) -> GatewayEvent:

@@ -176,5 +176,8 @@ class SandboxGateway:
         # to ask it about.
         return []
 
+    def refund_possible(self, method: str) -> bool:
+        return True  # as Stripe
+
     def invoice_payment(self, invoice_id: str) -> str | None:
         return None  # sandbox invoices carry their payment intent in the event itself

@@ -29,7 +29,8 @@ from core.uploads import proof_clean
 from notifications.services import notification_enqueue
 from portal.models import Recipient
 
-from ..gateways import GatewayError, gateway
+from .. import gateways
+from ..gateways import GatewayError
 from ..models import (
     CLEARING_BANK,
     GENERAL,
@@ -477,7 +478,7 @@ def refund_send(*, refund: Refund, actor: User) -> Refund:
             if gift.payment_intent_id is None:
                 # What the gateway answers for a payment it does not know.
                 raise GatewayError("No such payment_intent")
-            refund.gateway_refund_id = gateway().refund_create(
+            refund.gateway_refund_id = gateways.gateway_named(refund.gift.gateway).refund_create(
                 payment_intent_id=gift.payment_intent_id,
                 amount=refund.amount,
                 idempotency_key=f"refund-{refund.idempotency_key}",

@@ -31,7 +31,8 @@ from core.money import format_rupiah
 from core.pagecache import public_pages_changed
 from notifications.services import notification_enqueue
 
-from ..gateways import CheckoutRequest, GatewayError, gateway
+from .. import gateways
+from ..gateways import CheckoutRequest, GatewayError
 from ..gateways.events import PaymentDetails
 from ..models import (
     Donor,
@@ -203,7 +204,7 @@ def _giving_create(*, intent: GiftIntent, user: User | None) -> Gift | Sponsorsh
                 amount=intent.amount,
                 show_name=intent.show_name,
                 donor_name=intent.name.strip(),
-                gateway=gateway().name,
+                gateway=gateways.gateway().name,
                 idempotency_key=intent.attempt,
             )
             SPONSORSHIPS.move(
@@ -222,7 +223,7 @@ def _giving_create(*, intent: GiftIntent, user: User | None) -> Gift | Sponsorsh
             "idempotency_key": intent.attempt,
         }
         if not intent.bank_transfer:
-            gift = Gift(gateway=gateway().name, **fields)
+            gift = Gift(gateway=gateways.gateway_for_method(intent.payment_method).name, **fields)
             GIFTS.move(gift, Gift.Status.PENDING, actor=user, actor_label=actor_label)
             return gift
         for _attempt in range(5):
@@ -275,7 +276,7 @@ def checkout_open(
         return record.checkout_url
     monthly = isinstance(record, Sponsorship)
     ref_key = "sponsorship" if monthly else "gift"
-    checkout = gateway().checkout_create(
+    checkout = gateways.gateway_named(record.gateway).checkout_create(
         CheckoutRequest(
             mode="subscription" if monthly else "payment",
             amount=record.amount,
@@ -286,6 +287,7 @@ def checkout_open(
             idempotency_key=f"{ref_key}-{record.idempotency_key}",
             success_url=success_url,
             cancel_url=cancel_url,
+            method="card" if isinstance(record, Sponsorship) else record.payment_method,
         )
     )
     type(record).objects.filter(pk=record.pk).update(
@@ -449,7 +451,7 @@ def gift_payment_lookup(*, gift: Gift) -> bool:
     if not gift.invoice_id:
         return False
     try:
-        payment_id = gateway().invoice_payment(gift.invoice_id)
+        payment_id = gateways.gateway_named(gift.gateway).invoice_payment(gift.invoice_id)
     except GatewayError:
         return False  # reconciliation asks again
     if not payment_id:
@@ -477,7 +479,7 @@ def gift_fee_record(*, gift: Gift) -> bool:
     if not gift.payment_intent_id or gift.fee_refused:
         return False
     try:
-        details = gateway().payment_details(gift.payment_intent_id)
+        details = gateways.gateway_named(gift.gateway).payment_details(gift.payment_intent_id)
     except GatewayError:
         return False
     if details is None or details.fee is None:

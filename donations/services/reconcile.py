@@ -19,7 +19,8 @@ from django.db.models import Max, Q
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
-from ..gateways import Gateway, GatewayError, gateway
+from .. import gateways
+from ..gateways import Gateway, GatewayError
 from ..gateways.events import CheckoutExpired
 from ..models import Gift, Sponsorship
 from . import webhooks
@@ -116,7 +117,7 @@ def payments_reconcile(*, now: datetime.datetime | None = None, limit: int = 200
     now = now or timezone.now()
     older_than = now - datetime.timedelta(minutes=settings.PAYMENTS_RECONCILE_AFTER_MINUTES)
     result = Reconciled()
-    card = gateway()
+    card = gateways.gateway()
     open_gifts = Gift.objects.filter(
         status=Gift.Status.PENDING,
         gateway=card.name,

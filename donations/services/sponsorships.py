@@ -8,7 +8,8 @@ import logging
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
 
-from ..gateways import GatewayError, gateway
+from .. import gateways
+from ..gateways import GatewayError
 from ..models import Sponsorship
 
 
@@ -18,7 +19,7 @@ def sponsorship_cancel(*, sponsorship: Sponsorship) -> None:
     if sponsorship.status != Sponsorship.Status.ACTIVE or not sponsorship.subscription_id:
         raise ValidationError(_("This sponsorship is not active."))
     try:
-        gateway().subscription_cancel(sponsorship.subscription_id)
+        gateways.gateway_named(sponsorship.gateway).subscription_cancel(sponsorship.subscription_id)
     except GatewayError:
         raise ValidationError(
             _("The payment service cannot be reached just now; please try again later.")
@@ -52,7 +53,9 @@ def sponsorships_of_departed_end() -> int:
         if sponsorship.subscription_id is None:
             continue  # not reached: the query excludes them
         try:
-            gateway().subscription_cancel(sponsorship.subscription_id)
+            gateways.gateway_named(sponsorship.gateway).subscription_cancel(
+                sponsorship.subscription_id
+            )
         except GatewayError:
             logging.getLogger(__name__).warning(
                 "could not stop sponsorship %s; the next reconciliation tries again",

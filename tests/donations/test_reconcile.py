@@ -23,6 +23,7 @@ from donations.models import (
 from donations.services.reconcile import payments_reconcile
 from tests.factories.donations import (
     charge_obj,
+    gateway_stands_in,
     gift_start,
     invoice_obj,
     ledger_balances,
@@ -290,8 +291,7 @@ def stripe_fake(monkeypatch, settings):
             "/v1/payment_intents/": intent_settled(),
         }
     )
-    for where in ("donations.services.reconcile.gateway", "donations.services.giving.gateway"):
-        monkeypatch.setattr(where, lambda: StripeGateway(http_client=fake, api_key="sk_test_x"))
+    gateway_stands_in(monkeypatch, StripeGateway(http_client=fake, api_key="sk_test_x"))
     return fake
 
 
@@ -434,12 +434,7 @@ def test_a_month_whose_invoice_paid_event_was_lost_is_asked_for_and_recorded_onc
         (200, {"object": "list", "data": [invoice], "has_more": False, "url": "/v1/invoices"}),
         (200, {"id": "pi_test_lost", "object": "payment_intent", "latest_charge": None}),
     )
-    monkeypatch.setattr(
-        "donations.services.reconcile.gateway", lambda: StripeGateway(http_client=fake)
-    )
-    monkeypatch.setattr(
-        "donations.services.giving.gateway", lambda: StripeGateway(http_client=fake)
-    )
+    gateway_stands_in(monkeypatch, StripeGateway(http_client=fake))
 
     assert payments_reconcile().months == 1
     listing = [r for r in fake.requests if r["path"] == "/v1/invoices"]

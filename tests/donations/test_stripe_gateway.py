@@ -19,7 +19,7 @@ from donations.gateways.events import PaymentDetails
 from donations.gateways.stripe import StripeGateway
 from donations.models import Entry, Gift, Sponsorship, Transaction
 from donations.services.giving import checkout_open
-from tests.factories.donations import gift_start
+from tests.factories.donations import gateway_stands_in, gift_start
 
 pytestmark = pytest.mark.django_db
 
@@ -77,7 +77,7 @@ def _gateway(fake: FakeStripe) -> StripeGateway:
 def fake(monkeypatch):
     """Stripe (faked) as the gateway the giving services use."""
     fake = FakeStripe((200, SESSION))
-    monkeypatch.setattr("donations.services.giving.gateway", lambda: _gateway(fake))
+    gateway_stands_in(monkeypatch, _gateway(fake))
     return fake
 
 
@@ -167,7 +167,7 @@ def test_a_checkout_retried_after_a_lost_answer_carries_the_same_idempotency_key
     fake = FakeStripe(
         error(500, "api_error"), error(500, "api_error"), error(500, "api_error"), (200, SESSION)
     )
-    monkeypatch.setattr("donations.services.giving.gateway", lambda: _gateway(fake))
+    gateway_stands_in(monkeypatch, _gateway(fake))
     gift = gift_start(open_checkout=False)
     kwargs = {"description": "x", "success_url": "https://a/", "cancel_url": "https://b/"}
     with pytest.raises(GatewayError):
@@ -220,7 +220,7 @@ def test_unreachable_stripe_is_a_gateway_error():
 
 def test_the_giving_page_says_nothing_was_charged_when_stripe_fails(client, monkeypatch):
     fake = FakeStripe(error(500, "api_error"))
-    monkeypatch.setattr("donations.services.giving.gateway", lambda: _gateway(fake))
+    gateway_stands_in(monkeypatch, _gateway(fake))
     response = client.post(
         reverse("donations:give_fund"),
         {

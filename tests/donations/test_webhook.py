@@ -27,6 +27,7 @@ from donations.services.ledger import balance
 from tests.factories.donations import (
     active_sponsorship,
     charge_obj,
+    gateway_stands_in,
     gift_start,
     invoice_obj,
     ledger_balances,
@@ -650,8 +651,7 @@ def test_an_invoice_that_does_not_name_its_payment_is_looked_up_after_commit(
         ],
     }
     fake = FakeStripe((200, payments), (200, {"id": "pi_test_later", "latest_charge": None}))
-    for where in ("donations.services.giving.gateway", "donations.services.webhooks.gateway"):
-        monkeypatch.setattr(where, lambda: StripeGateway(http_client=fake), raising=False)
+    gateway_stands_in(monkeypatch, StripeGateway(http_client=fake))
     invoice = invoice_obj(sponsorship, invoice_id="in_test_no_payment")
     del invoice["payments"]
     with django_capture_on_commit_callbacks(execute=False) as callbacks:

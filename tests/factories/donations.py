@@ -32,6 +32,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from accounts.models import Role
+from donations import gateways
 from donations.models import CollectionPeriod, Entry, Gift, SandboxSession, Sponsorship
 from tests.factories import GENTENG, make_official
 
@@ -375,3 +376,12 @@ def transfer_approved(*, source_id, target_id, amount, officers, reason="Test de
         actor=first, source_id=source_id, target_id=target_id, amount=amount, reason=reason
     )
     return fund_transfer_decide(proposal=proposal, actor=second, approve=True)
+
+
+def gateway_stands_in(monkeypatch, gateway, *, names=("stripe", "sandbox")) -> None:
+    """``gateway`` (a Stripe faked at its HTTP, say) answers as the card gateway and for every
+    record made with a gateway of ``names``: the services find a record's gateway by its name."""
+    real = gateways.gateway_named
+    monkeypatch.setattr(
+        "donations.gateways.gateway_named", lambda name: gateway if name in names else real(name)
+    )

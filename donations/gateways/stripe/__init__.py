@@ -183,6 +183,10 @@ class StripeGateway:
             )
         return found
 
+    def refund_possible(self, method: str) -> bool:
+        """Stripe refunds its cards, and the local methods it takes, through the API."""
+        return True
+
     def invoice_payment(self, invoice_id: str) -> str | None:
         """The payment of an invoice whose event did not name it."""
         try:
