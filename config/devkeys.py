@@ -22,5 +22,9 @@ SECRET_KEY = dev_only("django-secret-key")
 NIK_HMAC_KEY = dev_only("nik-hmac-key")
 PII_ENCRYPTION_KEY = dev_fernet_key("pii-encryption-key")
 STRIPE_WEBHOOK_SECRET = "whsec_dev_only_not_a_secret"  # noqa: S105 (public on purpose)
+# Midtrans's sandbox keys start "SB-Mid-server-"; the sandbox gateway signs with this one.
+MIDTRANS_SERVER_KEY = "SB-Mid-server-dev_only_not_a_secret"  # noqa: S105 (public on purpose)
 
-ALL = frozenset({SECRET_KEY, NIK_HMAC_KEY, PII_ENCRYPTION_KEY, STRIPE_WEBHOOK_SECRET})
+ALL = frozenset(
+    {SECRET_KEY, NIK_HMAC_KEY, PII_ENCRYPTION_KEY, STRIPE_WEBHOOK_SECRET, MIDTRANS_SERVER_KEY}
+)

@@ -12,6 +12,7 @@ Every variable read here is listed in the README's table of environment variable
 """
 
 import datetime
+import json
 import os
 from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
@@ -382,9 +383,20 @@ def env_rupiah_range(method: str, default: tuple[int, int]) -> tuple[int, int]:
 # Each payment method's own (smallest, largest) gift, in whole rupiah, keyed by Gift.Method's
 # values: what the payment service accepts, or what the finance officers want to check by
 # hand. A method not listed takes the overall bounds above; a new method adds its line.
+# QRIS takes at most Rp10.000.000 a payment (Bank Indonesia's limit); an e-wallet at most what
+# an unverified wallet may hold (Rp2.000.000); a virtual account what the banks' apps allow.
 PAYMENT_METHOD_LIMITS = {
     "card": env_rupiah_range("card", (DONATION_MIN_RUPIAH, DONATION_MAX_RUPIAH)),
     "bank_transfer": env_rupiah_range("bank_transfer", (DONATION_MIN_RUPIAH, DONATION_MAX_RUPIAH)),
+    "qris": env_rupiah_range("qris", (DONATION_MIN_RUPIAH, min(DONATION_MAX_RUPIAH, 10_000_000))),
+    "gopay": env_rupiah_range("gopay", (DONATION_MIN_RUPIAH, min(DONATION_MAX_RUPIAH, 2_000_000))),
+    "shopeepay": env_rupiah_range(
+        "shopeepay", (DONATION_MIN_RUPIAH, min(DONATION_MAX_RUPIAH, 2_000_000))
+    ),
+    **{
+        va: env_rupiah_range(va, (DONATION_MIN_RUPIAH, DONATION_MAX_RUPIAH))
+        for va in ("va_bca", "va_bni", "va_bri", "va_mandiri", "va_permata")
+    },
 }
 # Operating costs may take at most this share of what a collection period received
 # (PP 29/1980 Pasal 6); a period may set its own.
@@ -403,6 +415,51 @@ STRIPE_READ_TIMEOUT_SECONDS = float(os.environ.get("STRIPE_READ_TIMEOUT_SECONDS"
 # Where the Stripe API is: empty for Stripe itself; a local fake (stripe-mock, a test
 # server) can stand in. Production refuses anything but https (config/checks.py).
 STRIPE_API_BASE = os.environ.get("STRIPE_API_BASE", "")
+# Midtrans (Snap): QRIS, e-wallets and bank virtual accounts, one-off gifts only. Its HTTP
+# notification is signed with the server key (SHA-512 of order id, status code, gross amount
+# and the key) and every one is confirmed by asking the status API before money is recorded.
+# A sandbox key starts "SB-Mid-server-"; production refuses one while Midtrans is enabled
+# (config/checks.py). Enabled by default wherever a server key is set (always with the
+# sandbox, whose gateway signs its notifications with the dev key).
+MIDTRANS_SERVER_KEY = os.environ.get(
+    "MIDTRANS_SERVER_KEY", "" if IS_PROD else devkeys.MIDTRANS_SERVER_KEY
+)
+MIDTRANS_ENABLED = env_bool("MIDTRANS_ENABLED", default=bool(MIDTRANS_SERVER_KEY))
+# Midtrans's production API (True) or its sandbox API (False): the key must be of the same.
+MIDTRANS_PRODUCTION = env_bool("MIDTRANS_PRODUCTION", default=IS_PROD)
+# The portal's notification address, sent with every transaction (X-Override-Notification),
+# so a Dashboard setting left pointing elsewhere cannot lose a payment.
+MIDTRANS_NOTIFICATION_URL = os.environ.get("MIDTRANS_NOTIFICATION_URL", "")
+# Where Midtrans's APIs are: empty for Midtrans itself (production or sandbox, as above); a
+# local fake can stand in (tests). Production refuses anything but https.
+MIDTRANS_API_BASE = os.environ.get("MIDTRANS_API_BASE", "")
+MIDTRANS_SNAP_BASE = os.environ.get("MIDTRANS_SNAP_BASE", "")
+MIDTRANS_CONNECT_TIMEOUT_SECONDS = float(os.environ.get("MIDTRANS_CONNECT_TIMEOUT_SECONDS", "5"))
+MIDTRANS_READ_TIMEOUT_SECONDS = float(os.environ.get("MIDTRANS_READ_TIMEOUT_SECONDS", "20"))
+# How long a donor has to pay, per method, in minutes: a QR or an e-wallet approval is paid at
+# once; a virtual account is paid from a banking app or an ATM, often later the same day.
+MIDTRANS_EXPIRY_MINUTES = {
+    "qris": env_int("MIDTRANS_QRIS_EXPIRY_MINUTES", 15),
+    "gopay": env_int("MIDTRANS_GOPAY_EXPIRY_MINUTES", 15),
+    "shopeepay": env_int("MIDTRANS_SHOPEEPAY_EXPIRY_MINUTES", 15),
+    **{
+        va: env_int(f"MIDTRANS_{va.upper()}_EXPIRY_MINUTES", 24 * 60)
+        for va in ("va_bca", "va_bni", "va_bri", "va_mandiri", "va_permata")
+    },
+}
+# What Midtrans keeps of a payment, per method: (percent, fixed rupiah), from the programme's
+# contract with Midtrans (its API does not report fees; its settlement report does). The
+# defaults are Midtrans's published prices; set the contract's with MIDTRANS_FEES_JSON.
+MIDTRANS_FEES: dict[str, tuple[float, int]] = {
+    "qris": (0.7, 0),
+    "gopay": (2.0, 0),
+    "shopeepay": (2.0, 0),
+    **{va: (0.0, 4_000) for va in ("va_bca", "va_bni", "va_bri", "va_mandiri", "va_permata")},
+    **{
+        method: (float(percent), int(fixed))
+        for method, (percent, fixed) in json.loads(os.environ.get("MIDTRANS_FEES_JSON", "{}")).items()
+    },
+}
 # A checkout still open this long after it was opened is asked about (a lost webhook).
 PAYMENTS_RECONCILE_AFTER_MINUTES = env_int("PAYMENTS_RECONCILE_AFTER_MINUTES", 60)
 # The account donors transfer to, shown with their unique reference.
