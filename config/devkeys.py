@@ -23,7 +23,7 @@ NIK_HMAC_KEY = dev_only("nik-hmac-key")
 PII_ENCRYPTION_KEY = dev_fernet_key("pii-encryption-key")
 STRIPE_WEBHOOK_SECRET = "whsec_dev_only_not_a_secret"  # noqa: S105 (public on purpose)
 # Midtrans's sandbox keys start "SB-Mid-server-"; the sandbox gateway signs with this one.
-MIDTRANS_SERVER_KEY = "SB-Mid-server-dev_only_not_a_secret"  # noqa: S105 (public on purpose)
+MIDTRANS_SERVER_KEY = "SB-Mid-server-dev_only_not_a_secret"  # public on purpose
 
 ALL = frozenset(
     {SECRET_KEY, NIK_HMAC_KEY, PII_ENCRYPTION_KEY, STRIPE_WEBHOOK_SECRET, MIDTRANS_SERVER_KEY}

@@ -457,7 +457,9 @@ MIDTRANS_FEES: dict[str, tuple[float, int]] = {
     **{va: (0.0, 4_000) for va in ("va_bca", "va_bni", "va_bri", "va_mandiri", "va_permata")},
     **{
         method: (float(percent), int(fixed))
-        for method, (percent, fixed) in json.loads(os.environ.get("MIDTRANS_FEES_JSON", "{}")).items()
+        for method, (percent, fixed) in json.loads(
+            os.environ.get("MIDTRANS_FEES_JSON", "{}")
+        ).items()
     },
 }
 # A checkout still open this long after it was opened is asked about (a lost webhook).

@@ -152,12 +152,20 @@ def test_a_method_never_goes_beyond_the_overall_bounds(settings):
 # --- The setting ---------------------------------------------------------------------------------
 
 
-def test_by_default_every_method_takes_the_overall_bounds(settings):
+def test_by_default_methods_take_the_overall_bounds_but_qris_and_e_wallets_their_own(settings):
     from config import settings as config
 
-    overall = (config.DONATION_MIN_RUPIAH, config.DONATION_MAX_RUPIAH)
+    low, high = config.DONATION_MIN_RUPIAH, config.DONATION_MAX_RUPIAH
     configured = config.PAYMENT_METHOD_LIMITS
-    assert configured == {"card": overall, "bank_transfer": overall}
+    virtual_accounts = ("va_bca", "va_bni", "va_bri", "va_mandiri", "va_permata")
+    assert configured == {
+        "card": (low, high),
+        "bank_transfer": (low, high),
+        "qris": (low, 10_000_000),  # Bank Indonesia's limit for one QRIS payment
+        "gopay": (low, 2_000_000),
+        "shopeepay": (low, 2_000_000),
+        **{va: (low, high) for va in virtual_accounts},
+    }
 
 
 def test_a_methods_range_comes_from_the_environment(monkeypatch):
