@@ -3,7 +3,7 @@ from django.contrib import admin
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView
 
-from donations.views.webhook import stripe_webhook
+from donations.views.webhook import midtrans_notification, stripe_webhook
 from portal.views.health import healthz
 from portal.views.public import robots_txt, sitemap_xml
 from portal.views.site import favicon
@@ -19,6 +19,11 @@ urlpatterns = [
     path("api/v1/", include("outcomes.api")),  # outcome figures (open data)
     path("api/schema/", SpectacularAPIView.as_view(), name="api_schema"),
     path("donations/stripe/webhook/", stripe_webhook, name="donations_webhook"),
+    path(
+        "donations/midtrans/notification/",
+        midtrans_notification,
+        name="donations_midtrans_notification",
+    ),
 ]
 
 # Pages people read: Indonesian unprefixed, English under /en/.

@@ -23,6 +23,12 @@ class GatewayError(Exception):
     """The gateway could not be reached or refused the request; nothing was charged."""
 
 
+class NotStarted(GatewayError):
+    """The gateway has no payment for this checkout yet: a Midtrans Snap page on which nobody
+    chose a way to pay has no transaction (its status API answers 404). Reconciliation leaves
+    such a checkout open, as it leaves an open Stripe session."""
+
+
 class SignatureError(Exception):
     """A webhook whose signature is missing, forged, stale or does not match its body."""
 
@@ -110,6 +116,10 @@ def gateway_named(name: str) -> Gateway:
         from .stripe import StripeGateway  # noqa: PLC0415
 
         return StripeGateway()
+    if name == "midtrans":
+        from .midtrans import MidtransGateway  # noqa: PLC0415
+
+        return MidtransGateway()
     raise ValueError(f"no gateway is named {name!r}")
 
 

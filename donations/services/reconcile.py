@@ -1,7 +1,8 @@
 """Reconciliation: what a lost webhook would have told us, asked of the gateway.
 
 Every few minutes (beat): checkouts still open an hour after they were opened are looked up at
-the gateway and settled or closed through the same services the webhook uses; months whose
+the gateway that opened them (cards' and Midtrans's) and settled or closed through the same
+services the webhook uses; months whose
 ``invoice.paid`` was lost are listed and recorded; the payment of a month whose invoice did not
 name it is looked up; fees not yet known are fetched; events that arrived before what they
 refer to are replayed; monthly sponsorships of people who left the programme are stopped.
@@ -20,7 +21,7 @@ from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from .. import gateways
-from ..gateways import Gateway, GatewayError
+from ..gateways import Gateway, GatewayError, NotStarted
 from ..gateways.events import CheckoutExpired
 from ..models import Gift, Sponsorship
 from . import webhooks
@@ -32,6 +33,8 @@ logger = logging.getLogger(__name__)
 
 # Stripe keeps a checkout open for 24 hours; past a week nothing more will come of it.
 GIVE_UP_AFTER = datetime.timedelta(days=7)
+# Midtrans's gifts (QRIS, e-wallets, virtual accounts), asked through their own gateway.
+MIDTRANS_GATEWAYS = (Gift.Gateway.MIDTRANS.value, Gift.Gateway.MIDTRANS_SANDBOX.value)
 
 
 @dataclass
@@ -95,7 +98,7 @@ def _lost_invoices_recover(card: Gateway, *, now: datetime.datetime, limit: int)
             if Gift.objects.filter(invoice_id=invoice.invoice_id).exists():
                 continue
             with transaction.atomic():
-                outcome, _note = webhooks.event_apply(invoice)
+                outcome, _note = webhooks.event_apply(invoice, gateway_name=card.name)
             recovered += outcome == webhooks.Outcome.PROCESSED
     return recovered
 
@@ -120,7 +123,7 @@ def payments_reconcile(*, now: datetime.datetime | None = None, limit: int = 200
     card = gateways.gateway()
     open_gifts = Gift.objects.filter(
         status=Gift.Status.PENDING,
-        gateway=card.name,
+        gateway__in=[card.name, *MIDTRANS_GATEWAYS],
         checkout_session_id__isnull=False,
         created_at__lt=older_than,
         created_at__gte=now - GIVE_UP_AFTER,
@@ -138,14 +141,17 @@ def payments_reconcile(*, now: datetime.datetime | None = None, limit: int = 200
             continue  # not reached: both queries keep only records with a session
         result.asked += 1
         try:
-            event = card.checkout_event(record.checkout_session_id)
+            asked = card if record.gateway == card.name else gateways.gateway_named(record.gateway)
+            event = asked.checkout_event(record.checkout_session_id)
+        except NotStarted:
+            continue  # a Snap page nobody chose a way to pay on: nothing at the gateway yet
         except GatewayError:
             result.errors += 1
             continue
         if event is None:
             continue  # still open at the gateway
         with transaction.atomic():
-            outcome, _note = webhooks.event_apply(event)
+            outcome, _note = webhooks.event_apply(event, gateway_name=asked.name)
         if isinstance(event, CheckoutExpired):
             result.closed += 1
         else:

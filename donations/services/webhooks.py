@@ -12,6 +12,12 @@ finance officers. Nothing here calls a gateway: what an event does not say (the 
 invoice) is asked after commit (``tasks.gift_payment_lookup``). The webhook answers 200 to all
 of these: only a database that cannot record the event makes it fail (and the gateway retry).
 
+An event moves only records of its own gateway (``_same_money``): one from Midtrans's
+notification endpoint, signed with Midtrans's key, never moves a card gift whatever reference
+it names, and a Stripe event never moves a Midtrans gift; such an event changes nothing and is
+flagged. A gateway whose notification only says that something happened (Midtrans) is asked
+what happened, and that answer is what is recorded (``event_receive_confirmed``).
+
 Disputes follow the money: the ledger moves when the gateway withdraws or reinstates funds
 (with the dispute fee it took or gave back); opening and closing a dispute change its status
 only. An inquiry, where nothing is withdrawn, never touches a pot.
@@ -52,6 +58,7 @@ from ..gateways.events import (
     event_load,
 )
 from ..models import (
+    GATEWAY_CLEARING,
     OPERATING,
     Gift,
     Sponsorship,
@@ -77,6 +84,32 @@ MAX_REPLAYS = 50
 MAX_WAIT = datetime.timedelta(days=3)
 
 
+class _ForeignRecord(Exception):
+    """The event names a record another gateway's money went through (see ``_mine``)."""
+
+    def __init__(self, record: Gift | Sponsorship):
+        super().__init__(record.gateway)
+        self.record = record
+
+
+def _same_money(gateway_name: str, record_gateway: str) -> bool:
+    """Whether a record's money passes through the clearing account of the event's gateway
+    (each sandbox stands in for its own gateway, and shares its clearing account)."""
+    clearing = GATEWAY_CLEARING.get(gateway_name)
+    return clearing is not None and GATEWAY_CLEARING.get(record_gateway) == clearing
+
+
+R = TypeVar("R", Gift, Sponsorship)
+
+
+def _mine(record: R | None, gateway_name: str) -> R | None:
+    """``record`` when the event's gateway took its money; raises ``_ForeignRecord`` when
+    another gateway did (``event_apply`` flags the event, nothing is changed)."""
+    if record is not None and not _same_money(gateway_name, record.gateway):
+        raise _ForeignRecord(record)
+    return record
+
+
 def _by_ref(model: type[Gift] | type[Sponsorship], ref: str | None) -> Any:
     if not ref:
         return None
@@ -86,18 +119,20 @@ def _by_ref(model: type[Gift] | type[Sponsorship], ref: str | None) -> Any:
         return None
 
 
-def _gift_for_checkout(checkout_id: str | None, reference: str | None) -> Gift | None:
+def _gift_for_checkout(
+    checkout_id: str | None, reference: str | None, gateway_name: str
+) -> Gift | None:
     gift = None
     if checkout_id:
         gift = Gift.objects.filter(checkout_session_id=checkout_id).first()
-    return gift or _by_ref(Gift, reference)
+    return _mine(gift or _by_ref(Gift, reference), gateway_name)
 
 
 # --- One-off payments --------------------------------------------------------------------------
 
 
-def payment_settled(event: PaymentSettled) -> Result:
-    gift = _gift_for_checkout(event.checkout_id, event.reference)
+def payment_settled(event: PaymentSettled, gateway_name: str) -> Result:
+    gift = _gift_for_checkout(event.checkout_id, event.reference, gateway_name)
     if gift is None:
         return Outcome.IGNORED, "no gift of ours for this checkout"
     result = gift_settle(
@@ -117,15 +152,15 @@ def payment_settled(event: PaymentSettled) -> Result:
     return Outcome.PROCESSED, result
 
 
-def payment_pending(event: PaymentPending) -> Result:
-    if _gift_for_checkout(event.checkout_id, event.reference) is None:
+def payment_pending(event: PaymentPending, gateway_name: str) -> Result:
+    if _gift_for_checkout(event.checkout_id, event.reference, gateway_name) is None:
         return Outcome.IGNORED, "no gift of ours for this checkout"
     # A delayed payment method: the money is not there yet; its success or failure follows.
     return Outcome.PROCESSED, "completed, payment pending"
 
 
-def payment_failed(event: PaymentFailed) -> Result:
-    gift = _gift_for_checkout(event.checkout_id, event.reference)
+def payment_failed(event: PaymentFailed, gateway_name: str) -> Result:
+    gift = _gift_for_checkout(event.checkout_id, event.reference, gateway_name)
     if gift is None:
         return Outcome.IGNORED, "no gift of ours for this checkout"
     moved = GIFTS.move_if(
@@ -134,14 +169,15 @@ def payment_failed(event: PaymentFailed) -> Result:
     return Outcome.PROCESSED, "failed" if moved else f"already {gift.status}"
 
 
-def checkout_expired(event: CheckoutExpired) -> Result:
-    gift = _gift_for_checkout(event.checkout_id, event.reference)
+def checkout_expired(event: CheckoutExpired, gateway_name: str) -> Result:
+    gift = _gift_for_checkout(event.checkout_id, event.reference, gateway_name)
     if gift is not None:
         GIFTS.move_if(gift, Gift.Status.EXPIRED, expected=Gift.Status.PENDING, actor_label=GATEWAY)
         return Outcome.PROCESSED, "expired"
     sponsorship = None
     if event.checkout_id:
         sponsorship = Sponsorship.objects.filter(checkout_session_id=event.checkout_id).first()
+    sponsorship = _mine(sponsorship, gateway_name)
     if sponsorship is not None:
         SPONSORSHIPS.move_if(
             sponsorship,
@@ -156,11 +192,11 @@ def checkout_expired(event: CheckoutExpired) -> Result:
 # --- Subscriptions -----------------------------------------------------------------------------
 
 
-def subscription_started(event: SubscriptionStarted) -> Result:
+def subscription_started(event: SubscriptionStarted, gateway_name: str) -> Result:
     sponsorship = None
     if event.checkout_id:
         sponsorship = Sponsorship.objects.filter(checkout_session_id=event.checkout_id).first()
-    sponsorship = sponsorship or _by_ref(Sponsorship, event.reference)
+    sponsorship = _mine(sponsorship or _by_ref(Sponsorship, event.reference), gateway_name)
     if sponsorship is None:
         return Outcome.IGNORED, "no sponsorship of ours for this checkout"
     sponsorship = Sponsorship.objects.select_for_update().get(pk=sponsorship.pk)
@@ -201,12 +237,12 @@ def _sponsorship_activate(
         sponsorship.save(update_fields=changed)
 
 
-def invoice_paid(event: InvoicePaid) -> Result:
+def invoice_paid(event: InvoicePaid, gateway_name: str) -> Result:
     """One month of a sponsorship was paid: a Gift of its own, with a receipt."""
     sponsorship = None
     if event.subscription_id:
         sponsorship = Sponsorship.objects.filter(subscription_id=event.subscription_id).first()
-    sponsorship = sponsorship or _by_ref(Sponsorship, event.reference)
+    sponsorship = _mine(sponsorship or _by_ref(Sponsorship, event.reference), gateway_name)
     if sponsorship is None or not event.invoice_id:
         return Outcome.IGNORED, "no sponsorship of ours for this invoice"
     sponsorship = Sponsorship.objects.select_for_update().get(pk=sponsorship.pk)
@@ -260,11 +296,11 @@ def _payment_lookup_later(pk: int) -> None:
     transaction.on_commit(queue)
 
 
-def subscription_ended(event: SubscriptionEnded) -> Result:
+def subscription_ended(event: SubscriptionEnded, gateway_name: str) -> Result:
     sponsorship = None
     if event.subscription_id:
         sponsorship = Sponsorship.objects.filter(subscription_id=event.subscription_id).first()
-    sponsorship = sponsorship or _by_ref(Sponsorship, event.reference)
+    sponsorship = _mine(sponsorship or _by_ref(Sponsorship, event.reference), gateway_name)
     if sponsorship is None:
         return Outcome.IGNORED, "no sponsorship of ours for this subscription"
     sponsorship = Sponsorship.objects.select_for_update().get(pk=sponsorship.pk)
@@ -304,21 +340,21 @@ def _sponsors_changed() -> None:
 # --- Refunds -----------------------------------------------------------------------------------
 
 
-def _paid_gift(payment_id: str | None) -> Gift | None:
+def _paid_gift(payment_id: str | None, gateway_name: str) -> Gift | None:
     """The paid gift of a payment, its row locked; None while we have not recorded it."""
     if not payment_id:
         return None
-    gift = Gift.objects.filter(payment_intent_id=payment_id).first()
+    gift = _mine(Gift.objects.filter(payment_intent_id=payment_id).first(), gateway_name)
     if gift is None:
         return None
     gift = Gift.objects.select_for_update().get(pk=gift.pk)
     return gift if gift.status == Gift.Status.PAID else None
 
 
-def refund_total_changed(event: RefundTotalChanged) -> Result:
+def refund_total_changed(event: RefundTotalChanged, gateway_name: str) -> Result:
     """``refunded`` is the payment's running total: post what it adds to what we have, so
     repeats and reordered refund events add nothing twice."""
-    gift = _paid_gift(event.payment)
+    gift = _paid_gift(event.payment, gateway_name)
     if gift is None:
         return Outcome.DEFERRED, "refund of a payment not recorded yet"
     if event.currency != "idr":
@@ -375,10 +411,10 @@ def _dispute_mark(gift: Gift) -> None:
         gift.save(update_fields=["disputed"])
 
 
-def dispute_opened(event: DisputeOpened) -> Result:
+def dispute_opened(event: DisputeOpened, gateway_name: str) -> Result:
     """A dispute or an inquiry: the finance officers are told; no money moves yet (an inquiry
     withdraws none, a dispute's withdrawal is its own event)."""
-    gift = _paid_gift(event.payment)
+    gift = _paid_gift(event.payment, gateway_name)
     if gift is None:
         return Outcome.DEFERRED, "dispute on a payment not recorded yet"
     _dispute_mark(gift)
@@ -390,18 +426,20 @@ def dispute_opened(event: DisputeOpened) -> Result:
     return Outcome.PROCESSED, "inquiry opened" if event.inquiry else "dispute opened"
 
 
-def dispute_closed(event: DisputeClosed) -> Result:
-    gift = _paid_gift(event.payment)
+def dispute_closed(event: DisputeClosed, gateway_name: str) -> Result:
+    gift = _paid_gift(event.payment, gateway_name)
     if gift is None:
         return Outcome.DEFERRED, "dispute closed on a payment not recorded yet"
     return Outcome.PROCESSED, f"dispute closed: {event.status}"
 
 
-def dispute_funds(event: DisputeFundsWithdrawn | DisputeFundsReinstated) -> Result:
+def dispute_funds(
+    event: DisputeFundsWithdrawn | DisputeFundsReinstated, gateway_name: str
+) -> Result:
     """Post each movement of the dispute's money not posted yet: the withdrawal (and its
     fee), then the reinstatement (and a fee given back). Each has its own external id, so a
     repeat, or the two events in either order, post each once."""
-    gift = _paid_gift(event.payment)
+    gift = _paid_gift(event.payment, gateway_name)
     if gift is None:
         return Outcome.DEFERRED, "dispute funds on a payment not recorded yet"
     withdrawn, reinstated = event.withdrawn, event.reinstated
@@ -456,11 +494,11 @@ def dispute_funds(event: DisputeFundsWithdrawn | DisputeFundsReinstated) -> Resu
 # --- The table ---------------------------------------------------------------------------------
 
 
-def _ignored(event: GatewayEvent) -> Result:
+def _ignored(event: GatewayEvent, gateway_name: str) -> Result:
     return Outcome.IGNORED, "event type not handled"
 
 
-Handler = Callable[[Any], Result]
+Handler = Callable[[Any, str], Result]
 
 HANDLERS: dict[type[GatewayEvent], Handler] = {
     PaymentSettled: payment_settled,
@@ -479,17 +517,34 @@ HANDLERS: dict[type[GatewayEvent], Handler] = {
 }
 
 
-def event_apply(event: GatewayEvent) -> Result:
-    """Apply one event through its handler (the webhook, replays and reconciliation)."""
-    return HANDLERS.get(type(event), _ignored)(event)
+def event_apply(event: GatewayEvent, *, gateway_name: str) -> Result:
+    """Apply one event from the gateway ``gateway_name`` through its handler (the webhook,
+    replays and reconciliation). An event naming a record another gateway took changes
+    nothing: it is flagged, and the finance officers are told."""
+    try:
+        return HANDLERS.get(type(event), _ignored)(event, gateway_name)
+    except _ForeignRecord as foreign:
+        record = foreign.record
+        logger.warning(
+            "a %s event names a %s record (%s): not applied",
+            gateway_name,
+            record.gateway,
+            event.event_id,
+        )
+        finance_alert(
+            subject="event_foreign",
+            dedup_key=f"event-foreign:{event.event_id}",
+            detail=f"{event.event_id}: from {gateway_name}, names {record.public_ref}",
+        )
+        return Outcome.FLAGGED, f"from {gateway_name}, about a {record.gateway} record"
 
 
-def _apply_safely(event: GatewayEvent) -> Result:
+def _apply_safely(event: GatewayEvent, gateway_name: str) -> Result:
     """A handler that fails leaves nothing half-done (its savepoint is rolled back) and the
     event waits to be replayed, instead of being lost or answered with a 500."""
     try:
         with transaction.atomic():
-            return event_apply(event)
+            return event_apply(event, gateway_name=gateway_name)
     except DatabaseError:
         raise  # the event cannot be recorded either: the webhook answers 503, the gateway retries
     except Exception as error:
@@ -511,7 +566,7 @@ def event_receive(*, event: GatewayEvent, gateway_name: str) -> tuple[WebhookEve
                 payload=event_dump(event),
                 outcome=Outcome.DEFERRED,
             )
-            outcome, note = _apply_safely(event)
+            outcome, note = _apply_safely(event, gateway_name)
             record.outcome, record.note = outcome, note[:300]
             record.processed_at = timezone.now() if outcome != Outcome.DEFERRED else None
             record.save(update_fields=["outcome", "note", "processed_at"])
@@ -523,6 +578,41 @@ def event_receive(*, event: GatewayEvent, gateway_name: str) -> tuple[WebhookEve
     if outcome == Outcome.PROCESSED:
         _replay_later(_subject_payment(event))
     return record, True
+
+
+def _disagreement(claimed: GatewayEvent, confirmed: GatewayEvent) -> str:
+    """How a notification's claim differs from the gateway's answer ("" when it does not)."""
+    claim = (claimed.event_id, getattr(claimed, "amount", None))
+    answer = (confirmed.event_id, getattr(confirmed, "amount", None))
+    if claim == answer:
+        return ""
+    return (
+        (
+            f"the notification said {claimed.gateway_type} {claim[1] if claim[1] is not None else ''}"
+            f"; the gateway says {confirmed.gateway_type} "
+            f"{answer[1] if answer[1] is not None else ''}"
+        )
+        .replace(" ;", ";")
+        .strip()
+    )
+
+
+def event_receive_confirmed(
+    *, claimed: GatewayEvent, confirmed: GatewayEvent, gateway_name: str
+) -> tuple[WebhookEvent, bool, str]:
+    """Record a notification that only tells that something happened, as the gateway
+    answered when asked (``confirmed``), never as the notification claims. A disagreement (a
+    settlement the gateway does not know of, another amount; or only a status that moved on
+    since) is logged and noted on the record. Returns the record, whether it was new, and the
+    disagreement ("" when none)."""
+    record, new = event_receive(event=confirmed, gateway_name=gateway_name)
+    disagreement = _disagreement(claimed, confirmed)
+    if disagreement:
+        logger.warning("notification %s disagrees: %s", claimed.event_id, disagreement)
+        if new:
+            record.note = f"{record.note}; {disagreement}"[:300]
+            WebhookEvent.objects.filter(pk=record.pk).update(note=record.note)
+    return record, new, disagreement
 
 
 def _subject_payment(event: GatewayEvent) -> str | None:
@@ -578,7 +668,7 @@ def deferred_replay(*, limit: int = 200, payment_intent: str | None = None) -> i
             if record is None or record.outcome != Outcome.DEFERRED:
                 continue
             try:
-                outcome, note = _apply_safely(event_load(record.payload))
+                outcome, note = _apply_safely(event_load(record.payload), record.gateway)
             except EventLoadError as error:
                 outcome, note = Outcome.FLAGGED, f"unreadable: {error}"
                 finance_alert(subject="event_unmatched", dedup_key=f"event:{record.event_id}")

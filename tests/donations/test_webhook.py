@@ -544,8 +544,8 @@ def test_a_handler_that_fails_defers_the_event_and_it_is_replayed(client, monkey
     gift = gift_start(amount=50_000)
     real = webhooks.HANDLERS[PaymentSettled]
 
-    def half_done_then_broken(event):
-        real(event)  # the gift is recorded as paid…
+    def half_done_then_broken(event, gateway_name):
+        real(event, gateway_name)  # the gift is recorded as paid…
         raise RuntimeError("a bug")  # …and then the handler fails: none of it must stay
 
     monkeypatch.setitem(webhooks.HANDLERS, PaymentSettled, half_done_then_broken)

@@ -9,9 +9,15 @@ two decimals), ``currency`` ("IDR"), ``payment_type`` and the bank of a virtual 
 times in WIB ("2026-12-03 10:15:00"). The notification is signed:
 ``signature_key = SHA-512(order_id + status_code + gross_amount + server key)``.
 
-An event's id is the order and what it says (``midtrans:<order>:<status>``, with the refunded
-total for refunds), so the same notification sent again, or the same status found by
-reconciliation, is one event and is recorded once.
+An event's id is the order and what it says (``midtrans:<order>:<status>``, with the fraud
+check's verdict for a card's capture and the refunded total for refunds), so the same
+notification sent again, or the same status found by reconciliation, is one event and is
+recorded once; a capture held for review and then accepted are two.
+
+A refund's notification carries ``refund_amount`` (the total refunded so far) and ``refunds``,
+one entry per refund (docs.midtrans.com, "Refund Transaction", its notification sample; the
+status API lists ``refunds`` too). The running total is the sum of the list where there is one,
+so a status answer that names only the latest refund's amount never under-counts.
 """
 
 from __future__ import annotations
@@ -61,6 +67,24 @@ ENABLED_PAYMENTS = {
 }
 
 
+# Every transaction_status Midtrans documents ("Transaction Status Cycle") and what the portal
+# makes of it; docs/operations.md ("Midtrans") lists the same (a test compares them).
+STATUSES = {
+    "pending": "payment_pending",
+    "capture": "payment_settled",  # a card's, once its fraud check accepted it
+    "settlement": "payment_settled",
+    "expire": "checkout_expired",
+    "cancel": "payment_failed",
+    "deny": "payment_failed",
+    "failure": "payment_failed",
+    "refund": "refund_total_changed",
+    "partial_refund": "refund_total_changed",
+    "authorize": "unhandled",  # a card's pre-authorisation: not asked for
+    "chargeback": "unhandled",  # cards only: they go through Stripe
+    "partial_chargeback": "unhandled",
+}
+
+
 def signature_key(order_id: str, status_code: str, gross_amount: str, server_key: str) -> str:
     """What Midtrans signs a notification with (hex SHA-512)."""
     text = f"{order_id}{status_code}{gross_amount}{server_key}"
@@ -88,6 +112,40 @@ def rupiah(value: Any) -> int | None:
     if not amount.is_finite() or amount != amount.to_integral_value() or amount < 0:
         return None
     return int(amount)
+
+
+def refunded_total(data: dict[str, Any]) -> int:
+    """What has been refunded of a transaction so far, in whole rupiah rounded up."""
+    refunds = data.get("refunds")
+    if isinstance(refunds, list) and refunds:
+        return sum(
+            rupiah_up(item.get("refund_amount")) for item in refunds if isinstance(item, dict)
+        )
+    return rupiah_up(data.get("refund_amount"))
+
+
+def refund_made(data: dict[str, Any], refund_key: str) -> str | None:
+    """The id of the refund with ``refund_key`` among a transaction's refunds; None if none."""
+    for item in data.get("refunds") or []:
+        if isinstance(item, dict) and item.get("refund_key") == refund_key:
+            return str(item.get("refund_chargeback_id") or refund_key)
+    return None
+
+
+# The statuses of a transaction whose money arrived (refunded or not: the fee was charged).
+_PAID = ("settlement", "capture", "refund", "partial_refund")
+
+
+def payment_of(data: dict[str, Any]) -> tuple[str, int, str] | None:
+    """How a transaction was paid, its amount and currency, once its money arrived; None
+    before (pending, expired, failed) or when its amount is not whole rupiah."""
+    status = str(data.get("transaction_status") or "")
+    if status not in _PAID or (status == "capture" and data.get("fraud_status") == "challenge"):
+        return None
+    amount = rupiah(data.get("gross_amount"))
+    if amount is None:
+        return None
+    return method_of(data), amount, str(data.get("currency") or "IDR").lower()
 
 
 def rupiah_up(value: Any) -> int:
@@ -131,7 +189,9 @@ def event_id_of(data: dict[str, Any]) -> str:
     order_id = str(data.get("order_id") or "")
     status = str(data.get("transaction_status") or "")
     if status in ("refund", "partial_refund"):
-        return f"midtrans:{order_id}:refund:{rupiah_up(data.get('refund_amount'))}"
+        return f"midtrans:{order_id}:refund:{refunded_total(data)}"
+    if status == "capture":
+        return f"midtrans:{order_id}:capture:{data.get('fraud_status') or 'accept'}"
     return f"midtrans:{order_id}:{status}"
 
 
@@ -173,7 +233,7 @@ def status_event(data: dict[str, Any]) -> GatewayEvent:
             **common,
             charge_id=transaction_id,
             payment=transaction_id,
-            refunded=rupiah_up(data.get("refund_amount")),
+            refunded=refunded_total(data),
             currency=currency,
         )
     return Unhandled(**common)
