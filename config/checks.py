@@ -187,6 +187,8 @@ def check_production_settings(app_configs=None, **kwargs) -> list[checks.CheckMe
             "The Stripe secret key travels in every request: leave STRIPE_API_BASE empty in "
             "prod (Stripe itself), or give an https address.",
         )
+    if settings.MIDTRANS_ENABLED:
+        _midtrans_problems(refuse)
     if not settings.PAYMENTS_SANDBOX:
         if not settings.STRIPE_SECRET_KEY:
             refuse(
@@ -202,6 +204,54 @@ def check_production_settings(app_configs=None, **kwargs) -> list[checks.CheckMe
                 "no payment can be recorded.",
             )
     return errors
+
+
+# Midtrans's sandbox server keys start so (its Dashboard, "Access Keys"); production keys
+# start "Mid-server-".
+MIDTRANS_SANDBOX_KEY_PREFIX = "SB-Mid-server-"
+
+
+def _midtrans_problems(refuse) -> None:
+    """Midtrans enabled in prod takes real money: its key must be a production key of the
+    operator's own, against Midtrans's production API, over https only."""
+    key = settings.MIDTRANS_SERVER_KEY
+    if not key:
+        refuse(
+            "E019",
+            "MIDTRANS_ENABLED is on and MIDTRANS_SERVER_KEY is not set.",
+            "Set the production server key from Midtrans's Dashboard, or unset "
+            "MIDTRANS_ENABLED: without it no notification can be verified.",
+        )
+    elif key in devkeys.ALL or key.startswith(devkeys.dev_only("")):
+        refuse(
+            "E020",
+            "MIDTRANS_SERVER_KEY is the public development value.",
+            "Anybody could sign a Midtrans notification with it: set the production server "
+            "key from Midtrans's Dashboard.",
+        )
+    elif key.startswith(MIDTRANS_SANDBOX_KEY_PREFIX):
+        refuse(
+            "E021",
+            "MIDTRANS_SERVER_KEY is a Midtrans sandbox key.",
+            "In prod Midtrans takes real money: set the production server key (it starts "
+            "'Mid-server-') and MIDTRANS_PRODUCTION=1.",
+        )
+    if not settings.MIDTRANS_PRODUCTION:
+        refuse(
+            "E022",
+            "MIDTRANS_PRODUCTION is off: Midtrans's sandbox API would be asked.",
+            "Set MIDTRANS_PRODUCTION=1 with the production server key.",
+        )
+    for name in ("MIDTRANS_API_BASE", "MIDTRANS_SNAP_BASE", "MIDTRANS_NOTIFICATION_URL"):
+        value = getattr(settings, name)
+        if value and not value.startswith("https://"):
+            refuse(
+                "E023",
+                f"{name} is set and is not an https:// address.",
+                "The server key travels in every request to Midtrans, and a notification "
+                "address must be https: leave the API bases empty (Midtrans itself) and give "
+                "the portal's https address.",
+            )
 
 
 def _stripe_api_base_safe() -> bool:

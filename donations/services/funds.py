@@ -432,9 +432,10 @@ def disbursement_decide(
 
 
 def refund_request(*, gift: Gift, actor: User, amount: int, reason: str) -> Refund:
-    """Ask the gateway to give (part of) a card gift back. The request is on record first
-    (so a lost answer cannot lead to a second refund: sending it again reuses its key), then
-    sent; the ledger moves when the gateway's ``charge.refunded`` event arrives."""
+    """Ask the gateway to give (part of) a gift back, where it can for the gift's method (a
+    virtual account's payment it cannot: refused, nothing recorded). The request is on record
+    first (so a lost answer cannot lead to a second refund: sending it again reuses its key),
+    then sent; the ledger moves when the gateway's refund event arrives."""
     _finance_officer(actor)
     if not reason.strip():
         raise ValidationError(_("Say why the gift is refunded."))
@@ -446,6 +447,15 @@ def refund_request(*, gift: Gift, actor: User, amount: int, reason: str) -> Refu
             raise ValidationError(_("Only a received card gift can be refunded here."))
         if not gift.payment_intent_id:
             raise ValidationError(_("The gateway's payment for this gift is not known yet."))
+        if not gateways.gateway_named(gift.gateway).refund_possible(gift.payment_method):
+            # Midtrans cannot give back a virtual account's payment: nothing is asked of it.
+            raise ValidationError(
+                _(
+                    "The payment service cannot give back a payment by %(method)s: "
+                    "refund this gift by bank transfer."
+                )
+                % {"method": gift.get_payment_method_display()}
+            )
         asked = gift.refunds.aggregate(total=Sum("amount"))["total"] or 0
         if asked + amount > gift.amount:
             raise ValidationError(

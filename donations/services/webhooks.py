@@ -582,19 +582,14 @@ def event_receive(*, event: GatewayEvent, gateway_name: str) -> tuple[WebhookEve
 
 def _disagreement(claimed: GatewayEvent, confirmed: GatewayEvent) -> str:
     """How a notification's claim differs from the gateway's answer ("" when it does not)."""
-    claim = (claimed.event_id, getattr(claimed, "amount", None))
-    answer = (confirmed.event_id, getattr(confirmed, "amount", None))
-    if claim == answer:
+
+    def said(event: GatewayEvent) -> str:
+        amount = getattr(event, "amount", None)
+        return event.gateway_type + ("" if amount is None else f" {amount}")
+
+    if (claimed.event_id, said(claimed)) == (confirmed.event_id, said(confirmed)):
         return ""
-    return (
-        (
-            f"the notification said {claimed.gateway_type} {claim[1] if claim[1] is not None else ''}"
-            f"; the gateway says {confirmed.gateway_type} "
-            f"{answer[1] if answer[1] is not None else ''}"
-        )
-        .replace(" ;", ";")
-        .strip()
-    )
+    return f"the notification said {said(claimed)}; the gateway says {said(confirmed)}"
 
 
 def event_receive_confirmed(

@@ -67,6 +67,7 @@ def ids(**overrides) -> set[str]:
         REDIS_URL=PROD_OK["REDIS_URL"],
         STRIPE_SECRET_KEY=PROD_OK["STRIPE_SECRET_KEY"],
         STRIPE_WEBHOOK_SECRET=PROD_OK["STRIPE_WEBHOOK_SECRET"],
+        MIDTRANS_ENABLED=False,
     )
     with override_settings(**{**base, **overrides}):
         return {error.id for error in check_production_settings()}
@@ -99,6 +100,48 @@ def test_a_complete_prod_configuration_passes():
 )
 def test_prod_refuses_each_missing_key_and_unsafe_setting(override, error_id):
     assert ids(**override) == {error_id}
+
+
+MIDTRANS_OK = {
+    "MIDTRANS_ENABLED": True,
+    "MIDTRANS_SERVER_KEY": "Mid-server-not-a-real-production-key",
+    "MIDTRANS_PRODUCTION": True,
+    "MIDTRANS_NOTIFICATION_URL": "https://rantangkasih.example.org/donations/midtrans/notification/",
+    "MIDTRANS_API_BASE": "",
+    "MIDTRANS_SNAP_BASE": "",
+}
+
+
+def test_midtrans_enabled_with_a_production_key_passes():
+    assert ids(**MIDTRANS_OK) == set()
+    assert (
+        ids(**{**MIDTRANS_OK, "MIDTRANS_API_BASE": "https://midtrans-egress.example.org"}) == set()
+    )
+
+
+@pytest.mark.parametrize(
+    ("override", "error_id"),
+    [
+        ({"MIDTRANS_SERVER_KEY": ""}, "portal.E019"),
+        ({"MIDTRANS_SERVER_KEY": devkeys.MIDTRANS_SERVER_KEY}, "portal.E020"),
+        ({"MIDTRANS_SERVER_KEY": devkeys.dev_only("midtrans")}, "portal.E020"),
+        ({"MIDTRANS_SERVER_KEY": "SB-Mid-server-AbCdEf0123456789"}, "portal.E021"),
+        ({"MIDTRANS_PRODUCTION": False}, "portal.E022"),
+        ({"MIDTRANS_API_BASE": "http://127.0.0.1:9000"}, "portal.E023"),
+        ({"MIDTRANS_SNAP_BASE": "http://app.midtrans.com"}, "portal.E023"),
+        ({"MIDTRANS_NOTIFICATION_URL": "http://rantangkasih.example.org/n/"}, "portal.E023"),
+    ],
+)
+def test_prod_refuses_midtrans_with_a_key_or_address_unfit_for_real_money(override, error_id):
+    assert ids(**{**MIDTRANS_OK, **override}) == {error_id}
+
+
+def test_a_sandbox_key_is_not_refused_while_midtrans_is_off():
+    settings = {**MIDTRANS_OK, "MIDTRANS_ENABLED": False}
+    assert (
+        ids(**{**settings, "MIDTRANS_SERVER_KEY": "SB-Mid-server-x", "MIDTRANS_PRODUCTION": False})
+        == set()
+    )
 
 
 @pytest.mark.parametrize(
