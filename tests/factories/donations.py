@@ -385,3 +385,50 @@ def gateway_stands_in(monkeypatch, gateway, *, names=("stripe", "sandbox")) -> N
     monkeypatch.setattr(
         "donations.gateways.gateway_named", lambda name: gateway if name in names else real(name)
     )
+
+
+# --- Midtrans ----------------------------------------------------------------------------------
+
+MIDTRANS_TEST_KEY = "SB-Mid-server-test_donations_only"
+
+
+def midtrans_gift(
+    *,
+    method: str = "qris",
+    amount: int = 50_000,
+    recipient=None,
+    email: str = "donor@example.org",
+    open_checkout: bool = True,
+) -> Gift:
+    """A one-off gift by a Midtrans method (QRIS, an e-wallet, a virtual account), its Snap
+    transaction opened through ``checkout_open`` (against the local Midtrans of the test)."""
+    from donations.services.giving import checkout_open, donor_get_or_create
+    from donations.services.transitions import DONOR, GIFTS
+
+    donor = donor_get_or_create(email=email, language="id")
+    gift = Gift(
+        donor=donor,
+        recipient=recipient,
+        amount=amount,
+        gateway=gateways.gateway_for_method(method).name,
+        payment_method=method,
+        language="id",
+    )
+    GIFTS.move(gift, Gift.Status.PENDING, actor_label=DONOR)
+    if open_checkout:
+        checkout_open(
+            record=gift,
+            description="Rantang Kasih: Nenek Melati",
+            success_url="https://example.org/thanks/",
+            cancel_url="https://example.org/back/",
+        )
+    return gift
+
+
+def midtrans_notify(client: Client, body: dict[str, Any] | None = None, *, raw: str | None = None):
+    """POST a notification to the Midtrans endpoint as Midtrans does (JSON)."""
+    return client.post(
+        reverse("donations_midtrans_notification"),
+        data=json.dumps(body) if raw is None else raw,
+        content_type="application/json",
+    )
