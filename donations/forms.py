@@ -16,7 +16,7 @@ from core.forms import RupiahField
 from core.money import format_rupiah, parse_rupiah
 
 from .models import Gift
-from .services.giving import amount_check, method_limits
+from .services.giving import amount_check, method_in_a_sentence, method_limits
 
 
 @dataclass(frozen=True)
@@ -42,12 +42,65 @@ def meal_presets() -> list[Preset]:
     return [preset for preset in presets if low <= preset.amount <= high]
 
 
+@dataclass(frozen=True)
+class MethodGroup:
+    """Ways to pay as people know them: one name for a kind of payment (an e-wallet, a virtual
+    account) and the choices in it; a group of one is a choice on its own (QRIS, card)."""
+
+    key: str
+    legend: str | Promise | None  # None: a choice on its own, named by its label
+    values: tuple[str, ...]  # the form's values
+    note: str | Promise = ""
+
+
 class GiveForm(forms.Form):
     ONCE, MONTHLY = "once", "monthly"
     CARD, BANK = "card", "bank"
+    QRIS = Gift.Method.QRIS.value
     OTHER = "other"
-    # The form's choice → the payment method (Gift.Method) whose limits apply.
-    METHODS = {CARD: Gift.Method.CARD, BANK: Gift.Method.BANK_TRANSFER}
+    # The form's choice → the payment method (Gift.Method) it is. A transfer posts "bank", as
+    # it always did; every other choice posts its method's own value.
+    METHODS = {
+        QRIS: Gift.Method.QRIS,
+        Gift.Method.GOPAY.value: Gift.Method.GOPAY,
+        Gift.Method.SHOPEEPAY.value: Gift.Method.SHOPEEPAY,
+        Gift.Method.VA_BCA.value: Gift.Method.VA_BCA,
+        Gift.Method.VA_BNI.value: Gift.Method.VA_BNI,
+        Gift.Method.VA_BRI.value: Gift.Method.VA_BRI,
+        Gift.Method.VA_MANDIRI.value: Gift.Method.VA_MANDIRI,
+        Gift.Method.VA_PERMATA.value: Gift.Method.VA_PERMATA,
+        CARD: Gift.Method.CARD,
+        BANK: Gift.Method.BANK_TRANSFER,
+    }
+    # Monthly gifts renew on a card: every other method is for a gift once.
+    MONTHLY_METHODS = frozenset({CARD})
+    # OVO and DANA are taken by neither gateway; QRIS is paid from any wallet or bank app.
+    GROUPS = (
+        MethodGroup("qris", None, (QRIS,)),
+        MethodGroup(
+            "ewallet",
+            _("E-wallet"),
+            (Gift.Method.GOPAY.value, Gift.Method.SHOPEEPAY.value),
+            _(
+                "Another e-wallet (OVO, DANA, LinkAja…)? Choose QRIS: any e-wallet or bank "
+                "app pays it."
+            ),
+        ),
+        MethodGroup(
+            "va",
+            _("Virtual account"),
+            (
+                Gift.Method.VA_BCA.value,
+                Gift.Method.VA_BNI.value,
+                Gift.Method.VA_BRI.value,
+                Gift.Method.VA_MANDIRI.value,
+                Gift.Method.VA_PERMATA.value,
+            ),
+            _("A number of your own to pay from your bank's app or an ATM; it confirms itself."),
+        ),
+        MethodGroup("card", None, (CARD,)),
+        MethodGroup("bank", None, (BANK,)),
+    )
 
     # A tapped amount (a key of meal_presets(), or "other" for the amount typed below it).
     # Without a choice the typed amount counts, as it always did.
@@ -63,10 +116,23 @@ class GiveForm(forms.Form):
         initial=ONCE,
         widget=forms.RadioSelect,
     )
+    # QRIS first and chosen: the way most people in Indonesia pay.
     method = forms.ChoiceField(
         label=_("Pay by"),
-        choices=[(CARD, _("Card")), (BANK, _("Bank transfer (once only)"))],
-        initial=CARD,
+        choices=[
+            (QRIS, _("QRIS")),
+            (Gift.Method.GOPAY.value, "GoPay"),
+            (Gift.Method.SHOPEEPAY.value, "ShopeePay"),
+            # Inside the group "Virtual account": the bank's name is enough.
+            (Gift.Method.VA_BCA.value, "BCA"),
+            (Gift.Method.VA_BNI.value, "BNI"),
+            (Gift.Method.VA_BRI.value, "BRI"),
+            (Gift.Method.VA_MANDIRI.value, _("Mandiri Bill")),
+            (Gift.Method.VA_PERMATA.value, "Permata"),
+            (CARD, _("Card")),
+            (BANK, _("Bank transfer, with proof")),
+        ],
+        initial=QRIS,
         widget=forms.RadioSelect,
     )
     email = forms.EmailField(
@@ -104,22 +170,19 @@ class GiveForm(forms.Form):
         self.fields["amount"].help_text = _(
             "Whole rupiah, for example 50.000. The smallest gift is Rp%(min)s."
         ) % {"min": format_rupiah(self.minimum)}
-        # A method whose range is narrower than every gift's says so before the donor types.
-        overall = (settings.DONATION_MIN_RUPIAH, settings.DONATION_MAX_RUPIAH)
-        ranges = []
-        for method in self.METHODS.values():
+        # A method whose range is narrower than every gift's says so on its tile, before the
+        # donor types.
+        self.method_hints: dict[str, str] = {}
+        overall_low, overall_high = settings.DONATION_MIN_RUPIAH, settings.DONATION_MAX_RUPIAH
+        for value, method in self.METHODS.items():
             low, high = method_limits(method)
-            if (low, high) != overall:
-                ranges.append(
-                    _("%(method)s: Rp%(min)s to Rp%(max)s.")
-                    % {
-                        "method": method.label,
-                        "min": format_rupiah(low),
-                        "max": format_rupiah(high),
-                    }
-                )
-        if ranges:
-            self.fields["method"].help_text = " ".join(ranges)
+            if low != overall_low:
+                self.method_hints[value] = _("Rp%(min)s to Rp%(max)s") % {
+                    "min": format_rupiah(low),
+                    "max": format_rupiah(high),
+                }
+            elif high != overall_high:
+                self.method_hints[value] = _("up to Rp%(max)s") % {"max": format_rupiah(high)}
 
     def _preset_amount(self, key: str | None) -> int | None:
         return next((p.amount for p in self.presets if p.key == key), None)
@@ -161,9 +224,15 @@ class GiveForm(forms.Form):
     def clean(self):
         cleaned = super().clean()
         self._clean_chosen_amount(cleaned)
-        if cleaned.get("frequency") == self.MONTHLY and cleaned.get("method") == self.BANK:
+        if (
+            cleaned.get("frequency") == self.MONTHLY
+            and cleaned.get("method")
+            and cleaned["method"] not in self.MONTHLY_METHODS
+        ):
             self.add_error(
-                "method", _("Monthly gifts are by card. Choose card, or give once by transfer.")
+                "method",
+                _("Monthly gifts are by card. Choose card, or give once by %(method)s.")
+                % {"method": method_in_a_sentence(self.METHODS[cleaned["method"]])},
             )
         elif cleaned.get("amount") is not None and cleaned.get("method") in self.METHODS:
             try:
@@ -193,6 +262,32 @@ class GiveForm(forms.Form):
             return parse_rupiah(self.data.get("amount", "")) or None
         except ValidationError:
             return None
+
+    @property
+    def method_groups(self) -> list[dict]:
+        """The ways to pay, grouped, each choice with its radio and whether it takes monthly
+        gifts; the first group (QRIS) is shown at once, the others behind "Other ways"."""
+        by_value = {choice.data["value"]: choice for choice in self["method"]}
+        return [
+            {
+                "group": group,
+                "choices": [
+                    {
+                        "radio": by_value[value],
+                        "monthly": value in self.MONTHLY_METHODS,
+                        "hint": self.method_hints.get(value, ""),
+                    }
+                    for value in group.values
+                ],
+            }
+            for group in self.GROUPS
+        ]
+
+    @property
+    def other_method_chosen(self) -> bool:
+        """A choice behind "Other ways" is the one shown: the fold is drawn open."""
+        value = self["method"].value()
+        return bool(value) and value not in self.GROUPS[0].values
 
     @property
     def minimum(self) -> int:

@@ -22,7 +22,7 @@ from django.db import IntegrityError, transaction
 from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, pgettext_lazy
 
 from accounts.models import AuditEvent, Role, User
 from accounts.selectors import users_with_role
@@ -61,10 +61,21 @@ _REFERENCE_ALPHABET = "23456789ABCDEFGHJKMNPQRSTUVWXYZ"
 
 # A method's name inside a sentence ("Payment by card takes …"); a method not listed here is
 # named by its label, as a proper name (QRIS, GoPay).
+_IN_A_SENTENCE = "payment method in a sentence"
 _METHOD_IN_A_SENTENCE: dict[str, StrOrPromise] = {
     Gift.Method.CARD.value: gettext_lazy("card"),
     Gift.Method.BANK_TRANSFER.value: gettext_lazy("bank transfer"),
+    Gift.Method.VA_BCA.value: pgettext_lazy(_IN_A_SENTENCE, "BCA virtual account"),
+    Gift.Method.VA_BNI.value: pgettext_lazy(_IN_A_SENTENCE, "BNI virtual account"),
+    Gift.Method.VA_BRI.value: pgettext_lazy(_IN_A_SENTENCE, "BRI virtual account"),
+    Gift.Method.VA_PERMATA.value: pgettext_lazy(_IN_A_SENTENCE, "Permata virtual account"),
 }
+
+
+def method_in_a_sentence(method: str) -> StrOrPromise:
+    """A payment method's name as it reads inside a sentence ("Payment by card takes …")."""
+    labels: dict[str, StrOrPromise] = dict(Gift.Method.choices)
+    return _METHOD_IN_A_SENTENCE.get(method) or labels.get(method, method)
 
 
 def method_limits(method: str) -> tuple[int, int]:
@@ -94,8 +105,7 @@ def amount_check(amount: int, *, method: str | None = None) -> None:
         return
     method_low, method_high = method_limits(method)
     if not method_low <= amount <= method_high:
-        labels: dict[str, StrOrPromise] = dict(Gift.Method.choices)
-        name = _METHOD_IN_A_SENTENCE.get(method) or labels.get(method, method)
+        name = method_in_a_sentence(method)
         raise ValidationError(
             _("Payment by %(method)s takes Rp%(min)s to Rp%(max)s.")
             % {
@@ -147,7 +157,7 @@ class GiftIntent:
 
     amount: int
     monthly: bool
-    bank_transfer: bool
+    bank_transfer: bool  # a transfer to the programme's own account (method "bank_transfer")
     recipient_id: int | None  # None: the general fund
     description: str  # never personal data: "Rantang Kasih: <pseudonym>" or the fund's name
     email: str
@@ -156,11 +166,26 @@ class GiftIntent:
     message: str
     language: str
     attempt: uuid.UUID  # from the form: a double submit is the same attempt
+    # The method the donor chose (a ``Gift.Method`` value); "" with ``bank_transfer`` false
+    # is a card, as before methods were chosen.
+    method: str = ""
+
+    def __post_init__(self) -> None:
+        if self.bank_transfer and self.method not in ("", Gift.Method.BANK_TRANSFER):
+            raise ValueError(f"a bank transfer paid by {self.method!r}")
+        if self.method and self.method not in Gift.Method.values:
+            raise ValueError(f"no payment method is {self.method!r}")
 
     @property
     def payment_method(self) -> str:
-        """The method the donor chose (a ``Gift.Method`` value): a checkout offers cards."""
-        return Gift.Method.BANK_TRANSFER if self.bank_transfer else Gift.Method.CARD
+        """The method the donor chose (a ``Gift.Method`` value)."""
+        if self.bank_transfer:
+            return Gift.Method.BANK_TRANSFER
+        return self.method or Gift.Method.CARD
+
+    @property
+    def by_transfer(self) -> bool:
+        return self.payment_method == Gift.Method.BANK_TRANSFER
 
 
 def _bank_reference() -> str:
@@ -170,8 +195,12 @@ def _bank_reference() -> str:
 def giving_start(*, intent: GiftIntent, user: User | None) -> Gift | Sponsorship:
     """Write the gift or sponsorship for this attempt, or return the one already written."""
     amount_check(intent.amount, method=intent.payment_method)
-    if intent.monthly and intent.bank_transfer:
-        raise ValidationError(_("Monthly gifts are by card; give by transfer once."), "monthly")
+    if intent.monthly and intent.payment_method != Gift.Method.CARD:
+        raise ValidationError(
+            _("Monthly gifts are by card; give once by %(method)s.")
+            % {"method": method_in_a_sentence(intent.payment_method)},
+            "monthly",
+        )
     existing = (
         Sponsorship.objects.filter(idempotency_key=intent.attempt).first()
         or Gift.objects.filter(idempotency_key=intent.attempt).first()
@@ -222,8 +251,16 @@ def _giving_create(*, intent: GiftIntent, user: User | None) -> Gift | Sponsorsh
             "language": intent.language,
             "idempotency_key": intent.attempt,
         }
-        if not intent.bank_transfer:
-            gift = Gift(gateway=gateways.gateway_for_method(intent.payment_method).name, **fields)
+        if not intent.by_transfer:
+            method = intent.payment_method
+            gift = Gift(
+                gateway=gateways.gateway_for_method(method).name,
+                # The donor chose QRIS, an e-wallet or a virtual account, and that checkout
+                # offers only it; a card checkout may be paid another way where Stripe's
+                # account enables one, so its payment's details say (gift_settle).
+                payment_method="" if method == Gift.Method.CARD else method,
+                **fields,
+            )
             GIFTS.move(gift, Gift.Status.PENDING, actor=user, actor_label=actor_label)
             return gift
         for _attempt in range(5):

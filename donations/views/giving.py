@@ -49,6 +49,7 @@ def _give(request, *, profile=None, recipient_id=None):
             amount=data["amount"],
             monthly=data["frequency"] == GiveForm.MONTHLY,
             bank_transfer=data["method"] == GiveForm.BANK,
+            method=GiveForm.METHODS[data["method"]],
             recipient_id=recipient_id,
             description=description,
             email=data.get("email") or request.user.email,
@@ -76,13 +77,7 @@ def _give(request, *, profile=None, recipient_id=None):
                 )
             except GatewayError:
                 logger.warning("checkout could not be opened for %s", record.public_ref)
-                form.add_error(
-                    None,
-                    _(
-                        "The card payment service cannot be reached just now. Nothing was "
-                        "charged: please try again in a few minutes, or give by bank transfer."
-                    ),
-                )
+                form.add_error(None, _checkout_unreachable(record))
             else:
                 return redirect(url)
     context = {
@@ -98,10 +93,30 @@ def _give(request, *, profile=None, recipient_id=None):
     return render(request, "donations/give.html", context)
 
 
+def _checkout_unreachable(record: Gift | Sponsorship) -> str:
+    if isinstance(record, Gift) and record.payment_method and record.payment_method != "card":
+        return _(
+            "The payment service cannot be reached just now. Nothing was charged: please try "
+            "again in a few minutes, or choose another way to pay."
+        )
+    return _(
+        "The card payment service cannot be reached just now. Nothing was "
+        "charged: please try again in a few minutes, or give by bank transfer."
+    )
+
+
 # Hosted Checkout: Chrome applies form-action to the redirect that follows the form's POST
 # (docs/architecture.md, "Facts about the tools"), so the giving pages, and only they, may send
-# the donor to Stripe.
-_checkout_redirect = csp_update({"form-action": ["https://checkout.stripe.com"]})
+# the donor to Stripe's Checkout, and to Midtrans's Snap page (of its production or its
+# sandbox API, as the key is) where Midtrans is enabled.
+_checkout_hosts = ["https://checkout.stripe.com"]
+if settings.MIDTRANS_ENABLED:
+    _checkout_hosts.append(
+        "https://app.midtrans.com"
+        if settings.MIDTRANS_PRODUCTION
+        else "https://app.sandbox.midtrans.com"
+    )
+_checkout_redirect = csp_update({"form-action": _checkout_hosts})
 
 
 @require_http_methods(["GET", "HEAD", "POST"])

@@ -49,6 +49,22 @@
       button.textContent = template.replace("{amount}", "Rp" + formatRupiah(amount));
     }
 
+    // Monthly gifts are by card: while "Every month" is chosen the card is chosen and the other
+    // ways are disabled (their tiles say why); the fold is opened to show the card.
+    function monthlyOnlyByCard() {
+      var frequency = checked(form, "frequency");
+      var monthly = frequency && frequency.value === "monthly";
+      var card = form.querySelector("input[name='method'][value='card']");
+      if (monthly && card) {
+        card.checked = true;
+        var fold = form.querySelector("[data-method-more]");
+        if (fold) fold.open = true;
+      }
+      form.querySelectorAll("input[name='method']").forEach(function (input) {
+        input.disabled = monthly && input.value !== "card";
+      });
+    }
+
     form.addEventListener("change", function (event) {
       var target = event.target;
       if (target.name === "preset") {
@@ -57,13 +73,12 @@
         } else {
           box.value = "";
         }
-      } else if (target.name === "frequency" && target.value === "monthly") {
-        // Monthly gifts are by card: choose it rather than let the server refuse the pair.
-        var card = form.querySelector("input[name='method'][value='card']");
-        if (card) card.checked = true;
-      } else if (target.name === "method" && target.value === "bank") {
+      } else if (target.name === "frequency") {
+        monthlyOnlyByCard();
+      } else if (target.name === "method" && target.value !== "card") {
         var once = form.querySelector("input[name='frequency'][value='once']");
         if (once) once.checked = true;
+        monthlyOnlyByCard();
       }
       label();
     });
@@ -72,7 +87,11 @@
       label();
     });
     // A page restored from the back-forward cache keeps its choices: name them again.
-    window.addEventListener("pageshow", label);
+    window.addEventListener("pageshow", function () {
+      monthlyOnlyByCard();
+      label();
+    });
+    monthlyOnlyByCard();
     label();
   }
 

@@ -3,6 +3,7 @@ overall DONATION_MIN/MAX_RUPIAH): the form refuses an amount outside the chosen 
 with a message naming the method and the range, and the service refuses it too, whatever the
 form did."""
 
+import re
 import uuid
 
 import pytest
@@ -88,18 +89,34 @@ def test_the_overall_bounds_still_speak_first(client, recipient, limits):
     assert nothing_created()
 
 
+def method_tiles(html: str) -> dict[str, str]:
+    """The giving form's ways to pay: the posted value → the words on its tile."""
+    found = {}
+    for tile in re.findall(r'<label class="choice-tile method-tile.*?</label>', html, re.S):
+        value = re.search(r'name="method" value="([^"]+)"', tile).group(1)
+        found[value] = " ".join(re.sub(r"<[^>]+>", " ", tile).split())
+    return found
+
+
 def test_the_form_says_the_ranges_of_the_methods_before_the_donor_types(client, recipient, limits):
     with translation.override("en"):
         url = reverse("donations:give_listing", args=[recipient.public_id])
-    html = client.get(url).content.decode()
-    assert "Card: Rp10.000 to Rp50.000.000." in html
-    assert "Bank transfer: Rp100.000 to Rp100.000.000." in html
+    tiles = method_tiles(client.get(url).content.decode())
+    assert tiles["card"].startswith("Card up to Rp50.000.000")
+    assert tiles["bank"].startswith("Bank transfer, with proof Rp100.000 to Rp100.000.000")
+    # A method without limits of its own takes every gift: its tile says no range.
+    assert "Rp" not in tiles["qris"]
 
 
-def test_with_the_default_limits_the_form_says_no_ranges(client, recipient):
+def test_with_the_default_limits_only_qris_and_the_e_wallets_say_their_ranges(client, recipient):
     with translation.override("en"):
         url = reverse("donations:give_listing", args=[recipient.public_id])
-    assert "Rp100.000.000." not in client.get(url).content.decode()
+    tiles = method_tiles(client.get(url).content.decode())
+    assert "up to Rp10.000.000" in tiles["qris"]
+    assert "up to Rp2.000.000" in tiles["gopay"]
+    assert "up to Rp2.000.000" in tiles["shopeepay"]
+    for value in ("card", "bank", "va_bca", "va_bni", "va_bri", "va_mandiri", "va_permata"):
+        assert "Rp" not in tiles[value], value
 
 
 def intent(*, amount: int, bank_transfer: bool = False, monthly: bool = False) -> GiftIntent:

@@ -97,6 +97,7 @@ def test_bank_transfer_recorded_and_confirmed_by_a_second_officer(
     donor = open_page()
     donor.goto(GIVE_URL)
     donor.fill("input[name=amount]", "50.000")
+    donor.click("[data-method-more] > summary")  # the other ways to pay, folded after QRIS
     donor.check("input[name=method][value=bank]")
     donor.fill("input[name=email]", DONOR_EMAIL)
     with donor.expect_navigation():

@@ -46,6 +46,15 @@ def button(page):
     return page.locator("form.give-form button[type=submit]")
 
 
+def choose_method(page, value: str) -> None:
+    """Tap a way to pay: QRIS is shown at once, the others behind "Other ways"."""
+    radio = page.locator(f"input[name=method][value={value}]")
+    if not page.locator("[data-method-more]").evaluate("fold => fold.open"):
+        page.click("[data-method-more] > summary")
+    page.click(f"label[for={radio.get_attribute('id')}]")
+    assert radio.is_checked()
+
+
 @pytest.mark.parametrize("language", ["", "/en"])
 @pytest.mark.parametrize("target", ["fund", "listing"])
 def test_the_button_is_on_the_first_screen_once_an_amount_is_tapped(
@@ -59,6 +68,9 @@ def test_the_button_is_on_the_first_screen_once_an_amount_is_tapped(
     assert page.locator(".sandbox-banner").is_visible()
     page.click("label[for=id_preset_1]")  # a week of meals
     assert page.locator("input[name=preset][value=week]").is_checked()
+    # QRIS, the way most people here pay, is chosen; the other ways wait behind one tile.
+    assert page.locator("input[name=method][value=qris]").is_checked()
+    assert page.locator("[data-method-more] > summary").is_visible()
     assert page.evaluate("window.scrollY") == 0
     assert bottom(button(page)) <= PHONE["height"], bottom(button(page))
     assert "Rp168.000" in button(page).inner_text()
@@ -78,9 +90,18 @@ def test_the_button_names_the_amount_as_it_is_chosen(phone, listing, assert_no_c
     assert button(page).inner_text().strip() == "Give Rp75.000"
     page.click("label[for=id_frequency_1]")
     assert button(page).inner_text().strip() == "Give Rp75.000 a month"
-    # Monthly gifts are by card; choosing the transfer makes it a gift once.
-    page.click("label[for=id_method_1]")
-    assert page.locator("input[name=frequency][value=once]").is_checked()
+    # Monthly gifts are by card: the card is chosen (shown, unfolded), the other ways are
+    # disabled and say so, until the gift is once again.
+    assert page.locator("input[name=method][value=card]").is_checked()
+    assert page.locator("[data-method-more]").evaluate("fold => fold.open")
+    assert page.locator("input[name=method][value=qris]").is_disabled()
+    assert page.locator("input[name=method][value=bank]").is_disabled()
+    assert page.locator("#method-monthly-note").is_visible()
+    assert page.locator("label[for=id_method_0] .tile-once").is_visible()
+    page.click("label[for=id_frequency_0]")
+    assert not page.locator("input[name=method][value=bank]").is_disabled()
+    assert not page.locator("#method-monthly-note").is_visible()
+    choose_method(page, "bank")
     assert button(page).inner_text().strip() == "Give Rp75.000"
     page.click("label[for=id_frequency_1]")
     assert page.locator("input[name=method][value=card]").is_checked()
@@ -100,6 +121,7 @@ def test_without_javascript_the_form_gives_and_the_thank_you_says_received(
     page.click("label[for=id_preset_1]")
     assert button(page).inner_text().strip() == "Give"
     assert bottom(button(page)) <= PHONE["height"]
+    choose_method(page, "card")  # the fold opens without the script too
     page.fill("input[name=email]", EMAIL)
     with page.expect_navigation():
         button(page).click()
@@ -126,6 +148,7 @@ def test_a_waiting_thank_you_page_updates_itself(phone, listing, assert_no_csp_v
     page = phone()
     page.goto(f"/en/donasi/untuk/{listing.public_id}/")
     page.click("label[for=id_preset_0]")
+    choose_method(page, "card")
     page.fill("input[name=email]", EMAIL)
     with page.expect_navigation():
         button(page).click()
