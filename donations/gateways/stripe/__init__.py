@@ -19,7 +19,7 @@ from django.conf import settings
 
 from .. import Checkout, CheckoutRequest, GatewayError, SignatureError, to_sen
 from ..events import GatewayEvent, InvoicePaid, PaymentDetails
-from .parse import event_parse, invoice_event, method_of, session_event
+from .parse import event_parse, intent_method, invoice_event, session_event
 
 logger = logging.getLogger(__name__)
 
@@ -154,11 +154,10 @@ class StripeGateway:
         balance_transaction = charge.get("balance_transaction")
         if not isinstance(balance_transaction, dict):
             return None
-        method = method_of((charge.get("payment_method_details") or {}).get("type"))
         return PaymentDetails(
             fee=-(-int(balance_transaction.get("fee") or 0) // 100),
             currency=str(balance_transaction.get("currency") or "").lower(),
-            method=method,
+            method=intent_method(intent),
         )
 
     def invoices_paid(self, subscription_id: str, *, since: int) -> list[InvoicePaid]:

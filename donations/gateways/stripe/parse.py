@@ -51,6 +51,19 @@ def method_of(stripe_type: str | None) -> str:
     return METHODS.get(stripe_type, "other")
 
 
+def intent_method(intent: dict[str, Any]) -> str:
+    """How a PaymentIntent was paid: its charge's ``payment_method_details.type``, else the one
+    type it allowed (``payment_method_types``). A Checkout paid by QRIS, GoPay or ShopeePay,
+    where the account enables them, says so here; an intent that allowed several types and
+    whose charge does not say is not guessed."""
+    charge = intent.get("latest_charge")
+    details = charge.get("payment_method_details") if isinstance(charge, dict) else None
+    if isinstance(details, dict) and details.get("type"):
+        return method_of(str(details["type"]))
+    types = intent.get("payment_method_types") or []
+    return method_of(str(types[0])) if isinstance(types, list) and len(types) == 1 else ""
+
+
 def rupiah(sen: Any) -> int | None:
     """Whole rupiah of an amount in sen, or None when it is not a whole number of rupiah."""
     if isinstance(sen, bool) or not isinstance(sen, int) or sen % 100:
