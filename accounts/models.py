@@ -201,6 +201,18 @@ class AuditEvent(models.Model):
         TRANSFER_CONFIRMED = "donation.transfer_confirmed", _("Bank transfer confirmed")
         TRANSFER_REJECTED = "donation.transfer_rejected", _("Bank transfer rejected")
         REFUND_REQUESTED = "donation.refund_requested", _("Refund requested")
+        TRANSFER_REFUND_RECORDED = (
+            "donation.transfer_refund_recorded",
+            _("Refund by transfer recorded"),
+        )
+        TRANSFER_REFUND_CONFIRMED = (
+            "donation.transfer_refund_confirmed",
+            _("Refund by transfer confirmed"),
+        )
+        TRANSFER_REFUND_CANCELLED = (
+            "donation.transfer_refund_cancelled",
+            _("Refund by transfer cancelled"),
+        )
         FUND_TRANSFER_PROPOSED = (
             "donation.fund_transfer_proposed",
             _("Transfer between funds proposed"),

@@ -147,6 +147,31 @@ class RefundForm(forms.Form):
     )
 
 
+class TransferRefundForm(forms.Form):
+    """A refund paid by transfer: the donor's account, asked only for this."""
+
+    amount = RupiahField(label=_("Amount to refund (Rp)"), min_value=1)
+    reason = forms.CharField(
+        label=_("Reason"), max_length=300, widget=forms.Textarea(attrs={"rows": 2})
+    )
+    payee_bank = forms.CharField(label=_("Donor's bank"), max_length=80)
+    payee_account = forms.CharField(
+        label=_("Donor's account number"),
+        max_length=40,
+        help_text=_("Kept encrypted, and only its last four digits once the refund is paid."),
+    )
+    payee_name = forms.CharField(label=_("Account holder, as the bank shows it"), max_length=120)
+
+
+class TransferRefundConfirmForm(forms.Form):
+    reference = forms.CharField(label=_("Transfer reference, from the bank"), max_length=120)
+    paid_on = forms.DateField(label=_("Paid on"), widget=forms.DateInput(attrs={"type": "date"}))
+
+
+class TransferRefundCancelForm(forms.Form):
+    reason = forms.CharField(label=_("Why it is cancelled"), max_length=300)
+
+
 class FundTransferForm(forms.Form):
     source = PersonField(label=_("From a person's pot (empty: the general fund)"), required=False)
     target = PersonField(label=_("To a person's pot (empty: the general fund)"), required=False)

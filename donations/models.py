@@ -480,6 +480,51 @@ class Refund(models.Model):
         return f"refund of {self.gift_id}: {self.amount}"
 
 
+class TransferRefund(models.Model):
+    """A refund paid from the programme's own bank account to the donor, where the gateway
+    cannot give the payment back (a virtual account, QRIS on some acquirers) or the gift came
+    by bank transfer. One finance officer records it (amount, reason, the donor's account); a
+    second confirms the transfer was made (reference, date), and only then the ledger moves
+    (the gift's pot → ``clearing:bank``). The donor's account is asked only for this, kept
+    encrypted, reduced to its last four digits once paid, and wiped with the donor."""
+
+    class Status(models.TextChoices):
+        RECORDED = "recorded", _("Waiting for a second officer to confirm the transfer")
+        PAID = "paid", _("Paid by transfer")
+        CANCELLED = "cancelled", _("Cancelled")
+
+    gift = models.ForeignKey(Gift, on_delete=models.PROTECT, related_name="transfer_refunds")
+    amount = models.BigIntegerField(_("amount (Rp)"))
+    status = models.CharField(
+        _("status"), max_length=10, choices=Status.choices, default=Status.RECORDED
+    )
+    reason = models.CharField(_("reason"), max_length=300)
+    # The donor's account, only to pay this refund (docs/data-protection.md).
+    payee_bank = EncryptedTextField(_("donor's bank"), blank=True)
+    payee_account = EncryptedTextField(_("donor's account number"), blank=True)
+    payee_name = EncryptedTextField(_("account holder"), blank=True)
+    recorded_by_ref = models.UUIDField()
+    recorded_at = models.DateTimeField(auto_now_add=True)
+    transfer_reference = models.CharField(_("transfer reference"), max_length=120, blank=True)
+    paid_on = models.DateField(_("paid on"), null=True, blank=True)
+    decided_by_ref = models.UUIDField(null=True, blank=True)
+    decided_at = models.DateTimeField(null=True, blank=True)
+    decision_note = models.CharField(max_length=300, blank=True)
+
+    class Meta:
+        ordering = ["-recorded_at"]
+        verbose_name = _("refund by transfer")
+        verbose_name_plural = _("refunds by transfer")
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(amount__gt=0), name="transfer_refund_positive"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"refund by transfer of {self.gift_id}: {self.amount}"
+
+
 class SandboxSession(models.Model):
     """The sandbox gateway's memory of a checkout (dev and test only): it stands in for
     Stripe's servers, so reconciliation can ask it what Stripe would answer."""
@@ -665,6 +710,12 @@ class RefundTransition(StatusHistory):
     refund = models.ForeignKey(Refund, on_delete=models.CASCADE, related_name="transitions")
     from_status = models.CharField(max_length=20, choices=Refund.Status.choices, blank=True)
     to_status = models.CharField(max_length=20, choices=Refund.Status.choices)
+
+
+class TransferRefundTransition(StatusHistory):
+    refund = models.ForeignKey(TransferRefund, on_delete=models.CASCADE, related_name="transitions")
+    from_status = models.CharField(max_length=20, choices=TransferRefund.Status.choices, blank=True)
+    to_status = models.CharField(max_length=20, choices=TransferRefund.Status.choices)
 
 
 class FundTransferTransition(StatusHistory):

@@ -8,7 +8,7 @@ from typing import Any
 from accounts.models import Role, User
 from accounts.permissions import has_any_role, is_second_person
 
-from .models import Decision, Disbursement, FundTransfer, Gift
+from .models import Decision, Disbursement, FundTransfer, Gift, TransferRefund
 
 # The finance pages: every figure, gift and decision, read-only for administrators.
 FINANCE_READ_ROLES = frozenset({Role.FINANCE_OFFICER, Role.ADMINISTRATOR})
@@ -29,6 +29,20 @@ def may_work_on_finance(user: Any) -> bool:
 
 def may_check_transfer(user: User, gift: Gift) -> bool:
     return is_second_person(user, gift.matched_by_ref)
+
+
+def may_check_transfer_refund(user: User, refund: TransferRefund) -> bool:
+    return is_second_person(user, refund.recorded_by_ref)
+
+
+def may_confirm_transfer_refund(user: Any, refund: TransferRefund) -> bool:
+    """Confirm that a recorded refund by transfer was paid: a finance officer who did not
+    record it."""
+    return (
+        may_work_on_finance(user)
+        and refund.status == TransferRefund.Status.RECORDED
+        and may_check_transfer_refund(user, refund)
+    )
 
 
 def may_check_fund_transfer(user: User, proposal: FundTransfer) -> bool:

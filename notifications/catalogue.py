@@ -31,6 +31,11 @@ KINDS = {
             whatsapp_parameters=("receipt_number", "amount"),
         ),
         Kind("donation_refunded", mandatory=True, whatsapp_parameters=("receipt_number", "amount")),
+        Kind(
+            "donation_refunded_by_transfer",
+            mandatory=True,
+            whatsapp_parameters=("receipt_number", "amount", "account_end"),
+        ),
         Kind("transfer_rejected", mandatory=True, whatsapp_parameters=("reference", "reason")),
         Kind(
             "transfer_instructions",

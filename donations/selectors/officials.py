@@ -37,6 +37,7 @@ from ..models import (
     MessageStatus,
     OperatingCost,
     Refund,
+    TransferRefund,
     WebhookEvent,
     fund_account,
 )
@@ -199,6 +200,11 @@ def gift_refunds(gift: Gift) -> list[Refund]:
 def refund_get(user: User, pk: int) -> Refund:
     """A refund, for a finance officer (404 for anybody else)."""
     return get_object_or_404(_scoped(user, Refund.objects.select_related("gift")), pk=pk)
+
+
+def transfer_refund_get(user: User, pk: int) -> TransferRefund:
+    """A refund by transfer, for a finance officer (404 for anybody else)."""
+    return get_object_or_404(_scoped(user, TransferRefund.objects.select_related("gift")), pk=pk)
 
 
 def refunds_recent(user: User, *, limit: int = 50) -> QuerySet[Refund]:

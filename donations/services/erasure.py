@@ -16,7 +16,7 @@ from django.utils import timezone
 
 from accounts.registry import AccountOwner
 
-from ..models import Donor, Gift, MessageStatus, SandboxSession, Sponsorship
+from ..models import Donor, Gift, MessageStatus, SandboxSession, Sponsorship, TransferRefund
 from ..selectors.donors import donors_of
 from .sponsorships import sponsorship_cancel
 from .transitions import SPONSORSHIPS
@@ -61,6 +61,11 @@ def donor_erase(*, donor: Donor) -> None:
             gift.proof.delete(save=False)
         gifts.filter(receipt_number__isnull=True).update(
             donor_name="", proof="", proof_content_type="", statement_line=""
+        )
+        # The account a refund by transfer was to be paid to: the refund stays (the ledger's
+        # record), the account does not.
+        TransferRefund.objects.filter(gift__donor=donor).update(
+            payee_bank="", payee_account="", payee_name=""
         )
         donor.key = _tombstone()
         donor.email = ""

@@ -18,7 +18,6 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.base import ContentFile
 from django.core.files.uploadedfile import UploadedFile
 from django.db import connection, transaction
-from django.db.models import Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -49,6 +48,7 @@ from ..models import (
 )
 from ..permissions import may_check_disbursement, may_check_fund_transfer, may_work_on_finance
 from . import ledger
+from .transfer_refunds import refund_gateway_check, refundable_left
 from .transitions import DISBURSEMENTS, FUND_TRANSFERS, REFUNDS
 
 # People whose meals may be paid for: listed now, or reached (fed) already.
@@ -445,22 +445,14 @@ def refund_request(*, gift: Gift, actor: User, amount: int, reason: str) -> Refu
         gift = Gift.objects.select_for_update().get(pk=gift.pk)
         if gift.status != Gift.Status.PAID or gift.gateway == Gift.Gateway.BANK:
             raise ValidationError(_("Only a received card gift can be refunded here."))
+        refund_gateway_check(gift)
         if not gift.payment_intent_id:
             raise ValidationError(_("The gateway's payment for this gift is not known yet."))
-        if not gateways.gateway_named(gift.gateway).refund_possible(gift.payment_method):
-            # Midtrans cannot give back a virtual account's payment: nothing is asked of it.
-            raise ValidationError(
-                _(
-                    "The payment service cannot give back a payment by %(method)s: "
-                    "refund this gift by bank transfer."
-                )
-                % {"method": gift.get_payment_method_display()}
-            )
-        asked = gift.refunds.aggregate(total=Sum("amount"))["total"] or 0
-        if asked + amount > gift.amount:
+        left = refundable_left(gift)
+        if amount > left:
             raise ValidationError(
                 _("At most %(left)s of this gift can still be refunded.")
-                % {"left": rupiah(gift.amount - asked)}
+                % {"left": rupiah(max(left, 0))}
             )
         refund = Refund(
             gift=gift, amount=amount, reason=reason.strip()[:300], requested_by_ref=actor.public_ref

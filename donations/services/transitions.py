@@ -22,6 +22,8 @@ from ..models import (
     RefundTransition,
     Sponsorship,
     SponsorshipTransition,
+    TransferRefund,
+    TransferRefundTransition,
 )
 
 G, S, D = Gift.Status, Sponsorship.Status, Decision
@@ -73,6 +75,17 @@ REFUNDS: Workflow[Refund, RefundTransition] = Workflow(
     history=RefundTransition,
     link="refund",
     moves={("", Refund.Status.UNCONFIRMED), (Refund.Status.UNCONFIRMED, Refund.Status.SENT)},
+)
+
+TRANSFER_REFUNDS: Workflow[TransferRefund, TransferRefundTransition] = Workflow(
+    model=TransferRefund,
+    history=TransferRefundTransition,
+    link="refund",
+    moves={
+        ("", TransferRefund.Status.RECORDED),
+        (TransferRefund.Status.RECORDED, TransferRefund.Status.PAID),
+        (TransferRefund.Status.RECORDED, TransferRefund.Status.CANCELLED),
+    },
 )
 
 _DECIDED = {("", D.PROPOSED), (D.PROPOSED, D.APPROVED), (D.PROPOSED, D.REJECTED)}

@@ -22,6 +22,16 @@ urlpatterns = [
     path(f"{ROOT}refund/", funds.refunds, name="fin_refunds"),
     path(f"{GIFT}refund/", funds.refund_create, name="fin_refund_create"),
     path(f"{ROOT}refund/<int:pk>/kirim-lagi/", funds.refund_send_again, name="fin_refund_send"),
+    path(
+        f"{ROOT}refund/transfer/<int:pk>/konfirmasi/",
+        funds.transfer_refund_confirm_view,
+        name="fin_transfer_refund_confirm",
+    ),
+    path(
+        f"{ROOT}refund/transfer/<int:pk>/batal/",
+        funds.transfer_refund_cancel_view,
+        name="fin_transfer_refund_cancel",
+    ),
     # Transfers between funds.
     path(f"{ROOT}pemindahan/", funds.fund_transfer_list, name="fin_fund_transfers"),
     path(

@@ -9,6 +9,7 @@ from django.conf import settings
 from django.core import mail
 from django.template.loader import get_template
 from django.test import override_settings
+from django.utils import timezone
 
 from accounts.models import Role
 from notifications.catalogue import KINDS
@@ -119,6 +120,36 @@ def donation_refunded() -> Built:
     with on_commit():
         refund_request(gift=gift, actor=officer, amount=10_000, reason="salah nominal")
     return Notification.objects.get(template="donation_refunded"), secrets
+
+
+def donation_refunded_by_transfer() -> Built:
+    from donations.services.transfer_refunds import (
+        transfer_refund_confirm,
+        transfer_refund_record,
+    )
+    from tests.factories.donations import bank_gift_confirmed, finance_officers
+
+    person, secrets = _listed()
+    first, second = finance_officers(2)
+    gift = bank_gift_confirmed(recipient=person, officers=[first, second])
+    refund = transfer_refund_record(
+        gift=gift,
+        actor=first,
+        amount=10_000,
+        reason="salah nominal",
+        payee_bank="BCA",
+        payee_account="1234567890",
+        payee_name="Sari",
+    )
+    transfer_refund_confirm(
+        refund=refund, actor=second, reference="TRF-1", paid_on=timezone.localdate()
+    )
+    # The donor's account number is never in the message: its last four digits only.
+    return Notification.objects.get(template="donation_refunded_by_transfer"), [
+        *secrets,
+        "1234567890",
+        "Sari",
+    ]
 
 
 def transfer_rejected() -> Built:
@@ -461,6 +492,7 @@ BUILDERS = {
     "account_mail": account_mail,
     "donation_receipt": donation_receipt,
     "donation_refunded": donation_refunded,
+    "donation_refunded_by_transfer": donation_refunded_by_transfer,
     "transfer_rejected": transfer_rejected,
     "transfer_instructions": transfer_instructions,
     "sponsorship_ended/cancelled": sponsorship_ended("cancellation_requested"),
@@ -495,6 +527,7 @@ BUILDERS = {
 DONOR_KINDS = {
     "donation_receipt",
     "donation_refunded",
+    "donation_refunded_by_transfer",
     "transfer_rejected",
     "transfer_instructions",
     "sponsorship_ended",

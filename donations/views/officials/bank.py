@@ -36,6 +36,7 @@ from ...selectors.officials import (
 )
 from ...services.bank import transfer_confirm, transfer_match, transfer_record, transfer_reject
 from ...services.receipts import receipt_pdf
+from ...services.transfer_refunds import refund_by_transfer
 from .common import attach_labels
 
 
@@ -91,9 +92,9 @@ def gift_detail(request, ref):
             "can_decide": may_decide_transfer(user, gift),
             "matched_by_me": gift.status == Gift.Status.MATCHED
             and not may_check_transfer(user, gift),
-            "can_refund": can_work
-            and gift.status == Gift.Status.PAID
-            and gift.gateway != Gift.Gateway.BANK,
+            # Through the gateway, or by transfer where it cannot (or the gift came by one).
+            "can_refund": can_work and gift.status == Gift.Status.PAID,
+            "refund_by_transfer": gift.status == Gift.Status.PAID and refund_by_transfer(gift),
             "match_form": MatchForm(initial={"received_amount": gift.amount}),
             "reject_form": RejectTransferForm(),
         },

@@ -18,11 +18,15 @@ from ...forms_officials import (
     OperatingCostForm,
     ReceiptSearchForm,
     RefundForm,
+    TransferRefundCancelForm,
+    TransferRefundConfirmForm,
+    TransferRefundForm,
 )
 from ...models import Decision
 from ...permissions import (
     FINANCE_READ_ROLES,
     FINANCE_WORK_ROLES,
+    may_confirm_transfer_refund,
     may_decide_fund_transfer,
     may_work_on_finance,
 )
@@ -38,6 +42,7 @@ from ...selectors.officials import (
     pot_balance,
     refund_get,
     refunds_recent,
+    transfer_refund_get,
 )
 from ...services.funds import (
     collection_period_create,
@@ -46,6 +51,13 @@ from ...services.funds import (
     operating_cost_record,
     refund_request,
     refund_send,
+)
+from ...services.transfer_refunds import (
+    refund_by_transfer,
+    refundable_left,
+    transfer_refund_cancel,
+    transfer_refund_confirm,
+    transfer_refund_record,
 )
 from .common import attach_labels, pot_lookup
 
@@ -79,27 +91,89 @@ def refunds(request):
 @official_required(*FINANCE_WORK_ROLES)
 @require_http_methods(["GET", "HEAD", "POST"])
 def refund_create(request, ref):
+    """Refund a gift through the gateway that took it, or by transfer from the programme's
+    account where that gateway cannot give the payment back (or the gift came by transfer)."""
     gift = gift_get(request.user, ref)
-    form = RefundForm(posted(request))
+    by_transfer = refund_by_transfer(gift)
+    form: RefundForm | TransferRefundForm = (
+        TransferRefundForm(posted(request)) if by_transfer else RefundForm(posted(request))
+    )
     if request.method == "POST" and form.is_valid():
         try:
-            refund_request(gift=gift, actor=request.user, **form.cleaned_data)
+            if isinstance(form, TransferRefundForm):
+                transfer_refund_record(gift=gift, actor=request.user, **form.cleaned_data)
+            else:
+                refund_request(gift=gift, actor=request.user, **form.cleaned_data)
         except ValidationError as error:
             add_refusal(form, error)
         else:
             messages.success(
                 request,
                 _(
+                    "The refund by transfer is recorded. Pay it from the programme's account; "
+                    "a second finance officer then confirms the transfer, and only then the "
+                    "ledger records it."
+                )
+                if by_transfer
+                else _(
                     "The refund is asked of the payment service. The ledger records it when "
                     "the service confirms."
                 ),
             )
-            return redirect("donations:fin_gift", ref=gift.public_ref)
+            return redirect("donations:fin_refund_create", ref=gift.public_ref)
+    transfer_refunds = list(gift.transfer_refunds.order_by("-recorded_at"))
+    attach_labels(transfer_refunds, "recorded_by", "decided_by")
+    for refund in transfer_refunds:
+        refund.may_confirm = may_confirm_transfer_refund(request.user, refund)  # type: ignore[attr-defined]
     return render(
         request,
         "donations/officials/refund_form.html",
-        {"gift": gift, "form": form, "refunds": gift_refunds(gift)},
+        {
+            "gift": gift,
+            "form": form,
+            "by_transfer": by_transfer,
+            "left": refundable_left(gift),
+            "refunds": gift_refunds(gift),
+            "transfer_refunds": transfer_refunds,
+            "confirm_form": TransferRefundConfirmForm(),
+            "cancel_form": TransferRefundCancelForm(),
+        },
     )
+
+
+@official_required(*FINANCE_WORK_ROLES)
+@require_http_methods(["POST"])
+def transfer_refund_confirm_view(request, pk: int):
+    """The second officer: the refund's transfer was made (its reference and date)."""
+    refund = transfer_refund_get(request.user, pk)
+    form = TransferRefundConfirmForm(request.POST)
+    if form.is_valid():
+        try:
+            transfer_refund_confirm(refund=refund, actor=request.user, **form.cleaned_data)
+        except ValidationError as error:
+            messages.error(request, " ".join(error.messages))
+        else:
+            messages.success(request, _("The refund by transfer is confirmed and recorded."))
+    else:
+        messages.error(request, _("Write the transfer's reference and the date it was paid."))
+    return redirect("donations:fin_refund_create", ref=refund.gift.public_ref)
+
+
+@official_required(*FINANCE_WORK_ROLES)
+@require_http_methods(["POST"])
+def transfer_refund_cancel_view(request, pk: int):
+    refund = transfer_refund_get(request.user, pk)
+    form = TransferRefundCancelForm(request.POST)
+    if form.is_valid():
+        try:
+            transfer_refund_cancel(refund=refund, actor=request.user, **form.cleaned_data)
+        except ValidationError as error:
+            messages.error(request, " ".join(error.messages))
+        else:
+            messages.success(request, _("The refund by transfer is cancelled."))
+    else:
+        messages.error(request, _("Say why the refund is cancelled."))
+    return redirect("donations:fin_refund_create", ref=refund.gift.public_ref)
 
 
 @official_required(*FINANCE_WORK_ROLES)
