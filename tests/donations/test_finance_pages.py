@@ -190,10 +190,18 @@ def test_a_bank_gift_cannot_be_refunded_through_the_gateway(client):
         reverse("donations:fin_refund_create", kwargs={"ref": gift.public_ref}),
         {"amount": "10.000", "reason": "x"},
     )
+    # The page asks for a refund by transfer instead (the donor's account to pay it to).
     assert response.status_code == 200
-    assert gettext("Only a received card gift can be refunded here.") in str(
-        response.context["form"].non_field_errors()
-    )
+    assert "payee_account" in response.context["form"].errors
+    assert not Refund.objects.exists()
+    # And the service never asks a gateway for a bank gift, whatever the page did.
+    from django.core.exceptions import ValidationError
+
+    from donations.services.funds import refund_request
+
+    with pytest.raises(ValidationError) as refused:
+        refund_request(gift=gift, actor=first, amount=10_000, reason="x")
+    assert gettext("Only a received card gift can be refunded here.") in refused.value.messages
     assert not Refund.objects.exists()
 
 
