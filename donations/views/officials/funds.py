@@ -124,7 +124,7 @@ def refund_create(request, ref):
     transfer_refunds = list(gift.transfer_refunds.order_by("-recorded_at"))
     attach_labels(transfer_refunds, "recorded_by", "decided_by")
     for refund in transfer_refunds:
-        refund.may_confirm = may_confirm_transfer_refund(request.user, refund)  # type: ignore[attr-defined]
+        refund.may_confirm = may_confirm_transfer_refund(request.user, refund)
     return render(
         request,
         "donations/officials/refund_form.html",
