@@ -24,6 +24,8 @@ ACCOUNT_MODELS = (
     "donations.GiftTransition",
     "donations.SponsorshipTransition",
     "donations.RefundTransition",
+    "donations.TransferRefund",
+    "donations.TransferRefundTransition",
     "donations.SandboxSession",
 )
 ACCOUNT_EXEMPT = {

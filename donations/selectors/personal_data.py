@@ -13,7 +13,15 @@ from django.utils import timezone
 
 from accounts.registry import AccountOwner
 
-from ..models import Entry, Gift, Refund, Sponsorship, Transaction, recipient_account
+from ..models import (
+    Entry,
+    Gift,
+    Refund,
+    Sponsorship,
+    Transaction,
+    TransferRefund,
+    recipient_account,
+)
 from .donors import donors_of
 
 
@@ -53,6 +61,12 @@ def donations_export(owner: AccountOwner) -> dict[str, Any]:
         .select_related("gift")
         .prefetch_related("transitions")
         .order_by("requested_at", "pk")
+    )
+    transfer_refunds = list(
+        TransferRefund.objects.filter(gift__in=gifts)
+        .select_related("gift")
+        .prefetch_related("transitions")
+        .order_by("recorded_at", "pk")
     )
     return {
         "donors": [
@@ -126,6 +140,24 @@ def donations_export(owner: AccountOwner) -> dict[str, Any]:
                 "history": _history(refund.transitions.all()),
             }
             for refund in refunds
+        ],
+        # Refunds paid by transfer: the account the donor gave for it (cut to its last
+        # digits once paid, wiped when cancelled).
+        "refunds_by_transfer": [
+            {
+                "gift": str(refund.gift.public_ref),
+                "receipt_number": refund.gift.receipt_number,
+                "amount": refund.amount,
+                "status": refund.status,
+                "reason": refund.reason,
+                "bank": refund.payee_bank,
+                "account": refund.payee_account,
+                "account_holder": refund.payee_name,
+                "paid_on": refund.paid_on.isoformat() if refund.paid_on else None,
+                "recorded_at": _when(refund.recorded_at),
+                "history": _history(refund.transitions.all()),
+            }
+            for refund in transfer_refunds
         ],
     }
 

@@ -55,6 +55,8 @@ EXPECTED = {
     "donations:fin_refunds": FIN_READ,
     "donations:fin_refund_create": FIN_WORK,
     "donations:fin_refund_send": FIN_WORK,
+    "donations:fin_transfer_refund_confirm": FIN_WORK,
+    "donations:fin_transfer_refund_cancel": FIN_WORK,
     "donations:fin_fund_transfers": FIN_READ,
     "donations:fin_fund_transfer_propose": FIN_WORK,
     "donations:fin_fund_transfer_decide": FIN_WORK,
@@ -202,6 +204,7 @@ def finance_samples(record) -> dict[str, dict]:
         FundTransfer,
         Gift,
         Refund,
+        TransferRefund,
     )
     from meals.models import Warung
 
@@ -241,6 +244,9 @@ def finance_samples(record) -> dict[str, dict]:
     refund = Refund.objects.create(
         gift=gift, amount=1_000, reason="sample", requested_by_ref=uuid.uuid4()
     )
+    transfer_refund = TransferRefund.objects.create(
+        gift=gift, amount=1_000, reason="sample", recorded_by_ref=uuid.uuid4()
+    )
     by_gift = {"ref": gift.public_ref}
     received = Gift.objects.create(
         donor=donor,
@@ -252,6 +258,8 @@ def finance_samples(record) -> dict[str, dict]:
     return {
         "donations:fin_gift_receipt": {"ref": received.public_ref},
         "donations:fin_refund_send": {"pk": refund.pk},
+        "donations:fin_transfer_refund_confirm": {"pk": transfer_refund.pk},
+        "donations:fin_transfer_refund_cancel": {"pk": transfer_refund.pk},
         **{
             f"donations:{name}": by_gift
             for name in (
@@ -340,6 +348,14 @@ def user_with(role: str):
     return make_official(role, kecamatan=(GENTENG,) if role == R.REVIEWER else ())
 
 
+# Actions with no page of their own (their forms are on another page): a role allowed through
+# the guard meets the method check (405 to a GET), every other role the guard (403).
+POST_ONLY = {
+    "donations:fin_transfer_refund_confirm",
+    "donations:fin_transfer_refund_cancel",
+}
+
+
 def test_the_matrix_covers_every_official_page(db):
     assert official_url_names() == set(EXPECTED)
 
@@ -351,7 +367,7 @@ def test_each_role_opens_exactly_its_pages(client, db, role):
     client.force_login(user)
     for name, allowed in EXPECTED.items():
         response = client.get(reverse(name, kwargs=samples.get(name)))
-        expected = 200 if role in allowed else 403
+        expected = (405 if name in POST_ONLY else 200) if role in allowed else 403
         assert response.status_code == expected, (role, name, response.status_code)
 
 

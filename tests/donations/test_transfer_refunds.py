@@ -261,6 +261,19 @@ def test_the_donors_account_is_encrypted_at_rest_and_erased_with_the_donor(bank_
     assert refund.amount == 40_000  # the refund itself stays, as the ledger does
 
 
+def test_the_donors_data_download_holds_the_refund_by_transfer_and_its_account(bank_gift, pair):
+    from accounts.models import User
+    from accounts.registry import AccountOwner
+    from donations.selectors.personal_data import donations_export
+
+    record(bank_gift, pair[0])
+    owner = AccountOwner(user=User(), verified_emails=(bank_gift.donor.email,))
+    [row] = donations_export(owner)["refunds_by_transfer"]
+    assert (row["amount"], row["account"]) == (40_000, "1234567890")
+    assert row["account_holder"] == "Sari Dewi"
+    assert row["status"] == "recorded" and row["receipt_number"] == bank_gift.receipt_number
+
+
 # --- The officers' pages ---------------------------------------------------------------------
 
 
