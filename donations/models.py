@@ -548,6 +548,45 @@ class SandboxSession(models.Model):
         return self.session_id
 
 
+class MidtransSandboxTransaction(models.Model):
+    """The Midtrans sandbox's memory of a transaction (dev and test only): it stands in for
+    Midtrans's servers, so the notification endpoint and reconciliation can ask it what
+    Midtrans's status API would answer. ``status`` is Midtrans's ``transaction_status``."""
+
+    class Status(models.TextChoices):
+        PENDING = "pending"
+        SETTLEMENT = "settlement"
+        EXPIRE = "expire"
+        DENY = "deny"
+        CANCEL = "cancel"
+        REFUND = "refund"
+        PARTIAL_REFUND = "partial_refund"
+
+    order_id = models.CharField(max_length=64, unique=True)  # ours: the gift's public_ref
+    transaction_id = models.CharField(max_length=64, unique=True)  # Midtrans's: a UUID
+    method = models.CharField(max_length=20)  # a Gift.Method value
+    amount = models.BigIntegerField()  # whole rupiah
+    description = models.CharField(max_length=200)
+    status = models.CharField(max_length=16, choices=Status.choices, default=Status.PENDING)
+    # The status whose notification the portal last accepted (a refused one is sent again).
+    notified = models.CharField(max_length=16, blank=True)
+    va_number = models.CharField(max_length=32, blank=True)
+    biller_code = models.CharField(max_length=8, blank=True)  # Mandiri Bill
+    bill_key = models.CharField(max_length=20, blank=True)
+    qr_string = models.TextField(blank=True)
+    finish_url = models.CharField(max_length=1000)
+    back_url = models.CharField(max_length=1000)
+    refunded = models.BigIntegerField(default=0)  # whole rupiah, the running total
+    # Each refund as Midtrans lists it (refund_key, refund_amount, id, created_at).
+    refunds = models.JSONField(default=list)
+    created_at = models.DateTimeField(auto_now_add=True)
+    expires_at = models.DateTimeField()
+    settled_at = models.DateTimeField(null=True, blank=True)
+
+    def __str__(self) -> str:
+        return self.order_id
+
+
 # --- Money out: decisions that need a second officer -------------------------------------------
 
 

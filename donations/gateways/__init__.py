@@ -120,6 +120,10 @@ def gateway_named(name: str) -> Gateway:
         from .midtrans import MidtransGateway  # noqa: PLC0415
 
         return MidtransGateway()
+    if name == "midtrans_sandbox":
+        from .midtrans.sandbox import MidtransSandboxGateway  # noqa: PLC0415
+
+        return MidtransSandboxGateway()
     raise ValueError(f"no gateway is named {name!r}")
 
 

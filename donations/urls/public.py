@@ -1,6 +1,6 @@
 from django.urls import path
 
-from ..views import donor, giving, receipts, sandbox, transparency
+from ..views import donor, giving, midtrans_sandbox, receipts, sandbox, transparency
 
 urlpatterns = [
     path("donasi/", giving.give_fund, name="give_fund"),
@@ -22,5 +22,10 @@ urlpatterns = [
         name="sponsorship_updates",
     ),
     path("donasi/sandbox/<str:session_id>/", sandbox.checkout, name="sandbox_checkout"),
+    path(
+        "donasi/sandbox/midtrans/<str:order_id>/",
+        midtrans_sandbox.checkout,
+        name="midtrans_sandbox",
+    ),
     path("donasi/sandbox/bulanan/<uuid:ref>/", sandbox.next_month, name="sandbox_next_month"),
 ]

@@ -432,3 +432,37 @@ def midtrans_notify(client: Client, body: dict[str, Any] | None = None, *, raw: 
         data=json.dumps(body) if raw is None else raw,
         content_type="application/json",
     )
+
+
+# --- The Midtrans sandbox ------------------------------------------------------------------------
+
+
+def midtrans_gift_start(method: str, *, amount: int = 50_000, recipient=None, **kwargs) -> Gift:
+    """A one-off gift to be paid by ``method`` (QRIS, an e-wallet, a virtual account) through
+    the Midtrans sandbox, its checkout opened (the sandbox's transaction and page)."""
+    from donations.services.giving import checkout_open
+
+    gift = gift_start(amount=amount, recipient=recipient, open_checkout=False, **kwargs)
+    assert isinstance(gift, Gift)
+    Gift.objects.filter(pk=gift.pk).update(
+        gateway=Gift.Gateway.MIDTRANS_SANDBOX, payment_method=method
+    )
+    gift.refresh_from_db()
+    checkout_open(
+        record=gift,
+        description="Rantang Kasih: test",
+        success_url=reverse("donations:thanks", args=[gift.public_ref]),
+        cancel_url="https://example.org/back/",
+    )
+    return gift
+
+
+def midtrans_pay(gift: Gift, *, outcome: str = "pay", client: Client | None = None):
+    """Tap ``outcome`` on the Midtrans sandbox's page (it posts the signed notification to the
+    real endpoint); the response."""
+    client = client or Client()
+    with on_commit():
+        return client.post(
+            reverse("donations:midtrans_sandbox", args=[gift.checkout_session_id]),
+            {"outcome": outcome},
+        )
