@@ -382,6 +382,11 @@ class Gift(models.Model):
         return self.receipt_number or f"gift {self.public_ref}"
 
     @property
+    def sandbox(self) -> bool:
+        """Paid (or to be paid) through a sandbox gateway: a test payment, no real money."""
+        return self.gateway in (Gift.Gateway.SANDBOX, Gift.Gateway.MIDTRANS_SANDBOX)
+
+    @property
     def paid_by(self) -> str:
         """How the gift was paid, as receipts and the officers' pages say it."""
         return paid_by_label(self.payment_method, self.gateway)

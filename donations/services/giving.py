@@ -432,7 +432,7 @@ def receipt_context(gift: Gift) -> dict[str, Any]:
         "paid_on": timezone.localtime(gift.paid_at).date().isoformat(),
         "for_listing": gift.recipient.pseudonym if gift.recipient else "",
         "monthly": gift.sponsorship_id is not None,
-        "sandbox": gift.gateway == Gift.Gateway.SANDBOX,
+        "sandbox": gift.sandbox,
         # Codes, not words: the e-mail is rendered later, in the donor's language.
         "payment_method": gift.payment_method,
         "gateway": gift.gateway,

@@ -110,7 +110,7 @@ def receipt_pdf(gift: Gift) -> bytes:
     with translation.override(gift.donor.language or gift.language or settings.LANGUAGE_CODE):
         title = _("Donation receipt")
         rows = receipt_lines(gift)
-        sandbox = gift.gateway == Gift.Gateway.SANDBOX
+        sandbox = gift.sandbox
         texts = {
             "issuer": _("Rantang Kasih Banyuwangi"),
             "programme": _("Free daily meals for poor elderly residents of Kabupaten Banyuwangi"),

@@ -164,6 +164,12 @@ def thanks(request, ref):
             "listing": listing,
             "share": _share_links(listing),
             "sandbox": record.gateway == Gift.Gateway.SANDBOX,
+            "sandbox_midtrans": record.gateway == Gift.Gateway.MIDTRANS_SANDBOX,
+            # A virtual account is paid later, from a bank app or an ATM: until then the gift
+            # waits for the donor, not for the payment service.
+            "awaiting_transfer": isinstance(record, Gift)
+            and record.status == Gift.Status.PENDING
+            and record.payment_method.startswith("va_"),
         },
     )
 

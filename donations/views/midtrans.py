@@ -41,7 +41,7 @@ def midtrans_notification(request):
     name = "midtrans_sandbox" if settings.PAYMENTS_SANDBOX else "midtrans"
     gateway = gateways.gateway_named(name)
     try:
-        event = gateway.transaction_event(str(body["order_id"]))  # type: ignore[attr-defined]
+        event = gateway.transaction_event(str(body["order_id"]))
     except GatewayError:
         logger.warning("midtrans status of %s could not be had", body.get("order_id"))
         return JsonResponse({"error": "try again"}, status=503)

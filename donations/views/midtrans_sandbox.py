@@ -142,8 +142,15 @@ def checkout(request, order_id: str):
     _sandbox_only()
     txn = get_object_or_404(MidtransSandboxTransaction, order_id=order_id)
     txn = _expired_by_the_clock(txn)
-    if request.method != "POST" or txn.status != Status.PENDING:
-        return _tell_portal(request, txn) or _page(request, txn)
+    refused = _tell_portal(request, txn)
+    if refused is not None:
+        return refused
+    if request.method != "POST":
+        return _page(request, txn)
+    if txn.status != Status.PENDING:
+        # A tap on a finished payment (a second tap, or after it expired): the thank-you page
+        # says what became of it.
+        return redirect(txn.finish_url)
     outcome = request.POST.get("outcome")
     if outcome not in OUTCOMES:
         return _page(request, txn, status=400)
