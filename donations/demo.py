@@ -1,20 +1,24 @@
 """Demo money for ``seed_demo`` (dev and test only): a collection period, two warung, and a few
-gifts paid through the sandbox's own path (the same services the webhook calls), so the
-listings show progress and the transparency page has figures. Running it again adds nothing."""
+gifts paid through the sandbox's own path (the same services the webhook calls) and a few by
+QRIS, GoPay and a virtual account through the Midtrans sandbox, so the listings show progress
+and the transparency page has figures. Running it again adds nothing."""
 
 from __future__ import annotations
 
 import datetime
 import uuid
 
+from django.conf import settings
+from django.urls import reverse
 from django.utils import timezone
 
 from meals.models import Warung
 from portal.models import Recipient, Status
 from regions.models import Kecamatan
 
-from .models import CollectionPeriod, Gift
-from .services.giving import GiftIntent, gift_settle, giving_start
+from .gateways.midtrans.sandbox import notification_post
+from .models import CollectionPeriod, Gift, MidtransSandboxTransaction
+from .services.giving import GiftIntent, checkout_open, gift_settle, giving_start
 
 DEMO_DONORS = [
     ("budi@demo.rantangkasih.id", "Budi Santoso", True),
@@ -25,6 +29,59 @@ WARUNG = [
     ("Warung Bu Tini", "Tini Rahayu", "Jl. Raya Genteng 12", "35.10.09", 40),
     ("Warung Pak Slamet", "Slamet Riyadi", "Jl. Pelabuhan Muncar 3", "35.10.05", 30),
 ]
+
+
+# Gifts paid the Indonesian ways, through the Midtrans sandbox's own path (its transaction,
+# its signed notification, the real endpoint), so the officials' pages show QRIS, e-wallet and
+# virtual-account gifts beside the cards.
+DEMO_MIDTRANS = [("qris", 50_000), ("gopay", 100_000), ("va_bca", 250_000)]
+DEMO_DESCRIPTION = "Rantang Kasih (demo)"
+
+
+def _seed_midtrans_sandbox() -> int:
+    if (
+        not settings.PAYMENTS_SANDBOX
+        or MidtransSandboxTransaction.objects.filter(description=DEMO_DESCRIPTION).exists()
+    ):
+        return 0
+    listed = list(Recipient.objects.filter(status=Status.PUBLISHED).order_by("pk")[:3])
+    created = 0
+    for index, (method, amount) in enumerate(DEMO_MIDTRANS):
+        email, name, show = DEMO_DONORS[index % len(DEMO_DONORS)]
+        gift = giving_start(
+            intent=GiftIntent(
+                amount=amount,
+                monthly=False,
+                bank_transfer=False,
+                recipient_id=listed[index].pk if index < len(listed) else None,
+                description=DEMO_DESCRIPTION,
+                email=email,
+                name=name,
+                show_name=show,
+                message="",
+                language="id",
+                attempt=uuid.uuid4(),
+            ),
+            user=None,
+        )
+        if not isinstance(gift, Gift):
+            continue  # a one-off intent is always a gift
+        # The give form chooses the method; here the demo does.
+        Gift.objects.filter(pk=gift.pk).update(
+            gateway=Gift.Gateway.MIDTRANS_SANDBOX, payment_method=method
+        )
+        gift.refresh_from_db()
+        thanks = settings.PORTAL_BASE_URL + reverse("donations:thanks", args=[gift.public_ref])
+        checkout_open(
+            record=gift, description=DEMO_DESCRIPTION, success_url=thanks, cancel_url=thanks
+        )
+        txn = MidtransSandboxTransaction.objects.get(order_id=gift.checkout_session_id)
+        txn.status = MidtransSandboxTransaction.Status.SETTLEMENT
+        txn.settled_at = timezone.now()
+        txn.save(update_fields=["status", "settled_at"])
+        notification_post(txn)
+        created += 1
+    return created
 
 
 def seed_donations() -> int:
@@ -50,6 +107,7 @@ def seed_donations() -> int:
             },
         )
         created += new
+    created += _seed_midtrans_sandbox()
     if Gift.objects.filter(payment_intent_id__startswith="pi_sandbox_demo").exists():
         return created
     listed = list(Recipient.objects.filter(status=Status.PUBLISHED).order_by("pk")[:3])

@@ -484,3 +484,16 @@ def test_a_virtual_account_cannot_be_refunded_through_midtrans(client, recipient
         )
     assert _txn(gift).refunded == 0
     assert _txn(gift).status == "settlement"
+
+
+def test_the_demo_has_gifts_paid_by_qris_gopay_and_a_virtual_account_once(db):
+    from io import StringIO
+
+    from django.core.management import call_command
+
+    call_command("seed_demo", stdout=StringIO())
+    paid = Gift.objects.filter(gateway=Gift.Gateway.MIDTRANS_SANDBOX, status=Gift.Status.PAID)
+    assert sorted(paid.values_list("payment_method", flat=True)) == ["gopay", "qris", "va_bca"]
+    assert all(gift.receipt_number for gift in paid)
+    call_command("seed_demo", stdout=StringIO())
+    assert Gift.objects.filter(gateway=Gift.Gateway.MIDTRANS_SANDBOX).count() == 3
