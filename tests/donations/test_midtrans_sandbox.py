@@ -85,7 +85,9 @@ def test_paying_records_the_gift_its_fee_and_receipt_as_for_a_card(client, recip
     assert balances[recipient_account(recipient.pk)] == 75_000 - fee
     assert balances["operating"] == fee
     assert sum(balances.values()) == 0
-    assert outbox("donation_receipt").count() == 1
+    receipt = outbox("donation_receipt").get()
+    assert receipt.context["sandbox"] is True  # a test payment, and the receipt says so
+    assert receipt.context["payment_method"] == method
     # Recorded from the status API's answer, once, as the Midtrans sandbox's.
     event = WebhookEvent.objects.get()
     assert event.gateway == "midtrans_sandbox"
@@ -94,6 +96,18 @@ def test_paying_records_the_gift_its_fee_and_receipt_as_for_a_card(client, recip
     # The thank-you page says the payment was received.
     html = client.get(reverse("donations:thanks", args=[gift.public_ref])).content.decode()
     assert 'data-status="paid"' in html
+
+
+def test_the_receipt_of_a_midtrans_sandbox_gift_says_it_was_a_test_payment(client, recipient):
+    from donations.services.receipts import receipt_pdf
+    from tests.donations.test_receipts import pdf_text
+
+    gift = midtrans_gift_start("qris", recipient=recipient, language="en")
+    midtrans_pay(gift, client=client)
+    gift.refresh_from_db()
+    text = pdf_text(receipt_pdf(gift))
+    assert gift.receipt_number in text
+    assert "SANDBOX" in text
 
 
 @pytest.mark.parametrize("method", METHODS)
