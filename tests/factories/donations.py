@@ -29,7 +29,7 @@ import stripe
 from django.conf import settings
 from django.test import Client, TestCase
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from accounts.models import Role
 from donations import gateways
@@ -448,10 +448,12 @@ def midtrans_gift_start(method: str, *, amount: int = 50_000, recipient=None, **
         gateway=Gift.Gateway.MIDTRANS_SANDBOX, payment_method=method
     )
     gift.refresh_from_db()
+    with translation.override(gift.language):  # the thank-you page in the donor's language
+        thanks = reverse("donations:thanks", args=[gift.public_ref])
     checkout_open(
         record=gift,
         description="Rantang Kasih: test",
-        success_url=reverse("donations:thanks", args=[gift.public_ref]),
+        success_url=thanks,
         cancel_url="https://example.org/back/",
     )
     return gift
