@@ -16,7 +16,7 @@ from meals.models import Warung
 from portal.models import Recipient, Status
 from regions.models import Kecamatan
 
-from .gateways.midtrans.sandbox import notification_post
+from .gateways.midtrans.sandbox import transaction_settle
 from .models import CollectionPeriod, Gift, MidtransSandboxTransaction
 from .services.giving import GiftIntent, checkout_open, gift_settle, giving_start
 
@@ -75,11 +75,7 @@ def _seed_midtrans_sandbox() -> int:
         checkout_open(
             record=gift, description=DEMO_DESCRIPTION, success_url=thanks, cancel_url=thanks
         )
-        txn = MidtransSandboxTransaction.objects.get(order_id=gift.checkout_session_id)
-        txn.status = MidtransSandboxTransaction.Status.SETTLEMENT
-        txn.settled_at = timezone.now()
-        txn.save(update_fields=["status", "settled_at"])
-        notification_post(txn)
+        transaction_settle(str(gift.checkout_session_id))
         created += 1
     return created
 

@@ -54,6 +54,8 @@ MACHINERY = {
     "notifications/services.py": "the outbox's lease: pending → sending → sent or back",
     "donations/views/sandbox.py": "the sandbox gateway's stand-in for Stripe's checkout session",
     "donations/gateways/sandbox.py": "the sandbox gateway's stand-in for Stripe's checkout session",
+    "donations/gateways/midtrans/sandbox.py": "the Midtrans sandbox's stand-in for its transaction",
+    "donations/views/midtrans_sandbox.py": "the Midtrans sandbox's stand-in for its transaction",
 }
 
 WRITING_CALLS = frozenset({"update", "create", "update_or_create", "get_or_create"})
