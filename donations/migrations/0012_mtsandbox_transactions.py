@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('donations', '0010_gateways_by_method'),
+        ('donations', '0011_giveform_transfer_refunds'),
     ]
 
     operations = [
