@@ -200,6 +200,10 @@ class AuditEvent(models.Model):
         TRANSFER_MATCHED = "donation.transfer_matched", _("Bank transfer matched")
         TRANSFER_CONFIRMED = "donation.transfer_confirmed", _("Bank transfer confirmed")
         TRANSFER_REJECTED = "donation.transfer_rejected", _("Bank transfer rejected")
+        STATEMENT_MAPPED = "donation.statement_mapped", _("Bank statement columns mapped")
+        STATEMENT_UPLOADED = "donation.statement_uploaded", _("Bank statement uploaded")
+        STATEMENT_VIEWED = "donation.statement_viewed", _("Bank statement lines viewed")
+        STATEMENT_CONFIRMED = "donation.statement_confirmed", _("Bank statement matches confirmed")
         REFUND_REQUESTED = "donation.refund_requested", _("Refund requested")
         TRANSFER_REFUND_RECORDED = (
             "donation.transfer_refund_recorded",

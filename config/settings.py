@@ -470,6 +470,13 @@ BANK_TRANSFER_ACCOUNT_NUMBER = os.environ.get("BANK_TRANSFER_ACCOUNT_NUMBER", "0
 BANK_TRANSFER_ACCOUNT_NAME = os.environ.get(
     "BANK_TRANSFER_ACCOUNT_NAME", "Rekening Donasi Rantang Kasih Pemkab Banyuwangi"
 )
+# A unique code of 1 to 999 rupiah added to each transfer's amount, so that a transfer whose
+# reference the donor forgot is still found on the statement by its exact amount.
+BANK_TRANSFER_UNIQUE_CODE = env_bool("BANK_TRANSFER_UNIQUE_CODE", True)
+# A bank's statement export (CSV) a finance officer uploads: the largest accepted file, and how
+# long its lines that are not gifts (third parties' data) are kept, counted from their date.
+BANK_STATEMENT_MAX_BYTES = env_int("BANK_STATEMENT_MAX_BYTES", 2 * 1024 * 1024)
+BANK_STATEMENT_KEEP_DAYS = env_int("BANK_STATEMENT_KEEP_DAYS", 90)
 # Transfer proofs (image or PDF) and disbursement proofs: the largest accepted upload.
 DONATION_PROOF_MAX_BYTES = env_int("DONATION_PROOF_MAX_BYTES", 5 * 1024 * 1024)
 # Proofs one address may send in an hour. The transfer page needs no account and each proof is
@@ -662,6 +669,11 @@ CELERY_BEAT_SCHEDULE = {
     "donations.reconcile": {
         "task": "donations.reconcile",
         "schedule": datetime.timedelta(minutes=10),
+    },
+    # docs/data-protection.md: statement lines that are not gifts are purged after 90 days.
+    "donations.statement_lines_purge": {
+        "task": "donations.statement_lines_purge",
+        "schedule": crontab(hour=2, minute=30),
     },
     # The 1st of each month, 09:00 WIB: a short update to each monthly sponsor.
     "donations.sponsor_updates": {

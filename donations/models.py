@@ -350,6 +350,9 @@ class Gift(models.Model):
     invoice_id = models.CharField(max_length=255, unique=True, null=True, blank=True)
     # Bank transfers: the reference the donor writes, the proof, and the two officers' steps.
     bank_reference = models.CharField(max_length=20, unique=True, null=True, blank=True)
+    # The unique code (1-999) added to the amount the donor chose: ``amount`` already includes
+    # it (docs/architecture.md, "Bank transfers"); None when the transfer has no code.
+    transfer_code = models.PositiveSmallIntegerField(_("unique code (Rp)"), null=True, blank=True)
     proof = models.FileField(storage=private_storage, upload_to=proof_path, blank=True)
     proof_content_type = models.CharField(max_length=40, blank=True)
     proof_uploaded_at = models.DateTimeField(null=True, blank=True)
@@ -376,6 +379,17 @@ class Gift(models.Model):
             models.CheckConstraint(
                 condition=models.Q(refunded__gte=0), name="gift_refunded_not_negative"
             ),
+            # Matching by amount needs each open coded transfer's amount to be its own: the
+            # service gives codes under a lock, and this refuses whatever slips past it.
+            models.UniqueConstraint(
+                fields=["amount"],
+                condition=models.Q(
+                    gateway="bank",
+                    transfer_code__isnull=False,
+                    status__in=["awaiting_transfer", "proof_submitted", "matched"],
+                ),
+                name="gift_open_transfer_amount_unique",
+            ),
         ]
 
     def __str__(self) -> str:
@@ -385,6 +399,11 @@ class Gift(models.Model):
     def sandbox(self) -> bool:
         """Paid (or to be paid) through a sandbox gateway: a test payment, no real money."""
         return self.gateway in (Gift.Gateway.SANDBOX, Gift.Gateway.MIDTRANS_SANDBOX)
+
+    @property
+    def base_amount(self) -> int:
+        """What the donor chose, without the transfer's unique code."""
+        return self.amount - (self.transfer_code or 0)
 
     @property
     def paid_by(self) -> str:
@@ -731,6 +750,113 @@ class DisbursementLine(models.Model):
 
     def __str__(self) -> str:
         return f"{self.recipient_id} {self.period_start}–{self.period_end}: {self.amount}"
+
+
+# --- Bank statements: the programme's own accounts and the lines read from their exports -------
+
+
+class BankAccount(models.Model):
+    """An account of the programme that donors transfer to. The column mapping of its bank's
+    statement export is kept here, set on the first upload and reused (editable)."""
+
+    bank = models.CharField(_("bank"), max_length=80)
+    number = models.CharField(_("account number"), max_length=40, unique=True)
+    # {"date": header, "description": header, "credit": header, "debit": header,
+    #  "amount": header, "balance": header}: header texts of the export, "" when not mapped.
+    mapping = models.JSONField(default=dict, blank=True)
+    mapped_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["bank", "number"]
+        verbose_name = _("bank account")
+        verbose_name_plural = _("bank accounts")
+
+    def __str__(self) -> str:
+        return f"{self.bank} {self.number}"
+
+
+def statement_path(instance, filename: str) -> str:
+    return f"donations/statements/{uuid.uuid4().hex}"
+
+
+class StatementUpload(models.Model):
+    """One statement export a finance officer uploaded. The file is kept (privately) only
+    while its columns wait to be mapped; once read, its credit lines are kept
+    (``StatementLine``), which is all the matching needs, and the file is deleted."""
+
+    class Status(models.TextChoices):
+        MAPPING = "mapping", _("Waiting for its columns to be mapped")
+        OPEN = "open", _("Waiting for a second officer")
+        CONFIRMED = "confirmed", _("Confirmed and closed")
+        EXPIRED = "expired", _("Not mapped within a day: upload it again")
+
+    account = models.ForeignKey(BankAccount, on_delete=models.PROTECT, related_name="uploads")
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.OPEN)
+    staged = models.FileField(storage=private_storage, upload_to=statement_path, blank=True)
+    uploaded_by_ref = models.UUIDField()
+    uploaded_at = models.DateTimeField(auto_now_add=True)
+    file_sha256 = models.CharField(max_length=64)
+    rows_read = models.PositiveIntegerField(default=0)
+    credits_new = models.PositiveIntegerField(default=0)
+    credits_known = models.PositiveIntegerField(default=0)
+    debits = models.PositiveIntegerField(default=0)
+    rows_skipped = models.PositiveIntegerField(default=0)
+    confirmed_by_ref = models.UUIDField(null=True, blank=True)
+    confirmed_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-uploaded_at"]
+
+    def __str__(self) -> str:
+        return f"statement {self.pk} of {self.account_id}"
+
+
+class StatementLine(models.Model):
+    """A credit on the programme's account. Identified by ``fingerprint``, a keyed hash of
+    (account, date, amount, description, running balance, occurrence among identical lines),
+    so uploading the same or an overlapping statement adds nothing twice. The description is
+    third parties' data: dropped once the upload is closed, the row itself purged 90 days after
+    its date (docs/data-protection.md)."""
+
+    class Outcome(models.TextChoices):
+        PROPOSED = "proposed", _("Proposed match")
+        AMBIGUOUS = "ambiguous", _("Several transfers could match")
+        LOOK = "look", _("Reference found, amount differs")
+        UNMATCHED = "unmatched", _("No transfer matches")
+        MATCHED = "matched", _("Matched to a gift")
+        NOT_GIFT = "not_gift", _("Not a gift")
+
+    class Via(models.TextChoices):
+        REFERENCE = "reference", _("Reference")
+        AMOUNT = "amount", _("Exact amount")
+
+    account = models.ForeignKey(BankAccount, on_delete=models.PROTECT, related_name="lines")
+    upload = models.ForeignKey(StatementUpload, on_delete=models.CASCADE, related_name="lines")
+    fingerprint = models.CharField(max_length=64)
+    date = models.DateField(db_index=True)
+    amount = models.BigIntegerField(_("amount (Rp)"))
+    # Whole rupiah only: a credit with sen (bank interest) is never a transfer we asked for.
+    whole = models.BooleanField(default=True)
+    description = models.CharField(max_length=300, blank=True)
+    row_number = models.PositiveIntegerField(default=0)
+    outcome = models.CharField(max_length=10, choices=Outcome.choices)
+    via = models.CharField(max_length=10, choices=Via.choices, blank=True)
+    gift = models.ForeignKey(
+        Gift, null=True, blank=True, on_delete=models.SET_NULL, related_name="statement_lines"
+    )
+
+    class Meta:
+        ordering = ["date", "row_number"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["account", "fingerprint"], name="statement_line_once_per_account"
+            ),
+            models.CheckConstraint(condition=models.Q(amount__gt=0), name="statement_credit"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.date} {self.amount}"
 
 
 # --- Histories: every move of a status, written by ``core.transitions`` -------------------------

@@ -48,6 +48,7 @@ from ..models import (
 from ..permissions import may_work_on_finance
 from . import ledger
 from .receipts import receipt_link
+from .transfer_codes import transfer_code_choose
 from .transitions import DONOR, GATEWAY, GIFTS, SPONSORSHIPS
 
 if TYPE_CHECKING:
@@ -266,11 +267,15 @@ def _giving_create(*, intent: GiftIntent, user: User | None) -> Gift | Sponsorsh
         for _attempt in range(5):
             try:
                 with transaction.atomic():
+                    code = transfer_code_choose(
+                        base=intent.amount, highest=method_limits(Gift.Method.BANK_TRANSFER)[1]
+                    )
                     gift = Gift(
                         gateway=Gift.Gateway.BANK,
                         payment_method=Gift.Method.BANK_TRANSFER,
                         bank_reference=_bank_reference(),
-                        **fields,
+                        transfer_code=code,
+                        **{**fields, "amount": intent.amount + (code or 0)},
                     )
                     GIFTS.move(
                         gift, Gift.Status.AWAITING_TRANSFER, actor=user, actor_label=actor_label
@@ -296,6 +301,7 @@ def transfer_instructions_send(gift: Gift) -> None:
         language=gift.donor.language,
         context={
             "amount": gift.amount,
+            "code": gift.transfer_code or 0,
             "reference": gift.bank_reference,
             "bank": settings.BANK_TRANSFER_BANK,
             "account_number": settings.BANK_TRANSFER_ACCOUNT_NUMBER,
@@ -429,6 +435,7 @@ def receipt_context(gift: Gift) -> dict[str, Any]:
     return {
         "receipt_number": gift.receipt_number,
         "amount": gift.received_amount or gift.amount,
+        "transfer_code": gift.transfer_code or 0,
         "paid_on": timezone.localtime(gift.paid_at).date().isoformat(),
         "for_listing": gift.recipient.pseudonym if gift.recipient else "",
         "monthly": gift.sponsorship_id is not None,
