@@ -58,7 +58,10 @@ def decode(data: bytes) -> str:
             pass
     if data.startswith(b"PK\x03\x04") or b"\x00" in data[:4096]:
         raise ValidationError(
-            _("This is not a CSV file. Export the statement as CSV from the bank, or save it as CSV.")
+            _(
+                "This is not a CSV file. Export the statement as CSV from the bank, "
+                "or save it as CSV."
+            )
         )
     data = data.removeprefix(codecs.BOM_UTF8)
     for encoding in ("utf-8", "cp1252"):
@@ -170,7 +173,10 @@ def mapping_check(mapping: Mapping[str, str]) -> None:
         raise ValidationError(_("Choose the columns of the date and of the description."))
     if bool(mapping.get("amount")) == bool(mapping.get("credit")):
         raise ValidationError(
-            _("Choose either the credit column (with the debit column if there is one) or one signed amount column.")
+            _(
+                "Choose either the credit column (with the debit column if there is one) "
+                "or one signed amount column."
+            )
         )
     used = [name for name in mapping.values() if name]
     if len(used) != len(set(used)):
@@ -190,9 +196,7 @@ def read(rows: Sequence[Sequence[str]], mapping: Mapping[str, str]) -> Statement
             _("The columns mapped for this account are not in this file: map its columns again.")
         )
     header = [cell.casefold() for cell in rows[start]]
-    where = {
-        field: header.index(name.casefold()) for field, name in mapping.items() if name
-    }
+    where = {field: header.index(name.casefold()) for field, name in mapping.items() if name}
 
     def cell(row: Sequence[str], field: str) -> str:
         index = where.get(field)

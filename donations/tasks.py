@@ -5,6 +5,7 @@ from celery import shared_task
 from .models import Gift
 from .services.giving import gift_fee_record, gift_payment_lookup
 from .services.reconcile import payments_reconcile
+from .services.statements import statement_lines_purge
 from .services.updates import sponsor_updates_send
 from .services.webhooks import deferred_replay
 
@@ -34,3 +35,8 @@ def payments_reconcile_task() -> dict:
 @shared_task(name="donations.sponsor_updates", acks_late=True)
 def sponsor_updates_task() -> int:
     return sponsor_updates_send()
+
+
+@shared_task(name="donations.statement_lines_purge", acks_late=True)
+def statement_lines_purge_task() -> int:
+    return statement_lines_purge()

@@ -77,6 +77,14 @@ def receipt_lines(gift: Gift) -> list[tuple[str, str]]:
         (_("Amount"), rupiah(amount)),
         (_("For"), _for_whom(gift)),
     ]
+    if gift.transfer_code:
+        rows.append(
+            (
+                _("Unique transfer code"),
+                _("Of which %(code)s is the unique transfer code: part of your gift.")
+                % {"code": rupiah(gift.transfer_code)},
+            )
+        )
     if gift.sponsorship_id:
         rows.append((_("Kind of gift"), _("One month of a monthly sponsorship")))
     else:

@@ -67,11 +67,10 @@ def _fingerprint(account: BankAccount, row: statement_csv.StatementRow, occurren
 
 
 def _read_file(upload: UploadedFile[bytes]) -> bytes:
-    size_check(
-        upload, max_bytes=settings.BANK_STATEMENT_MAX_BYTES, what=_("statement file")
-    )
+    size_check(upload, max_bytes=settings.BANK_STATEMENT_MAX_BYTES, what=_("statement file"))
     upload.seek(0)
-    return upload.read()
+    data: bytes = upload.read()
+    return data
 
 
 def statement_upload(
@@ -83,13 +82,11 @@ def statement_upload(
     _finance_officer(actor)
     data = _read_file(upload)
     rows = statement_csv.table(statement_csv.decode(data))
-    staged = (
-        remap
-        or not account.mapping
-        or statement_csv.header_find(rows, account.mapping) < 0
-    )
+    staged = remap or not account.mapping or statement_csv.header_find(rows, account.mapping) < 0
     if staged and not statement_csv.headers(rows):
-        raise ValidationError(_("No header row was found in this file: is it the bank's CSV export?"))
+        raise ValidationError(
+            _("No header row was found in this file: is it the bank's CSV export?")
+        )
     with transaction.atomic():
         record = StatementUpload(
             account=account,
@@ -144,7 +141,7 @@ def statement_mapping_set(
             target=f"donations.bankaccount:{account.pk}",
             details={"upload": record.pk},
         )
-        name, storage = record.staged.name, record.staged.storage
+        name, storage = record.staged.name or "", record.staged.storage
         record.staged = ""
         record.status = StatementUpload.Status.OPEN
         record.save(update_fields=["staged", "status"])
@@ -161,7 +158,7 @@ def _lines_add(record: StatementUpload, rows: list[list[str]]) -> None:
     read = statement_csv.read(rows, account.mapping)
     today = timezone.localdate()
     oldest = today - datetime.timedelta(days=settings.BANK_STATEMENT_KEEP_DAYS)
-    seen: Counter[tuple] = Counter()
+    seen: Counter[tuple[datetime.date, int, str, str]] = Counter()
     candidates: list[StatementLine] = []
     debits = skipped = 0
     for row in read.rows:
@@ -256,7 +253,11 @@ def _propose(record: StatementUpload) -> None:
                 if timezone.localdate(gift.created_at) <= line.date
             ]
             if len(same) == 1:
-                line.gift, line.via, line.outcome = same[0], StatementLine.Via.AMOUNT, Outcome.PROPOSED
+                line.gift, line.via, line.outcome = (
+                    same[0],
+                    StatementLine.Via.AMOUNT,
+                    Outcome.PROPOSED,
+                )
             elif same:
                 line.outcome = Outcome.AMBIGUOUS
     proposed = Counter(line.gift_id for line in lines if line.outcome == Outcome.PROPOSED)
@@ -303,11 +304,15 @@ def statement_confirm(
         matcher = User.objects.filter(public_ref=record.uploaded_by_ref).first()
         if matcher is None or not may_work_on_finance(matcher):
             raise ValidationError(
-                _("The officer who uploaded this statement is no longer a finance officer: upload it again.")
+                _(
+                    "The officer who uploaded this statement is no longer a finance "
+                    "officer: upload it again."
+                )
             )
         chosen = record.lines.filter(outcome=Outcome.PROPOSED, pk__in=list(line_ids))
         for line in chosen.select_related("gift").order_by("date", "row_number"):
-            assert line.gift is not None
+            if line.gift is None:  # a proposal without its gift (deleted): nothing to pay
+                continue
             try:
                 with transaction.atomic():
                     transfer_match(

@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from ..views.officials import bank, disbursements, exports, funds, moderation
+from ..views.officials import bank, disbursements, exports, funds, moderation, statements
 
 ROOT = "petugas/keuangan/"
 GIFT = f"{ROOT}donasi/<uuid:ref>/"
@@ -12,6 +12,14 @@ urlpatterns = [
     # Bank transfers.
     path(f"{ROOT}transfer/", bank.transfer_queue, name="fin_transfers"),
     path(f"{ROOT}transfer/catat/", bank.transfer_record_view, name="fin_transfer_record"),
+    path(f"{ROOT}mutasi/", statements.statement_list, name="fin_statements"),
+    path(f"{ROOT}mutasi/<int:pk>/", statements.statement_detail, name="fin_statement"),
+    path(f"{ROOT}mutasi/<int:pk>/kolom/", statements.statement_map, name="fin_statement_map"),
+    path(
+        f"{ROOT}mutasi/<int:pk>/konfirmasi/",
+        statements.statement_confirm_view,
+        name="fin_statement_confirm",
+    ),
     path(GIFT, bank.gift_detail, name="fin_gift"),
     path(f"{GIFT}bukti/", bank.gift_proof_download, name="fin_gift_proof"),
     path(f"{GIFT}tanda-terima/", bank.gift_receipt_download, name="fin_gift_receipt"),
