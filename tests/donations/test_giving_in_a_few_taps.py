@@ -81,7 +81,7 @@ def test_a_tapped_amount_gives_monthly_too(client, recipient):
 def test_the_same_amount_tapped_and_typed_is_that_amount(client, recipient):
     response = client.post(give_url(recipient), form_data(preset="week", amount="168.000"))
     assert response.status_code == 302
-    assert Gift.objects.get().amount == 168_000
+    assert Gift.objects.get().base_amount == 168_000  # plus the transfer's unique code
 
 
 def test_another_amount_is_the_one_typed(client, recipient):
@@ -134,7 +134,7 @@ def test_a_tapped_amount_still_meets_the_methods_limits(client, recipient, setti
     assert nothing_created()
     response = client.post(url, form_data(preset="week", method="bank"))
     assert response.status_code == 302
-    assert Gift.objects.get().amount == 168_000
+    assert Gift.objects.get().base_amount == 168_000  # plus the transfer's unique code
 
 
 # --- The button -----------------------------------------------------------------------------

@@ -289,7 +289,8 @@ def test_a_bank_transfer_shows_the_account_the_exact_amount_and_the_reference(
     html = text(client.get(reverse("donations:transfer", args=[gift.public_ref])))
     assert gift.bank_reference in html
     assert 'id="transfer-reference"' in html
-    assert "Rp75.000" in html
+    assert gift.base_amount == 75_000
+    assert f"Rp75.{gift.transfer_code:03d}" in html  # the unique code is part of the amount
     assert settings.BANK_TRANSFER_ACCOUNT_NUMBER in html
     assert settings.BANK_TRANSFER_ACCOUNT_NAME in html
     assert 'enctype="multipart/form-data"' in html
@@ -478,5 +479,6 @@ def test_a_bank_transfer_donor_gets_the_instructions_and_the_proof_link_by_e_mai
     gift = Gift.objects.get()
     (note,) = Notification.objects.filter(template="transfer_instructions")
     assert note.context["reference"] == gift.bank_reference
-    assert note.context["amount"] == 75_000
+    assert gift.base_amount == 75_000
+    assert note.context["amount"] == gift.amount  # with the transfer's unique code
     assert note.context["link"].endswith(reverse("donations:transfer", args=[gift.public_ref]))
