@@ -894,6 +894,16 @@ class FundTransferTransition(StatusHistory):
     to_status = models.CharField(max_length=20, choices=Decision.choices)
 
 
+class StatementUploadTransition(StatusHistory):
+    upload = models.ForeignKey(
+        StatementUpload, on_delete=models.CASCADE, related_name="transitions"
+    )
+    from_status = models.CharField(
+        max_length=10, choices=StatementUpload.Status.choices, blank=True
+    )
+    to_status = models.CharField(max_length=10, choices=StatementUpload.Status.choices)
+
+
 class DisbursementTransition(StatusHistory):
     disbursement = models.ForeignKey(
         Disbursement, on_delete=models.CASCADE, related_name="transitions"

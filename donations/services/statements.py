@@ -36,6 +36,7 @@ from ..models import BankAccount, Gift, StatementLine, StatementUpload
 from ..permissions import may_work_on_finance
 from .bank import OPEN, transfer_confirm, transfer_match
 from .giving import _REFERENCE_ALPHABET
+from .transitions import STATEMENT_UPLOADS
 
 Outcome = StatementLine.Outcome
 _REFERENCE = re.compile(rf"RK([{_REFERENCE_ALPHABET}]{{8}})")
@@ -92,11 +93,14 @@ def statement_upload(
             account=account,
             uploaded_by_ref=actor.public_ref,
             file_sha256=hashlib.sha256(data).hexdigest(),
-            status=StatementUpload.Status.MAPPING if staged else StatementUpload.Status.OPEN,
         )
         if staged:
             record.staged.save("statement.csv", ContentFile(data), save=False)
-        record.save()
+        STATEMENT_UPLOADS.move(
+            record,
+            StatementUpload.Status.MAPPING if staged else StatementUpload.Status.OPEN,
+            actor=actor,
+        )
         audit_record(
             actor=actor,
             action=AuditEvent.Action.STATEMENT_UPLOADED,
@@ -143,8 +147,7 @@ def statement_mapping_set(
         )
         name, storage = record.staged.name or "", record.staged.storage
         record.staged = ""
-        record.status = StatementUpload.Status.OPEN
-        record.save(update_fields=["staged", "status"])
+        STATEMENT_UPLOADS.move(record, StatementUpload.Status.OPEN, actor=actor, fields=["staged"])
         record.account = account
         _lines_add(record, rows)
         transaction.on_commit(lambda: storage.delete(name))
@@ -197,11 +200,16 @@ def _lines_add(record: StatementUpload, rows: list[list[str]]) -> None:
     record.debits = debits
     record.rows_skipped = len(read.skipped) + skipped
     fields = ["rows_read", "credits_new", "credits_known", "debits", "rows_skipped"]
-    if not new:  # nothing to confirm: closed at once
-        record.status = StatementUpload.Status.CONFIRMED
+    if new:
+        record.save(update_fields=fields)
+    else:  # nothing to confirm: closed at once
         record.confirmed_at = timezone.now()
-        fields += ["status", "confirmed_at"]
-    record.save(update_fields=fields)
+        STATEMENT_UPLOADS.move(
+            record,
+            StatementUpload.Status.CONFIRMED,
+            actor_label="system:nothing_new",
+            fields=[*fields, "confirmed_at"],
+        )
     if new:
         _propose(record)
 
@@ -335,10 +343,14 @@ def statement_confirm(
             outcome=Outcome.NOT_GIFT, description=""
         )
         record.lines.filter(outcome=Outcome.MATCHED).update(description="")
-        record.status = StatementUpload.Status.CONFIRMED
         record.confirmed_by_ref = actor.public_ref
         record.confirmed_at = timezone.now()
-        record.save(update_fields=["status", "confirmed_by_ref", "confirmed_at"])
+        STATEMENT_UPLOADS.move(
+            record,
+            StatementUpload.Status.CONFIRMED,
+            actor=actor,
+            fields=["confirmed_by_ref", "confirmed_at"],
+        )
         audit_record(
             actor=actor,
             action=AuditEvent.Action.STATEMENT_CONFIRMED,
@@ -366,6 +378,10 @@ def statement_lines_purge(*, today: datetime.date | None = None) -> int:
         if record.staged:
             record.staged.delete(save=False)
         record.staged = ""
-        record.status = StatementUpload.Status.EXPIRED
-        record.save(update_fields=["staged", "status"])
+        STATEMENT_UPLOADS.move(
+            record,
+            StatementUpload.Status.EXPIRED,
+            actor_label="system:statement_purge",
+            fields=["staged"],
+        )
     return deleted

@@ -22,6 +22,8 @@ from ..models import (
     RefundTransition,
     Sponsorship,
     SponsorshipTransition,
+    StatementUpload,
+    StatementUploadTransition,
     TransferRefund,
     TransferRefundTransition,
 )
@@ -96,4 +98,19 @@ FUND_TRANSFERS: Workflow[FundTransfer, FundTransferTransition] = Workflow(
 
 DISBURSEMENTS: Workflow[Disbursement, DisbursementTransition] = Workflow(
     model=Disbursement, history=DisbursementTransition, link="disbursement", moves=_DECIDED
+)
+
+_U = StatementUpload.Status
+
+STATEMENT_UPLOADS: Workflow[StatementUpload, StatementUploadTransition] = Workflow(
+    model=StatementUpload,
+    history=StatementUploadTransition,
+    link="upload",
+    moves={
+        ("", _U.MAPPING),  # the account's columns are not mapped yet: the file waits
+        ("", _U.OPEN),
+        (_U.MAPPING, _U.OPEN),
+        (_U.MAPPING, _U.EXPIRED),  # never mapped: the file is deleted after a day
+        (_U.OPEN, _U.CONFIRMED),  # the second officer, or at once when nothing is new
+    },
 )

@@ -52,6 +52,10 @@ EXPECTED = {
     "donations:fin_transfer_match": FIN_WORK,
     "donations:fin_transfer_confirm": FIN_WORK,
     "donations:fin_transfer_reject": FIN_WORK,
+    "donations:fin_statements": FIN_WORK,
+    "donations:fin_statement": FIN_WORK,
+    "donations:fin_statement_map": FIN_WORK,
+    "donations:fin_statement_confirm": FIN_WORK,
     "donations:fin_refunds": FIN_READ,
     "donations:fin_refund_create": FIN_WORK,
     "donations:fin_refund_send": FIN_WORK,
@@ -198,12 +202,14 @@ def finance_samples(record) -> dict[str, dict]:
 
     from accounts.storage import private_storage
     from donations.models import (
+        BankAccount,
         CollectionPeriod,
         Disbursement,
         Donor,
         FundTransfer,
         Gift,
         Refund,
+        StatementUpload,
         TransferRefund,
     )
     from meals.models import Warung
@@ -247,6 +253,13 @@ def finance_samples(record) -> dict[str, dict]:
     transfer_refund = TransferRefund.objects.create(
         gift=gift, amount=1_000, reason="sample", recorded_by_ref=uuid.uuid4()
     )
+    account = BankAccount.objects.create(bank="Bank", number="0099")
+    statement = StatementUpload.objects.create(
+        account=account, uploaded_by_ref=uuid.uuid4(), status=StatementUpload.Status.CONFIRMED
+    )
+    to_map = StatementUpload.objects.create(
+        account=account, uploaded_by_ref=uuid.uuid4(), status=StatementUpload.Status.MAPPING
+    )
     by_gift = {"ref": gift.public_ref}
     received = Gift.objects.create(
         donor=donor,
@@ -279,6 +292,11 @@ def finance_samples(record) -> dict[str, dict]:
             f"donations:{name}": {"pk": disbursement.pk}
             for name in ("fin_disbursement", "fin_disbursement_proof", "fin_disbursement_decide")
         },
+        **{
+            f"donations:{name}": {"pk": statement.pk}
+            for name in ("fin_statement", "fin_statement_confirm")
+        },
+        "donations:fin_statement_map": {"pk": to_map.pk},
     }
 
 

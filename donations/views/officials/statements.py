@@ -9,7 +9,7 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django.views.decorators.cache import never_cache
-from django.views.decorators.http import require_http_methods, require_POST
+from django.views.decorators.http import require_http_methods
 
 from accounts.decorators import official_required
 from core.forms import add_refusal, posted
@@ -111,8 +111,10 @@ def statement_detail(request, pk):
 
 
 @official_required(*FINANCE_WORK_ROLES)
-@require_POST
+@require_http_methods(["GET", "HEAD", "POST"])
 def statement_confirm_view(request, pk):
+    if request.method != "POST":  # the confirmation form is on the statement's page
+        return statement_detail(request, pk)
     record = statement_get(request.user, pk)
     ids = list(record.lines.values_list("pk", flat=True))
     form = ConfirmForm(request.POST, line_ids=ids)
