@@ -44,6 +44,7 @@ ACCOUNT_EXEMPT = {
     "donations.DisbursementLine": _LEDGER,
     "donations.FundTransferTransition": _OFFICER_HISTORY,
     "donations.DisbursementTransition": _OFFICER_HISTORY,
+    "donations.StatementUploadTransition": _OFFICER_HISTORY,
 }
 RECIPIENT_EXEMPT = {
     "donations.Gift": (
