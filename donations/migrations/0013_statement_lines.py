@@ -10,7 +10,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('donations', '0010_gateways_by_method'),
+        ('donations', '0012_mtsandbox_transactions'),
         ('portal', '0007_regions_moved_out'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
