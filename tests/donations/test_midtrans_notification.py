@@ -9,7 +9,7 @@ import datetime
 import json
 
 import pytest
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from donations.models import (
     CLEARING_MIDTRANS,
@@ -422,7 +422,7 @@ def test_a_refund_of_a_virtual_account_is_refused_with_a_clear_message_and_nothi
     gift = _paid(client, midtrans, method="va_bca")
     sent_before = len(midtrans.requests)
 
-    with pytest.raises(ValidationError) as refused:
+    with translation.override("en"), pytest.raises(ValidationError) as refused:
         refund_request(gift=gift, actor=officers[0], amount=10_000, reason="Donor asked")
 
     assert "refund this gift by bank transfer" in refused.value.messages[0]

@@ -5,10 +5,18 @@ import datetime
 
 import pytest
 from django.core.exceptions import ValidationError
+from django.utils import translation
 
 from donations import statement_csv as sc
 
 D = datetime.date
+
+
+@pytest.fixture(autouse=True)
+def _in_english():
+    """The refusals are read in English here; their Indonesian is the catalogue's."""
+    with translation.override("en"):
+        yield
 
 
 @pytest.mark.parametrize(

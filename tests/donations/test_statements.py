@@ -15,7 +15,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import connection
 from django.db.models import Sum
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from accounts.models import AuditEvent, Role
 from donations.models import (
@@ -47,6 +47,13 @@ MAPPING = {
     "balance": "Saldo",
 }
 Outcome = StatementLine.Outcome
+
+
+@pytest.fixture(autouse=True)
+def _in_english():
+    """The refusals are read in English here; their Indonesian is the catalogue's."""
+    with translation.override("en"):
+        yield
 
 
 def idr(amount: int) -> str:

@@ -19,6 +19,7 @@ from django.utils import timezone, translation
 from PIL import Image
 
 from accounts.models import Role
+from core.money import format_rupiah
 from donations.models import Entry, Gift, Transaction
 from notifications.models import Notification
 from tests.factories import PASSWORD, make_official, totp_code
@@ -106,7 +107,9 @@ def test_bank_transfer_recorded_and_confirmed_by_a_second_officer(
     reference = donor.locator("#transfer-reference").inner_text().strip()
     assert re.fullmatch(r"RK-[2-9A-Z]{8}", reference), reference
     gift = Gift.objects.get(bank_reference=reference)
-    assert (gift.amount, gift.status) == (50_000, Gift.Status.AWAITING_TRANSFER)
+    # The unique code (1 to 999 rupiah) is part of the gift: the amount to transfer.
+    assert (gift.base_amount, gift.status) == (50_000, Gift.Status.AWAITING_TRANSFER)
+    assert 50_000 < gift.amount < 51_000
 
     photo = tmp_path / "bukti-transfer.png"
     buffer = io.BytesIO()
@@ -127,7 +130,7 @@ def test_bank_transfer_recorded_and_confirmed_by_a_second_officer(
     assert path_of(a) == f"{FINANCE_URL}donasi/{gift.public_ref}/"
     assert a.locator("#proof-link").count() == 1
     match = a.locator("#match-form")
-    assert match.locator("input[name=received_amount]").input_value() == "50.000"
+    assert match.locator("input[name=received_amount]").input_value() == format_rupiah(gift.amount)
     match.locator("input[name=statement_date]").fill(timezone.localdate().isoformat())
     match.locator("input[name=statement_line]").fill(f"TRF DARI DERMAWAN {reference}")
     with a.expect_navigation():
@@ -169,8 +172,8 @@ def test_bank_transfer_recorded_and_confirmed_by_a_second_officer(
     assert sorted(
         Entry.objects.filter(transaction__gift=gift).values_list("account", "amount")
     ) == [
-        ("clearing:bank", -50_000),
-        ("general", 50_000),
+        ("clearing:bank", -gift.amount),
+        ("general", gift.amount),
     ]
     receipt = Notification.objects.get(template="donation_receipt", dedup_key=f"receipt:{gift.pk}")
     assert receipt.to_address == DONOR_EMAIL
