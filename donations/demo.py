@@ -61,16 +61,12 @@ def _seed_midtrans_sandbox() -> int:
                 message="",
                 language="id",
                 attempt=uuid.uuid4(),
+                method=method,  # the give form's choice; giving_start picks Midtrans's sandbox
             ),
             user=None,
         )
         if not isinstance(gift, Gift):
             continue  # a one-off intent is always a gift
-        # The give form chooses the method; here the demo does.
-        Gift.objects.filter(pk=gift.pk).update(
-            gateway=Gift.Gateway.MIDTRANS_SANDBOX, payment_method=method
-        )
-        gift.refresh_from_db()
         thanks = settings.PORTAL_BASE_URL + reverse("donations:thanks", args=[gift.public_ref])
         checkout_open(
             record=gift, description=DEMO_DESCRIPTION, success_url=thanks, cancel_url=thanks

@@ -217,12 +217,14 @@ def gift_start(
     show_name: bool = False,
     monthly: bool = False,
     bank: bool = False,
+    method: str = "",
     message: str = "",
     language: str = "id",
     user=None,
     open_checkout: bool = True,
 ) -> Gift | Sponsorship:
-    """A donor's attempt through ``giving_start`` (and the sandbox checkout opened)."""
+    """A donor's attempt through ``giving_start`` (and the sandbox checkout opened); ``method``
+    as the give form sends it ("" is a card)."""
     from donations.services.giving import GiftIntent, checkout_open, giving_start
 
     intent = GiftIntent(
@@ -237,6 +239,7 @@ def gift_start(
         message=message,
         language=language,
         attempt=uuid.uuid4(),
+        method=method,
     )
     record = giving_start(intent=intent, user=user)
     if open_checkout and not bank:
@@ -442,12 +445,11 @@ def midtrans_gift_start(method: str, *, amount: int = 50_000, recipient=None, **
     the Midtrans sandbox, its checkout opened (the sandbox's transaction and page)."""
     from donations.services.giving import checkout_open
 
-    gift = gift_start(amount=amount, recipient=recipient, open_checkout=False, **kwargs)
-    assert isinstance(gift, Gift)
-    Gift.objects.filter(pk=gift.pk).update(
-        gateway=Gift.Gateway.MIDTRANS_SANDBOX, payment_method=method
+    gift = gift_start(
+        amount=amount, recipient=recipient, method=method, open_checkout=False, **kwargs
     )
-    gift.refresh_from_db()
+    assert isinstance(gift, Gift)
+    assert gift.gateway == Gift.Gateway.MIDTRANS_SANDBOX, gift.gateway  # PAYMENTS_SANDBOX off?
     with translation.override(gift.language):  # the thank-you page in the donor's language
         thanks = reverse("donations:thanks", args=[gift.public_ref])
     checkout_open(
