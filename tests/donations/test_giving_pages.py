@@ -76,6 +76,34 @@ def test_the_sandbox_label_goes_when_the_sandbox_is_off(client, recipient, setti
     assert "SANDBOX" not in text(client.get(give_url(recipient)))
 
 
+def test_the_sandbox_note_names_each_way_to_pay_the_sandboxes_take(client, recipient):
+    """The give page offers every way: the note speaks of the Midtrans sandbox's methods and
+    of cards; a thank-you page speaks of the one its gift went through."""
+    from django.utils import translation
+
+    from tests.factories.donations import gift_start, midtrans_gift_start
+
+    def note(name, *args) -> str:
+        with translation.override("en"):
+            url = reverse(name, args=args)
+        (found,) = re.findall(
+            r'<p class="message sandbox-note"[^>]*>(.*?)</p>', text(client.get(url)), re.S
+        )
+        return found
+
+    give = note("donations:give_listing", recipient.public_id)
+    assert "QRIS, e-wallets and virtual accounts go to a test page standing in for Midtrans" in give
+    assert "cards to a test checkout standing in for Stripe" in give
+    assert "no card is charged" in give
+    card = gift_start(recipient=recipient)
+    thanks = note("donations:thanks", card.public_ref)
+    assert "card payments here go to a test checkout" in thanks and "QRIS" not in thanks
+    qris = midtrans_gift_start("qris", recipient=recipient)
+    thanks = note("donations:thanks", qris.public_ref)
+    assert "QRIS, e-wallet and virtual-account payments here go to a test page" in thanks
+    assert "card" not in thanks
+
+
 def test_a_listing_that_is_not_published_has_no_giving_page(client, db):
     from tests.factories.portal import RecipientFactory
 
