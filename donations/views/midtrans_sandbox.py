@@ -97,6 +97,16 @@ def _refused(status: int) -> str:
     ) % {"status": status}
 
 
+# A virtual account's bank, as its own app names it (the method's label says "virtual account").
+BANK_NAMES = {
+    Gift.Method.VA_BCA: "BCA",
+    Gift.Method.VA_BNI: "BNI",
+    Gift.Method.VA_BRI: "BRI",
+    Gift.Method.VA_MANDIRI: "Mandiri",
+    Gift.Method.VA_PERMATA: "Permata",
+}
+
+
 def _page(request, txn: MidtransSandboxTransaction, *, status: int = 200, **extra):
     now_status = status_now(txn)
     seconds_left = max(0, int((txn.expires_at - timezone.now()).total_seconds()))
@@ -104,6 +114,7 @@ def _page(request, txn: MidtransSandboxTransaction, *, status: int = 200, **extr
         "txn": txn,
         "kind": _kind(txn.method),
         "method_label": dict(Gift.Method.choices).get(txn.method, txn.method),
+        "bank_name": BANK_NAMES.get(txn.method, ""),
         "state": now_status,
         "seconds_left": seconds_left,
         "clock": _clock(seconds_left),
