@@ -98,7 +98,7 @@ def _refused(status: int) -> str:
 
 
 # A virtual account's bank, as its own app names it (the method's label says "virtual account").
-BANK_NAMES = {
+BANK_NAMES: dict[str, str] = {
     Gift.Method.VA_BCA: "BCA",
     Gift.Method.VA_BNI: "BNI",
     Gift.Method.VA_BRI: "BRI",
