@@ -17,6 +17,30 @@ MAPPING_LABELS = {
     "balance": _("Running balance"),
 }
 REQUIRED = ("date", "description")
+# The header words banks' exports use (Indonesian and English), lower-cased: on an account's
+# first upload a column whose header is one of these is proposed for its field, so the officer
+# only checks the mapping. The officer's choice, once kept, wins.
+HEADER_WORDS = {
+    "date": ("tanggal", "tgl", "tanggal transaksi", "date", "transaction date", "posting date"),
+    "description": ("keterangan", "uraian", "deskripsi", "description", "remarks", "details"),
+    "credit": ("kredit", "credit", "cr", "mutasi kredit", "uang masuk"),
+    "debit": ("debet", "debit", "db", "mutasi debet", "uang keluar"),
+    "amount": ("mutasi", "jumlah", "nominal", "amount"),
+    "balance": ("saldo", "balance", "saldo akhir", "running balance"),
+}
+
+
+def mapping_guess(headers: list[str]) -> dict[str, str]:
+    """The field each header names by its usual words, each header used once."""
+    guessed: dict[str, str] = {}
+    for field, words in HEADER_WORDS.items():
+        for header in headers:
+            if header.strip().lower() in words and header not in guessed.values():
+                guessed[field] = header
+                break
+    if "credit" in guessed and "amount" in guessed:
+        del guessed["amount"]  # credit and debit columns, or a signed amount: not both
+    return guessed
 
 
 class StatementUploadForm(forms.Form):
@@ -39,6 +63,8 @@ class MappingForm(forms.Form):
     def __init__(self, *args, headers: list[str], initial_mapping: dict[str, str], **kwargs):
         super().__init__(*args, **kwargs)
         choices = [("", _("(not in this file)")), *[(name, name) for name in headers]]
+        if not any(value in headers for value in initial_mapping.values()):
+            initial_mapping = mapping_guess(headers)
         for name, label in MAPPING_LABELS.items():
             value = initial_mapping.get(name, "")
             self.fields[name] = forms.ChoiceField(

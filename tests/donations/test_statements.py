@@ -418,6 +418,25 @@ def test_the_pages_upload_map_review_and_confirm(client, officers):
     assert gift.status == Gift.Status.PAID and bank_received() == gift.amount
 
 
+def test_a_first_mapping_proposes_the_columns_whose_headers_name_them():
+    from donations.forms_statements import MappingForm, mapping_guess
+
+    assert mapping_guess(["Tanggal", "Keterangan", "Cabang", "Debet", "Kredit", "Saldo"]) == MAPPING
+    english = ["Date", "Description", "Amount", "Balance"]
+    assert mapping_guess(english) == {
+        "date": "Date",
+        "description": "Description",
+        "amount": "Amount",
+        "balance": "Balance",
+    }
+    form = MappingForm(headers=list(HEADER), initial_mapping={})
+    assert {name: field.initial for name, field in form.fields.items() if field.initial} == MAPPING
+    # A mapping the account keeps wins over the guess.
+    kept = {**MAPPING, "description": "Saldo", "balance": ""}
+    form = MappingForm(headers=list(HEADER), initial_mapping=kept)
+    assert form.fields["description"].initial == "Saldo" and form.fields["balance"].initial == ""
+
+
 def test_a_bad_file_on_the_page_is_a_clear_error_and_nothing_is_kept(client, officers):
     client.force_login(officers[0])
     response = client.post(

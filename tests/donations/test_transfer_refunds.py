@@ -328,3 +328,13 @@ def test_the_two_steps_through_the_pages(client, bank_gift, pair):
     assert (refund.status, refund.transfer_reference) == ("paid", "BRI-778")
     bank_gift.refresh_from_db()
     assert bank_gift.refunded == 25_000
+
+
+def test_a_gift_with_nothing_left_to_refund_offers_no_refund_form(client, bank_gift, pair):
+    from donations.services.transfer_refunds import refundable_left
+
+    record(bank_gift, pair[0], amount=refundable_left(bank_gift))  # all of it, not yet paid
+    client.force_login(pair[1])
+    page = client.get(en("donations:fin_refund_create", bank_gift.public_ref)).content.decode()
+    assert 'id="refund-none"' in page and 'id="refund-form"' not in page
+    assert "Nothing is left to refund on this gift." in page
