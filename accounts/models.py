@@ -198,6 +198,8 @@ class AuditEvent(models.Model):
         # Donations (money moves only with a second officer; every step is on record).
         PROOF_VIEWED = "donation.proof_viewed", _("Proof of payment viewed")
         TRANSFER_MATCHED = "donation.transfer_matched", _("Bank transfer matched")
+        # Outcomes: the regency's targets (issue 18).
+        TARGET_SET = "outcomes.target_set", _("Outcome target set")
         TRANSFER_CONFIRMED = "donation.transfer_confirmed", _("Bank transfer confirmed")
         TRANSFER_REJECTED = "donation.transfer_rejected", _("Bank transfer rejected")
         STATEMENT_MAPPED = "donation.statement_mapped", _("Bank statement columns mapped")

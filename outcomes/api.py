@@ -1,7 +1,8 @@
 """Open data of the outcome figures: /api/v1/outcomes/ (JSON) and /api/v1/outcomes/csv/.
 
 Counts only, from the stored monthly figures (outcomes.selectors.public.PUBLIC_FIGURES): what
-the public impact page shows, never a person.
+the public impact page shows, never a person. Each row also carries the five indicators and
+the target in force at that month's end (``<indicator>_target``; empty when none was set).
 """
 
 from __future__ import annotations
@@ -26,9 +27,21 @@ from rest_framework.renderers import BaseRenderer, JSONRenderer
 from rest_framework.response import Response
 from rest_framework.throttling import AnonRateThrottle
 
+from .models import Indicator
 from .selectors.public import PUBLIC_FIGURES, public_outcomes, stored_months
+from .selectors.targets import targets_in_force
 
-COLUMNS = ("month", "kecamatan_code", "kecamatan", *PUBLIC_FIGURES, "visits_per_reached_person")
+INDICATOR_COLUMNS = tuple(
+    column for indicator in Indicator.values for column in (indicator, f"{indicator}_target")
+)
+COLUMNS = (
+    "month",
+    "kecamatan_code",
+    "kecamatan",
+    *PUBLIC_FIGURES,
+    "visits_per_reached_person",
+    *INDICATOR_COLUMNS,
+)
 
 
 class CSVRenderer(BaseRenderer):
@@ -69,6 +82,23 @@ class OutcomeSerializer(serializers.Serializer):
     visits = serializers.IntegerField(help_text=_("Student visits held."))
     referrals_verified = serializers.IntegerField()
     visits_per_reached_person = serializers.FloatField(allow_null=True)
+    reached_visited = serializers.IntegerField(
+        help_text=_("Reached people whom students visited in the month.")
+    )
+    newly_reached = serializers.IntegerField(help_text=_("People reached for the first time."))
+    reached_share = serializers.FloatField(allow_null=True, help_text=_("Percent."))
+    reached_share_target = serializers.FloatField(allow_null=True)
+    delivered_share = serializers.FloatField(allow_null=True, help_text=_("Percent."))
+    delivered_share_target = serializers.FloatField(allow_null=True)
+    visited_share = serializers.FloatField(allow_null=True, help_text=_("Percent."))
+    visited_share_target = serializers.FloatField(allow_null=True)
+    funded_share = serializers.FloatField(allow_null=True, help_text=_("Percent."))
+    funded_share_target = serializers.FloatField(allow_null=True)
+    days_to_reach = serializers.FloatField(
+        allow_null=True,
+        help_text=_("Median days from listing to reached; empty when fewer than five people."),
+    )
+    days_to_reach_target = serializers.FloatField(allow_null=True)
 
 
 def _rows(request) -> list[dict]:
@@ -76,7 +106,11 @@ def _rows(request) -> list[dict]:
     params.is_valid(raise_exception=True)
     month = params.validated_data.get("month")
     months = [datetime.date.fromisoformat(month + "-01")] if month else sorted(stored_months())
-    return [outcome.as_dict() for m in months for outcome in public_outcomes(m)]
+    rows = []
+    for m in months:
+        targets = targets_in_force(m)
+        rows.extend(outcome.as_dict(targets) for outcome in public_outcomes(m))
+    return rows
 
 
 def _open(renderer):

@@ -11,15 +11,26 @@ previous one during the first days of a month: a link stays valid the day after)
 from __future__ import annotations
 
 import datetime
+from decimal import Decimal, InvalidOperation
 
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
+from accounts.models import AuditEvent, User
+from accounts.services import audit_record
 from core.pagecache import public_pages_changed
 from core.time import today_wib
+from regions.models import Kecamatan
 
-from .models import MonthlyOutcome
+from .models import Indicator, MonthlyOutcome, OutcomeTarget
+from .permissions import may_set_targets
 from .selectors.figures import FIGURE_NAMES, outcome_figures
+
+SHARES = frozenset(
+    {Indicator.REACHED, Indicator.DELIVERED, Indicator.VISITED, Indicator.FUNDED}
+)
 
 LATE_MARK_DAYS = 7
 
@@ -63,3 +74,56 @@ def outcomes_refresh_due(*, today: datetime.date | None = None) -> list[datetime
     for month in months:
         outcomes_refresh(month=month)
     return months
+
+
+def outcome_target_set(
+    *,
+    actor: User,
+    year: int,
+    indicator: str,
+    value: Decimal | str | int,
+    kecamatan: Kecamatan | None = None,
+    reason: str = "",
+    now: datetime.datetime | None = None,
+) -> OutcomeTarget:
+    """Set the target of ``indicator`` for ``year`` (the regency's when ``kecamatan`` is
+    None) from now on. A new row: the earlier ones stay, so the months before keep the target
+    they were compared with. Refused (nothing written) for a role other than lead reviewer or
+    administrator, an unknown indicator, a year out of range, a share outside 0-100 or
+    negative days. The public pages show targets, so their cache is told."""
+    if not may_set_targets(actor):
+        raise PermissionDenied(_("Only lead reviewers and administrators set targets."))
+    if indicator not in Indicator.values:
+        raise ValidationError(_("Unknown indicator."))
+    if not 2000 <= year <= 2100:
+        raise ValidationError(_("Write a year between 2000 and 2100."))
+    try:
+        number = Decimal(str(value).strip().replace(",", "."))
+    except InvalidOperation:
+        raise ValidationError(_("Write the target as a number.")) from None
+    if not number.is_finite():
+        raise ValidationError(_("Write the target as a number."))
+    if indicator in SHARES and not Decimal(0) <= number <= Decimal(100):
+        raise ValidationError(_("A share is between 0 and 100 %."))
+    if indicator == Indicator.DAYS and number < 0:
+        raise ValidationError(_("Days cannot be fewer than 0."))
+    number = number.quantize(Decimal("0.1"))
+    with transaction.atomic():
+        target = OutcomeTarget.objects.create(
+            year=year,
+            kecamatan=kecamatan,
+            indicator=indicator,
+            value=number,
+            set_by=actor,
+            set_at=now or timezone.now(),
+            reason=reason,
+        )
+        audit_record(
+            actor=actor,
+            action=AuditEvent.Action.TARGET_SET,
+            target=f"outcomes.target:{year}:{kecamatan.code if kecamatan else 'regency'}",
+            reason=reason,
+            details={"indicator": indicator, "value": str(number)},
+        )
+        public_pages_changed()
+    return target

@@ -3,10 +3,14 @@ the officials' figures page, computed from the records."""
 
 from __future__ import annotations
 
-from django.shortcuts import render
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.http import Http404
+from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.cache import never_cache
-from django.views.decorators.http import require_safe
+from django.views.decorators.http import require_http_methods, require_safe
 
 from accounts.decorators import official_required
 from core.pagecache import cache_public_page
@@ -14,11 +18,20 @@ from core.time import today_wib
 from regions.models import Kecamatan
 
 from .charts import paired_bars
-from .forms import MonthForm
-from .permissions import FIGURES_ROLES
+from .forms import MonthForm, RankForm, TargetForm
+from .models import Indicator
+from .permissions import FIGURES_ROLES, LIST_ROLES, TARGET_ROLES, may_set_targets
 from .selectors.figures import FIGURE_NAMES, outcome_figures
+from .selectors.lists import KINDS, people_list
 from .selectors.public import PUBLIC_FIGURES, public_outcomes, public_regency_series, stored_months
-from .services import outcomes_refresh
+from .selectors.targets import compare, target_history, targets_in_force
+from .services import outcome_target_set, outcomes_refresh
+
+
+def _trend(series) -> list:
+    """Each stored month of ``series`` (oldest first) with its indicators against the targets
+    in force at that month's end."""
+    return [(o.month, compare(o, targets_in_force(o.month), None, public=True)) for o in series]
 
 
 @require_safe
@@ -34,6 +47,7 @@ def impact(request):
     regency = outcomes[0] if outcomes else None
     kecamatan = outcomes[1:]
     series = public_regency_series(12)
+    targets = targets_in_force(month)
     return render(
         request,
         "outcomes/impact.html",
@@ -51,6 +65,12 @@ def impact(request):
             ),
             "legend_people": (_("listed"), _("reached")),
             "legend_meals": (_("planned"), _("delivered")),
+            "regency_targets": compare(regency, targets, None, public=True) if regency else [],
+            "kecamatan_targets": [
+                (o.kecamatan, compare(o, targets, o.kecamatan_id, public=True)) for o in kecamatan
+            ],
+            "trend": _trend(series),
+            "indicators": Indicator.choices,
         },
     )
 
@@ -64,10 +84,18 @@ def figures(request):
     month = form.month(today_wib())
     computed = outcome_figures(month=month)
     names = dict(Kecamatan.objects.values_list("pk", "name"))
-    by_name = sorted(
-        ((names[pk], f) for pk, f in computed.items() if pk in names), key=lambda row: row[0]
-    )
-    rows = [(_("Kabupaten Banyuwangi"), computed.pop(None)), *by_name]
+    by_name = [(label, f) for _pk, (label, f) in _with_ids(computed, names)]
+    regency = computed.pop(None)
+    rows = [(_("Kabupaten Banyuwangi"), regency), *by_name]
+    targets = targets_in_force(month)
+    rank_form = RankForm(request.GET or None)
+    rank_by = rank_form.indicator()
+    areas = [(label, compare(f, targets, pk)) for pk, (label, f) in _with_ids(computed, names)]
+
+    def distance(row):
+        gap = next(c.gap for c in row[1] if c.indicator == rank_by)
+        return (gap is None, -(gap or 0), row[0])
+
     return render(
         request,
         "outcomes/figures.html",
@@ -77,5 +105,78 @@ def figures(request):
             "rows": rows,
             "names": FIGURE_NAMES,
             "public": PUBLIC_FIGURES,
+            "regency_targets": compare(regency, targets, None),
+            "ranked": sorted(areas, key=distance),
+            "rank_by": rank_by,
+            "rank_label": Indicator(rank_by).label,
+            "indicators": Indicator.choices,
+            "trend": _trend(public_regency_series(12)),
+            "may_set_targets": may_set_targets(request.user),
+            "may_see_lists": request.user.has_role(*LIST_ROLES),
+        },
+    )
+
+
+def _with_ids(computed, names):
+    return sorted(
+        ((pk, (names[pk], f)) for pk, f in computed.items() if pk in names),
+        key=lambda row: row[1][0],
+    )
+
+
+@official_required(*TARGET_ROLES)
+@require_http_methods(["GET", "HEAD", "POST"])
+@never_cache
+def targets(request):
+    """The regency's targets: set one (a new row; the old ones stay) and read their history."""
+    year = today_wib().year
+    form = TargetForm(request.POST or None, initial={"year": year})
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            outcome_target_set(
+                actor=request.user,
+                year=data["year"],
+                kecamatan=data["kecamatan"],
+                indicator=data["indicator"],
+                value=data["value"],
+                reason=data["reason"],
+            )
+        except ValidationError as error:
+            form.add_error("value", error)
+        else:
+            messages.success(request, _("The target is set. Earlier months keep theirs."))
+            return redirect("outcomes:targets")
+    shown = form.cleaned_data.get("year") if form.is_bound and form.is_valid() else None
+    return render(
+        request,
+        "outcomes/targets.html",
+        {"form": form, "year": shown or year, "history": target_history(shown or year)},
+        status=400 if form.is_bound and form.errors else 200,
+    )
+
+
+LIST_TITLES = {
+    "not-reached": gettext_lazy("Listed over 60 days and not reached"),
+    "not-visited": gettext_lazy("Reached and not visited for 30 days"),
+    "unfunded": gettext_lazy("Unfunded this month"),
+}
+
+
+@official_required(*LIST_ROLES)
+@require_safe
+@never_cache
+def people(request, kind: str):
+    """One officials-only list, in the user's registry scope (each opening logged)."""
+    if kind not in KINDS:
+        raise Http404
+    return render(
+        request,
+        "outcomes/people_list.html",
+        {
+            "kind": kind,
+            "title": LIST_TITLES[kind],
+            "titles": LIST_TITLES,
+            "people": people_list(request.user, kind),
         },
     )

@@ -20,11 +20,20 @@ How a person is counted (docs/architecture.md, "Outcome figures"):
   passed and was not overdue on that day.
 - visits: attended student visits (volunteers.selectors.outcomes.visit_outcomes); referrals
   verified: community.selectors.referral_figures.
+- reached visited: reached people (at the month's end, where they lived then) whom students
+  visited at least once in the month (volunteers.selectors.outcomes.visits_in_month: a slot
+  held and attended).
+- newly reached, days to reach: the people reached for the first time in the month (their
+  first move to ``reached`` in the lifecycle's history), counted where they lived at the
+  month's end, and the median of their whole days from their first move to ``published``
+  (listing) to that first move to ``reached``, in WIB dates. A median does not add up: the
+  regency's is the median over all its people, not of the kecamatan's medians.
 """
 
 from __future__ import annotations
 
 import datetime
+import statistics
 from dataclasses import dataclass, fields
 
 from django.db.models import Count, OuterRef, Subquery, Sum
@@ -37,7 +46,7 @@ from meals.models import Delivery, Inspection, MealPlan, Warung
 from meals.selectors.plans import active_days
 from portal.models import Recipient, RecipientTransition, Status
 from regions.models import Kecamatan
-from volunteers.selectors.outcomes import visit_outcomes
+from volunteers.selectors.outcomes import visit_outcomes, visits_in_month
 
 LISTED = frozenset({Status.PUBLISHED, Status.SUSPENDED, Status.REACHED})
 
@@ -56,13 +65,18 @@ class Figures:
     warung_valid: int = 0
     visits: int = 0
     referrals_verified: int = 0
+    reached_visited: int = 0
+    newly_reached: int = 0
+    # Not a count: computed per area from the people's days, never summed.
+    days_to_reach_median: float | None = None
 
     def add(self, other: Figures) -> None:
-        for f in fields(self):
-            setattr(self, f.name, getattr(self, f.name) + getattr(other, f.name))
+        for name in COUNT_NAMES:
+            setattr(self, name, getattr(self, name) + getattr(other, name))
 
 
 FIGURE_NAMES = tuple(f.name for f in fields(Figures))
+COUNT_NAMES = tuple(name for name in FIGURE_NAMES if name != "days_to_reach_median")
 
 
 def outcome_figures(
@@ -83,7 +97,7 @@ def outcome_figures(
         return result
     cutoff = min(datetime.datetime.combine(after, datetime.time.min, tzinfo=WIB), now)
 
-    _people(result, first=first, last=last, cutoff=cutoff)
+    days = _people(result, first=first, last=last, cutoff=cutoff)
     _meals(result, first=first, last=last)
     _warung(result, last=last, cutoff=cutoff)
     codes = dict(Kecamatan.objects.values_list("code", "pk"))
@@ -97,8 +111,17 @@ def outcome_figures(
     regency = Figures()
     for figures in result.values():
         regency.add(figures)
+    everyone: list[int] = []
+    for where, values in days.items():
+        result[where].days_to_reach_median = _median(values)
+        everyone.extend(values)
+    regency.days_to_reach_median = _median(everyone)
     result[None] = regency
     return result
+
+
+def _median(values: list[int]) -> float | None:
+    return float(statistics.median(values)) if values else None
 
 
 def _people(
@@ -107,7 +130,9 @@ def _people(
     first: datetime.date,
     last: datetime.date,
     cutoff: datetime.datetime,
-) -> None:
+) -> dict[int, list[int]]:
+    """Count the people; return the days to reach of those first reached in the month, by
+    the kecamatan they are counted in."""
     status_then = (
         RecipientTransition.objects.filter(recipient=OuterRef("pk"), created_at__lt=cutoff)
         .order_by("-created_at", "-id")
@@ -128,6 +153,7 @@ def _people(
         lived[recipient_id] = kecamatan_id
     listed: dict[int, int] = {}
     needs: dict[int, int | None] = {}
+    reached: dict[int, int] = {}
     for pk, kecamatan_id, then, current, need in people:
         status = then or current  # records without history (bulk-loaded) count as they are
         where = lived.get(pk, kecamatan_id)
@@ -138,6 +164,7 @@ def _people(
             needs[pk] = need
             if status == Status.REACHED:
                 figures.reached += 1
+                reached[pk] = where
         elif status == Status.SERVED_ELSEWHERE:
             figures.served_elsewhere += 1
     if listed:
@@ -145,6 +172,46 @@ def _people(
         for pk, where in listed.items():
             if progress[pk].reached:
                 result[where].funded += 1
+    if reached:
+        for pk, count in visits_in_month(list(reached), day=first).items():
+            if count:
+                result[reached[pk]].reached_visited += 1
+    days: dict[int, list[int]] = {}
+    start = datetime.datetime.combine(first, datetime.time.min, tzinfo=WIB)
+    for pk, where, listed_on, reached_on in _days_to_reach(start=start, cutoff=cutoff):
+        where = lived.get(pk, where)
+        result.setdefault(where, Figures()).newly_reached += 1
+        days.setdefault(where, []).append(reached_on - listed_on)
+    return days
+
+
+def _days_to_reach(*, start: datetime.datetime, cutoff: datetime.datetime):
+    """(recipient id, registry kecamatan, listed date, reached date as day numbers) of the
+    people whose first move to ``reached`` falls in [start, cutoff) and who were listed."""
+    first_reached = (
+        RecipientTransition.objects.filter(recipient=OuterRef("pk"), to_status=Status.REACHED)
+        .order_by("created_at", "id")
+        .values("created_at")[:1]
+    )
+    first_listed = (
+        RecipientTransition.objects.filter(recipient=OuterRef("pk"), to_status=Status.PUBLISHED)
+        .order_by("created_at", "id")
+        .values("created_at")[:1]
+    )
+    rows = (
+        Recipient.objects.annotate(
+            reached_at=Subquery(first_reached), listed_at=Subquery(first_listed)
+        )
+        .filter(reached_at__gte=start, reached_at__lt=cutoff, listed_at__isnull=False)
+        .values_list("pk", "kecamatan_id", "listed_at", "reached_at")
+    )
+    for pk, kecamatan_id, listed_at, reached_at in rows:
+        yield (
+            pk,
+            kecamatan_id,
+            listed_at.astimezone(WIB).date().toordinal(),
+            reached_at.astimezone(WIB).date().toordinal(),
+        )
 
 
 def _meals(result: dict[int | None, Figures], *, first: datetime.date, last: datetime.date) -> None:

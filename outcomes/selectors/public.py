@@ -2,7 +2,8 @@
 
 Public (PUBLIC_FIGURES): people listed, reached, funded; meals planned and delivered; warung
 and warung with a valid inspection; student visits (and visits per reached person); referrals
-verified. Officials only: people served elsewhere (docs/architecture.md, the lifecycle:
+verified; reached people visited in the month, people reached for the first time and (when
+five or more) their median days from listing to reached. Officials only: people served elsewhere (docs/architecture.md, the lifecycle:
 counted, never public), "not at home" and "refused" marks (about persons' welfare).
 """
 
@@ -16,6 +17,7 @@ from portal.registry import ImpactSummary
 from regions.models import Kecamatan
 
 from ..models import MonthlyOutcome
+from .targets import PUBLIC_MIN_PEOPLE, compare
 
 PUBLIC_FIGURES = (
     "listed",
@@ -27,7 +29,10 @@ PUBLIC_FIGURES = (
     "warung_valid",
     "visits",
     "referrals_verified",
+    "reached_visited",
+    "newly_reached",
 )
+STORED = (*PUBLIC_FIGURES, "days_to_reach_median")
 
 
 @dataclass(frozen=True)
@@ -44,6 +49,11 @@ class PublicOutcome:
     warung_valid: int
     visits: int
     referrals_verified: int
+    reached_visited: int
+    newly_reached: int
+    # Shown only when PUBLIC_MIN_PEOPLE people or more were newly reached (else None).
+    days_to_reach_median: float | None
+    kecamatan_id: int | None = None
 
     @property
     def visits_per_reached(self) -> float | None:
@@ -55,22 +65,32 @@ class PublicOutcome:
             return None
         return round(100 * self.meals_delivered / self.meals_planned)
 
-    def as_dict(self) -> dict[str, Any]:
-        return {
+    def as_dict(self, targets: dict | None = None) -> dict[str, Any]:
+        """The open data's row; with ``targets`` (targets_in_force of the month), each
+        indicator and its target in force then."""
+        row = {
             "month": self.month.strftime("%Y-%m"),
             "kecamatan": self.kecamatan,
             "kecamatan_code": self.kecamatan_code,
             **{name: getattr(self, name) for name in PUBLIC_FIGURES},
             "visits_per_reached_person": self.visits_per_reached,
         }
+        if targets is not None:
+            for c in compare(self, targets, self.kecamatan_id, public=True):
+                row[c.indicator] = c.value
+                row[f"{c.indicator}_target"] = c.target
+        return row
 
 
 def _public(row: MonthlyOutcome, names: dict[int, tuple[str, str]]) -> PublicOutcome:
     name, code = names.get(row.kecamatan_id, ("", "")) if row.kecamatan_id else ("", "")
+    median = row.days_to_reach_median if row.newly_reached >= PUBLIC_MIN_PEOPLE else None
     return PublicOutcome(
         month=row.month,
         kecamatan=name,
         kecamatan_code=code,
+        kecamatan_id=row.kecamatan_id,
+        days_to_reach_median=median,
         **{field: getattr(row, field) for field in PUBLIC_FIGURES},
     )
 
@@ -90,7 +110,7 @@ def public_outcomes(month: datetime.date) -> list[PublicOutcome]:
     }
     rows = list(
         MonthlyOutcome.objects.filter(month=month.replace(day=1)).only(
-            "month", "kecamatan_id", *PUBLIC_FIGURES
+            "month", "kecamatan_id", *STORED
         )
     )
     outcomes = [_public(row, names) for row in rows]
@@ -102,7 +122,7 @@ def public_regency_series(months: int = 12) -> list[PublicOutcome]:
     rows = list(
         MonthlyOutcome.objects.filter(kecamatan__isnull=True)
         .order_by("-month")
-        .only("month", "kecamatan_id", *PUBLIC_FIGURES)[:months]
+        .only("month", "kecamatan_id", *STORED)[:months]
     )
     return [_public(row, {}) for row in reversed(rows)]
 

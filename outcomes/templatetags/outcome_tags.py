@@ -17,6 +17,9 @@ FIGURE_LABELS = {
     "warung_valid": _("Warung with a valid inspection"),
     "visits": _("Student visits"),
     "referrals_verified": _("Referrals verified"),
+    "reached_visited": _("Reached people visited"),
+    "newly_reached": _("Reached for the first time"),
+    "days_to_reach_median": _("Median days from listing to reached"),
 }
 
 
@@ -27,7 +30,10 @@ def figure_label(name: str) -> str:
 
 @register.simple_tag
 def figure_value(figures, name: str) -> str:
-    return number_format(getattr(figures, name), force_grouping=True)
+    value = getattr(figures, name)
+    if value is None:
+        return "–"
+    return number_format(value, force_grouping=True)
 
 
 @register.simple_tag
@@ -35,3 +41,35 @@ def per_person(count: int, people: int) -> str:
     if not people:
         return "–"
     return number_format(count / people, decimal_pos=1)
+
+
+def _amount(value: float | None, unit: str) -> str:
+    if value is None:
+        return "–"
+    number = number_format(value, decimal_pos=1)
+    return f"{number} %" if unit == "%" else _("%(days)s days") % {"days": number}
+
+
+@register.simple_tag
+def indicator_value(comparison) -> str:
+    return _amount(comparison.value, comparison.unit)
+
+
+@register.simple_tag
+def indicator_target(comparison) -> str:
+    return _amount(comparison.target, comparison.unit)
+
+
+@register.simple_tag
+def indicator_standing(comparison) -> str:
+    """In words, never by colour alone: met, short by how much, or why there is nothing."""
+    if comparison.target is None:
+        return _("no target set")
+    if comparison.value is None:
+        return _("no figure")
+    if comparison.met:
+        return _("target met")
+    gap = number_format(comparison.gap, decimal_pos=1)
+    if comparison.unit == "%":
+        return _("short by %(points)s points") % {"points": gap}
+    return _("%(days)s days too slow") % {"days": gap}
