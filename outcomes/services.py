@@ -28,9 +28,7 @@ from .models import Indicator, MonthlyOutcome, OutcomeTarget
 from .permissions import may_set_targets
 from .selectors.figures import FIGURE_NAMES, outcome_figures
 
-SHARES = frozenset(
-    {Indicator.REACHED, Indicator.DELIVERED, Indicator.VISITED, Indicator.FUNDED}
-)
+SHARES = frozenset({Indicator.REACHED, Indicator.DELIVERED, Indicator.VISITED, Indicator.FUNDED})
 
 LATE_MARK_DAYS = 7
 

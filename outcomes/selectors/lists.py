@@ -60,7 +60,9 @@ def _day(moment: datetime.datetime | None) -> datetime.date | None:
     return moment.astimezone(WIB).date() if moment else None
 
 
-def people_list(user: User, kind: str, *, now: datetime.datetime | None = None) -> list[ListedPerson]:
+def people_list(
+    user: User, kind: str, *, now: datetime.datetime | None = None
+) -> list[ListedPerson]:
     """The people of list ``kind`` (one of KINDS) in ``user``'s registry scope, longest
     waiting first. Logs the opening (``pii.view``), whatever it finds."""
     if kind not in KINDS:
@@ -131,4 +133,3 @@ def people_list(user: User, kind: str, *, now: datetime.datetime | None = None) 
         details={"page": "outcomes.people_list", "kind": kind, "people": len(result)},
     )
     return result
-

@@ -3,8 +3,9 @@
 Public (PUBLIC_FIGURES): people listed, reached, funded; meals planned and delivered; warung
 and warung with a valid inspection; student visits (and visits per reached person); referrals
 verified; reached people visited in the month, people reached for the first time and (when
-five or more) their median days from listing to reached. Officials only: people served elsewhere (docs/architecture.md, the lifecycle:
-counted, never public), "not at home" and "refused" marks (about persons' welfare).
+five or more) their median days from listing to reached. Officials only: people served
+elsewhere (docs/architecture.md, the lifecycle: counted, never public), "not at home" and
+"refused" marks (about persons' welfare).
 """
 
 from __future__ import annotations
