@@ -50,11 +50,6 @@ def indicator_values(figures: Any) -> dict[str, float | None]:
     }
 
 
-def month_cutoff(month: datetime.date, now: datetime.datetime | None = None) -> datetime.datetime:
-    end = datetime.datetime.combine(next_month(month.replace(day=1)), datetime.time.min, tzinfo=WIB)
-    return min(end, now or timezone.now())
-
-
 Key = tuple[int | None, str]
 
 
@@ -64,8 +59,12 @@ def targets_in_force(
     """(kecamatan id or None, indicator) -> the target in force at the end of ``month`` (of
     its year), as set; a kecamatan without its own target is absent (see ``target_for``)."""
     found: dict[Key, Decimal] = {}
+    now = now or timezone.now()
+    end = datetime.datetime.combine(next_month(month.replace(day=1)), datetime.time.min, tzinfo=WIB)
+    # A month that has ended: what was set before its end; the month running: up to now.
+    before = {"set_at__lt": end} if end <= now else {"set_at__lte": now}
     rows = (
-        OutcomeTarget.objects.filter(year=month.year, set_at__lt=month_cutoff(month, now))
+        OutcomeTarget.objects.filter(year=month.year, **before)
         .order_by("set_at", "id")
         .values_list("kecamatan_id", "indicator", "value")
     )
