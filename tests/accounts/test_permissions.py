@@ -124,6 +124,10 @@ EXPECTED = {
     "meals:plan": PROFILE_WORK,
     "meals:plan_move": PROFILE_WORK,
     "outcomes:figures": set(OFFICIAL_ROLES) - {R.SCHOOL_COORDINATOR},
+    # The regency's targets: lead reviewers and administrators set them; the lists of people
+    # to follow: the roles that see every section of a person (a reviewer: their kecamatan).
+    "outcomes:targets": {R.LEAD_REVIEWER, R.ADMINISTRATOR},
+    "outcomes:people": {R.REVIEWER, R.LEAD_REVIEWER, R.ADMINISTRATOR},
 }
 RECORD_PAGES = {
     "portal:review_record",
@@ -163,6 +167,7 @@ def sample_kwargs() -> dict[str, dict]:
     kwargs.update(sample_visit_kwargs())  # student visits
     kwargs.update(community_sample_kwargs(record))
     kwargs.update(meals_sample_kwargs())
+    kwargs["outcomes:people"] = {"kind": "unfunded"}
     return kwargs
 
 

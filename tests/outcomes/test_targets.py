@@ -32,7 +32,7 @@ from volunteers.models import Booking
 pytestmark = pytest.mark.django_db
 WIB = datetime.timezone(datetime.timedelta(hours=7))
 MAY = datetime.date(2026, 5, 1)
-I = Indicator
+IND = Indicator
 
 
 def moment(month: int, day: int, hour: int = 9) -> datetime.datetime:
@@ -111,16 +111,16 @@ def may():
             delivery_mark(plan=plan4, day=datetime.date(2026, 5, day), mark="delivered")
     # Targets for 2026: set in January for the regency, Genteng's own reach on 15 May.
     with at(1, 5):
-        outcome_target_set(actor=lead, year=2026, indicator=I.REACHED, value="80")
-        outcome_target_set(actor=lead, year=2026, indicator=I.DELIVERED, value="90")
-        outcome_target_set(actor=lead, year=2026, indicator=I.VISITED, value="50")
-        outcome_target_set(actor=lead, year=2026, indicator=I.FUNDED, value="40")
-        outcome_target_set(actor=lead, year=2026, indicator=I.DAYS, value="30")
+        outcome_target_set(actor=lead, year=2026, indicator=IND.REACHED, value="80")
+        outcome_target_set(actor=lead, year=2026, indicator=IND.DELIVERED, value="90")
+        outcome_target_set(actor=lead, year=2026, indicator=IND.VISITED, value="50")
+        outcome_target_set(actor=lead, year=2026, indicator=IND.FUNDED, value="40")
+        outcome_target_set(actor=lead, year=2026, indicator=IND.DAYS, value="30")
     with at(5, 15):
         outcome_target_set(
             actor=lead,
             year=2026,
-            indicator=I.REACHED,
+            indicator=IND.REACHED,
             value="60",
             kecamatan=Kecamatan.objects.get(code=GENTENG),
         )
@@ -169,52 +169,54 @@ def test_indicators_against_targets_equal_the_hand_computed_month(may):
     # the regency's 90; 1/2 = 50.0 % visited against 50 (met: equal); 1/3 = 33.3 % funded
     # against 40; 30 days against 30 (met).
     assert table(compare(genteng, targets, genteng_pk)) == {
-        I.REACHED: (66.7, 60.0, True),
-        I.DELIVERED: (25.0, 90.0, False),
-        I.VISITED: (50.0, 50.0, True),
-        I.FUNDED: (33.3, 40.0, False),
-        I.DAYS: (30.0, 30.0, True),
+        IND.REACHED: (66.7, 60.0, True),
+        IND.DELIVERED: (25.0, 90.0, False),
+        IND.VISITED: (50.0, 50.0, True),
+        IND.FUNDED: (33.3, 40.0, False),
+        IND.DAYS: (30.0, 30.0, True),
     }
     # Muncar has no own target: the regency's. 1/1, 62/62, 1/1, 0/1, 10 days.
     assert table(compare(muncar, targets, muncar_pk)) == {
-        I.REACHED: (100.0, 80.0, True),
-        I.DELIVERED: (100.0, 90.0, True),
-        I.VISITED: (100.0, 50.0, True),
-        I.FUNDED: (0.0, 40.0, False),
-        I.DAYS: (10.0, 30.0, True),
+        IND.REACHED: (100.0, 80.0, True),
+        IND.DELIVERED: (100.0, 90.0, True),
+        IND.VISITED: (100.0, 50.0, True),
+        IND.FUNDED: (0.0, 40.0, False),
+        IND.DAYS: (10.0, 30.0, True),
     }
     # The regency: 3/4 = 75.0, 78/126 = 61.9, 2/3 = 66.7, 1/4 = 25.0, 20 days.
     regency_rows = compare(regency, targets, None)
     assert table(regency_rows) == {
-        I.REACHED: (75.0, 80.0, False),
-        I.DELIVERED: (61.9, 90.0, False),
-        I.VISITED: (66.7, 50.0, True),
-        I.FUNDED: (25.0, 40.0, False),
-        I.DAYS: (20.0, 30.0, True),
+        IND.REACHED: (75.0, 80.0, False),
+        IND.DELIVERED: (61.9, 90.0, False),
+        IND.VISITED: (66.7, 50.0, True),
+        IND.FUNDED: (25.0, 40.0, False),
+        IND.DAYS: (20.0, 30.0, True),
     }
     # Short by 5 points of reach; 10 days faster than the target.
     gaps = {c.indicator: c.gap for c in regency_rows}
-    assert gaps[I.REACHED] == 5.0 and gaps[I.DAYS] == -10.0
+    assert gaps[IND.REACHED] == 5.0 and gaps[IND.DAYS] == -10.0
 
 
 def test_a_later_target_never_rewrites_a_past_month(may):
     lead = may["lead"]
     genteng_pk = Kecamatan.objects.get(code=GENTENG).pk
     with at(6, 10):
-        outcome_target_set(actor=lead, year=2026, indicator=I.REACHED, value="70", reason="Revised")
+        outcome_target_set(
+            actor=lead, year=2026, indicator=IND.REACHED, value="70", reason="Revised"
+        )
     now = moment(6, 12)
     # May ended before the change: still 80 for the regency, Genteng's own 60.
     may_targets = targets_in_force(MAY, now=now)
-    assert may_targets[(None, I.REACHED)] == Decimal("80.0")
-    assert may_targets[(genteng_pk, I.REACHED)] == Decimal("60.0")
+    assert may_targets[(None, IND.REACHED)] == Decimal("80.0")
+    assert may_targets[(genteng_pk, IND.REACHED)] == Decimal("60.0")
     # April ended before Genteng had its own: the regency's 80 for it.
     april = targets_in_force(datetime.date(2026, 4, 1), now=now)
-    assert (genteng_pk, I.REACHED) not in april and april[(None, I.REACHED)] == Decimal("80.0")
+    assert (genteng_pk, IND.REACHED) not in april and april[(None, IND.REACHED)] == Decimal("80.0")
     # June, running: the new 70.
-    assert targets_in_force(datetime.date(2026, 6, 1), now=now)[(None, I.REACHED)] == 70
+    assert targets_in_force(datetime.date(2026, 6, 1), now=now)[(None, IND.REACHED)] == 70
     # Every setting is kept, with who and when.
     history = list(
-        OutcomeTarget.objects.filter(indicator=I.REACHED, kecamatan=None).values_list(
+        OutcomeTarget.objects.filter(indicator=IND.REACHED, kecamatan=None).values_list(
             "value", "set_by", "set_at"
         )
     )
@@ -235,11 +237,11 @@ def test_a_later_target_never_rewrites_a_past_month(may):
 @pytest.mark.parametrize(
     ("indicator", "value", "message"),
     [
-        (I.REACHED, "101", "between 0 and 100"),
-        (I.FUNDED, "-1", "between 0 and 100"),
-        (I.DAYS, "-0.5", "fewer than 0"),
-        (I.DAYS, "lots", "as a number"),
-        (I.VISITED, "NaN", "as a number"),
+        (IND.REACHED, "101", "between 0 and 100"),
+        (IND.FUNDED, "-1", "between 0 and 100"),
+        (IND.DAYS, "-0.5", "fewer than 0"),
+        (IND.DAYS, "lots", "as a number"),
+        (IND.VISITED, "NaN", "as a number"),
         ("nothing", "10", "Unknown indicator"),
     ],
 )
@@ -255,10 +257,10 @@ def test_bad_targets_are_refused_and_change_nothing(indicator, value, message):
 def test_only_lead_reviewers_and_administrators_set_targets(role, client):
     official = make_official(role, kecamatan=(GENTENG,) if role == Role.REVIEWER else ())
     with pytest.raises(PermissionDenied):
-        outcome_target_set(actor=official, year=2026, indicator=I.REACHED, value="50")
+        outcome_target_set(actor=official, year=2026, indicator=IND.REACHED, value="50")
     client.force_login(official)
     url = reverse("outcomes:targets")
-    response = client.post(url, {"year": 2026, "indicator": I.REACHED, "value": "50"})
+    response = client.post(url, {"year": 2026, "indicator": IND.REACHED, "value": "50"})
     assert response.status_code == 403
     assert not OutcomeTarget.objects.exists()
 
@@ -273,7 +275,7 @@ def test_the_target_form_sets_audits_and_refreshes_the_public_pages(role, client
     before = pagecache._version() if hasattr(pagecache, "_version") else None
     response = client.post(
         url,
-        {"year": 2026, "kecamatan": GENTENG, "indicator": I.DAYS, "value": "21,5", "reason": "x"},
+        {"year": 2026, "kecamatan": GENTENG, "indicator": IND.DAYS, "value": "21,5", "reason": "x"},
     )
     assert response.status_code == 302
     target = OutcomeTarget.objects.get()
@@ -293,14 +295,14 @@ def test_the_target_form_sets_audits_and_refreshes_the_public_pages(role, client
 def test_the_target_form_shows_a_translated_error_and_changes_nothing(client):
     client.force_login(make_official(Role.LEAD_REVIEWER))
     for url in ("/en/petugas/makan/capaian/target/", "/petugas/makan/capaian/target/"):
-        response = client.post(url, {"year": 2026, "indicator": I.REACHED, "value": "150"})
+        response = client.post(url, {"year": 2026, "indicator": IND.REACHED, "value": "150"})
         assert response.status_code == 400
         assert 'id="id_value-errors"' in response.content.decode()
     assert "between 0 and 100" in response.content.decode() or "antara 0" in (
         response.content.decode()
     )
     response = client.post(
-        "/en/petugas/makan/capaian/target/", {"year": 1900, "indicator": I.DAYS, "value": "3"}
+        "/en/petugas/makan/capaian/target/", {"year": 1900, "indicator": IND.DAYS, "value": "3"}
     )
     assert response.status_code == 400
     assert not OutcomeTarget.objects.exists()
@@ -314,7 +316,7 @@ def test_a_target_change_refreshes_the_cached_impact_page(may, client, settings)
         before = client.get(url).content.decode()
         assert "30.0 days" in before and "12.0 days" not in before
         assert client.get(url).content.decode() == before  # served from the cache
-        outcome_target_set(actor=may["lead"], year=2026, indicator=I.DAYS, value="12")
+        outcome_target_set(actor=may["lead"], year=2026, indicator=IND.DAYS, value="12")
         after = client.get(url).content.decode()
     assert "12.0 days" in after and "30.0 days" not in after
 
@@ -346,7 +348,7 @@ def test_the_officials_page_ranks_kecamatan_by_distance_to_target(may, client):
     client.force_login(may["lead"])
     with at(6, 2):
         outcomes_refresh(month=MAY)
-        response = client.get(reverse("outcomes:figures"), {"bulan": "2026-05", "urut": I.FUNDED})
+        response = client.get(reverse("outcomes:figures"), {"bulan": "2026-05", "urut": IND.FUNDED})
     assert response.status_code == 200
     ranked = [label for label, _rows in response.context["ranked"]]
     # Funded: Muncar 0 % against 40 (40 points short) before Genteng 33.3 % (6.7 short);

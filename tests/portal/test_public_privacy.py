@@ -18,7 +18,7 @@ from django.utils import timezone, translation
 
 from accounts.models import Role
 from accounts.pii import keyed_hash
-from core.time import WIB, month_start
+from core.time import WIB, month_start, today_wib
 from donations.selectors.progress import public_listings_progress
 from donations.services.giving import gift_message_moderate
 from portal.models import Condition, ImportBatch, Need, Recipient, Status, mask_nik
@@ -475,8 +475,26 @@ def test_no_page_a_visitor_can_reach_shows_anything_of_an_imported_identity(
     assert [r.status for r in published] == [Status.PUBLISHED] * 3
     assert {r.status for r in unpublished} == {Status.IN_REVIEW, Status.SERVED_ELSEWHERE}
     never_shown = give_and_visit(published)
+    # The impact page and its open data carry the regency's targets (issue 18): the figures
+    # of the month are stored, a target is set by a named official, whose name is never shown.
+    from outcomes.services import outcome_target_set, outcomes_refresh
+
+    lead = make_official(Role.LEAD_REVIEWER, name="Pejabat Rahasia Target")
+    outcome_target_set(
+        actor=lead,
+        year=today_wib().year,
+        indicator="reached_share",
+        value="75",
+        reason="Alasan sangat pribadi 7731",
+    )
+    outcomes_refresh(month=today_wib())
+    never_shown += ["Pejabat Rahasia Target", lead.email, "Alasan sangat pribadi 7731"]
 
     pages = [
+        "/dampak/",
+        "/en/dampak/",
+        "/api/v1/outcomes/",
+        "/api/v1/outcomes/csv/",
         "/",
         "/en/",
         "/privasi/",
@@ -521,6 +539,8 @@ def test_no_page_a_visitor_can_reach_shows_anything_of_an_imported_identity(
             responses[url] = client.get(url)
             assert responses[url].status_code == 404, url
 
+    assert "reached_share_target" in responses["/api/v1/outcomes/csv/"].content.decode()
+    assert "75" in responses["/en/dampak/"].content.decode()
     # The pages are not empty: the published pseudonyms are there, the others are not.
     listing = responses["/lansia/"].content.decode()
     for person in PEOPLE:
