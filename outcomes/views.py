@@ -67,7 +67,9 @@ def impact(request):
             "legend_meals": (_("planned"), _("delivered")),
             "regency_targets": compare(regency, targets, None, public=True) if regency else [],
             "kecamatan_targets": [
-                (o.kecamatan, compare(o, targets, o.kecamatan_id, public=True)) for o in kecamatan
+                (o.kecamatan, compare(o, targets, o.kecamatan_id, public=True))
+                for o in kecamatan
+                if o.listed  # nobody listed: no figure to compare, a long empty table on a phone
             ],
             "trend": _trend(series),
             "indicators": Indicator.choices,
@@ -90,7 +92,11 @@ def figures(request):
     targets = targets_in_force(month)
     rank_form = RankForm(request.GET or None)
     rank_by = rank_form.indicator()
-    areas = [(label, compare(f, targets, pk)) for pk, (label, f) in _with_ids(computed, names)]
+    areas = [
+        (label, compare(f, targets, pk))
+        for pk, (label, f) in _with_ids(computed, names)
+        if f.listed  # nobody listed there: nothing to rank
+    ]
 
     def distance(row):
         gap = next(c.gap for c in row[1] if c.indicator == rank_by)
