@@ -4,6 +4,7 @@ may set them, the public pages and open data; the officials-only lists and their
 
 import datetime
 import json
+import re
 from decimal import Decimal
 
 import pytest
@@ -355,6 +356,8 @@ def test_the_officials_page_ranks_kecamatan_by_distance_to_target(may, client):
     # kecamatan without people (no figure) after them.
     assert ranked[:2] == ["Muncar", "Genteng"]
     body = response.content.decode()
+    assert body.count('id="targets"') == 1
+    assert re.search(r"<title>[^<]*</title>", body)  # the title holds no markup
     # Officials see the median the public does not.
     assert "20.0 days" in body or "20,0 hari" in body
 
