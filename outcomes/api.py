@@ -10,6 +10,7 @@ from __future__ import annotations
 import csv
 import datetime
 import io
+from typing import Any
 
 from django.urls import path
 from django.utils.translation import gettext_lazy as _
@@ -106,7 +107,7 @@ def _rows(request) -> list[dict]:
     params.is_valid(raise_exception=True)
     month = params.validated_data.get("month")
     months = [datetime.date.fromisoformat(month + "-01")] if month else sorted(stored_months())
-    rows = []
+    rows: list[dict[str, Any]] = []
     for m in months:
         targets = targets_in_force(m)
         rows.extend(outcome.as_dict(targets) for outcome in public_outcomes(m))

@@ -34,6 +34,7 @@ from __future__ import annotations
 
 import datetime
 import statistics
+from collections.abc import Iterator
 from dataclasses import dataclass, fields
 
 from django.db.models import Count, OuterRef, Subquery, Sum
@@ -185,7 +186,9 @@ def _people(
     return days
 
 
-def _days_to_reach(*, start: datetime.datetime, cutoff: datetime.datetime):
+def _days_to_reach(
+    *, start: datetime.datetime, cutoff: datetime.datetime
+) -> Iterator[tuple[int, int, int, int]]:
     """(recipient id, registry kecamatan, listed date, reached date as day numbers) of the
     people whose first move to ``reached`` falls in [start, cutoff) and who were listed."""
     first_reached = (

@@ -11,8 +11,9 @@ from __future__ import annotations
 
 import datetime
 from dataclasses import dataclass
+from typing import Any
 
-from django.db.models import Max, OuterRef, Subquery
+from django.db.models import Max, OuterRef, QuerySet, Subquery
 from django.utils import timezone
 
 from accounts.models import AuditEvent, User
@@ -48,7 +49,7 @@ class ListedPerson:
         return self.days_to_reach if self.reached_on is None else None
 
 
-def _first(status: str):
+def _first(status: str) -> QuerySet[RecipientTransition, Any]:
     return (
         RecipientTransition.objects.filter(recipient=OuterRef("pk"), to_status=status)
         .order_by("created_at", "id")

@@ -66,7 +66,7 @@ class PublicOutcome:
             return None
         return round(100 * self.meals_delivered / self.meals_planned)
 
-    def as_dict(self, targets: dict | None = None) -> dict[str, Any]:
+    def as_dict(self, targets: dict[Any, Any] | None = None) -> dict[str, Any]:
         """The open data's row; with ``targets`` (targets_in_force of the month), each
         indicator and its target in force then."""
         row = {

@@ -73,7 +73,9 @@ def targets_in_force(
     return found
 
 
-def target_for(targets: dict[Key, Decimal], kecamatan_id: int | None, indicator: str):
+def target_for(
+    targets: dict[Key, Decimal], kecamatan_id: int | None, indicator: str
+) -> Decimal | None:
     return targets.get((kecamatan_id, indicator), targets.get((None, indicator)))
 
 

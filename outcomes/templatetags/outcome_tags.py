@@ -64,11 +64,11 @@ def indicator_target(comparison) -> str:
 def indicator_standing(comparison) -> str:
     """In words, never by colour alone: met, short by how much, or why there is nothing."""
     if comparison.target is None:
-        return _("no target set")
+        return str(_("no target set"))
     if comparison.value is None:
-        return _("no figure")
+        return str(_("no figure"))
     if comparison.met:
-        return _("target met")
+        return str(_("target met"))
     gap = number_format(comparison.gap, decimal_pos=1)
     if comparison.unit == "%":
         return _("short by %(points)s points") % {"points": gap}
