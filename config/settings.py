@@ -104,6 +104,7 @@ INSTALLED_APPS = [
     "donations",
     "meals",
     "community",  # residents' referrals, concerns on listings, data rights
+    "attention",  # the attention queue: items opened and closed by the services above
     "outcomes",  # the outcome figures read every app above: last
 ]
 
@@ -710,6 +711,12 @@ CELERY_BEAT_SCHEDULE = {
     "meals.inspections_overdue": {
         "task": "meals.inspections_overdue",
         "schedule": crontab(hour=0, minute=15),
+    },
+    # The attention queue: unmarked warung-days (from 21:00 WIB), overdue inspections, and
+    # items past their deadline escalated to the lead reviewers (once).
+    "attention.sweep": {
+        "task": "attention.sweep",
+        "schedule": datetime.timedelta(minutes=15),
     },
     "meals.outcomes_refresh": {
         "task": "meals.outcomes_refresh",

@@ -37,5 +37,6 @@ urlpatterns += i18n_patterns(
     path("", include("outcomes.urls")),  # the impact page and the officials' figures
     path("", include("volunteers.urls")),  # student visits
     path("", include("community.urls")),  # community reports and data rights
+    path("", include("attention.urls")),  # the officials' attention queue
     prefix_default_language=False,
 )

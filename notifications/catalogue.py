@@ -66,6 +66,10 @@ KINDS = {
         # courier's words: the pseudonym, the warung, a link.
         Kind("warung_suspended", whatsapp_parameters=("warung", "kecamatan")),
         Kind("delivery_alert", whatsapp_parameters=("pseudonym", "warung", "date")),
+        # The attention queue: an item opened for its owners, one escalated to the lead
+        # reviewers (proposed WhatsApp texts: docs/operations.md).
+        Kind("attention_opened", whatsapp_parameters=("kind_label", "subject", "deadline")),
+        Kind("attention_escalated", whatsapp_parameters=("kind_label", "subject", "deadline")),
     )
 }
 

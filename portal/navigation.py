@@ -18,6 +18,7 @@ from django.utils.translation import get_language_from_path, pgettext_lazy
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Role
+from attention.permissions import QUEUE_ROLES
 
 # Query parameters that make another page of the same content (the listings' pages); every
 # other parameter (a filter, a search) shows a view of a page whose address is the canonical.
@@ -82,6 +83,10 @@ def site_menu(request: HttpRequest) -> SiteMenu:
         account = []
         if user.is_official:  # type: ignore[union-attr]
             account.append(NavLink("officials", _("Officials"), reverse("portal:officials_home")))
+            if user.has_role(*QUEUE_ROLES):  # type: ignore[union-attr]
+                account.append(
+                    NavLink("attention", _("Attention queue"), reverse("attention:queue"))
+                )
         account.append(NavLink("gifts", _("My gifts"), reverse("donations:donor_home")))
         if student:
             account.append(NavLink("my_visits", _("My visits"), reverse("volunteers:home")))

@@ -21,6 +21,8 @@ from django.utils.translation import gettext as _
 from accounts.models import AuditEvent, User
 from accounts.selectors import lead_reviewers
 from accounts.services import audit_record
+from attention.models import Kind
+from attention.services import item_close, item_open
 from notifications.services import notification_enqueue
 from portal.models import Recipient, Status
 from portal.services.lifecycle import PUBLIC_STATUSES, TransitionRefused, recipient_transition
@@ -117,6 +119,16 @@ def concern_confirm(*, concern: Concern, code: str) -> Concern:
 
     def received(locked: Concern) -> None:
         status_move(obj=locked, to_status=C.OPEN, actor=None, actor_label="reporter")
+        listed = Recipient.objects.only("pk", "kecamatan_id", "pseudonym", "public_id").get(
+            pk=locked.recipient_id
+        )
+        item_open(
+            Kind.CONCERN,
+            key=f"concern:{locked.pk}",
+            kecamatan_id=listed.kecamatan_id,
+            recipient=listed,
+            source=audit_target(locked),
+        )
         step = "received"
         if locked.kind == Concern.Kind.PRIVACY and _suspend(locked):
             step = "taken_down"
@@ -221,6 +233,11 @@ def concern_answer(*, concern: Concern, actor: User, reply: str, decision: str =
         action=AuditEvent.Action.CONCERN_ANSWERED,
         target=audit_target(locked),
         details={"decision": decision, "listing": recipient.public_id},
+    )
+    item_close(
+        Kind.CONCERN,
+        key=f"concern:{locked.pk}",
+        note=_("Concern %(reference)s answered.") % {"reference": locked.reference},
     )
     reporter_notify(
         report=locked,

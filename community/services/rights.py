@@ -26,6 +26,8 @@ from accounts.models import AuditEvent, RoleGrant, User
 from accounts.selectors import lead_reviewers
 from accounts.services import audit_record
 from accounts.storage import private_storage
+from attention.models import Item, Kind
+from attention.services import RIGHTS_ESCALATE_HOURS, item_close, item_open
 from notifications.services import notification_enqueue
 from portal.models import PhotoConsent, Recipient, Status
 from portal.services.lifecycle import recipient_transition
@@ -98,6 +100,16 @@ def rights_request_record(
         recorded_by=actor,
     )
     history_start(obj=request, actor=actor)
+    item_open(
+        Kind.RIGHTS_REQUEST,
+        key=f"rights:{request.pk}",
+        kecamatan_id=locked.kecamatan_id,
+        recipient=locked,
+        opened_at=now,
+        deadline=request.due_at,
+        escalate_at=received_at + datetime.timedelta(hours=RIGHTS_ESCALATE_HOURS),
+        source=audit_target(request),
+    )
     audit_record(
         actor=actor,
         action=AuditEvent.Action.RIGHTS_REQUEST_RECORDED,
@@ -147,6 +159,11 @@ def rights_request_close(
         actor=actor,
         note=note,
         fields=("completed_by", "completed_at", "outcome_note"),
+    )
+    item_close(
+        Kind.RIGHTS_REQUEST,
+        key=f"rights:{locked.pk}",
+        note=_("Request %(reference)s closed.") % {"reference": locked.reference},
     )
     audit_record(
         actor=actor,
@@ -280,6 +297,11 @@ def _who(user: User | None, event: AuditEvent, grants: dict[int, list[str]]) -> 
     return f"{name} ({roles})" if roles else name
 
 
+def _item_link(request: RightsRequest) -> dict[str, Any]:
+    item = Item.objects.filter(kind=Kind.RIGHTS_REQUEST, key=f"rights:{request.pk}").first()
+    return {"item_id": item.pk} if item is not None else {}
+
+
 def rights_overdue_alert() -> int:
     """Alert every lead reviewer, once, about each open request past its deadline. The beat
     runs this every quarter hour; the mark on the request and the dedup key make a second run
@@ -308,6 +330,7 @@ def rights_overdue_alert() -> int:
                     context={
                         "reference": request.reference,
                         "request_id": request.pk,
+                        **_item_link(request),
                         "kind": request.kind,
                         "kecamatan": request.recipient.kecamatan.name,
                         "due_at": timezone.localtime(request.due_at).strftime("%Y-%m-%d %H:%M"),

@@ -15,15 +15,19 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils.translation import gettext as _
 
+from attention.models import Kind
+from attention.services import item_close, item_open, items_close
 from core.time import today_wib
 
-from ..models import Delivery, MealPlan, Warung
+from ..models import Delivery, MealPlan, PlanStatus, Warung
 from .notices import delivery_alert_notify
 
 LINK_SALT = "meals.delivery-list"
 # The signature's own age limit, a backstop to the day check below: two days and a margin.
 LINK_MAX_AGE = datetime.timedelta(days=3)
 CONCERN_MAX_LENGTH = 500
+# The marks that count towards "missed deliveries" (decisions.md).
+MISSED = frozenset({Delivery.Mark.NOT_HOME, Delivery.Mark.REFUSED})
 
 
 class LinkInvalid(Exception):
@@ -55,8 +59,10 @@ def delivery_link_open(
 def delivery_mark(*, plan: MealPlan, day: datetime.date, mark: str, concern: str = "") -> Delivery:
     """The courier's mark for ``plan`` on ``day``; a repeat for the same day updates it.
 
-    "Not at home" a second time in a row alerts the reviewers of the person's kecamatan (once
-    per run of absences), and so does a welfare concern (once per day). The caller has checked
+    "Not at home" or "refused" a second time in a row opens a "missed deliveries" item for the
+    reviewers of the person's kecamatan and alerts them (once per run), and a welfare concern
+    alerts them (once per day); a "delivered" mark closes the item, and any mark closes the
+    warung-day's "unmarked" item. The caller has checked
     that the link opens this plan on this day."""
     if mark not in Delivery.Mark.values:
         raise ValidationError(_("Choose delivered, not at home or refused."))
@@ -74,12 +80,36 @@ def delivery_mark(*, plan: MealPlan, day: datetime.date, mark: str, concern: str
             day=day,
             defaults={"mark": mark, "portions": locked.portions_per_day, "concern": concern},
         )
-        if mark == Delivery.Mark.NOT_HOME:
+        if mark in MISSED:
             streak = _absence_streak_start(locked, day)
-            if streak is not None:
-                delivery_alert_notify(
-                    plan=plan, day=day, reason="not_home", key=f"absent:{plan.pk}:{streak}"
+            if streak is not None and locked.status == PlanStatus.ACTIVE:
+                item, opened = item_open(
+                    Kind.MISSED_DELIVERIES,
+                    key=f"plan:{plan.pk}:{streak.isoformat()}",
+                    kecamatan_id=locked.kecamatan_id,
+                    recipient=plan.recipient,
+                    source=f"meals.mealplan:{plan.pk}",
+                    announce=False,
                 )
+                delivery_alert_notify(
+                    plan=plan,
+                    day=day,
+                    reason="not_home",
+                    key=f"absent:{plan.pk}:{streak}",
+                    item=item,
+                )
+        else:
+            items_close(
+                Kind.MISSED_DELIVERIES,
+                note=_("A delivered mark on %(date)s.") % {"date": day.isoformat()},
+                key__startswith=f"plan:{plan.pk}:",
+            )
+        # Any mark for the day means the warung's list was worked (attention.sweep).
+        item_close(
+            Kind.UNMARKED_DAY,
+            key=f"warung:{locked.warung_id}:{day.isoformat()}",
+            note=_("Marks entered for the day."),
+        )
         if concern:
             delivery_alert_notify(
                 plan=plan, day=day, reason="concern", key=f"concern:{delivery.pk}"
@@ -88,8 +118,8 @@ def delivery_mark(*, plan: MealPlan, day: datetime.date, mark: str, concern: str
 
 
 def _absence_streak_start(plan: MealPlan, day: datetime.date) -> datetime.date | None:
-    """The first day of the run of "not at home" marks that ends on ``day``, when the run has
-    at least two marks (the previous marked day was "not at home" too); None otherwise."""
+    """The first day of the run of "not at home" or "refused" marks that ends on ``day``, when
+    the run has at least two marks (the previous marked day was one too); None otherwise."""
     earlier = list(
         Delivery.objects.filter(plan=plan, day__lt=day)
         .order_by("-day")
@@ -97,7 +127,7 @@ def _absence_streak_start(plan: MealPlan, day: datetime.date) -> datetime.date |
     )
     start = None
     for earlier_day, mark in earlier:
-        if mark != Delivery.Mark.NOT_HOME:
+        if mark not in MISSED:
             break
         start = earlier_day
     return start

@@ -21,10 +21,20 @@ from django.utils.translation import gettext as _
 
 from accounts.models import AuditEvent, User
 from accounts.services import audit_record
+from attention.models import Kind
+from attention.services import item_open, items_close
 from core import uploads
 from core.time import today_wib
 
-from ..models import ChecklistItem, Inspection, InspectionPhoto, Suspension, Warung
+from ..models import (
+    LIVE_PLAN_STATUSES,
+    ChecklistItem,
+    Inspection,
+    InspectionPhoto,
+    MealPlan,
+    Suspension,
+    Warung,
+)
 from ..permissions import may_inspect
 from ..selectors.standing import latest_inspection
 from .notices import warung_suspended_notify
@@ -115,6 +125,11 @@ def inspection_record(
             details={"inspection": inspection.pk, "result": result, "score": inspection.score},
         )
         warung_standing_sync(warung=warung, today=today)
+        items_close(
+            Kind.INSPECTION_OVERDUE,
+            note=_("Inspection recorded on %(date)s.") % {"date": inspected_on.isoformat()},
+            warung_id=warung.pk,
+        )
     return inspection
 
 
@@ -141,11 +156,26 @@ def warung_standing_sync(
                 open_.lifted_at = timezone.now()
                 open_.lifted_by = latest
                 open_.save(update_fields=["lifted_at", "lifted_by"])
+                items_close(
+                    Kind.WARUNG_SUSPENDED,
+                    note=_("The suspension is lifted by a passing inspection."),
+                    key=f"suspension:{open_.pk}",
+                )
             return None
         if open_ is not None:
             return open_
         suspension = Suspension.objects.create(warung=warung, reason=reason, inspection=latest)
-        warung_suspended_notify(suspension=suspension)
+        item = None
+        if MealPlan.objects.filter(warung=warung, status__in=LIVE_PLAN_STATUSES).exists():
+            item, _opened = item_open(
+                Kind.WARUNG_SUSPENDED,
+                key=f"suspension:{suspension.pk}",
+                kecamatan_id=warung.kecamatan_id,
+                warung=warung,
+                source=f"meals.warung:{warung.pk}",
+                announce=False,
+            )
+        warung_suspended_notify(suspension=suspension, item=item)
         return suspension
 
 

@@ -4,14 +4,21 @@ courier's words: the pseudonym, the warung and a link to the officials' page."""
 from __future__ import annotations
 
 import datetime
+from typing import Any
 
 from accounts.selectors import reviewers_of_kecamatan
+from attention.models import Item
 from notifications.services import notification_enqueue
 
 from ..models import MealPlan, Suspension
 
 
-def warung_suspended_notify(*, suspension: Suspension) -> int:
+def _item_link(item: Item | None) -> dict[str, Any]:
+    """The attention item an alert is the message of: its e-mail links to it."""
+    return {"item_id": item.pk} if item is not None else {}
+
+
+def warung_suspended_notify(*, suspension: Suspension, item: Item | None = None) -> int:
     """Alert the reviewers of the warung's kecamatan once per suspension."""
     warung = suspension.warung
     written = 0
@@ -25,13 +32,16 @@ def warung_suspended_notify(*, suspension: Suspension) -> int:
                 "warung_id": warung.pk,
                 "kecamatan": warung.kecamatan.name,
                 "reason": suspension.reason,
+                **_item_link(item),
             },
         )
         written += 1
     return written
 
 
-def delivery_alert_notify(*, plan: MealPlan, day: datetime.date, reason: str, key: str) -> int:
+def delivery_alert_notify(
+    *, plan: MealPlan, day: datetime.date, reason: str, key: str, item: Item | None = None
+) -> int:
     """Alert the reviewers of the person's kecamatan: ``reason`` is "not_home" (twice in a
     row) or "concern" (noted by the courier). ``key`` makes it once per streak or mark."""
     recipient = plan.recipient
@@ -48,6 +58,7 @@ def delivery_alert_notify(*, plan: MealPlan, day: datetime.date, reason: str, ke
                 "warung": plan.warung.name,
                 "kecamatan": plan.kecamatan.name,
                 "date": day.isoformat(),
+                **_item_link(item),
             },
         )
         written += 1

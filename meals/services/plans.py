@@ -20,6 +20,8 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 
 from accounts.models import User
+from attention.models import Kind
+from attention.services import items_close
 from core.time import today_wib
 from core.transitions import Workflow
 from portal.models import PUBLISHED_OR_REACHED, Recipient, Status
@@ -227,5 +229,21 @@ def meal_plan_transition(
             fields=fields,
             history={"note": note[:300], "effective_on": effective_on},
         )
+        if to_status in (P.PAUSED, P.ENDED):
+            items_close(
+                Kind.MISSED_DELIVERIES,
+                note=_("The meal plan is “%(status)s”.") % {"status": PlanStatus(to_status).label},
+                key__startswith=f"plan:{locked.pk}:",
+            )
+        if to_status == P.ENDED and not (
+            MealPlan.objects.filter(warung_id=locked.warung_id, status__in=LIVE_PLAN_STATUSES)
+            .exclude(pk=locked.pk)
+            .exists()
+        ):
+            items_close(
+                Kind.WARUNG_SUSPENDED,
+                note=_("No live meal plan remains at the warung."),
+                warung_id=locked.warung_id,
+            )
         plan.refresh_from_db(fields=["status", "ends_on"])
         return row

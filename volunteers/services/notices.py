@@ -16,6 +16,7 @@ from django.conf import settings
 from django.utils import timezone, translation
 
 from accounts.selectors import reviewers_of_kecamatan
+from attention.models import Item
 from core.time import WIB, wib
 from notifications.services import notification_enqueue, notifications_withdraw
 
@@ -105,12 +106,14 @@ def report_missing_notify(*, booking: Booking) -> None:
     )
 
 
-def report_flagged_notify(*, report: VisitReport) -> int:
+def report_flagged_notify(*, report: VisitReport, item: Item | None = None) -> int:
     """Alert the reviewers of the person's kecamatan at once (the lead reviewers when the
     kecamatan has none), naming the flags, never the note."""
     slot = report.booking.slot
     reviewers = reviewers_of_kecamatan(slot.kecamatan_id)
     context = {**slot_context(slot), "report_id": report.pk, "flag_codes": list(report.flags)}
+    if item is not None:
+        context["item_id"] = item.pk
     written = 0
     for reviewer in reviewers:
         with translation.override(reviewer.language):

@@ -10,6 +10,8 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts.models import User
+from attention.models import Item, Kind
+from attention.services import item_open
 from core.time import end_of_day_wib
 
 from ..models import Booking, Certificate, Flag, Student, VisitReport, VisitSlot, Wellbeing
@@ -143,10 +145,33 @@ def report_file(
             )
             if ordered:
                 report.booking = booking
-                report_flagged_notify(report=report)
+                report_flagged_notify(report=report, item=_flag_item(report))
     except IntegrityError:
         return VisitReport.objects.get(booking=booking), False
     return report, True
+
+
+# decisions.md: "wants more visits" opens no item; ill or unsafe a day to act, food three.
+URGENT_FLAGS = frozenset({Flag.LOOKS_ILL, Flag.HOUSE_UNSAFE})
+ITEM_FLAGS = URGENT_FLAGS | {Flag.NOT_ENOUGH_FOOD}
+
+
+def _flag_item(report: VisitReport) -> Item | None:
+    flags = set(report.flags)
+    if not flags & ITEM_FLAGS:
+        return None
+    slot = report.booking.slot
+    hours = 24 if flags & URGENT_FLAGS else 72
+    item, _opened = item_open(
+        Kind.REPORT_FLAG,
+        key=f"report:{report.pk}",
+        kecamatan_id=slot.kecamatan_id,
+        recipient=slot.recipient,
+        deadline=timezone.now() + datetime.timedelta(hours=hours),
+        source=f"volunteers.visitreport:{report.pk}",
+        announce=False,
+    )
+    return item
 
 
 def report_reminders_send() -> int:

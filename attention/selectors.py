@@ -1,0 +1,78 @@
+"""The queue as each official may read it: their scope's items, lead reviewers' all."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.db.models import Case, IntegerField, Q, QuerySet, Value, When
+
+from accounts.models import Role, User
+from accounts.scope import kecamatan_in_scope
+from accounts.selectors import get_in_scope
+
+from .models import LIVE_STATUSES, Item
+from .permissions import KIND_PURPOSE, OWNER_ROLE
+
+REGENCY_ROLES = (Role.LEAD_REVIEWER, Role.ADMINISTRATOR)
+
+
+def _visible(user: User) -> Q:
+    if user.has_role(*REGENCY_ROLES):
+        return Q()
+    where = Q(pk__in=[])
+    for kind, role in OWNER_ROLE.items():
+        if user.has_role(role):
+            where |= Q(
+                kind=kind,
+                kecamatan__in=kecamatan_in_scope(user, purpose=KIND_PURPOSE[kind]),
+            )
+    return where
+
+
+def items_in_scope(user: User) -> QuerySet[Item]:
+    return Item.objects.filter(_visible(user))
+
+
+def item_queue(user: User, *, live: bool = True) -> QuerySet[Item]:
+    """The items ``user`` may see: the ones they took first, then the open ones by deadline,
+    then those others took; the closed ones (``live=False``) newest first."""
+    items = items_in_scope(user).select_related("kecamatan", "taken_by", "warung", "recipient")
+    if not live:
+        return items.exclude(status__in=LIVE_STATUSES).order_by("-ended_at", "-id")
+    return (
+        items.filter(status__in=LIVE_STATUSES)
+        .annotate(
+            rank=Case(
+                When(taken_by=user, then=Value(0)),
+                When(taken_by__isnull=True, then=Value(1)),
+                default=Value(2),
+                output_field=IntegerField(),
+            )
+        )
+        .order_by("rank", "deadline", "id")
+    )
+
+
+def item_get_for_user(user: User, *, pk: int) -> Item:
+    """One item, or 404 (logged) outside the user's scope."""
+    return get_in_scope(
+        items_in_scope(user).select_related("kecamatan", "taken_by", "warung", "recipient"),
+        user=user,
+        target=f"attention.item:{pk}",
+        pk=pk,
+    )
+
+
+def may_take(user: Any, item: Item) -> bool:
+    """The item's owner role in its kecamatan, or a lead reviewer; never a closed item."""
+    if not item.is_live:
+        return False
+    if user.has_role(Role.LEAD_REVIEWER):
+        return True
+    role = OWNER_ROLE[item.kind]
+    return bool(
+        user.has_role(role)
+        and kecamatan_in_scope(user, purpose=KIND_PURPOSE[item.kind])
+        .filter(pk=item.kecamatan_id)
+        .exists()
+    )
