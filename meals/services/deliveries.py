@@ -83,7 +83,7 @@ def delivery_mark(*, plan: MealPlan, day: datetime.date, mark: str, concern: str
         if mark in MISSED:
             streak = _absence_streak_start(locked, day)
             if streak is not None and locked.status == PlanStatus.ACTIVE:
-                item, opened = item_open(
+                item, _opened = item_open(
                     Kind.MISSED_DELIVERIES,
                     key=f"plan:{plan.pk}:{streak.isoformat()}",
                     kecamatan_id=locked.kecamatan_id,

@@ -128,6 +128,11 @@ EXPECTED = {
     # to follow: the roles that see every section of a person (a reviewer: their kecamatan).
     "outcomes:targets": {R.LEAD_REVIEWER, R.ADMINISTRATOR},
     "outcomes:people": {R.REVIEWER, R.LEAD_REVIEWER, R.ADMINISTRATOR},
+    # The attention queue: its owners read and take (an item of Genteng below), lead
+    # reviewers all, administrators read.
+    "attention:queue": {R.REVIEWER, R.LEAD_REVIEWER, R.HEALTH_INSPECTOR, R.ADMINISTRATOR},
+    "attention:item": {R.REVIEWER, R.LEAD_REVIEWER, R.HEALTH_INSPECTOR, R.ADMINISTRATOR},
+    "attention:take": {R.REVIEWER, R.LEAD_REVIEWER, R.HEALTH_INSPECTOR},
 }
 RECORD_PAGES = {
     "portal:review_record",
@@ -168,7 +173,19 @@ def sample_kwargs() -> dict[str, dict]:
     kwargs.update(community_sample_kwargs(record))
     kwargs.update(meals_sample_kwargs())
     kwargs["outcomes:people"] = {"kind": "unfunded"}
+    kwargs.update(attention_sample_kwargs(record))
     return kwargs
+
+
+def attention_sample_kwargs(record) -> dict[str, dict]:
+    """A concern item about the Genteng record (reviewers' kind: a health inspector's scope
+    holds no such item, so its page is a 404 for them, not a 403)."""
+    from attention.services import item_open
+
+    item, _opened = item_open(
+        "concern", key="sample", kecamatan_id=record.kecamatan_id, recipient=record, announce=False
+    )
+    return {"attention:item": {"pk": item.pk}, "attention:take": {"pk": item.pk}}
 
 
 def meals_sample_kwargs() -> dict[str, dict]:
@@ -373,7 +390,11 @@ def user_with(role: str):
 
 # Actions with no page of their own (their forms are on another page): a role allowed through
 # the guard meets the method check (405 to a GET), every other role the guard (403).
+# Pages a role passes the guard of, whose sample lies outside that role's scope: a health
+# inspector's queue holds overdue inspections only, not the sample concern (a 404, logged).
+OUTSIDE_SCOPE = {("attention:item", R.HEALTH_INSPECTOR)}
 POST_ONLY = {
+    "attention:take",
     "donations:fin_transfer_refund_confirm",
     "donations:fin_transfer_refund_cancel",
 }
@@ -391,6 +412,8 @@ def test_each_role_opens_exactly_its_pages(client, db, role):
     for name, allowed in EXPECTED.items():
         response = client.get(reverse(name, kwargs=samples.get(name)))
         expected = (405 if name in POST_ONLY else 200) if role in allowed else 403
+        if (name, role) in OUTSIDE_SCOPE:
+            expected = 404
         assert response.status_code == expected, (role, name, response.status_code)
 
 

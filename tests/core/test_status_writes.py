@@ -15,6 +15,7 @@ import pytest
 ROOT = Path(__file__).resolve().parents[2]
 APPS = (
     "accounts",
+    "attention",
     "community",
     "config",
     "core",
@@ -42,6 +43,7 @@ COVERED = frozenset(
         "Disbursement",
         "VisitSlot",
         "Student",
+        "Item",
     }
 )
 
