@@ -16,7 +16,7 @@ from attention.models import Item, ItemStatus, Kind
 from attention.services import item_open, item_resolve, item_take, items_escalate
 from attention.sweep import attention_sweep
 from core.time import WIB
-from meals.models import Delivery, Inspection
+from meals.models import Inspection
 from meals.services.deliveries import delivery_mark
 from meals.services.inspections import inspection_record, warung_standing_sync
 from meals.services.plans import meal_plan_transition
