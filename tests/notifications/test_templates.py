@@ -483,6 +483,25 @@ def meals_alert(name: str, reason: str) -> Built:
     return notification, secrets
 
 
+def attention_message(name: str):
+    """The attention queue's own messages: a concern item opened for the reviewers, and an
+    item escalated to the lead reviewers, each made by its service."""
+    import datetime
+
+    from django.utils import timezone
+
+    from attention.services import item_open, items_escalate
+
+    make_official(Role.REVIEWER, kecamatan=(GENTENG,))
+    make_official(Role.LEAD_REVIEWER)
+    person = RecipientFactory(publishable=True, kecamatan_code=GENTENG, status="published")
+    item_open("concern", key="templates", kecamatan_id=person.kecamatan_id, recipient=person)
+    if name == "attention_escalated":
+        items_escalate(now=timezone.now() + datetime.timedelta(days=4))
+    notification = Notification.objects.filter(template=name).order_by("-pk").first()
+    return notification, [person.name, person.nik, person.address, person.family_phone]
+
+
 BUILDERS = {
     "import_finished": import_finished,
     "listing_decision/published": listing_decision(Status.PUBLISHED),
@@ -522,6 +541,9 @@ BUILDERS = {
     "warung_suspended/overdue": lambda: meals_alert("warung_suspended", "overdue"),
     "delivery_alert/not_home": lambda: meals_alert("delivery_alert", "not_home"),
     "delivery_alert/concern": lambda: meals_alert("delivery_alert", "concern"),
+    # The attention queue.
+    "attention_opened": lambda: attention_message("attention_opened"),
+    "attention_escalated": lambda: attention_message("attention_escalated"),
 }
 # Mail to donors links to the donor's own pages, not to the officials' area.
 DONOR_KINDS = {
