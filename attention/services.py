@@ -183,7 +183,9 @@ def item_context(item: Item) -> dict[str, Any]:
         "item_id": item.pk,
         "kind": item.kind,
         "kind_label": str(item.get_kind_display()),
-        "subject": recipient.pseudonym or recipient.public_id if recipient else warung.name,
+        "subject": (recipient.pseudonym or recipient.public_id)
+        if recipient is not None
+        else (warung.name if warung is not None else ""),
         "kecamatan": item.kecamatan.name,
         "deadline": timezone.localtime(item.deadline).strftime("%Y-%m-%d %H:%M"),
     }
