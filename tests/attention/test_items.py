@@ -140,7 +140,7 @@ def test_the_database_refuses_a_second_live_item_for_a_condition(plan):
         )
 
 
-@pytest.mark.django_db(transaction=True)
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_two_openings_at_once_make_one_item():
     if connection.vendor != "postgresql":
         pytest.skip("concurrent writers need PostgreSQL")
