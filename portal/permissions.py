@@ -27,6 +27,18 @@ REVIEW_ROLES = frozenset({Role.REVIEWER, Role.LEAD_REVIEWER})
 ERASE_ROLES = frozenset({Role.LEAD_REVIEWER})
 # The Diskominfo import and its record: the whole regency's.
 IMPORT_ROLES = frozenset({Role.DATA_OFFICER, Role.ADMINISTRATOR})
+# The person page (decisions.md, "One target, many agencies"): each role sees its sections of
+# the people its scope reaches (portal.selectors.person); a health inspector has none.
+PERSON_PAGE_ROLES = frozenset(
+    {
+        Role.REVIEWER,
+        Role.LEAD_REVIEWER,
+        Role.DATA_OFFICER,
+        Role.FINANCE_OFFICER,
+        Role.SCHOOL_COORDINATOR,
+        Role.ADMINISTRATOR,
+    }
+)
 # The batch API is Diskominfo's system speaking for a data officer.
 BATCH_API_ROLES = frozenset({Role.DATA_OFFICER})
 

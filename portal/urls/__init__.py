@@ -1,6 +1,6 @@
 """The portal's pages. Each part of the registry keeps its routes in a module of its own."""
 
-from . import imports, officials, public, review
+from . import imports, officials, person, public, review
 
 app_name = "portal"
 
@@ -9,4 +9,5 @@ urlpatterns = [
     *officials.urlpatterns,
     *imports.urlpatterns,
     *review.urlpatterns,
+    *person.urlpatterns,
 ]

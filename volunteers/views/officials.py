@@ -13,6 +13,7 @@ from django.views.decorators.http import require_http_methods, require_safe
 
 from accounts.decorators import official_required
 from core.forms import add_refusal, posted
+from portal.selectors.person import may_open_person
 
 from ..documents import csv_bytes
 from ..forms import ReasonForm, SlotForm
@@ -126,6 +127,9 @@ def slot_manage(request, pk: int):
             "bookings": bookings,
             "attendance_open": timezone.now() >= opens and slot.status == "open",
             "can_cancel": slot.status == "open" and slot.starts_at > timezone.now(),
+            # A coordinator opens slots of their school's kecamatan, the person page only
+            # their own school's visits: the link only where it opens.
+            "person_link": may_open_person(request.user, slot.recipient),
         },
     )
 

@@ -1,0 +1,335 @@
+"""The person page for officials (issue 18; decisions.md "One target, many agencies"): one
+person's month across every agency, and what each role of the matrix sees of it."""
+
+from __future__ import annotations
+
+import datetime
+import re
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+from django.utils import timezone, translation
+
+from accounts.models import AuditEvent, Role
+from community.models import Concern, ContactChannel, Referral, RightsRequest
+from core.time import today_wib
+from meals.models import Delivery, Inspection
+from meals.services.deliveries import delivery_mark
+from meals.services.inspections import inspection_record
+from portal.models import Status
+from portal.services.review import review_transition
+from tests.factories import GENTENG, MUNCAR, SchoolFactory, make_official
+from tests.factories.donations import active_sponsorship, disbursement_paid, finance_officers
+from tests.factories.finance import line
+from tests.factories.meals import plan_for, warung_in
+from tests.factories.portal import RecipientFactory
+from tests.factories.volunteers import StudentFactory, VisitSlotFactory
+from volunteers.models import Booking, VisitSlot
+from volunteers.services.visits import report_file
+
+R = Role
+DONOR_NAME = "Budi Santoso Donatur"
+WARUNG = "Warung Bu Tini"
+TODAY = today_wib()
+
+
+def _contact(**fields) -> dict:
+    now = timezone.now()
+    return {
+        "contact_channel": ContactChannel.EMAIL,
+        "contact": "warga@example.org",
+        "contact_hash": "x" * 64,
+        "consent_notice_version": "test",
+        "consent_given_at": now,
+        "contact_verified_at": now,
+        **fields,
+    }
+
+
+@pytest.fixture
+def month(db):
+    """One person's month across every agency: a resident's referral, review, publication, a
+    monthly sponsor, a meal plan with two absences among the deliveries, a visit by a school
+    with a flagged report, the warung's inspection failing, a concern and a rights request,
+    a disbursement line."""
+    school = SchoolFactory()
+    person = RecipientFactory(kecamatan_code=GENTENG, publishable=True)
+    referral = Referral.objects.create(
+        **_contact(),
+        status=Referral.Status.VERIFIED,
+        kecamatan=person.kecamatan,
+        village=person.village,
+        recipient=person,
+    )
+    data_officer = make_official(R.DATA_OFFICER)
+    reviewer = make_official(R.REVIEWER, kecamatan=(GENTENG,))
+    review_transition(recipient=person, actor=data_officer, to_status=Status.IN_REVIEW)
+    review_transition(recipient=person, actor=reviewer, to_status=Status.PUBLISHED)
+    active_sponsorship(recipient=person, name=DONOR_NAME, amount=150_000)
+    warung = warung_in(GENTENG, name=WARUNG)
+    plan = plan_for(person, warung, starts_on=TODAY - datetime.timedelta(days=7))
+    marks = ["delivered"] * 7
+    marks[3] = marks[4] = "not_home"
+    for offset, mark in enumerate(marks):
+        delivery_mark(plan=plan, day=TODAY - datetime.timedelta(days=7 - offset), mark=mark)
+    slot = VisitSlotFactory(
+        recipient=person,
+        school=school,
+        starts_at=timezone.now() - datetime.timedelta(days=2),
+    )
+    booking = Booking.objects.create(
+        slot=slot, student=StudentFactory(school=school), status=Booking.Status.ATTENDED
+    )
+    VisitSlot.objects.filter(pk=slot.pk).update(seats_taken=1)
+    report, _created = report_file(
+        booking=booking, wellbeing="poor", flags=["looks_ill"], note="Batuk terus"
+    )
+    inspection = inspection_record(
+        actor=make_official(R.HEALTH_INSPECTOR),
+        warung=warung,
+        inspected_on=TODAY,
+        items_met=[],
+        result=Inspection.Result.FAIL,
+        findings="Dapur kotor",
+    )
+    concern = Concern.objects.create(
+        **_contact(),
+        status=Concern.Status.OPEN,
+        recipient=person,
+        kind=Concern.Kind.WRONG_INFORMATION,
+        message="Sudah pindah",
+    )
+    now = timezone.now()
+    rights = RightsRequest.objects.create(
+        recipient=person,
+        kind=RightsRequest.Kind.ACCESS,
+        requester=RightsRequest.Requester.FAMILY,
+        requester_name="Siti Anak",
+        received_at=now,
+        due_at=now + datetime.timedelta(hours=72),
+    )
+    disbursement_paid(warung=warung, lines=[line(person)], officers=finance_officers())
+    person.refresh_from_db()
+    return {
+        "person": person,
+        "school": school,
+        "plan": plan,
+        "slot": slot,
+        "report": report,
+        "inspection": inspection,
+        "referral": referral,
+        "concern": concern,
+        "rights": rights,
+        "reviewer": reviewer,
+    }
+
+
+def url_of(person) -> str:
+    return reverse("portal:person", args=[person.public_id])
+
+
+def open_page(client, user, person):
+    client.force_login(user)
+    with translation.override("en"):
+        url = url_of(person)
+    return client.get(url)
+
+
+def sections_of(html: str) -> set[str]:
+    return set(re.findall(r'<section id="(\w+)" class="card person-section"', html))
+
+
+def timeline_sections(html: str) -> set[str]:
+    return set(re.findall(r'<li class="timeline-(\w+)', html))
+
+
+def opened(user, person) -> list[AuditEvent]:
+    return list(
+        AuditEvent.objects.filter(
+            action=AuditEvent.Action.PII_VIEW,
+            actor_ref=user.public_ref,
+            target=f"portal.recipient:{person.public_id}",
+        )
+    )
+
+
+ALL = {"registry", "meals", "visits", "money", "community"}
+
+
+@pytest.mark.parametrize("role", [R.REVIEWER, R.LEAD_REVIEWER, R.ADMINISTRATOR])
+def test_dinas_sosial_and_administrators_see_every_section_and_event(client, month, role):
+    user = make_official(role, kecamatan=(GENTENG,) if role == R.REVIEWER else ())
+    response = open_page(client, user, month["person"])
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert sections_of(html) == ALL
+    assert timeline_sections(html) == ALL
+    page = response.context["page"]
+    texts = [event.text for event in page.timeline]
+    # The two absences, the flagged report, the failed inspection, the concern, the request.
+    assert sum("Not at home" in t for t in texts) == 2
+    assert any("Looks ill" in t for t in texts)
+    assert any("Fail" in t and WARUNG in t for t in texts)
+    assert any("Wrong information" in t for t in texts)
+    assert any("Access to the data" in t for t in texts)
+    assert any("Published" in t for t in texts)
+    # Newest first.
+    assert [e.when for e in page.timeline] == sorted((e.when for e in page.timeline), reverse=True)
+    strip = page.meals.strip
+    assert len(strip) == 30
+    assert [d.state for d in strip].count("not_home") == 2
+    assert page.meals.counts["delivered"] == 5
+    # The strip says each day in words, not colour only.
+    assert "Not at home</span>" in html and "No mark</span>" in html
+    # Donors' names are the finance officers' (and administrators').
+    assert (DONOR_NAME in html) is (role == R.ADMINISTRATOR)
+    assert month["person"].name not in html  # the identity is masked
+    assert month["person"].nik not in html
+    [event] = opened(user, month["person"])
+    assert event.details["page"] == "person"
+    assert set(event.details["sections"]) == ALL
+
+
+def test_a_finance_officer_sees_the_status_and_the_money_with_donors_only(client, month):
+    user = make_official(R.FINANCE_OFFICER)
+    response = open_page(client, user, month["person"])
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert sections_of(html) == {"registry", "money"}
+    assert timeline_sections(html) == {"money"}
+    assert DONOR_NAME in html
+    assert "status-reached" in html  # the status (a plan reached the person)
+    assert WARUNG not in html.split('id="money"')[0]  # no meals above the money section
+    assert "Not at home" not in html and "Looks ill" not in html
+    assert month["person"].pseudonym not in html.split("<h1>")[1].split("</h1>")[1]
+    assert opened(user, month["person"])[0].details["sections"] == ["registry", "money"]
+
+
+def test_a_data_officer_sees_the_registry_and_only_the_referral(client, month):
+    user = make_official(R.DATA_OFFICER)
+    response = open_page(client, user, month["person"])
+    html = response.content.decode()
+    assert sections_of(html) == {"registry", "community"}
+    assert timeline_sections(html) == {"registry", "community"}
+    assert month["referral"].reference in html
+    assert month["concern"].reference not in html
+    assert month["rights"].reference not in html
+    assert "Wrong information" not in html and "Access to the data" not in html
+    assert DONOR_NAME not in html and "Raised this month" not in html
+
+
+def test_the_coordinator_of_the_visiting_school_sees_its_visits_without_the_reports(client, month):
+    user = make_official(R.SCHOOL_COORDINATOR, school=month["school"])
+    response = open_page(client, user, month["person"])
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert sections_of(html) == {"visits"}
+    assert timeline_sections(html) == {"visits"}
+    assert reverse("volunteers:official_slot", args=[month["slot"].pk]) in html
+    # Health data stays with the reviewers.
+    assert "Looks ill" not in html and "Not doing well" not in html
+    assert reverse("volunteers:official_report", args=[month["report"].pk]) not in html
+
+
+def test_a_coordinator_of_another_school_gets_404_logged(client, month):
+    user = make_official(R.SCHOOL_COORDINATOR, school=SchoolFactory())
+    response = open_page(client, user, month["person"])
+    assert response.status_code == 404
+    assert AuditEvent.objects.filter(
+        action=AuditEvent.Action.SCOPE_DENIED,
+        actor_ref=user.public_ref,
+        target=f"portal.recipient:{month['person'].public_id}",
+    ).exists()
+    assert not opened(user, month["person"])
+
+
+def test_a_reviewer_of_another_kecamatan_gets_404_and_the_denial_is_logged(client, month):
+    user = make_official(R.REVIEWER, kecamatan=(MUNCAR,))
+    response = open_page(client, user, month["person"])
+    assert response.status_code == 404
+    assert month["person"].pseudonym not in response.content.decode()
+    assert AuditEvent.objects.filter(
+        action=AuditEvent.Action.SCOPE_DENIED,
+        actor_ref=user.public_ref,
+        target=f"portal.recipient:{month['person'].public_id}",
+    ).exists()
+    assert not opened(user, month["person"])
+
+
+def test_a_health_inspector_is_refused_at_the_door(client, month):
+    user = make_official(R.HEALTH_INSPECTOR)
+    assert open_page(client, user, month["person"]).status_code == 403
+    assert AuditEvent.objects.filter(
+        action=AuditEvent.Action.ACCESS_DENIED, actor_ref=user.public_ref
+    ).exists()
+
+
+def test_an_unknown_person_is_404_without_a_denial(client, db):
+    user = make_official(R.LEAD_REVIEWER)
+    client.force_login(user)
+    assert client.get(reverse("portal:person", args=["XXXXXXXX"])).status_code == 404
+    assert not AuditEvent.objects.filter(action=AuditEvent.Action.SCOPE_DENIED).exists()
+
+
+def test_each_opening_is_logged_once(client, month):
+    user = month["reviewer"]
+    client.force_login(user)
+    for _ in range(3):
+        assert client.get(url_of(month["person"])).status_code == 200
+    events = opened(user, month["person"])
+    assert len(events) == 3
+    assert all(set(e.details["sections"]) == ALL for e in events)
+
+
+def test_the_queries_do_not_grow_with_deliveries_or_visits(
+    client, month, django_assert_max_num_queries
+):
+    user = make_official(R.ADMINISTRATOR)
+    client.force_login(user)
+    person, plan = month["person"], month["plan"]
+    with CaptureQueriesContext(connection) as first:
+        assert client.get(url_of(person)).status_code == 200
+    # Two months more of marks (a third of them absences) and five more visits.
+    for offset in range(8, 68):
+        mark = "refused" if offset % 3 == 0 else "delivered"
+        Delivery.objects.create(
+            plan=plan, day=TODAY - datetime.timedelta(days=offset), mark=mark, portions=2
+        )
+    for weeks in range(1, 6):
+        slot = VisitSlotFactory(
+            recipient=person, starts_at=timezone.now() - datetime.timedelta(weeks=weeks)
+        )
+        Booking.objects.create(slot=slot, student=StudentFactory(), status=Booking.Status.ATTENDED)
+    with django_assert_max_num_queries(len(first)):
+        response = client.get(url_of(person))
+    assert response.status_code == 200
+    assert len(response.context["page"].visits) == 6
+
+
+def test_the_record_the_plan_and_the_visit_pages_link_to_the_person_page(client, month):
+    client.force_login(month["reviewer"])
+    link = url_of(month["person"])
+    pages = [
+        reverse("portal:review_record", args=[month["person"].public_id]),
+        reverse("meals:plan", args=[month["plan"].pk]),
+        reverse("volunteers:official_slot", args=[month["slot"].pk]),
+        reverse("volunteers:official_report", args=[month["report"].pk]),
+    ]
+    for page in pages:
+        assert link in client.get(page).content.decode(), page
+
+
+def test_a_coordinator_sees_the_link_only_for_their_schools_visit(client, month):
+    # A slot in the coordinator's school's kecamatan opens for them, but not reserved for
+    # their school: no link to a page that would refuse them.
+    other = make_official(R.SCHOOL_COORDINATOR, school=SchoolFactory())
+    client.force_login(other)
+    response = client.get(reverse("volunteers:official_slot", args=[month["slot"].pk]))
+    assert response.status_code == 200
+    assert url_of(month["person"]) not in response.content.decode()
+    own = make_official(R.SCHOOL_COORDINATOR, school=month["school"])
+    client.force_login(own)
+    response = client.get(reverse("volunteers:official_slot", args=[month["slot"].pk]))
+    assert url_of(month["person"]) in response.content.decode()
