@@ -27,6 +27,9 @@ EXPECTED = {
     # The registry: review (records of the reviewer's own kecamatan: Genteng below).
     "portal:review_queue": REGISTRY,
     "portal:review_record": REGISTRY,
+    # The person page: every role with a section of the matrix (decisions.md); the sample
+    # person is in Genteng with a visit of the sample coordinator's school.
+    "portal:person": REGISTRY | FIN_READ | {R.SCHOOL_COORDINATOR},
     "portal:review_reveal": RECORD_WORK,
     "portal:review_identity": RECORD_WORK,
     "portal:review_warnings": RECORD_WORK,
@@ -174,6 +177,7 @@ def sample_kwargs() -> dict[str, dict]:
     kwargs.update(meals_sample_kwargs())
     kwargs["outcomes:people"] = {"kind": "unfunded"}
     kwargs.update(attention_sample_kwargs(record))
+    kwargs["portal:person"] = {"public_id": person_page_sample().public_id}
     return kwargs
 
 
@@ -186,6 +190,23 @@ def attention_sample_kwargs(record) -> dict[str, dict]:
         "concern", key="sample", kecamatan_id=record.kecamatan_id, recipient=record, announce=False
     )
     return {"attention:item": {"pk": item.pk}, "attention:take": {"pk": item.pk}}
+
+
+SAMPLE_SCHOOL_NPSN = "20599999"
+
+
+def sample_school():
+    """The school of the matrix's coordinator, in Genteng."""
+    from tests.factories import SchoolFactory
+
+    return SchoolFactory(npsn=SAMPLE_SCHOOL_NPSN)
+
+
+def person_page_sample():
+    """A published Genteng person visited by the sample coordinator's school."""
+    from tests.factories.volunteers import VisitSlotFactory
+
+    return VisitSlotFactory(school=sample_school()).recipient
 
 
 def meals_sample_kwargs() -> dict[str, dict]:
@@ -385,6 +406,8 @@ def user_with(role: str):
         return UserFactory()
     if role == R.STUDENT:  # the student who owns the sample visit objects
         return sample_student().user
+    if role == R.SCHOOL_COORDINATOR:
+        return make_official(role, school=sample_school())
     return make_official(role, kecamatan=(GENTENG,) if role == R.REVIEWER else ())
 
 
