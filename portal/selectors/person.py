@@ -13,6 +13,7 @@ through their models (their selectors have no per-person reads); nothing is writ
 from __future__ import annotations
 
 import datetime
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
@@ -176,7 +177,7 @@ class StripDay:
 
 @dataclass
 class MealsSection:
-    plans: list[MealPlan]
+    plans: Sequence[MealPlan]
     current: MealPlan | None
     latest_inspection: Inspection | None
     suspended: bool
@@ -235,7 +236,7 @@ def _at(day: datetime.date) -> datetime.datetime:
     return datetime.datetime.combine(day, datetime.time(12), tzinfo=timezone.get_current_timezone())
 
 
-STRIP_STATES = {
+STRIP_STATES: dict[str, tuple[str, StrOrPromise]] = {
     Delivery.Mark.DELIVERED: ("✓", Delivery.Mark.DELIVERED.label),
     Delivery.Mark.NOT_HOME: ("✗", Delivery.Mark.NOT_HOME.label),
     Delivery.Mark.REFUSED: ("R", Delivery.Mark.REFUSED.label),
@@ -281,6 +282,7 @@ def _meals(recipient: Recipient, events: list[Event]) -> MealsSection:
     for offset in range(STRIP_DAYS):
         day = first + datetime.timedelta(days=offset)
         mark = by_day.get(day)
+        label: StrOrPromise
         if mark:
             symbol, label = STRIP_STATES[Delivery.Mark(mark)]
             state = mark
@@ -368,7 +370,7 @@ def _visits(recipient: Recipient, access: Access, events: list[Event]) -> list[S
     if whole:
         bookings = bookings.select_related("report")
     else:
-        bookings = bookings.filter(student__school_id=access.school_id)
+        bookings = bookings.filter(student__school_id=access.school_id or 0)
     slots = (
         VisitSlot.objects.filter(recipient=recipient)
         .select_related("school")
