@@ -3,5 +3,5 @@ from django.urls import path
 from ..views import person
 
 urlpatterns = [
-    path("petugas/orang/<str:public_id>/", person.person, name="person"),
+    path("petugas/lansia/<str:public_id>/", person.person, name="person"),
 ]
