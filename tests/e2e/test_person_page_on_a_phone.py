@@ -1,4 +1,4 @@
-"""The officials' person page on a phone (360×740) and a desktop, in both languages: nothing
+"""The officials' person page on a phone (360 by 740) and a desktop, in both languages: nothing
 scrolls sideways, the 30-day strip reads in words, and axe finds no serious violation."""
 
 from __future__ import annotations
