@@ -23,7 +23,11 @@ SHOTS = os.environ.get("PERSON_PAGE_SHOTS", "")
 @pytest.mark.parametrize("language", ["id", "en"])
 @pytest.mark.parametrize("viewport", [(360, 740), (1280, 900)])
 def test_the_person_page_fits_a_phone_and_reads_without_colour(
-    open_page, live_server, month, language, viewport  # noqa: F811
+    open_page,
+    live_server,
+    month,  # noqa: F811
+    language,
+    viewport,
 ):
     reviewer = make_official(Role.REVIEWER, kecamatan=(GENTENG,))
     client = Client()
