@@ -121,7 +121,9 @@ def person_access(user: User, recipient: Recipient) -> Access:
         registry = "status"
     meals = _reaches(user, Purpose.MEALS, kecamatan_id)
     visits, school_id = "", None
-    # Reports carry health data: the visit-reports scope (a coordinator's school opens none).
+    # Reports carry health data: the visit-reports scope for all of them; a coordinator
+    # (decisions.md's matrix) the slots, attendance, reports and flags of their own school's
+    # visits, reports only of its own students.
     if _reaches(user, Purpose.VISIT_REPORTS, kecamatan_id):
         visits = "full"
     elif user.has_role(Role.SCHOOL_COORDINATOR):
@@ -191,7 +193,7 @@ class SlotView:
     attended: int
     absent: int
     booked: int
-    reports: list[Booking]  # bookings with a report (reviewers only)
+    reports: list[Booking]  # bookings with a report (a coordinator: their students' only)
 
 
 @dataclass(frozen=True)
@@ -365,11 +367,14 @@ def _meals(recipient: Recipient, events: list[Event]) -> MealsSection:
 
 
 def _visits(recipient: Recipient, access: Access, events: list[Event]) -> list[SlotView]:
-    bookings = Booking.objects.exclude(status=Booking.Status.CANCELLED).order_by("pk")
+    bookings = (
+        Booking.objects.exclude(status=Booking.Status.CANCELLED)
+        .select_related("report")
+        .order_by("pk")
+    )
     whole = access.visits == "full"
-    if whole:
-        bookings = bookings.select_related("report")
-    else:
+    if not whole:
+        # Another school's students' attendance and reports are not the coordinator's.
         bookings = bookings.filter(student__school_id=access.school_id or 0)
     slots = (
         VisitSlot.objects.filter(recipient=recipient)
@@ -383,7 +388,7 @@ def _visits(recipient: Recipient, access: Access, events: list[Event]) -> list[S
     now = timezone.now()
     views = []
     for slot in slots:
-        reports = [b for b in slot.shown if whole and hasattr(b, "report")]
+        reports = [b for b in slot.shown if hasattr(b, "report")]
         attended = sum(b.status == Booking.Status.ATTENDED for b in slot.shown)
         views.append(
             SlotView(
@@ -419,7 +424,9 @@ def _visits(recipient: Recipient, access: Access, events: list[Event]) -> list[S
                         else _("Visit report: %(wellbeing)s")
                         % {"wellbeing": report.wellbeing_label}
                     ),
-                    url=reverse("volunteers:official_report", args=[report.pk]),
+                    # The report's own page (with the student's free-text note) stays the
+                    # reviewers' (volunteers.permissions.may_read_reports).
+                    url=reverse("volunteers:official_report", args=[report.pk]) if whole else "",
                     attention=report.flagged,
                 )
             )

@@ -220,7 +220,32 @@ def test_a_data_officer_sees_the_registry_and_only_the_referral(client, month):
     assert DONOR_NAME not in html and "Raised this month" not in html
 
 
-def test_the_coordinator_of_the_visiting_school_sees_its_visits_without_the_reports(client, month):
+def _other_schools_visits(month) -> dict:
+    """Another school's student on the same (reserved) slot, and another school's own visit,
+    each with a flagged report."""
+    other = SchoolFactory()
+    guest = Booking.objects.create(
+        slot=month["slot"], student=StudentFactory(school=other), status=Booking.Status.ATTENDED
+    )
+    guest_report, _created = report_file(
+        booking=guest, wellbeing="fair", flags=["house_unsafe"], note="Atap bocor"
+    )
+    slot = VisitSlotFactory(
+        recipient=month["person"],
+        school=other,
+        starts_at=timezone.now() - datetime.timedelta(days=5),
+    )
+    booking = Booking.objects.create(
+        slot=slot, student=StudentFactory(school=other), status=Booking.Status.ATTENDED
+    )
+    report, _created = report_file(booking=booking, wellbeing="good", flags=["not_enough_food"])
+    return {"school": other, "slot": slot, "reports": [guest_report, report]}
+
+
+def test_the_coordinator_of_the_visiting_school_sees_its_visits_reports_and_flags(client, month):
+    """decisions.md's matrix: slots, attendance, reports and flags of their own school's
+    visits, and of no other school's."""
+    others = _other_schools_visits(month)
     user = make_official(R.SCHOOL_COORDINATOR, school=month["school"])
     response = open_page(client, user, month["person"])
     assert response.status_code == 200
@@ -228,9 +253,47 @@ def test_the_coordinator_of_the_visiting_school_sees_its_visits_without_the_repo
     assert sections_of(html) == {"visits"}
     assert timeline_sections(html) == {"visits"}
     assert reverse("volunteers:official_slot", args=[month["slot"].pk]) in html
-    # Health data stays with the reviewers.
-    assert "Looks ill" not in html and "Not doing well" not in html
+    # Their student's report: the wellbeing and the flag, on the section and the timeline.
+    [view] = response.context["page"].visits
+    assert [b.report for b in view.reports] == [month["report"]]
+    assert view.booked == 1  # the other school's student is not theirs to count
+    assert "Not doing well" in html and "Looks ill" in html
+    texts = [e.text for e in response.context["page"].timeline]
+    assert any("Looks ill" in t for t in texts)
+    # The report's own page (with the note) stays the reviewers': no link to a refusal.
     assert reverse("volunteers:official_report", args=[month["report"].pk]) not in html
+    assert "Batuk terus" not in html
+    # Nothing of the other school: not its student's report on the shared slot, not its visit.
+    assert "House unsafe" not in html and "Not enough food" not in html
+    assert "Atap bocor" not in html
+    assert reverse("volunteers:official_slot", args=[others["slot"].pk]) not in html
+    for report in others["reports"]:
+        assert reverse("volunteers:official_report", args=[report.pk]) not in html
+    assert opened(user, month["person"])[0].details["sections"] == ["visits"]
+
+
+def test_the_other_schools_coordinator_sees_only_its_own_visit_and_report(client, month):
+    others = _other_schools_visits(month)
+    user = make_official(R.SCHOOL_COORDINATOR, school=others["school"])
+    response = open_page(client, user, month["person"])
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert sections_of(html) == {"visits"}
+    # Its student on the first school's slot, and its own visit.
+    views = {view.slot.pk: view for view in response.context["page"].visits}
+    assert set(views) == {month["slot"].pk, others["slot"].pk}
+    assert [b.report for b in views[month["slot"].pk].reports] == [others["reports"][0]]
+    assert "House unsafe" in html and "Not enough food" in html
+    assert "Looks ill" not in html and "Not doing well" not in html
+
+
+def test_a_reviewer_still_sees_every_schools_reports_with_their_links(client, month):
+    others = _other_schools_visits(month)
+    response = open_page(client, month["reviewer"], month["person"])
+    html = response.content.decode()
+    for report in [month["report"], *others["reports"]]:
+        assert reverse("volunteers:official_report", args=[report.pk]) in html
+    assert "Looks ill" in html and "House unsafe" in html and "Not enough food" in html
 
 
 def test_a_coordinator_of_another_school_gets_404_logged(client, month):
