@@ -625,6 +625,11 @@ OBJECT_PAGES = {
         lambda o, code: {"pk": o["report"].pk},
         "volunteers.visitreport:{report}",
     ),
+    # The visited person's page: each section asked of its own purpose.
+    "portal:person": (
+        lambda o, code: {"public_id": o["slot"].recipient.public_id},
+        "portal.recipient:{visited}",
+    ),
 }
 
 
@@ -633,6 +638,7 @@ def target_of(name: str, objects: dict, code: str) -> str:
         "code": code,
         "record": objects["record"].public_id,
         "listed": objects["listed"].public_id,
+        "visited": objects["slot"].recipient.public_id,
         **{key: objects[key].pk for key in ("warung", "inspection", "plan", "slot", "report")},
     }
     return OBJECT_PAGES[name][1].format(**ids)
@@ -645,7 +651,8 @@ SEVERAL_ROLES = {
     "reviewer Genteng + coordinator of a Muncar school": {
         "grants": ((R.REVIEWER, GENTENG), (R.SCHOOL_COORDINATOR, MUNCAR)),
         GENTENG: set(OBJECT_PAGES),
-        # The school places the coordinator in Muncar for visit slots only.
+        # The school places the coordinator in Muncar for visit slots only; the person page
+        # of a Muncar person their school never visited is a 404.
         MUNCAR: {"volunteers:official_slot"},
         "lists": {"portal:region_list", "meals:home", "volunteers:school"},
         "regions": [GENTENG],
@@ -653,7 +660,8 @@ SEVERAL_ROLES = {
     "reviewer Genteng + health inspector": {
         "grants": ((R.REVIEWER, GENTENG), (R.HEALTH_INSPECTOR, None)),
         GENTENG: set(OBJECT_PAGES),
-        # The inspector's regency covers warung and inspections, not people or the registry.
+        # The inspector's regency covers warung and inspections, not people or the registry
+        # (no section of the person page either).
         MUNCAR: {"meals:warung", "meals:warung_print", "meals:inspection"},
         "lists": {"portal:region_list", "meals:home", "outcomes:figures"},
         "regions": [GENTENG],
@@ -664,7 +672,8 @@ SEVERAL_ROLES = {
             (R.FINANCE_OFFICER, None),
             (R.SCHOOL_COORDINATOR, GENTENG),
         ),
-        GENTENG: {"volunteers:official_slot"},
+        # The finance officer's regency opens the person page's status and money anywhere.
+        GENTENG: {"volunteers:official_slot", "portal:person"},
         MUNCAR: set(OBJECT_PAGES),
         "lists": {
             "portal:region_list",
@@ -699,6 +708,62 @@ def test_an_official_of_several_roles_opens_each_roles_pages_in_its_own_scope(
             opens = name in expected[code]
             assert response.status_code == (200 if opens else 404), (who, code, name)
             assert denied(user, target_of(name, objects, code)) is not opens, (who, code, name)
+
+
+def person_sections(response) -> set[str]:
+    import re
+
+    return set(
+        re.findall(r'<section id="(\w+)" class="card person-section"', response.content.decode())
+    )
+
+
+def test_a_reviewer_who_coordinates_a_school_elsewhere_sees_there_only_the_schools_visits(
+    client, two_kecamatan
+):
+    """The person page for a Genteng reviewer who coordinates a Muncar school: every section
+    of a Genteng person; of a Muncar person their school visited, the visits section with their
+    students' reports only; a Muncar person their school never visited, 404 and logged."""
+    from tests.factories.volunteers import StudentFactory, VisitSlotFactory
+    from volunteers.models import Booking
+    from volunteers.services.visits import report_file
+
+    school = school_in(MUNCAR)
+    user = with_roles((R.REVIEWER, GENTENG), (R.SCHOOL_COORDINATOR, school))
+    muncar = two_kecamatan[MUNCAR]
+    visited = muncar["slot"].recipient
+    # The school's own visit of the Muncar person, its student flagging the person as ill, on
+    # top of the fixture's visit by another school (whose report is not theirs).
+    slot = VisitSlotFactory(recipient=visited, school=school)
+    booking = Booking.objects.create(
+        slot=slot, student=StudentFactory(school=school), status=Booking.Status.ATTENDED
+    )
+    own_report, _created = report_file(booking=booking, wellbeing="poor", flags=["looks_ill"])
+    client.force_login(user)
+
+    genteng = client.get(
+        reverse("portal:person", args=[two_kecamatan[GENTENG]["slot"].recipient.public_id])
+    )
+    assert genteng.status_code == 200
+    assert person_sections(genteng) == {"registry", "meals", "visits", "money", "community"}
+
+    response = client.get(reverse("portal:person", args=[visited.public_id]))
+    assert response.status_code == 200
+    assert person_sections(response) == {"visits"}
+    page = response.context["page"]
+    assert page.access.visits == "school"
+    assert [view.slot.pk for view in page.visits] == [slot.pk]
+    assert [b.report for view in page.visits for b in view.reports] == [own_report]
+    assert {event.section for event in page.timeline} == {"visits"}
+    html = response.content.decode()
+    assert reverse("volunteers:official_report", args=[own_report.pk]) not in html
+    assert reverse("volunteers:official_slot", args=[muncar["slot"].pk]) not in html
+    assert visited.village.name not in html  # the registry's village is not theirs here
+
+    never = muncar["listed"]
+    response = client.get(reverse("portal:person", args=[never.public_id]))
+    assert response.status_code == 404
+    assert denied(user, f"portal.recipient:{never.public_id}")
 
 
 def test_a_reviewer_who_coordinates_a_school_elsewhere_gets_nothing_of_meals_there(
