@@ -7,6 +7,7 @@ import datetime
 import re
 
 import pytest
+from django.core.exceptions import ValidationError
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
@@ -48,12 +49,15 @@ def _contact(**fields) -> dict:
     }
 
 
-@pytest.fixture
-def month(db):
+# The week of marks before today: two absences, then delivered again.
+MONTH_MARKS = ("delivered",) * 3 + ("not_home", "not_home") + ("delivered",) * 2
+
+
+def build_month(*, marks=MONTH_MARKS, after_mark=None) -> dict:
     """One person's month across every agency: a resident's referral, review, publication, a
     monthly sponsor, a meal plan with two absences among the deliveries, a visit by a school
     with a flagged report, the warung's inspection failing, a concern and a rights request,
-    a disbursement line."""
+    a disbursement line. ``after_mark(day, mark)`` runs after each delivery mark."""
     school = SchoolFactory()
     person = RecipientFactory(kecamatan_code=GENTENG, publishable=True)
     referral = Referral.objects.create(
@@ -70,10 +74,11 @@ def month(db):
     active_sponsorship(recipient=person, name=DONOR_NAME, amount=150_000)
     warung = warung_in(GENTENG, name=WARUNG)
     plan = plan_for(person, warung, starts_on=TODAY - datetime.timedelta(days=7))
-    marks = ["delivered"] * 7
-    marks[3] = marks[4] = "not_home"
     for offset, mark in enumerate(marks):
-        delivery_mark(plan=plan, day=TODAY - datetime.timedelta(days=7 - offset), mark=mark)
+        day = TODAY - datetime.timedelta(days=len(marks) - offset)
+        delivery_mark(plan=plan, day=day, mark=mark)
+        if after_mark is not None:
+            after_mark(day, mark)
     slot = VisitSlotFactory(
         recipient=person,
         school=school,
@@ -123,7 +128,13 @@ def month(db):
         "concern": concern,
         "rights": rights,
         "reviewer": reviewer,
+        "warung": warung,
     }
+
+
+@pytest.fixture
+def month(db):
+    return build_month()
 
 
 def url_of(person) -> str:
@@ -396,3 +407,96 @@ def test_a_coordinator_sees_the_link_only_for_their_schools_visit(client, month)
     client.force_login(own)
     response = client.get(reverse("volunteers:official_slot", args=[month["slot"].pk]))
     assert url_of(month["person"]) in response.content.decode()
+
+
+# --- The month's attention items (decisions.md's table) -------------------------------------
+
+
+def live_items(kind=None):
+    from attention.models import Item, ItemStatus
+
+    items = Item.objects.filter(status__in=[ItemStatus.OPEN, ItemStatus.TAKEN])
+    return list(items.filter(kind=kind) if kind else items)
+
+
+def outbox(template: str) -> list:
+    from notifications.models import Notification
+
+    return list(Notification.objects.filter(template=template))
+
+
+def test_the_month_opens_one_item_per_condition_each_closing_when_it_ends(db):
+    """The month with a third absence in the run: the items that open (missed deliveries on the
+    second absence, the report's flag, the warung suspended with a live plan there), owned by
+    Genteng's reviewers, one per condition and one message per opening; the delivered mark
+    closes the first, a note resolves the flag, a passing inspection lifts the suspension."""
+    from attention.models import Item, ItemStatus, Kind
+    from attention.services import item_resolve
+
+    marks = ("delivered",) * 3 + ("not_home", "not_home", "refused", "delivered")
+    seen: list[tuple[str, int]] = []
+
+    def after_mark(day, mark):
+        seen.append((mark, len(live_items(Kind.MISSED_DELIVERIES))))
+
+    world = build_month(marks=marks, after_mark=after_mark)
+    person, reviewer = world["person"], world["reviewer"]
+    # None before the second absence; one from it, the third adding none; closed on delivery.
+    assert [n for _mark, n in seen] == [0, 0, 0, 0, 1, 1, 0]
+    [missed] = Item.objects.filter(kind=Kind.MISSED_DELIVERIES)
+    assert missed.status == ItemStatus.CLOSED
+    assert missed.recipient == person and missed.kecamatan == person.kecamatan
+    assert missed.owner_role == R.REVIEWER
+    assert (
+        missed.key == f"plan:{world['plan'].pk}:{(TODAY - datetime.timedelta(days=4)).isoformat()}"
+    )
+    assert missed.ended_at is not None and missed.note
+    # One alert for the run (the third absence is the same condition), to the kecamatan's
+    # one reviewer, carrying the item.
+    [alert] = outbox("delivery_alert")
+    assert alert.user == reviewer and alert.context["item_id"] == missed.pk
+
+    [flag] = live_items(Kind.REPORT_FLAG)
+    assert flag.recipient == person and flag.kecamatan == person.kecamatan
+    assert flag.owner_role == R.REVIEWER
+    assert flag.key == f"report:{world['report'].pk}"
+    # Looks ill: a day to act.
+    assert flag.deadline - flag.opened_at <= datetime.timedelta(hours=24, seconds=5)
+    [flag_message] = outbox("visit_report_flagged")
+    assert flag_message.user == reviewer and flag_message.context["item_id"] == flag.pk
+
+    [suspended] = live_items(Kind.WARUNG_SUSPENDED)
+    assert suspended.warung == world["warung"] and suspended.recipient is None
+    assert suspended.kecamatan == world["warung"].kecamatan
+    assert suspended.owner_role == R.REVIEWER
+    [suspended_message] = outbox("warung_suspended")
+    assert suspended_message.user == reviewer
+    assert suspended_message.context["item_id"] == suspended.pk
+    # Those kinds send their own alert, not a second "attention_opened".
+    assert outbox("attention_opened") == []
+    assert len(live_items()) == 2
+
+    # The flag closes only with a note.
+    with pytest.raises(ValidationError):
+        item_resolve(item=flag, actor=reviewer, note="  ")
+    flag.refresh_from_db()
+    assert flag.status == ItemStatus.OPEN
+    item_resolve(item=flag, actor=reviewer, note="Puskesmas Genteng dihubungi, kunjungan besok.")
+    flag.refresh_from_db()
+    assert flag.status == ItemStatus.RESOLVED and flag.taken_by == reviewer
+    assert flag.note == "Puskesmas Genteng dihubungi, kunjungan besok."
+
+    # A passing inspection lifts the suspension and closes its item.
+    inspection_record(
+        actor=make_official(R.HEALTH_INSPECTOR),
+        warung=world["warung"],
+        inspected_on=TODAY,
+        items_met=[],
+        result=Inspection.Result.PASS,
+    )
+    suspended.refresh_from_db()
+    assert suspended.status == ItemStatus.CLOSED
+    assert live_items() == []
+    # Closing sends nothing: still one message per opening.
+    assert len(outbox("delivery_alert")) == len(outbox("visit_report_flagged")) == 1
+    assert len(outbox("warung_suspended")) == 1
