@@ -500,3 +500,51 @@ def test_the_month_opens_one_item_per_condition_each_closing_when_it_ends(db):
     # Closing sends nothing: still one message per opening.
     assert len(outbox("delivery_alert")) == len(outbox("visit_report_flagged")) == 1
     assert len(outbox("warung_suspended")) == 1
+
+
+# --- Links to the person page from the officials' lists and the review queue ------------------
+
+
+def test_the_roles_of_the_lists_and_the_queue_all_open_the_person_page():
+    """The lists and the queue show people of the viewer's registry scope, and the registry
+    section opens for exactly that scope: so every row's link opens (below, for real)."""
+    from outcomes.permissions import LIST_ROLES
+    from portal.permissions import PERSON_PAGE_ROLES, REGISTRY_ROLES
+
+    assert LIST_ROLES <= PERSON_PAGE_ROLES
+    assert REGISTRY_ROLES <= PERSON_PAGE_ROLES
+
+
+@pytest.mark.parametrize(
+    "role, kecamatan, page",
+    [
+        (R.REVIEWER, (GENTENG,), "outcomes"),
+        (R.LEAD_REVIEWER, (), "outcomes"),
+        (R.REVIEWER, (GENTENG,), "queue"),
+        (R.DATA_OFFICER, (), "queue"),
+    ],
+)
+def test_the_lists_and_the_queue_link_each_person_to_a_page_that_opens(
+    client, db, role, kecamatan, page
+):
+    genteng = RecipientFactory(kecamatan_code=GENTENG, publishable=True, status="published")
+    muncar = RecipientFactory(kecamatan_code=MUNCAR, publishable=True, status="published")
+    user = make_official(role, kecamatan=kecamatan)
+    client.force_login(user)
+    url = (
+        reverse("outcomes:people", args=["unfunded"])
+        if page == "outcomes"
+        else reverse("portal:review_queue")
+    )
+    html = client.get(url).content.decode()
+    links = set(re.findall(r'href="(/[^"]*/lansia/[\w-]+/)"', html))
+    expected = {genteng} if kecamatan else {genteng, muncar}
+    assert links == {url_of(person) for person in expected}
+    for link in links:
+        assert client.get(link).status_code == 200, link
+    if page == "outcomes":
+        # The list's row goes to the person page, not the record.
+        assert reverse("portal:review_record", args=[genteng.public_id]) not in html
+    else:
+        # The queue keeps the record (its work) beside the person page.
+        assert reverse("portal:review_record", args=[genteng.public_id]) in html
