@@ -52,3 +52,37 @@ def test_the_person_page_fits_a_phone_and_reads_without_colour(
     assert not violations, format_violations(violations)
     if SHOTS:
         page.screenshot(path=f"{SHOTS}/person-{language}-{width}.png", full_page=True)
+
+
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+@pytest.mark.parametrize("language", ["id", "en"])
+def test_a_coordinators_person_page_shows_their_students_flag_on_a_phone(
+    open_page,
+    live_server,
+    month,  # noqa: F811
+    language,
+):
+    """The coordinator's one section: their school's visit with its report's flag in words,
+    the report unlinked (its page is the reviewers'), nothing sideways at 360 px."""
+    coordinator = make_official(Role.SCHOOL_COORDINATOR, school=month["school"])
+    client = Client()
+    client.force_login(coordinator)
+    session = client.cookies[settings.SESSION_COOKIE_NAME].value
+    page = open_page(viewport={"width": 360, "height": 740})
+    page.context.add_cookies(
+        [{"name": settings.SESSION_COOKIE_NAME, "value": session, "url": live_server.url}]
+    )
+    with translation.override(language):
+        url = reverse("portal:person", args=[month["person"].public_id])
+    page.goto(url)
+    assert page.locator("section.card.person-section").count() == 1
+    flag = "Tampak sakit" if language == "id" else "Looks ill"
+    assert page.locator("#visits").filter(has_text=flag).count() == 1
+    assert page.locator("#timeline").filter(has_text=flag).count() == 1
+    assert page.locator('#visits a[href*="/kunjungan/laporan/"]').count() == 0
+    overflow = page.evaluate("document.documentElement.scrollWidth - window.innerWidth")
+    assert overflow <= 0, f"{overflow}px sideways at 360px ({language})"
+    violations = axe_violations(page)
+    assert not violations, format_violations(violations)
+    if SHOTS:
+        page.screenshot(path=f"{SHOTS}/person-coordinator-{language}-360.png", full_page=True)
