@@ -405,11 +405,11 @@ def test_the_lists_keep_to_the_reviewers_kecamatan(may, client):
     for kind in ("not-reached", "not-visited", "unfunded"):
         assert people_list(elsewhere, kind, now=now) == []
         assert people_list(muncar, kind, now=now) == [] or kind == "unfunded"
-    # The page links each person to the review record, by pseudonym only.
+    # The page links each person to the person page, by pseudonym only.
     client.force_login(genteng)
     with at(5, 31, 12):
         body = client.get(reverse("outcomes:people", args=["unfunded"])).content.decode()
-    assert f"/petugas/registri/{may['p3'].public_id}/" in body
+    assert f"/petugas/lansia/{may['p3'].public_id}/" in body
     assert may["p3"].name not in body and may["p4"].pseudonym not in body
 
 
