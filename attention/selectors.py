@@ -5,10 +5,12 @@ from __future__ import annotations
 from typing import Any
 
 from django.db.models import Case, IntegerField, Q, QuerySet, Value, When
+from django.urls import reverse
 
 from accounts.models import Role, User
 from accounts.scope import kecamatan_in_scope
 from accounts.selectors import get_in_scope
+from portal.selectors import person as person_selectors
 
 from .models import LIVE_STATUSES, Item
 from .permissions import KIND_PURPOSE, OWNER_ROLE
@@ -76,3 +78,33 @@ def may_take(user: Any, item: Item) -> bool:
         .filter(pk=item.kecamatan_id)
         .exists()
     )
+
+
+def subject_url(user: User, item: Item, *, memo: dict[Any, bool] | None = None) -> str:
+    """Where an item's person or warung links for ``user``: the person page when it opens
+    for them (``portal.selectors.person``), else the review record; the warung's page.
+
+    ``memo`` shares the answers across one page of items. For the queue's roles the matrix
+    depends on the person's kecamatan only; a school coordinator's (the person's visits)
+    depends on the person, so a user who also holds that role is asked per person."""
+    if item.recipient_id is not None:
+        recipient: Any = item.recipient
+        memo = {} if memo is None else memo
+        per_person = user.has_role(Role.SCHOOL_COORDINATOR)
+        key = ("r", recipient.pk) if per_person else ("k", recipient.kecamatan_id)
+        if key not in memo:
+            memo[key] = person_selectors.may_open_person(user, recipient)
+        name = "portal:person" if memo[key] else "portal:review_record"
+        return reverse(name, args=[recipient.public_id])
+    if item.warung_id is not None:
+        return reverse("meals:warung", args=[item.warung_id])
+    return ""
+
+
+def with_subject_urls(user: User, items: Any) -> list[Item]:
+    """The items of one page, each with ``subject_url`` set for ``user``."""
+    memo: dict[Any, bool] = {}
+    rows = list(items)
+    for row in rows:
+        row.subject_url = subject_url(user, row, memo=memo)  # type: ignore[attr-defined]
+    return rows

@@ -12,7 +12,7 @@ from accounts.decorators import official_required
 
 from .forms import ResolveForm
 from .permissions import QUEUE_ROLES, TAKE_ROLES
-from .selectors import item_get_for_user, item_queue, may_take
+from .selectors import item_get_for_user, item_queue, may_take, subject_url, with_subject_urls
 from .services import item_resolve, item_take
 
 PAGE_SIZE = 50
@@ -26,7 +26,14 @@ def queue(request):
         request.GET.get("page")
     )
     return render(
-        request, "attention/queue.html", {"page": page, "live": live, "now": timezone.now()}
+        request,
+        "attention/queue.html",
+        {
+            "page": page,
+            "items": with_subject_urls(request.user, page),
+            "live": live,
+            "now": timezone.now(),
+        },
     )
 
 
@@ -34,6 +41,7 @@ def queue(request):
 @require_http_methods(["GET", "HEAD", "POST"])
 def item(request, pk: int):
     found = item_get_for_user(request.user, pk=pk)
+    found.subject_url = subject_url(request.user, found)  # type: ignore[attr-defined]
     form = ResolveForm(request.POST or None)
     if request.method == "POST":
         if not may_take(request.user, found):

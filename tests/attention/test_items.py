@@ -382,7 +382,7 @@ def test_the_pages_take_and_resolve(client, item, reviewer, lead):
     assert queue.status_code == 200 and item in queue.context["page"]
     assert 'class="table-wrap" tabindex="0" role="region"' in queue.content.decode()
     page = client.get(reverse("attention:item", args=[item.pk])).content.decode()
-    assert f"/petugas/registri/{item.recipient.public_id}/" in page
+    assert f'href="/petugas/lansia/{item.recipient.public_id}/"' in page
     client.post(reverse("attention:take", args=[item.pk]))
     item.refresh_from_db()
     assert item.taken_by == reviewer
@@ -413,3 +413,73 @@ def test_concern_confirmed_opens_and_answered_closes(client, reviewer):
     concern_answer(concern=concern, actor=reviewer, reply="Sudah diperiksa")
     item.refresh_from_db()
     assert item.status == ItemStatus.CLOSED
+
+
+# --- Where an item's person or warung links -----------------------------------------------------
+
+
+def test_a_persons_item_links_to_the_person_page_in_the_queue_and_on_the_item(
+    client, item, reviewer
+):
+    person = reverse("portal:person", args=[item.recipient.public_id])
+    client.force_login(reviewer)
+    for url in (reverse("attention:queue"), reverse("attention:item", args=[item.pk])):
+        page = client.get(url).content.decode()
+        assert f'href="{person}"' in page
+        assert reverse("portal:review_record", args=[item.recipient.public_id]) not in page
+    # The page opens for them (the link is not a 404).
+    assert client.get(person).status_code == 200
+    assert "is coming" not in client.get(reverse("attention:item", args=[item.pk])).content.decode()
+
+
+def test_a_viewer_the_person_page_does_not_open_for_gets_the_review_record(
+    client, item, reviewer, monkeypatch
+):
+    import portal.selectors.person as person_selectors
+
+    monkeypatch.setattr(person_selectors, "may_open_person", lambda user, recipient: False)
+    client.force_login(reviewer)
+    page = client.get(reverse("attention:item", args=[item.pk])).content.decode()
+    assert f'href="/petugas/registri/{item.recipient.public_id}/"' in page
+    assert "/petugas/lansia/" not in page
+
+
+def test_a_warungs_item_links_to_the_warung_page(client, warung, reviewer):
+    found = item_open(
+        Kind.WARUNG_SUSPENDED,
+        key="warung:x",
+        kecamatan_id=warung.kecamatan_id,
+        warung=warung,
+        announce=False,
+    )[0]
+    client.force_login(reviewer)
+    for url in (reverse("attention:queue"), reverse("attention:item", args=[found.pk])):
+        assert (
+            f'href="{reverse("meals:warung", args=[warung.pk])}"'
+            in client.get(url).content.decode()
+        )
+
+
+def test_the_queue_asks_the_matrix_once_per_kecamatan_not_per_item(client, reviewer, monkeypatch):
+    import portal.selectors.person as person_selectors
+
+    asked = []
+    real = person_selectors.may_open_person
+    monkeypatch.setattr(
+        person_selectors,
+        "may_open_person",
+        lambda user, recipient: asked.append(recipient.pk) or real(user, recipient),
+    )
+    for n in range(5):
+        person = listed()
+        item_open(
+            Kind.CONCERN,
+            key=f"c:{n}",
+            kecamatan_id=person.kecamatan_id,
+            recipient=person,
+            announce=False,
+        )
+    client.force_login(reviewer)
+    page = client.get(reverse("attention:queue")).content.decode()
+    assert page.count('href="/petugas/lansia/') == 5
+    assert len(asked) == 1
