@@ -660,7 +660,8 @@ CELERY_BEAT_SCHEDULE = {
         "task": "notifications.dispatch_due",
         "schedule": datetime.timedelta(minutes=1),
     },
-    # Each reviewer's queue, every morning at 07:00 WIB (only when it is not empty).
+    # Each official's attention items and review queue, every morning at 07:00 WIB (only
+    # when something waits).
     "portal.review_digest": {
         "task": "portal.review_digest",
         "schedule": crontab(hour=7, minute=0),
