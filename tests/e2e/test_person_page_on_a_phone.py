@@ -49,7 +49,7 @@ def test_the_person_page_fits_a_phone_and_reads_without_colour(
     words = "Tidak di rumah" if language == "id" else "Not at home"
     assert strip.filter(has_text=words).count() == 2
     violations = axe_violations(page)
-    assert not violations, format_violations(violations)
+    assert not violations, format_violations(page.url, violations)
     if SHOTS:
         page.screenshot(path=f"{SHOTS}/person-{language}-{width}.png", full_page=True)
 
@@ -83,6 +83,6 @@ def test_a_coordinators_person_page_shows_their_students_flag_on_a_phone(
     overflow = page.evaluate("document.documentElement.scrollWidth - window.innerWidth")
     assert overflow <= 0, f"{overflow}px sideways at 360px ({language})"
     violations = axe_violations(page)
-    assert not violations, format_violations(violations)
+    assert not violations, format_violations(page.url, violations)
     if SHOTS:
         page.screenshot(path=f"{SHOTS}/person-coordinator-{language}-360.png", full_page=True)
