@@ -27,6 +27,9 @@ def seed_meals() -> int:
         return 0
     today = today_wib()
     created = 0
+    # The first person's last two deliveries did not reach them: the attention queue opens a
+    # "missed deliveries" item for the reviewers of their kecamatan, as it would in life.
+    missed_first = True
     for warung in Warung.objects.filter(contract_status=Warung.Contract.ACTIVE):
         inspection_record(
             actor=inspector,
@@ -46,7 +49,9 @@ def seed_meals() -> int:
             )
             created += 1
             for offset in range(6, 0, -1):
-                mark = "not_home" if offset == 3 and person.pk % 2 else "delivered"
+                missed = missed_first and offset <= 2
+                mark = "not_home" if missed or (offset == 3 and person.pk % 2) else "delivered"
                 delivery_mark(plan=plan, day=today - offset * DAY, mark=mark)
                 created += 1
+            missed_first = False
     return created
