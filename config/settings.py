@@ -562,12 +562,53 @@ MEDIA_ROOT = Path(os.environ.get("MEDIA_ROOT", BASE_DIR / "var" / "media"))
 # Uploads that carry personal data never get a URL: they are read through views that check
 # permission (accounts.storage.private_file_response).
 PRIVATE_MEDIA_ROOT = Path(os.environ.get("PRIVATE_MEDIA_ROOT", BASE_DIR / "var" / "private"))
+# STORAGE_BACKEND=local keeps uploads on this host's disk (the embedded default); s3 keeps them
+# in two buckets of an S3-compatible store, so several web hosts share them: a private bucket
+# (no public URL, objects private; views stream them after their check) and a public one for
+# re-encoded photos. docs/operations.md, "Object storage".
+STORAGE_BACKEND = os.environ.get("STORAGE_BACKEND", "local").strip().lower() or "local"
+if STORAGE_BACKEND not in ("local", "s3"):
+    raise ImproperlyConfigured("STORAGE_BACKEND must be 'local' or 's3'.")
+AWS_S3_ENDPOINT_URL = os.environ.get("AWS_S3_ENDPOINT_URL", "").strip() or None
+AWS_S3_REGION_NAME = os.environ.get("AWS_S3_REGION_NAME", "us-east-1").strip()
+STORAGE_PRIVATE_BUCKET = os.environ.get("STORAGE_PRIVATE_BUCKET", "rantang-kasih-private")
+STORAGE_PUBLIC_BUCKET = os.environ.get("STORAGE_PUBLIC_BUCKET", "rantang-kasih-public")
+
+
+def s3_options(bucket: str) -> dict[str, object]:
+    """django-storages options for one bucket; credentials from the environment only."""
+    return {
+        "bucket_name": bucket,
+        "endpoint_url": AWS_S3_ENDPOINT_URL,
+        "region_name": AWS_S3_REGION_NAME,
+        "access_key": os.environ.get("AWS_ACCESS_KEY_ID", ""),
+        "secret_key": os.environ.get("AWS_SECRET_ACCESS_KEY", ""),
+        # Path-style addresses (http://host/bucket/key) work with MinIO and moto alike.
+        "addressing_style": "path",
+    }
+
+
+if STORAGE_BACKEND == "s3":
+    UPLOAD_STORAGES: dict[str, dict[str, object]] = {
+        "default": {
+            "BACKEND": "accounts.storage.PublicS3Storage",
+            "OPTIONS": s3_options(STORAGE_PUBLIC_BUCKET),
+        },
+        "private": {
+            "BACKEND": "accounts.storage.PrivateS3Storage",
+            "OPTIONS": s3_options(STORAGE_PRIVATE_BUCKET),
+        },
+    }
+else:
+    UPLOAD_STORAGES = {
+        "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+        "private": {
+            "BACKEND": "accounts.storage.PrivateStorage",
+            "OPTIONS": {"location": PRIVATE_MEDIA_ROOT},
+        },
+    }
 STORAGES = {
-    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
-    "private": {
-        "BACKEND": "accounts.storage.PrivateStorage",
-        "OPTIONS": {"location": PRIVATE_MEDIA_ROOT},
-    },
+    **UPLOAD_STORAGES,
     "staticfiles": {
         "BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"
         if IS_PROD

@@ -45,40 +45,98 @@ def _clear_cache():
         caches[alias].clear()
 
 
-@pytest.fixture(autouse=True)
-def private_root(settings, tmp_path):
-    """Uploads, staged imports and reports go under the test's own directory, never into a
-    developer's var/. Returns the private root."""
-    from django.core.files.storage import storages
-
-    settings.MEDIA_ROOT = tmp_path / "media"
-    settings.STORAGES = {
-        **settings.STORAGES,
-        "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
-        "private": {
-            "BACKEND": "accounts.storage.PrivateStorage",
-            "OPTIONS": {"location": tmp_path / "private"},
-        },
-    }
-    storages._storages.clear()
-    # A FileField resolves its callable storage once, when the models load: point every
-    # private file field at this test's storage too.
+def use_upload_storages(settings, uploads: dict) -> list:
+    """Point STORAGES' default and private entries, and every private file field (which resolves
+    its callable storage once, when the models load), at ``uploads``. Returns what to restore."""
     from django.apps import apps
+    from django.core.files.storage import storages
     from django.db.models import FileField
 
-    from accounts.storage import PrivateStorage
+    from accounts.storage import PrivateFiles
 
+    settings.STORAGES = {**settings.STORAGES, **uploads}
+    storages._storages.clear()
     private = storages["private"]
     patched = []
     for model in apps.get_models():
         for field in model._meta.get_fields():
-            if isinstance(field, FileField) and isinstance(field.storage, PrivateStorage):
+            if isinstance(field, FileField) and isinstance(field.storage, PrivateFiles):
                 patched.append((field, field.storage))
                 field.storage = private
-    yield tmp_path / "private"
+    return patched
+
+
+def restore_upload_storages(patched: list) -> None:
+    from django.core.files.storage import storages
+
     for field, original in patched:
         field.storage = original
     storages._storages.clear()
+
+
+@pytest.fixture(scope="session")
+def s3_server():
+    """An S3 API server on 127.0.0.1 (moto in server mode), started once per session, with the
+    private and public buckets. Returns its endpoint URL."""
+    from tests.s3 import start_s3_server
+
+    server, endpoint = start_s3_server()
+    yield endpoint
+    server.stop()
+
+
+def s3_uploads(endpoint: str, prefix: str) -> dict:
+    """STORAGES entries for the two buckets on the test server, under a prefix of the test's
+    own, so tests share the buckets without seeing each other's objects."""
+    from tests.s3 import PRIVATE_BUCKET, PUBLIC_BUCKET, s3_storage_options
+
+    return {
+        "default": {
+            "BACKEND": "accounts.storage.PublicS3Storage",
+            "OPTIONS": {**s3_storage_options(endpoint, PUBLIC_BUCKET), "location": prefix},
+        },
+        "private": {
+            "BACKEND": "accounts.storage.PrivateS3Storage",
+            "OPTIONS": {**s3_storage_options(endpoint, PRIVATE_BUCKET), "location": prefix},
+        },
+    }
+
+
+@pytest.fixture
+def s3_storage(request, settings, tmp_path):
+    """Uploads of this test go to the S3 test server (both buckets), under a prefix of its own.
+    Returns the prefix."""
+    endpoint = request.getfixturevalue("s3_server")
+    prefix = f"t-{tmp_path.name}-{os.getpid()}"
+    patched = use_upload_storages(settings, s3_uploads(endpoint, prefix))
+    yield prefix
+    restore_upload_storages(patched)
+
+
+# TEST_STORAGE=s3 runs every test that does not ask for a local path with uploads in the S3 test
+# server, e.g. the permission matrix (docs/operations.md, "Object storage").
+TEST_STORAGE = os.environ.get("TEST_STORAGE", "local")
+
+
+@pytest.fixture(autouse=True)
+def private_root(request, settings, tmp_path):
+    """Uploads, staged imports and reports go under the test's own directory, never into a
+    developer's var/. Returns the private root."""
+    settings.MEDIA_ROOT = tmp_path / "media"
+    if TEST_STORAGE == "s3" and "s3_storage" not in request.fixturenames:
+        endpoint = request.getfixturevalue("s3_server")
+        uploads = s3_uploads(endpoint, f"t-{tmp_path.name}-{os.getpid()}")
+    else:
+        uploads = {
+            "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+            "private": {
+                "BACKEND": "accounts.storage.PrivateStorage",
+                "OPTIONS": {"location": tmp_path / "private"},
+            },
+        }
+    patched = use_upload_storages(settings, uploads)
+    yield tmp_path / "private"
+    restore_upload_storages(patched)
 
 
 @pytest.fixture

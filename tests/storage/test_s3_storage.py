@@ -1,0 +1,115 @@
+"""The same upload code against an S3 API server (moto in server mode on 127.0.0.1): proofs in
+the private bucket, served only through the permission-checked view; photos re-encoded into the
+public bucket; a replaced proof's object deleted; nothing private readable anonymously."""
+
+import io
+import urllib.error
+import urllib.request
+
+import pytest
+from django.core.files.base import ContentFile
+from django.urls import reverse
+from PIL import Image
+
+from accounts.models import Role
+from accounts.storage import PrivateS3Storage, private_storage
+from donations.services import bank
+from portal.services.review import photo_set
+from tests.factories import GENTENG, UserFactory, make_official
+from tests.factories.finance import bank_gift, officer, png_upload
+from tests.factories.portal import PhotoConsentFactory, RecipientFactory
+from tests.s3 import PRIVATE_BUCKET, PUBLIC_BUCKET, s3_client
+
+pytestmark = pytest.mark.django_db
+
+
+def keys(endpoint: str, bucket: str, prefix: str) -> set[str]:
+    listing = s3_client(endpoint).list_objects_v2(Bucket=bucket, Prefix=prefix + "/")
+    return {item["Key"] for item in listing.get("Contents", [])}
+
+
+def proof_url(gift) -> str:
+    return reverse("donations:fin_gift_proof", kwargs={"ref": gift.public_ref})
+
+
+def test_a_proof_lives_in_the_private_bucket_and_only_the_finance_officer_gets_it(
+    client, s3_server, s3_storage, private_root
+):
+    gift = bank_gift()
+    assert isinstance(gift.proof.storage, PrivateS3Storage)
+    assert keys(s3_server, PRIVATE_BUCKET, s3_storage) == {f"{s3_storage}/{gift.proof.name}"}
+    assert not private_root.exists()  # nothing on this host's disk
+    assert not keys(s3_server, PUBLIC_BUCKET, s3_storage)
+
+    client.force_login(officer())
+    response = client.get(proof_url(gift))
+    assert response.status_code == 200
+    assert "no-store" in response["Cache-Control"]
+    assert b"".join(response.streaming_content)[:3] == b"\xff\xd8\xff"
+
+    for role in (Role.ADMINISTRATOR, Role.LEAD_REVIEWER, Role.DATA_OFFICER):
+        client.force_login(make_official(role))
+        assert client.get(proof_url(gift)).status_code == 403
+    client.force_login(UserFactory(email="donor@example.org"))
+    assert client.get(proof_url(gift)).status_code == 403
+    client.logout()
+    assert client.get(proof_url(gift)).status_code == 302  # to sign in, no file
+
+
+def test_the_private_storage_never_makes_a_url_not_even_a_signed_one(s3_storage):
+    name = private_storage().save("proofs/x.pdf", ContentFile(b"%PDF-1.4"))
+    with pytest.raises(NotImplementedError):
+        private_storage().url(name)
+    with pytest.raises(NotImplementedError):
+        private_storage().url(name, expire=60)
+
+
+def test_private_objects_are_not_readable_anonymously(s3_server, s3_storage):
+    gift = bank_gift()
+    address = f"{s3_server}/{PRIVATE_BUCKET}/{s3_storage}/{gift.proof.name}"
+    with pytest.raises(urllib.error.HTTPError) as refused:
+        urllib.request.urlopen(address, timeout=5)  # noqa: S310 - the local test server
+    assert refused.value.code == 403
+    acl = s3_client(s3_server).get_object_acl(Bucket=PRIVATE_BUCKET, Key=address.split("/", 4)[4])
+    assert all("AllUsers" not in str(grant["Grantee"]) for grant in acl["Grants"])
+
+
+def test_a_replaced_proof_removes_the_old_object(
+    s3_server, s3_storage, django_capture_on_commit_callbacks
+):
+    gift = bank_gift()
+    first = f"{s3_storage}/{gift.proof.name}"
+    with django_capture_on_commit_callbacks(execute=True):
+        gift = bank.proof_attach(gift=gift, upload=png_upload())
+    second = f"{s3_storage}/{gift.proof.name}"
+    assert first != second
+    assert keys(s3_server, PRIVATE_BUCKET, s3_storage) == {second}
+
+
+def jpeg_with_exif() -> bytes:
+    image = Image.new("RGB", (1600, 900), (10, 120, 200))
+    exif = Image.Exif()
+    exif[0x010F] = "SecretCam"
+    buffer = io.BytesIO()
+    image.save(buffer, "JPEG", exif=exif.tobytes())
+    return buffer.getvalue()
+
+
+def test_a_photo_is_re_encoded_into_the_public_bucket(s3_server, s3_storage):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    recipient = RecipientFactory()
+    PhotoConsentFactory(recipient=recipient)
+    reviewer = make_official(Role.REVIEWER, kecamatan=(GENTENG,))
+    photo_set(
+        recipient=recipient,
+        actor=reviewer,
+        image_file=SimpleUploadedFile("p.jpg", jpeg_with_exif(), content_type="image/jpeg"),
+    )
+    key = f"{s3_storage}/{recipient.photo.name}"
+    assert keys(s3_server, PUBLIC_BUCKET, s3_storage) == {key}
+    assert not keys(s3_server, PRIVATE_BUCKET, s3_storage)
+    body = s3_client(s3_server).get_object(Bucket=PUBLIC_BUCKET, Key=key)["Body"].read()
+    with Image.open(io.BytesIO(body)) as stored:
+        assert max(stored.size) <= 1200
+        assert not stored.getexif()
