@@ -113,3 +113,19 @@ def test_a_photo_is_re_encoded_into_the_public_bucket(s3_server, s3_storage):
     with Image.open(io.BytesIO(body)) as stored:
         assert max(stored.size) <= 1200
         assert not stored.getexif()
+
+
+def test_the_private_bucket_cannot_be_configured_public(s3_server):
+    from tests.s3 import s3_storage_options
+
+    storage = PrivateS3Storage(
+        **s3_storage_options(s3_server, PRIVATE_BUCKET),
+        default_acl="public-read",
+        querystring_auth=False,
+        custom_domain="cdn.example.org",
+    )
+    assert (storage.default_acl, storage.querystring_auth, storage.custom_domain) == (
+        "private",
+        True,
+        None,
+    )
