@@ -14,6 +14,7 @@ Every variable read here is listed in the README's table of environment variable
 import datetime
 import json
 import os
+import re
 from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
 
@@ -623,6 +624,20 @@ DEFAULT_FROM_EMAIL = os.environ.get(
     "DEFAULT_FROM_EMAIL", "Rantang Kasih Banyuwangi <noreply@rantangkasih.banyuwangikab.go.id>"
 )
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
+# The right-hand side of every outbox e-mail's Message-ID (<rk-…@this>): the sender's domain
+# unless set. A repeat of a message carries the same Message-ID (docs/architecture.md).
+_sender = DEFAULT_FROM_EMAIL.strip().rstrip(">").rpartition("@")
+_sender_domain = _sender[2].strip() if _sender[1] else ""
+NOTIFICATION_MESSAGE_ID_DOMAIN = (
+    os.environ.get("NOTIFICATION_MESSAGE_ID_DOMAIN", "").strip()
+    or _sender_domain
+    or urlsplit(PORTAL_BASE_URL).hostname
+    or "localhost"
+)
+if not re.fullmatch(r"[A-Za-z0-9-]+(\.[A-Za-z0-9-]+)*", NOTIFICATION_MESSAGE_ID_DOMAIN):
+    raise ImproperlyConfigured(
+        f"NOTIFICATION_MESSAGE_ID_DOMAIN={NOTIFICATION_MESSAGE_ID_DOMAIN!r} is not a domain name"
+    )
 if IS_PROD:
     EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
     EMAIL_HOST = os.environ.get("EMAIL_HOST", "localhost")

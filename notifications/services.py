@@ -260,12 +260,20 @@ def render(notification: Notification) -> Message:
         message.subject = " ".join(render_to_string(f"{folder}/subject.txt", context).split())
         message.text = render_to_string(f"{folder}/body.txt", context)
         message.html = render_to_string(f"{folder}/body.html", context)
+    # Ours, not Django's make_msgid: the same on every attempt, so a repeat is the same message.
+    message.headers = {"Message-ID": message_id(notification)}
     if "unsubscribe_url" in context:
-        message.headers = {
-            "List-Unsubscribe": f"<{context['unsubscribe_url']}>",
-            "List-Unsubscribe-Post": "List-Unsubscribe=One-Click",
-        }
+        message.headers["List-Unsubscribe"] = f"<{context['unsubscribe_url']}>"
+        message.headers["List-Unsubscribe-Post"] = "List-Unsubscribe=One-Click"
     return message
+
+
+def message_id(notification: Notification) -> str:
+    """The row's e-mail Message-ID, ``<rk-<id>.<written at, UTC µs>@<domain>>``: stable for the
+    row (every attempt, every repeat), unique between rows; the time keeps a restored or
+    another environment's database from reusing an id for a different message."""
+    written = notification.created_at.astimezone(datetime.UTC).strftime("%Y%m%d%H%M%S%f")
+    return f"<rk-{notification.pk}.{written}@{settings.NOTIFICATION_MESSAGE_ID_DOMAIN}>"
 
 
 def unsubscribe(*, user_id: int, channel: str) -> Preference:
