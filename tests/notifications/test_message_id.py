@@ -133,7 +133,7 @@ def settings_in_a_fresh_process(**environ: str) -> subprocess.CompletedProcess:
     }
     env.pop("NOTIFICATION_MESSAGE_ID_DOMAIN", None)
     code = "from config import settings; print(settings.NOTIFICATION_MESSAGE_ID_DOMAIN)"
-    return subprocess.run(  # noqa: S603 -- this interpreter, fixed arguments
+    return subprocess.run(
         [sys.executable, "-c", code],
         env={**env, **environ},
         cwd=BASE_DIR,
