@@ -444,7 +444,9 @@ def refund_request(*, gift: Gift, actor: User, amount: int, reason: str) -> Refu
     with transaction.atomic():
         gift = Gift.objects.select_for_update().get(pk=gift.pk)
         if gift.status != Gift.Status.PAID or gift.gateway == Gift.Gateway.BANK:
-            raise ValidationError(_("Only a gift received through a payment service can be refunded here."))
+            raise ValidationError(
+                _("Only a gift received through a payment service can be refunded here.")
+            )
         refund_gateway_check(gift)
         if not gift.payment_intent_id:
             raise ValidationError(_("The gateway's payment for this gift is not known yet."))

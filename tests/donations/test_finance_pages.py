@@ -201,7 +201,8 @@ def test_a_bank_gift_cannot_be_refunded_through_the_gateway(client):
 
     with pytest.raises(ValidationError) as refused:
         refund_request(gift=gift, actor=first, amount=10_000, reason="x")
-    assert gettext("Only a gift received through a payment service can be refunded here.") in refused.value.messages
+    refusal = gettext("Only a gift received through a payment service can be refunded here.")
+    assert refusal in refused.value.messages
     assert not Refund.objects.exists()
 
 
