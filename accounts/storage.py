@@ -3,7 +3,8 @@
 ``STORAGE_BACKEND=local`` (the default) keeps them on the host's disk: private files under
 PRIVATE_MEDIA_ROOT, outside anything the web server or WhiteNoise serves, and public photos
 under MEDIA_ROOT. ``STORAGE_BACKEND=s3`` keeps them in two buckets of an S3-compatible store
-(config/settings.py), so several web hosts serve the same files.
+(config/settings.py, ``accounts.storage_s3``, imported only then: boto3 costs a fifth of a
+second at every start), so several web hosts serve the same files.
 
 Either way a private file has no URL: the only way out is ``private_file_response``, called by
 a view after it has checked that the person may see the file, which streams it from the store.
@@ -11,7 +12,6 @@ a view after it has checked that the person may see the file, which streams it f
 
 from django.core.files.storage import FileSystemStorage, storages
 from django.http import FileResponse
-from storages.backends.s3 import S3Storage
 
 
 class PrivateFiles:
@@ -27,28 +27,6 @@ class PrivateFiles:
 class PrivateStorage(PrivateFiles, FileSystemStorage):
     def __init__(self, **kwargs):
         kwargs["base_url"] = None
-        super().__init__(**kwargs)
-
-
-class PrivateS3Storage(PrivateFiles, S3Storage):
-    """The private bucket: every object private (no ACL grant to anyone), no public URL, and
-    should a URL ever be asked for, the refusal above instead of a signed one."""
-
-    def __init__(self, **kwargs):
-        kwargs.update(default_acl="private", querystring_auth=True, custom_domain=None)
-        # An upload never silently replaces another's object under the same name.
-        kwargs.setdefault("file_overwrite", False)
-        super().__init__(**kwargs)
-
-
-class PublicS3Storage(S3Storage):
-    """The public bucket, for re-encoded photos of people who consented. The portal still
-    serves them through its own view (portal.views.public.listing_photo), which owns the
-    caching that lets a withdrawn consent take a photo down within minutes."""
-
-    def __init__(self, **kwargs):
-        kwargs.setdefault("file_overwrite", False)
-        kwargs.setdefault("querystring_auth", False)
         super().__init__(**kwargs)
 
 

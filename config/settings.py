@@ -592,11 +592,11 @@ def s3_options(bucket: str) -> dict[str, object]:
 if STORAGE_BACKEND == "s3":
     UPLOAD_STORAGES: dict[str, dict[str, object]] = {
         "default": {
-            "BACKEND": "accounts.storage.PublicS3Storage",
+            "BACKEND": "accounts.storage_s3.PublicS3Storage",
             "OPTIONS": s3_options(STORAGE_PUBLIC_BUCKET),
         },
         "private": {
-            "BACKEND": "accounts.storage.PrivateS3Storage",
+            "BACKEND": "accounts.storage_s3.PrivateS3Storage",
             "OPTIONS": s3_options(STORAGE_PRIVATE_BUCKET),
         },
     }

@@ -92,11 +92,11 @@ def s3_uploads(endpoint: str, prefix: str) -> dict:
 
     return {
         "default": {
-            "BACKEND": "accounts.storage.PublicS3Storage",
+            "BACKEND": "accounts.storage_s3.PublicS3Storage",
             "OPTIONS": {**s3_storage_options(endpoint, PUBLIC_BUCKET), "location": prefix},
         },
         "private": {
-            "BACKEND": "accounts.storage.PrivateS3Storage",
+            "BACKEND": "accounts.storage_s3.PrivateS3Storage",
             "OPTIONS": {**s3_storage_options(endpoint, PRIVATE_BUCKET), "location": prefix},
         },
     }

@@ -12,7 +12,8 @@ from django.urls import reverse
 from PIL import Image
 
 from accounts.models import Role
-from accounts.storage import PrivateS3Storage, private_storage
+from accounts.storage import private_storage
+from accounts.storage_s3 import PrivateS3Storage
 from donations.services import bank
 from portal.services.review import photo_set
 from tests.factories import GENTENG, UserFactory, make_official
@@ -129,3 +130,24 @@ def test_the_private_bucket_cannot_be_configured_public(s3_server):
         True,
         None,
     )
+
+
+def test_a_host_on_the_local_disk_never_imports_boto3():
+    """boto3 costs a fifth of a second at every start of a web or worker process: only
+    STORAGE_BACKEND=s3 loads it."""
+    import os
+    import subprocess
+    import sys
+
+    code = (
+        "import sys, django; django.setup(); "
+        "from django.core.files.storage import storages; "
+        "storages['private']; storages['default']; import accounts.storage; "
+        "print('boto3' in sys.modules)"
+    )
+    env = {**os.environ, "STORAGE_BACKEND": "local", "DJANGO_SETTINGS_MODULE": "config.settings"}
+    env.pop("TEST_STORAGE", None)
+    result = subprocess.run(
+        [sys.executable, "-c", code], env=env, capture_output=True, text=True, check=True
+    )
+    assert result.stdout.strip() == "False"
