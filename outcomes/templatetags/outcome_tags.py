@@ -47,7 +47,8 @@ def _amount(value: float | None, unit: str) -> str:
     if value is None:
         return "–"
     number = number_format(value, decimal_pos=1)
-    return f"{number} %" if unit == "%" else _("%(days)s days") % {"days": number}
+    # A no-break space: "50,0 %" never breaks between the number and its sign on a phone.
+    return f"{number}\u00a0%" if unit == "%" else _("%(days)s days") % {"days": number}
 
 
 @register.simple_tag

@@ -422,3 +422,17 @@ def test_roles_without_every_section_may_not_open_the_lists(role, client):
 def test_an_unknown_list_is_not_found(client):
     client.force_login(make_official(Role.LEAD_REVIEWER))
     assert client.get(reverse("outcomes:people", args=["everyone"])).status_code == 404
+
+
+def test_a_share_never_breaks_between_its_number_and_its_sign():
+    from types import SimpleNamespace
+
+    from django.utils import translation
+
+    from outcomes.templatetags.outcome_tags import indicator_target, indicator_value
+
+    share = SimpleNamespace(value=50.0, target=62.5, unit="%")
+    with translation.override("id"):
+        assert (indicator_value(share), indicator_target(share)) == ("50,0\u00a0%", "62,5\u00a0%")
+    with translation.override("en"):
+        assert indicator_value(share) == "50.0\u00a0%"
