@@ -13,6 +13,7 @@ import math
 import secrets
 import time
 from typing import Any
+from urllib.parse import urlsplit
 
 from django.conf import settings
 from django.db import transaction
@@ -39,6 +40,20 @@ def sandbox_fee(amount: int) -> int:
     return math.ceil(amount * FEE_PERCENT / 100) + FEE_FIXED_RUPIAH
 
 
+def portal_client() -> Client:
+    """A client posting to the portal's own endpoints as the payment service would: to the
+    portal's address (PORTAL_BASE_URL), whose host ALLOWED_HOSTS must hold anyway, never to
+    the test client's "testserver", which a server configured for its own name refuses."""
+    parts = urlsplit(settings.PORTAL_BASE_URL)
+    https = parts.scheme == "https"
+    environ: dict[str, Any] = {
+        "HTTP_HOST": parts.netloc,
+        "SERVER_PORT": str(parts.port or (443 if https else 80)),
+        "wsgi.url_scheme": "https" if https else "http",
+    }
+    return Client(raise_request_exception=False, **environ)
+
+
 def event_post(event_type: str, obj: dict[str, Any]) -> int:
     """Sign a Stripe-shaped event and post it to the webhook; the webhook's status code."""
     event = {
@@ -50,7 +65,7 @@ def event_post(event_type: str, obj: dict[str, Any]) -> int:
         "data": {"object": obj},
     }
     payload = json.dumps(event)
-    client = Client(raise_request_exception=False)
+    client = portal_client()
     # The webhook's request activates its own language in this thread: the page that posted
     # the event is still rendered in the donor's.
     with translation.override(translation.get_language()):

@@ -121,3 +121,30 @@ def test_a_refused_next_month_is_shown_not_redirected(client, recipient, monkeyp
     assert response.status_code == 302
     assert response["Location"] == back
     assert Gift.objects.filter(sponsorship=sponsorship, status=Gift.Status.PAID).count() == 2
+
+
+@pytest.mark.parametrize("method", ["", "qris"])
+def test_the_sandbox_posts_to_the_portals_own_address_not_to_testserver(
+    recipient, settings, method
+):
+    """A server configured for its own name only (ALLOWED_HOSTS without the test client's
+    "testserver", as the soak runs it) took every sandbox payment as refused: the sandbox
+    posted its events as "testserver" and got 400 from Django's host check."""
+    from django.test import Client
+
+    from donations.gateways.midtrans.sandbox import transaction_settle
+
+    settings.ALLOWED_HOSTS = ["portal.example.org"]
+    settings.PORTAL_BASE_URL = "https://portal.example.org"
+    gift = gift_start(recipient=recipient, method=method)
+    if method:
+        with on_commit():
+            assert transaction_settle(gift.checkout_session_id) == 200
+    else:
+        donor = Client(HTTP_HOST="portal.example.org")
+        url = reverse("donations:sandbox_checkout", args=[gift.checkout_session_id])
+        with on_commit():
+            response = donor.post(url, {"outcome": "pay"}, secure=True)
+        assert response.status_code == 302, response.status_code
+    gift.refresh_from_db()
+    assert gift.status == Gift.Status.PAID

@@ -24,13 +24,13 @@ from typing import Any
 
 from django.conf import settings
 from django.db import transaction
-from django.test import Client
 from django.urls import reverse
 from django.utils import timezone, translation
 
 from ...models import MidtransSandboxTransaction
 from .. import Checkout, CheckoutRequest, GatewayError
 from ..events import GatewayEvent, InvoicePaid, PaymentDetails
+from ..sandbox import portal_client
 from . import parse
 from .fees import midtrans_fee
 
@@ -143,7 +143,7 @@ def notification_post(txn: MidtransSandboxTransaction) -> int:
     Midtrans would; the endpoint's status code. An accepted one is remembered, so a page that
     looks again sends only what the portal has not taken yet."""
     status = status_now(txn)
-    client = Client(raise_request_exception=False)
+    client = portal_client()
     # The endpoint's request activates its own language in this thread: the page that posted
     # the notification is still rendered in the donor's.
     with translation.override(translation.get_language()):
