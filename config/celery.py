@@ -3,7 +3,7 @@
 import os
 
 from celery import Celery
-from celery.signals import worker_init
+from celery.signals import task_prerun, worker_init
 from django.core.exceptions import ImproperlyConfigured
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
@@ -40,3 +40,18 @@ def _refuse_unsafe_production(**kwargs):
         raise_if_not_ready()
     except ImproperlyConfigured as error:
         raise SystemExit(str(error)) from None
+
+
+@task_prerun.connect
+def _database_usable(**kwargs):
+    """A worker keeps its database connections between tasks (CELERY_DB_REUSE_MAX, and
+    CONN_MAX_AGE in prod), and nothing in a worker does what Django does around each request
+    (``close_old_connections``). After PostgreSQL restarted, every task of the process failed
+    on the dead connection ("the connection is closed") until the worker was restarted: the
+    soak (bench/soak.py) found the outbox stuck for good. Each task now starts with a
+    connection that answers: one is asked (``SELECT 1``) and replaced when it does not."""
+    from django.db import connections  # noqa: PLC0415
+
+    for connection in connections.all(initialized_only=True):
+        if connection.connection is not None and not connection.is_usable():
+            connection.close()
