@@ -151,3 +151,23 @@ def test_a_host_on_the_local_disk_never_imports_boto3():
         [sys.executable, "-c", code], env=env, capture_output=True, text=True, check=True
     )
     assert result.stdout.strip() == "False"
+
+
+def test_the_import_command_names_its_report_in_the_private_bucket(s3_server, s3_storage, tmp_path):
+    """With object storage the command imported the file, then failed on its last line: it
+    asked the storage for a path on disk, which a bucket does not have."""
+    from io import StringIO
+
+    from django.core.management import call_command
+
+    from tests.portal.test_import_format import SITI, csv_bytes
+
+    source = tmp_path / "data.csv"
+    source.write_bytes(csv_bytes([SITI]))
+    out = StringIO()
+    call_command("import_recipients", str(source), stdout=out)
+    lines = out.getvalue().strip().splitlines()
+    assert lines[-1] == "created=1 updated=0 unchanged=0 rejected=0"
+    report = next(line for line in lines if line.startswith("Report: "))[8:]
+    name = report.split(" (in the private object storage")[0]
+    assert f"{s3_storage}/{name}" in keys(s3_server, PRIVATE_BUCKET, s3_storage)

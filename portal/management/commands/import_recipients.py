@@ -47,5 +47,14 @@ class Command(BaseCommand):
                 raise CommandError(f"Refused: {error}") from None
         if dry_run:
             self.stdout.write("Dry run: nothing was written.")
-        self.stdout.write(f"Report: {private_storage().path(batch.report_file)}")
+        self.stdout.write(f"Report: {report_location(batch.report_file)}")
         self.stdout.write(batch.summary)
+
+
+def report_location(name: str) -> str:
+    """Where the report is, for the person at the terminal: its path on the local disk, or its
+    name in the private bucket (object storage has no path; the import's page serves it)."""
+    try:
+        return private_storage().path(name)
+    except NotImplementedError:
+        return f"{name} (in the private object storage: download it from the import's page)"
