@@ -67,7 +67,14 @@ def build(person_id: int | None, *, days: int, visits: int, today: datetime.date
     from django.utils import timezone
 
     from community.models import Concern, RightsRequest
-    from meals.models import Delivery, Inspection, MealPlan, MealPlanTransition, Warung
+    from meals.models import (
+        ChecklistItem,
+        Delivery,
+        Inspection,
+        MealPlan,
+        MealPlanTransition,
+        Warung,
+    )
     from portal.models import Recipient, Status
     from regions.models import Kecamatan, Village
     from volunteers.models import Booking, School, Student, VisitReport, VisitSlot
@@ -98,8 +105,8 @@ def build(person_id: int | None, *, days: int, visits: int, today: datetime.date
         Inspection.objects.create(
             warung=warung,
             inspected_on=start,
-            items_met=[],
-            score=9,
+            items_met=ChecklistItem.values,
+            score=100,
             result=Inspection.Result.PASS,
             next_due=start + datetime.timedelta(days=180),
         )

@@ -307,9 +307,34 @@ def check_stripe_settlement_currency(app_configs=None, **kwargs) -> list[checks.
     return []
 
 
+@checks.register(TAG, deploy=False)
+def check_inspection_thresholds(app_configs=None, **kwargs) -> list[checks.CheckMessage]:
+    """In every environment: the scores that allow "pass" and "pass with notes" must keep
+    0 <= with notes <= pass <= 100 (docs/operations.md, "Health inspections"). Otherwise a
+    pass would be easier than a pass with notes, or out of reach, and every inspection form
+    would explain a rule that cannot be followed."""
+    passing = settings.INSPECTION_PASS_SCORE
+    notes = settings.INSPECTION_PASS_WITH_NOTES_SCORE
+    if 0 <= notes <= passing <= 100:
+        return []
+    return [
+        checks.Error(
+            f"INSPECTION_PASS_SCORE ({passing}) and INSPECTION_PASS_WITH_NOTES_SCORE ({notes}) "
+            "do not keep 0 <= pass with notes <= pass <= 100.",
+            hint="A pass needs the higher score, a pass with notes the lower one, both out of "
+            "100: for example INSPECTION_PASS_SCORE=80 and INSPECTION_PASS_WITH_NOTES_SCORE=60 "
+            "(the defaults).",
+            id="portal.E024",
+        )
+    ]
+
+
 def raise_if_not_ready() -> None:
-    """Refuse to serve or work when the production checks fail."""
-    errors = [e for e in check_production_settings() if e.is_serious()]
+    """Refuse to serve or work when the production checks (or, in any environment, the
+    inspection thresholds) fail."""
+    errors = [
+        e for e in [*check_production_settings(), *check_inspection_thresholds()] if e.is_serious()
+    ]
     if errors:
         raise ImproperlyConfigured(
             "Refusing to start: " + "; ".join(f"{e.id} {e.msg}" for e in errors)

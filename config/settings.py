@@ -540,6 +540,13 @@ RIGHTS_REQUEST_DEADLINE_HOURS = env_int("RIGHTS_REQUEST_DEADLINE_HOURS", 72)
 MEALS_INSPECTION_INTERVAL_DAYS = env_int("MEALS_INSPECTION_INTERVAL_DAYS", 180)
 MEALS_REINSPECTION_DAYS = env_int("MEALS_REINSPECTION_DAYS", 14)
 MEALS_INSPECTION_MAX_PHOTOS = 6
+# The result an inspection's checklist score allows (docs/operations.md, "Health
+# inspections"): "pass" at or above INSPECTION_PASS_SCORE, "pass with notes" at or above
+# INSPECTION_PASS_WITH_NOTES_SCORE, "fail" at any score. Out of 11 items: 9 met (82) pass,
+# 7 or 8 met (64, 73) pass with notes, 6 or fewer (55 and below) fail. config/checks.py
+# refuses to start with 0 <= with notes <= pass <= 100 broken.
+INSPECTION_PASS_SCORE = env_int("INSPECTION_PASS_SCORE", 80)
+INSPECTION_PASS_WITH_NOTES_SCORE = env_int("INSPECTION_PASS_WITH_NOTES_SCORE", 60)
 
 # Which version of the privacy notice (templates/portal/privacy.html) people consent to.
 PRIVACY_NOTICE_VERSION = os.environ.get("PRIVACY_NOTICE_VERSION", "2026-11")

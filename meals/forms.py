@@ -1,10 +1,15 @@
+import datetime
+
 from django import forms
+from django.utils.html import conditional_escape, format_html
+from django.utils.safestring import mark_safe
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from core.forms import DateInput
 from regions.models import Kecamatan
 
-from .models import ChecklistItem, Delivery, Inspection, PlanReason, Warung
+from .models import ChecklistItem, Delivery, Inspection, PlanReason, Warung, checklist_score
 
 
 class WarungForm(forms.Form):
@@ -43,6 +48,10 @@ class MultiplePhotoField(forms.FileField):
 
 
 class InspectionForm(forms.Form):
+    """The inspection as the inspector fills it in. The date starts at today (WIB) and may not
+    pass it; the result's help text states the thresholds and the score of the items ticked,
+    computed here (static/js/inspection.js only repeats it live). The service decides."""
+
     inspected_on = forms.DateField(label=_("Inspected on"), widget=DateInput)
     items_met = forms.MultipleChoiceField(
         label=_("Checklist: items met"),
@@ -58,7 +67,10 @@ class InspectionForm(forms.Form):
         required=False,
         max_length=4000,
         widget=forms.Textarea(attrs={"rows": 4}),
-        help_text=_("Required for a failure or a pass with notes."),
+        help_text=_(
+            "Required for a failure or a pass with notes. A failure at a good score: name the "
+            "critical item."
+        ),
     )
     next_due = forms.DateField(
         label=_("Next inspection due"),
@@ -70,6 +82,38 @@ class InspectionForm(forms.Form):
         label=_("Photos (optional)"),
         required=False,
         help_text=_("Kept private; location and camera data are removed."),
+    )
+
+    def __init__(self, *args, today: datetime.date, **kwargs):
+        kwargs.setdefault("initial", {}).setdefault("inspected_on", today)
+        super().__init__(*args, **kwargs)
+        self.fields["inspected_on"].widget.attrs["max"] = today.isoformat()
+        self.score = checklist_score(self["items_met"].value() or [])
+        self.fields["result"].help_text = result_help(self.score)
+
+
+def result_help(score: int) -> str:
+    """The rule and where this score stands, as the result's help text. The two ``output``
+    elements are what the page's script updates as boxes are ticked."""
+    allowed = ", ".join(str(Inspection.Result(r).label) for r in Inspection.results_allowed(score))
+    rule = gettext(
+        "A pass needs a checklist score of at least %(pass)s/100, a pass with notes at least "
+        "%(notes)s/100; a failure is always possible."
+    ) % {
+        "pass": Inspection.min_score(Inspection.Result.PASS),
+        "notes": Inspection.min_score(Inspection.Result.PASS_WITH_NOTES),
+    }
+    now = gettext("Score of the items ticked: %(score)s/100, which allows: %(allowed)s.")
+    return format_html(
+        "{} {}",
+        rule,
+        mark_safe(  # noqa: S308  (both parts escaped just here)
+            conditional_escape(now)
+            % {
+                "score": format_html('<output id="inspection-score">{}</output>', score),
+                "allowed": format_html('<output id="inspection-allowed">{}</output>', allowed),
+            }
+        ),
     )
 
 

@@ -1,3 +1,5 @@
+from collections.abc import Iterable
+
 from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
@@ -61,6 +63,12 @@ class ChecklistItem(models.TextChoices):
     PORTION_SIZE = "portion_size", _("Portion size as agreed")
 
 
+def checklist_score(items_met: Iterable[str]) -> int:
+    """The share of the checklist met, 0-100 (unknown values count for nothing)."""
+    met = set(items_met) & set(ChecklistItem.values)
+    return round(100 * len(met) / len(ChecklistItem.values))
+
+
 class Inspection(models.Model):
     class Result(models.TextChoices):
         PASS = "pass", _("Pass")
@@ -99,6 +107,22 @@ class Inspection(models.Model):
     @property
     def passed(self) -> bool:
         return self.result != self.Result.FAIL
+
+    @classmethod
+    def min_score(cls, result: str) -> int:
+        """The lowest score that allows ``result`` (settings, docs/operations.md)."""
+        if result == cls.Result.PASS:
+            return int(settings.INSPECTION_PASS_SCORE)
+        if result == cls.Result.PASS_WITH_NOTES:
+            return int(settings.INSPECTION_PASS_WITH_NOTES_SCORE)
+        return 0  # an inspector may fail a warung whatever the score (one critical item)
+
+    @classmethod
+    def results_allowed(cls, score: int) -> list[str]:
+        """The results a checklist score allows, best first; "fail" always. Checked when an
+        inspection is recorded, never against stored ones: a record keeps the result it was
+        given under the thresholds of its day."""
+        return [result for result in cls.Result.values if score >= cls.min_score(result)]
 
 
 def inspection_photo_path(instance, filename: str) -> str:

@@ -34,6 +34,7 @@ from ..models import (
     MealPlan,
     Suspension,
     Warung,
+    checklist_score,
 )
 from ..permissions import may_inspect
 from ..selectors.standing import latest_inspection
@@ -45,7 +46,23 @@ PHOTO_MAX_SIDE = 1600
 
 def inspection_score(items_met: Iterable[str]) -> int:
     """The share of the checklist met, 0-100."""
-    return round(100 * len(set(items_met)) / len(ChecklistItem.values))
+    return checklist_score(items_met)
+
+
+def inspection_result_refusal(*, score: int, result: str) -> str:
+    """Why ``score`` does not allow ``result``, in words; "" when it does."""
+    if result in Inspection.results_allowed(score):
+        return ""
+    return _(
+        "A score of %(score)s/100 does not allow “%(result)s”: it needs at least "
+        "%(needed)s/100. Tick the items that were met, or choose another result (“%(fail)s” "
+        "is always possible)."
+    ) % {
+        "score": score,
+        "result": Inspection.Result(result).label,
+        "needed": Inspection.min_score(result),
+        "fail": Inspection.Result.FAIL.label,
+    }
 
 
 def inspection_record(
@@ -61,13 +78,15 @@ def inspection_record(
 ) -> Inspection:
     """Record an inspection and apply what it decides for the warung. Refuses, changing
     nothing: a role other than health inspector, a date in the future, an unknown checklist
-    item or result, a failure or notes without findings, a next due date not after the
-    inspection, more than ``MEALS_INSPECTION_MAX_PHOTOS`` photos or one that is not a picture."""
+    item or result, a result the checklist score does not allow (``Inspection.results_allowed``:
+    the thresholds in settings; "fail" always), a failure or notes without findings, a next due
+    date not after the inspection, more than ``MEALS_INSPECTION_MAX_PHOTOS`` photos or one that
+    is not a picture."""
     if not may_inspect(actor):
         raise PermissionDenied(_("Only health inspectors record inspections."))
     today = today_wib()
     if inspected_on > today:
-        raise ValidationError(_("The inspection date cannot be in the future."))
+        raise ValidationError({"inspected_on": _("The inspection date cannot be in the future.")})
     unknown = set(items_met) - set(ChecklistItem.values)
     if unknown:
         raise ValidationError(
@@ -75,6 +94,9 @@ def inspection_record(
         )
     if result not in Inspection.Result.values:
         raise ValidationError(_("Choose a result."))
+    refusal = inspection_result_refusal(score=checklist_score(items_met), result=result)
+    if refusal:
+        raise ValidationError({"result": refusal})
     findings = findings.strip()
     if result != Inspection.Result.PASS and not findings:
         raise ValidationError(_("Write the findings: a failure or notes need them."))
@@ -109,7 +131,7 @@ def inspection_record(
             inspector=actor,
             inspected_on=inspected_on,
             items_met=sorted(set(items_met)),
-            score=inspection_score(items_met),
+            score=checklist_score(items_met),
             findings=findings[:4000],
             result=result,
             next_due=next_due,

@@ -20,7 +20,7 @@ from core.forms import add_refusal, posted
 from core.time import today_wib
 
 from ..forms import InspectionForm, PlanMoveForm, PlanStartForm
-from ..models import ChecklistItem, PlanStatus
+from ..models import ChecklistItem, Inspection, PlanStatus, checklist_score
 from ..permissions import (
     INSPECTION_PHOTO_ROLES,
     INSPECTOR_ROLES,
@@ -110,7 +110,7 @@ def warung_print(request, pk: int, day: str):
 @require_http_methods(["GET", "HEAD", "POST"])
 def inspection_new(request, pk: int):
     page = warung_page(request.user, pk)
-    form = InspectionForm(posted(request), posted(request, files=True))
+    form = InspectionForm(posted(request), posted(request, files=True), today=today_wib())
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:
@@ -130,7 +130,19 @@ def inspection_new(request, pk: int):
             messages.success(request, _("The inspection is recorded."))
             return redirect("meals:inspection", pk=inspection.pk)
     return render(
-        request, "meals/officials/inspection_form.html", {"form": form, "warung": page.warung}
+        request,
+        "meals/officials/inspection_form.html",
+        {
+            "form": form,
+            "warung": page.warung,
+            # What static/js/inspection.js needs to repeat the server's rule as boxes are
+            # ticked: the score of each count of items met, and each result's lowest score.
+            "scores": ",".join(
+                str(checklist_score(ChecklistItem.values[:n]))
+                for n in range(len(ChecklistItem.values) + 1)
+            ),
+            "min_scores": [(r, Inspection.min_score(r)) for r in Inspection.Result.values],
+        },
     )
 
 

@@ -15,7 +15,11 @@ from django.core.checks.registry import registry
 from django.test import override_settings
 
 from config import devkeys
-from config.checks import check_production_settings, check_stripe_settlement_currency
+from config.checks import (
+    check_inspection_thresholds,
+    check_production_settings,
+    check_stripe_settlement_currency,
+)
 from tests.stripe_api import LocalStripe
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -367,3 +371,39 @@ def test_a_stripe_that_cannot_be_reached_is_noted_without_stopping_a_deploy(monk
         [note] = check_stripe_settlement_currency()
     assert note.id == "portal.I003"
     assert note.level < checks.WARNING
+
+
+# --- Inspection thresholds: checked in every environment, at every start ----------------------
+
+
+@pytest.mark.parametrize(
+    ("passing", "notes", "refused"),
+    [
+        (80, 60, False),  # the defaults
+        (70, 70, False),  # a pass with notes only where a pass is allowed too
+        (100, 0, False),
+        (50, 60, True),  # a pass easier than a pass with notes
+        (101, 60, True),  # a pass out of reach
+        (80, -1, True),
+    ],
+)
+def test_the_inspection_thresholds_must_keep_pass_above_pass_with_notes(passing, notes, refused):
+    for env in ("dev", "prod"):
+        with override_settings(
+            PORTAL_ENV=env,
+            INSPECTION_PASS_SCORE=passing,
+            INSPECTION_PASS_WITH_NOTES_SCORE=notes,
+        ):
+            found = [(e.id, e.is_serious()) for e in check_inspection_thresholds()]
+        assert found == ([("portal.E024", True)] if refused else [])
+
+
+def test_a_start_with_the_inspection_pass_below_pass_with_notes_is_refused():
+    bad = {"INSPECTION_PASS_SCORE": "50", "INSPECTION_PASS_WITH_NOTES_SCORE": "60"}
+    result = python("-c", "import config.wsgi", env={**PROD_OK, **bad})
+    assert result.returncode != 0
+    assert "Refusing to start" in result.stderr and "portal.E024" in result.stderr
+    # In dev too: every management command runs the system checks.
+    result = manage("check", env={"PORTAL_ENV": "dev", "DATABASE_URL": "", **bad})
+    assert result.returncode != 0
+    assert "portal.E024" in result.stderr

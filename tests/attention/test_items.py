@@ -16,7 +16,7 @@ from attention.models import Item, ItemStatus, Kind
 from attention.services import item_open, item_resolve, item_take, items_escalate
 from attention.sweep import attention_sweep
 from core.time import WIB
-from meals.models import Inspection
+from meals.models import ChecklistItem, Inspection
 from meals.services.deliveries import delivery_mark
 from meals.services.inspections import inspection_record, warung_standing_sync
 from meals.services.plans import meal_plan_transition
@@ -217,7 +217,11 @@ def test_an_overdue_inspection_opens_for_health_inspectors_and_a_recorded_one_cl
     (message,) = Notification.objects.filter(template="attention_opened")
     assert message.user == inspector
     inspection_record(
-        actor=inspector, warung=warung, inspected_on=TODAY, items_met=[], result="pass"
+        actor=inspector,
+        warung=warung,
+        inspected_on=TODAY,
+        items_met=ChecklistItem.values,
+        result="pass",
     )
     item.refresh_from_db()
     assert item.status == ItemStatus.CLOSED
@@ -243,7 +247,11 @@ def test_a_suspension_with_live_plans_opens_an_item_and_the_lifting_closes_it(
     warung_standing_sync(warung=warung)  # again: nothing new
     assert len(items(Kind.WARUNG_SUSPENDED)) == 1
     inspection_record(
-        actor=inspector, warung=warung, inspected_on=TODAY, items_met=[], result="pass"
+        actor=inspector,
+        warung=warung,
+        inspected_on=TODAY,
+        items_met=ChecklistItem.values,
+        result="pass",
     )
     item.refresh_from_db()
     assert item.status == ItemStatus.CLOSED

@@ -10,7 +10,7 @@ from django.core.files.base import ContentFile
 from PIL import Image
 
 from accounts.models import Role
-from meals.models import Inspection, InspectionPhoto, MealPlan, Warung
+from meals.models import ChecklistItem, Inspection, InspectionPhoto, MealPlan, Warung
 from meals.services.plans import meal_plan_start
 from portal.models import Recipient
 from regions.models import Kecamatan
@@ -38,8 +38,8 @@ def warung_in(
         Inspection.objects.create(
             warung=warung,
             inspected_on=today,
-            items_met=["clean_kitchen"],
-            score=9,
+            items_met=ChecklistItem.values,
+            score=100,
             result=Inspection.Result.PASS,
             next_due=today + datetime.timedelta(days=180),
         )
@@ -64,8 +64,8 @@ def inspection_with_photo(warung: Warung) -> tuple[Inspection, InspectionPhoto]:
     inspection = Inspection.objects.create(
         warung=warung,
         inspected_on=today,
-        items_met=["clean_kitchen"],
-        score=9,
+        items_met=ChecklistItem.values,
+        score=100,
         result=Inspection.Result.PASS,
         next_due=today + datetime.timedelta(days=180),
     )

@@ -457,6 +457,7 @@ def meals_alert(name: str, reason: str) -> Built:
     absences in a row, a welfare concern), each made by the service that writes it."""
     import datetime
 
+    from meals.models import ChecklistItem
     from meals.services.deliveries import delivery_mark
     from meals.services.inspections import inspection_record, inspections_overdue_check
     from tests.factories.meals import plan_for, warung_in
@@ -472,7 +473,7 @@ def meals_alert(name: str, reason: str) -> Built:
             actor=make_official(Role.HEALTH_INSPECTOR),
             warung=warung,
             inspected_on=today - datetime.timedelta(days=5),
-            items_met=[],
+            items_met=ChecklistItem.values,
             result="fail" if reason == "failed" else "pass",
             findings="Dapur kotor",
             next_due=today - datetime.timedelta(days=1) if reason == "overdue" else None,

@@ -9,6 +9,7 @@ import time_machine
 from accounts.models import Role
 from donations.models import Transaction, recipient_account
 from donations.services.ledger import ledger_post
+from meals.models import ChecklistItem
 from meals.services.deliveries import delivery_mark
 from meals.services.inspections import inspection_record
 from meals.services.plans import meal_plan_start, meal_plan_transition
@@ -52,7 +53,7 @@ def fixture_month():
                 actor=inspector,
                 warung=warung,
                 inspected_on=datetime.date(2026, 2, 1),
-                items_met=["clean_kitchen"],
+                items_met=ChecklistItem.values,
                 result="pass",
             )
     with at(1):

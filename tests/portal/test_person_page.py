@@ -16,7 +16,7 @@ from django.utils import timezone, translation
 from accounts.models import AuditEvent, Role
 from community.models import Concern, ContactChannel, Referral, RightsRequest
 from core.time import today_wib
-from meals.models import Delivery, Inspection
+from meals.models import ChecklistItem, Delivery, Inspection
 from meals.services.deliveries import delivery_mark
 from meals.services.inspections import inspection_record
 from portal.models import Status
@@ -491,7 +491,7 @@ def test_the_month_opens_one_item_per_condition_each_closing_when_it_ends(db):
         actor=make_official(R.HEALTH_INSPECTOR),
         warung=world["warung"],
         inspected_on=TODAY,
-        items_met=[],
+        items_met=ChecklistItem.values,
         result=Inspection.Result.PASS,
     )
     suspended.refresh_from_db()
