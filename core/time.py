@@ -28,6 +28,12 @@ def next_month(day: datetime.date) -> datetime.date:
     return (day.replace(day=1) + datetime.timedelta(days=32)).replace(day=1)
 
 
+def months_before(day: datetime.date, months: int) -> datetime.date:
+    """The first day of the month ``months`` before ``day``'s (0: its own month's first)."""
+    index = day.year * 12 + day.month - 1 - months
+    return datetime.date(index // 12, index % 12 + 1, 1)
+
+
 def end_of_day_wib(moment: datetime.datetime) -> datetime.datetime:
     """Midnight (WIB) after ``moment``: the first instant of the next day."""
     day = wib(moment).date() + datetime.timedelta(days=1)

@@ -68,9 +68,14 @@ class DonationsConfig(AppConfig):
 
     def ready(self) -> None:
         from accounts.registry import Subject, register_personal_data
+        from meals.registry import register_warung_payouts
 
         from .selectors.personal_data import donations_export, recipient_donations_export
+        from .selectors.warung import warung_payouts
         from .services.erasure import donations_erase
+
+        # The warung's daily link shows what the warung was paid (meals may not import us).
+        register_warung_payouts(warung_payouts)
 
         register_personal_data(
             app_label="donations",

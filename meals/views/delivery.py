@@ -18,9 +18,15 @@ from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST, require_safe
 
+from core.time import months_before, today_wib
+
 from ..forms import DeliveryMarkForm
+from ..registry import warung_payouts
 from ..selectors.deliveries import delivery_plan_get, delivery_rows
 from ..services.deliveries import LinkInvalid, delivery_link_open, delivery_mark
+
+# How many months of the warung's payments its daily link shows, the current one included.
+PAYOUT_MONTHS = 3
 
 
 def signed_link(view):
@@ -42,6 +48,9 @@ def signed_link(view):
 @signed_link
 def delivery_list(request, token, warung, day):
     rows = delivery_rows(warung, day)
+    # The warung's own payments: this month (WIB) and the two before, whatever day the link
+    # is of.
+    since = months_before(today_wib(), PAYOUT_MONTHS - 1)
     return render(
         request,
         "meals/delivery_list.html",
@@ -52,6 +61,8 @@ def delivery_list(request, token, warung, day):
             "token": token,
             "form": DeliveryMarkForm(),
             "done": sum(1 for row in rows if row.mark),
+            "payouts": warung_payouts(warung.pk, since=since),
+            "payouts_since": since,
         },
     )
 
