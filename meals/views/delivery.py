@@ -2,7 +2,9 @@
 
 A link that does not open (forged, another purpose, outside its two days) answers 404 with a
 plain page, like a plan that is not on that day's list: nothing tells what exists. The
-token is in the address, so pages say ``no-referrer`` and are never cached or indexed.
+token is in the address, so pages say ``no-referrer`` and are never cached or indexed. Below
+the day's list, the warung's own payments of this month and the two before (totals and state,
+from ``donations`` through ``meals.registry``): what the warung was paid is the warung's to see.
 """
 
 from __future__ import annotations

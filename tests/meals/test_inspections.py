@@ -273,6 +273,7 @@ def test_the_form_refuses_a_result_the_score_does_not_allow_then_takes_an_allowe
     assert response.status_code == 200
     page = response.content.decode()
     assert "A score of 73/100 does not allow “Pass”" in page
+    assert "Not saved yet: correct what is marked below." in page  # said at the top
     # The help text now gives the score of the boxes ticked, computed by the server.
     assert '<output id="inspection-score">73</output>' in page
     assert '<output id="inspection-allowed">Pass with notes, Fail</output>' in page
