@@ -48,6 +48,9 @@ KINDS = {
         # Student visits (volunteers/). Never the elderly person's address: the pseudonym and
         # the meeting point only.
         Kind("visit_guardian_consent", mandatory=True),
+        # The school's answer to a student's own sign-up (and their leaving it): always sent,
+        # by e-mail (volunteers.services.notices.student_decision_notify).
+        Kind("visit_school_decision", mandatory=True),
         Kind("visit_booked", whatsapp_parameters=("pseudonym", "date", "time", "meeting_point")),
         Kind("visit_promoted", whatsapp_parameters=("pseudonym", "date", "time", "meeting_point")),
         Kind("visit_reminder", whatsapp_parameters=("pseudonym", "date", "time", "meeting_point")),

@@ -154,6 +154,18 @@ class GuardianConsent(models.Model):
         return self.given_at is not None and self.withdrawn_at is None
 
 
+class GuardianState:
+    """Where a student's guardian's consent stands, as
+    ``volunteers.selectors.students.guardian_link_of`` reads it."""
+
+    NOT_NEEDED = "not_needed"  # 18 or older
+    GIVEN = "given"
+    WAITING = "waiting"  # a link sent and still working, not answered
+    EXPIRED = "expired"  # the latest link expired unanswered
+    WITHDRAWN = "withdrawn"  # the guardian withdrew their consent
+    NOT_SENT = "not_sent"  # a minor with no request on record
+
+
 class VisitSlot(models.Model):
     """A visit to one elderly person at one time, for a few students."""
 

@@ -11,6 +11,7 @@ urlpatterns = [
     path("kunjungan/", students.home, name="home"),
     path("kunjungan/daftar/", students.signup, name="signup"),
     path("kunjungan/izin-wali/kirim/", students.guardian_request, name="guardian_request"),
+    path("kunjungan/izin-wali/kirim-ulang/", students.guardian_resend, name="guardian_resend"),
     path("kunjungan/jadwal/", students.slot_list, name="slot_list"),
     path("kunjungan/jadwal/<int:pk>/", students.slot_detail, name="slot_detail"),
     path(BOOKING, students.booking_detail, name="booking_detail"),
@@ -36,4 +37,9 @@ urlpatterns = [
     path("petugas/kunjungan/lansia/", officials.people, name="official_people"),
     path("petugas/sekolah/", officials.school, name="school"),
     path("petugas/sekolah/ekspor/", officials.school_export, name="school_export"),
+    path(
+        "petugas/sekolah/siswa/<int:pk>/keluarkan/",
+        officials.school_student_remove,
+        name="school_student_remove",
+    ),
 ]

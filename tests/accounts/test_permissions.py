@@ -93,7 +93,10 @@ EXPECTED = {
     "volunteers:official_people": PROFILE_WORK,
     "volunteers:school": {R.SCHOOL_COORDINATOR},
     "volunteers:school_export": {R.SCHOOL_COORDINATOR},
+    # Removing a student asks first: the page is the coordinator's, for their school's students.
+    "volunteers:school_student_remove": {R.SCHOOL_COORDINATOR},
     "volunteers:guardian_request": {R.STUDENT},
+    "volunteers:guardian_resend": {R.STUDENT},
     "volunteers:slot_list": {R.STUDENT},
     "volunteers:slot_detail": {R.STUDENT},
     "volunteers:booking_detail": {R.STUDENT},
@@ -178,7 +181,15 @@ def sample_kwargs() -> dict[str, dict]:
     kwargs["outcomes:people"] = {"kind": "unfunded"}
     kwargs.update(attention_sample_kwargs(record))
     kwargs["portal:person"] = {"public_id": person_page_sample().public_id}
+    kwargs["volunteers:school_student_remove"] = {"pk": school_student_sample().pk}
     return kwargs
+
+
+def school_student_sample():
+    """A confirmed student of the sample coordinator's school (the removal page asks first)."""
+    from tests.factories.volunteers import StudentFactory
+
+    return StudentFactory(school=sample_school())
 
 
 def attention_sample_kwargs(record) -> dict[str, dict]:
@@ -418,6 +429,7 @@ def user_with(role: str):
 OUTSIDE_SCOPE = {("attention:item", R.HEALTH_INSPECTOR)}
 POST_ONLY = {
     "attention:take",
+    "volunteers:guardian_resend",
     "donations:fin_transfer_refund_confirm",
     "donations:fin_transfer_refund_cancel",
 }

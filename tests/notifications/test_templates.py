@@ -331,6 +331,25 @@ def visit_guardian_consent() -> Built:
     return Notification.objects.get(template="visit_guardian_consent"), []
 
 
+def visit_school_decision(start: str, to: str, *, minor: bool = False) -> Callable[[], Built]:
+    def build() -> Built:
+        from tests.factories.volunteers import StudentFactory, VisitSlotFactory
+        from volunteers.services.bookings import booking_create
+        from volunteers.services.students import student_decide
+
+        student = StudentFactory(status=start, minor=minor)
+        coordinator = make_official(Role.SCHOOL_COORDINATOR, school=student.school)
+        secrets = []
+        if start == "confirmed":  # leaving with a visit booked
+            slot = VisitSlotFactory()
+            booking_create(slot_id=slot.pk, student=student)
+            secrets = [slot.recipient.name, slot.recipient.nik, slot.recipient.address]
+        student_decide(student=student, actor=coordinator, to_status=to)
+        return Notification.objects.get(template="visit_school_decision"), secrets
+
+    return build
+
+
 SAMPLES = {
     "import_finished": {
         "file_name": "januari.csv",
@@ -528,6 +547,13 @@ BUILDERS = {
     **{f"finance_alert/{subject}": finance_alert(subject) for subject in FINANCE_SUBJECTS},
     # Student visits (volunteers/).
     "visit_guardian_consent": visit_guardian_consent,
+    "visit_school_decision/confirmed": visit_school_decision("pending", "confirmed"),
+    "visit_school_decision/confirmed_minor": visit_school_decision(
+        "pending", "confirmed", minor=True
+    ),
+    "visit_school_decision/reconfirmed": visit_school_decision("rejected", "confirmed"),
+    "visit_school_decision/refused": visit_school_decision("pending", "rejected"),
+    "visit_school_decision/removed": visit_school_decision("confirmed", "rejected"),
     "visit_booked": _visit(lambda slot: _first_after(_booked, slot, "visit_booked")),
     "visit_promoted": _visit(_promoted),
     "visit_reminder": _visit(lambda slot: _first_after(_booked, slot, "visit_reminder")),

@@ -163,15 +163,32 @@ def test_a_forged_or_expired_guardian_link_gives_nothing(client, settings, db):
 
 def test_guardian_links_are_limited_per_day(db):
     student = StudentFactory(minor=True)
-    for _ in range(3):
+    start = timezone.now()
+    for step in range(3):  # spaced past the pause between two links to one address
+        with time_machine.travel(start + datetime.timedelta(minutes=11 * step), tick=False):
+            guardian_consent_request(
+                student=student,
+                guardian_name="A",
+                guardian_email="a@example.org",
+                relationship="ibu",
+            )
+    later = start + datetime.timedelta(hours=2)
+    with (
+        time_machine.travel(later, tick=False),
+        translation.override("en"),
+        pytest.raises(ValidationError, match="3 times in the last 24 hours") as refused,
+    ):
         guardian_consent_request(
-            student=student, guardian_name="A", guardian_email="a@example.org", relationship="ibu"
+            student=student, guardian_name="B", guardian_email="b@example.org", relationship="ayah"
         )
-    with translation.override("en"), pytest.raises(ValidationError, match="several times"):
-        guardian_consent_request(
-            student=student, guardian_name="A", guardian_email="a@example.org", relationship="ibu"
-        )
+    assert refused.value.code == "too_many"
     assert GuardianConsent.objects.count() == 3
+    # The first of the three leaves the 24 hours first: from then on, one more.
+    with time_machine.travel(start + datetime.timedelta(days=1, minutes=1), tick=False):
+        guardian_consent_request(
+            student=student, guardian_name="B", guardian_email="b@example.org", relationship="ayah"
+        )
+    assert GuardianConsent.objects.count() == 4
 
 
 def test_the_guardian_mail_carries_no_elderly_data_and_cannot_be_unsubscribed(db, mailoutbox):

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, TypedDict
 
-from django.db.models import Count, ExpressionWrapper, F, FloatField, Q, QuerySet, Sum
+from django.db.models import Count, ExpressionWrapper, F, FloatField, Prefetch, Q, QuerySet, Sum
 from django.db.models.functions import Coalesce
 from django.utils.translation import gettext as _
 
@@ -12,9 +13,10 @@ from accounts.models import AuditEvent, User
 from accounts.selectors import get_in_scope
 from accounts.services import audit_record
 
-from ..models import Booking, School, Student
+from ..models import Booking, GuardianConsent, School, Student
 from ..services.common import coordinator_school_id
 from .common import RECIPIENT_SECRETS, B
+from .students import GuardianLink, bookings_ahead, guardian_link_of
 
 if TYPE_CHECKING:
     # Types only: django-stubs-ext is a development dependency.
@@ -57,6 +59,28 @@ def school_students(user: User, *, status: str = "") -> QuerySet[WithAnnotations
     if status:
         students = students.filter(status=status)
     return students
+
+
+@dataclass(frozen=True)
+class SchoolStudent:
+    """A row of the coordinator's list: the student, their tallies, their guardian's consent."""
+
+    student: WithAnnotations[Student, _Tally]
+    guardian: GuardianLink
+
+
+def school_roster(user: User) -> list[SchoolStudent]:
+    """``school_students`` with each one's guardian's consent (two queries in all)."""
+    consents = Prefetch(
+        "consents", queryset=GuardianConsent.objects.order_by("-requested_at", "-pk")
+    )
+    return [
+        SchoolStudent(
+            student=student,
+            guardian=guardian_link_of(student, consents=list(student.consents.all())),
+        )
+        for student in school_students(user).prefetch_related(consents)
+    ]
 
 
 def school_student_for(user: User, pk: int) -> Student:
@@ -116,4 +140,43 @@ def school_bookings(user: User) -> QuerySet[Booking]:
         .select_related("student__user", "slot__recipient", "slot__kecamatan")
         .defer(*RECIPIENT_SECRETS)
         .order_by("-slot__starts_at", "student__class_name", "pk")
+    )
+
+
+@dataclass(frozen=True)
+class RemovalPreview:
+    """What happens when a coordinator says a student is no longer the school's: what they
+    give up (``services.bookings.student_bookings_release``) and what they keep."""
+
+    booked: list[Booking]  # seats on visits still to come: cancelled, offered to the line
+    waiting: list[Booking]  # places on waiting lists: cancelled
+    unmarked: int  # visits that started, attendance not taken yet: kept for the organiser
+    attended: int  # kept, with their reports
+    minutes: int  # the hours of those, kept
+    certificates: int  # issued certificates: kept, still checkable
+
+    @property
+    def hours(self) -> float:
+        return round(self.minutes / 60, 1)
+
+
+def removal_preview(student: Student) -> RemovalPreview:
+    ahead = list(
+        bookings_ahead(student)
+        .select_related("slot__recipient", "slot__kecamatan")
+        .defer(*RECIPIENT_SECRETS)
+        .order_by("slot__starts_at", "pk")
+    )
+    done = Booking.objects.filter(student=student, status=B.ATTENDED).aggregate(
+        visits=Count("pk"), minutes=Coalesce(Sum("slot__duration_minutes"), 0)
+    )
+    return RemovalPreview(
+        booked=[b for b in ahead if b.status == B.CONFIRMED],
+        waiting=[b for b in ahead if b.status == B.WAITLISTED],
+        unmarked=Booking.objects.filter(student=student, status=B.CONFIRMED)
+        .exclude(pk__in=[b.pk for b in ahead])
+        .count(),
+        attended=done["visits"],
+        minutes=done["minutes"],
+        certificates=student.certificates.count(),
     )

@@ -14,10 +14,21 @@ from accounts.models import AuditEvent, User
 from accounts.selectors import get_in_scope
 from accounts.services import audit_record
 from core.time import WIB, end_of_day_wib
+from notifications.models import Channel, Notification
+from notifications.selectors import mask_address
 from portal.models import Recipient
 from regions.models import Kecamatan
 
-from ..models import Booking, Certificate, GuardianConsent, Student, VisitReport, VisitSlot
+from ..models import (
+    Booking,
+    Certificate,
+    GuardianConsent,
+    GuardianState,
+    Student,
+    VisitReport,
+    VisitSlot,
+)
+from ..permissions import BookingRefusal, booking_refusal
 from .common import RECIPIENT_SECRETS, B, slots_light
 
 
@@ -28,24 +39,107 @@ def student_for_user(user: User) -> Student | None:
 
 
 @dataclass(frozen=True)
+class GuardianLink:
+    """The guardian's consent as the student's and the coordinator's pages show it: the
+    standing consent when there is one, otherwise the latest request and its link's fate."""
+
+    state: str
+    consent: GuardianConsent | None = None
+    expires_at: datetime.datetime | None = None
+    # The outbox row of the latest link ("pending", "sent", "failed"…), when read.
+    delivery: str = ""
+
+    @property
+    def masked_email(self) -> str:
+        if self.consent is None:
+            return ""
+        return mask_address(self.consent.guardian_email, Channel.EMAIL)
+
+    @property
+    def needs_consent(self) -> bool:
+        return self.state not in (GuardianState.NOT_NEEDED, GuardianState.GIVEN)
+
+
+def guardian_link_of(
+    student: Student,
+    *,
+    consents: list[GuardianConsent] | None = None,
+    with_delivery: bool = False,
+) -> GuardianLink:
+    """The guardian's consent of ``student`` (their consents newest first may be given, as a
+    coordinator's list prefetches them). ``with_delivery`` also reads whether the latest link's
+    e-mail went out."""
+    if not is_minor(student):
+        return GuardianLink(state=GuardianState.NOT_NEEDED)
+    if consents is None:
+        consents = list(student.consents.all())
+    standing = next((c for c in consents if c.standing), None)
+    if standing is not None:
+        return GuardianLink(state=GuardianState.GIVEN, consent=standing)
+    if not consents:
+        return GuardianLink(state=GuardianState.NOT_SENT)
+    latest = consents[0]
+    expires = latest.requested_at + datetime.timedelta(days=settings.VISITS_GUARDIAN_LINK_DAYS)
+    if latest.withdrawn_at is not None:
+        state = GuardianState.WITHDRAWN
+    elif expires <= timezone.now():
+        state = GuardianState.EXPIRED
+    else:
+        state = GuardianState.WAITING
+    delivery = ""
+    if with_delivery:
+        delivery = (
+            Notification.objects.filter(dedup_key=f"visit_guardian_consent:{latest.pk}")
+            .values_list("status", flat=True)
+            .first()
+            or ""
+        )
+    return GuardianLink(state=state, consent=latest, expires_at=expires, delivery=delivery)
+
+
+@dataclass(frozen=True)
 class StudentStanding:
-    confirmed: bool
-    minor: bool
-    consent_given: bool
-    consent_requested: bool
+    """What decides whether a student may book, read once:
+    ``volunteers.permissions.booking_refusal`` is the rule, for the pages and the service."""
+
+    status: str
+    school_id: int
+    birth_date: datetime.date
+    guardian: GuardianLink
+
+    @property
+    def confirmed(self) -> bool:
+        return self.status == Student.Status.CONFIRMED
+
+    def minor_on(self, day: datetime.date) -> bool:
+        born = self.birth_date
+        age = day.year - born.year - ((day.month, day.day) < (born.month, born.day))
+        return age < settings.VISITS_GUARDIAN_CONSENT_UNDER_AGE
+
+    @property
+    def minor(self) -> bool:
+        return self.minor_on(timezone.localdate())
+
+    @property
+    def consent_given(self) -> bool:
+        return self.guardian.state == GuardianState.GIVEN
+
+    @property
+    def refusal(self) -> BookingRefusal | None:
+        """Why the student may not book today, whatever the visit (``None``: they may)."""
+        return booking_refusal(self)
 
     @property
     def may_book(self) -> bool:
-        return self.confirmed and (not self.minor or self.consent_given)
+        return self.refusal is None
 
 
-def student_standing(student: Student) -> StudentStanding:
-    minor = is_minor(student)
+def student_standing(student: Student, *, with_delivery: bool = False) -> StudentStanding:
     return StudentStanding(
-        confirmed=student.status == Student.Status.CONFIRMED,
-        minor=minor,
-        consent_given=guardian_consent_standing(student) is not None,
-        consent_requested=student.consents.exists(),
+        status=student.status,
+        school_id=student.school_id,
+        birth_date=student.birth_date,
+        guardian=guardian_link_of(student, with_delivery=with_delivery),
     )
 
 
@@ -102,6 +196,42 @@ def bookings_of_student(student: Student) -> QuerySet[Booking]:
         )
         .order_by("-slot__starts_at", "-pk")
     )
+
+
+def bookings_ahead(student: Student) -> QuerySet[Booking]:
+    """The student's places on visits still to come: booked or waiting, not started yet.
+    What a student leaving gives up (``services.bookings.student_bookings_release``)."""
+    return Booking.objects.filter(
+        student=student, status__in=[B.CONFIRMED, B.WAITLISTED], slot__starts_at__gt=timezone.now()
+    )
+
+
+def bookings_coming(student: Student) -> QuerySet[Booking]:
+    """The student's visits of today and ahead, booked or waiting, soonest first: the top of
+    their visits page (today's stay there until the day ends, for the check-in)."""
+    today = datetime.datetime.combine(timezone.localdate(), datetime.time.min, tzinfo=WIB)
+    return (
+        bookings_of_student(student)
+        .filter(
+            status__in=[B.CONFIRMED, B.WAITLISTED],
+            slot__status=VisitSlot.Status.OPEN,
+            slot__starts_at__gte=today,
+        )
+        .order_by("slot__starts_at", "pk")
+    )
+
+
+def reports_due(student: Student) -> QuerySet[Booking]:
+    """Visits the student attended without telling us yet how the person is doing."""
+    return (
+        bookings_of_student(student)
+        .filter(status=B.ATTENDED, report__isnull=True)
+        .order_by("-slot__starts_at", "-pk")
+    )
+
+
+def live_booking_of(student: Student, slot: VisitSlot) -> Booking | None:
+    return Booking.objects.filter(student=student, slot=slot).exclude(status=B.CANCELLED).first()
 
 
 def booking_for_student(user: User, pk: int) -> Booking:

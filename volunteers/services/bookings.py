@@ -23,7 +23,8 @@ from accounts.registry import AccountOwner
 from core.transitions import TransitionRefused, Workflow
 
 from ..models import SEATED, Booking, BookingTransition, Student, VisitSlot
-from ..selectors.students import guardian_consent_standing, is_minor
+from ..permissions import booking_refusal
+from ..selectors.students import bookings_ahead, student_standing
 from .notices import booking_confirmed_notify, booking_reminders_withdraw
 
 B = Booking.Status
@@ -123,30 +124,12 @@ def _overlapping(student: Student, slot: VisitSlot, *, exclude: int | None = Non
     return any(other.slot.ends_at > slot.starts_at for other in others)
 
 
-def _check_student(student: Student, slot: VisitSlot) -> None:
-    if student.status != Student.Status.CONFIRMED:
-        raise BookingRefused(
-            _("Your school has not confirmed you yet: ask your coordinator."), code="unconfirmed"
-        )
-    visit_day = timezone.localdate(slot.starts_at)
-    if is_minor(student, visit_day) and guardian_consent_standing(student) is None:
-        raise BookingRefused(
-            _(
-                "You are under %(age)s: a parent or guardian must consent before you book a "
-                "visit. We e-mailed them a link; you can send it again from your visits page."
-            )
-            % {"age": settings.VISITS_GUARDIAN_CONSENT_UNDER_AGE},
-            code="guardian_consent",
-        )
-
-
-def _check_slot(student: Student, slot: VisitSlot) -> None:
-    if slot.status != VisitSlot.Status.OPEN:
-        raise BookingRefused(_("This visit was cancelled."), code="cancelled")
-    if slot.starts_at <= timezone.now():
-        raise BookingRefused(_("This visit has already started."), code="past")
-    if slot.school_id is not None and slot.school_id != student.school_id:
-        raise BookingRefused(_("This visit is for another school's students."), code="school")
+def _check(student: Student, slot: VisitSlot) -> None:
+    """The one rule of the pages and of this service (``permissions.booking_refusal``), asked
+    here of the student's row as locked."""
+    refusal = booking_refusal(student_standing(student), slot)
+    if refusal is not None:
+        raise BookingRefused(refusal.message, code=refusal.code)
 
 
 @transaction.atomic
@@ -166,8 +149,7 @@ def booking_create(
     live = Booking.objects.filter(slot=slot, student=student).exclude(status=B.CANCELLED)
     if existing := live.first():
         return existing, False
-    _check_student(student, slot)
-    _check_slot(student, slot)
+    _check(student, slot)
     if _overlapping(student, slot):
         raise BookingRefused(
             _("You already have a visit at that time. Cancel it first to book this one."),
@@ -259,15 +241,21 @@ def volunteers_data_erase(owner: AccountOwner) -> None:
     Booking.objects.filter(student=student).update(student=None)
 
 
-def student_bookings_release(*, student: Student) -> int:
-    """A student leaves (their account is deleted): each of their visits still to come gives
+def student_bookings_release(
+    *,
+    student: Student,
+    actor: User | None = None,
+    actor_label: str = "account deleted",
+    reason: str = "",
+) -> int:
+    """A student leaves (their account is deleted, or their school says they are no longer its
+    student): each of their visits still to come (``selectors.students.bookings_ahead``) gives
     its seat to the first in line (or back to the slot), whatever the cancellation window, and
-    its reminders are withdrawn. Returns how many bookings were released."""
+    its reminders are withdrawn. Visits that took place, their reports and hours stay. Returns
+    how many bookings were released. Each booking in its own transaction, the slot locked
+    first: a release stopped half-way is finished by calling it again."""
     released = 0
-    upcoming = Booking.objects.filter(
-        student=student, status__in=[B.CONFIRMED, B.WAITLISTED], slot__starts_at__gt=timezone.now()
-    ).values_list("pk", "slot_id")
-    for pk, slot_id in list(upcoming):
+    for pk, slot_id in list(bookings_ahead(student).values_list("pk", "slot_id")):
         with transaction.atomic():
             slot = _locked_slot(slot_id)
             booking = Booking.objects.select_for_update(of=("self",)).get(pk=pk)
@@ -275,7 +263,11 @@ def student_bookings_release(*, student: Student) -> int:
                 continue
             freed = booking.status == B.CONFIRMED
             booking_transition(
-                booking=booking, to_status=B.CANCELLED, actor=None, actor_label="account deleted"
+                booking=booking,
+                to_status=B.CANCELLED,
+                actor=actor,
+                actor_label="" if actor is not None else actor_label,
+                reason=reason,
             )
             booking_reminders_withdraw(bookings=[booking])
             if freed and not _promote_next(slot):

@@ -20,7 +20,7 @@ from attention.models import Item
 from core.time import WIB, wib
 from notifications.services import notification_enqueue, notifications_withdraw
 
-from ..models import Booking, GuardianConsent, VisitReport, VisitSlot
+from ..models import Booking, GuardianConsent, Student, VisitReport, VisitSlot
 
 REMINDERS = ("eve", "soon")
 
@@ -141,5 +141,27 @@ def guardian_consent_notify(*, consent: GuardianConsent, link: str) -> None:
             "school": student.school.name,
             "link": link,
             "days": settings.VISITS_GUARDIAN_LINK_DAYS,
+        },
+    )
+
+
+def student_decision_notify(
+    *, student: Student, decision: str, key: str, cancelled: int, consent_needed: bool
+) -> None:
+    """Tell the student what their school's coordinator decided and what it means for them.
+    An answer to their own sign-up, so always sent, and by e-mail to their account's address
+    (as allauth's account mail): the page telling the coordinator "we e-mailed them" is then
+    true whatever channel the student chose for reminders."""
+    user = student.user
+    notification_enqueue(
+        template="visit_school_decision",
+        dedup_key=f"visit_school_decision:{key}",
+        user=user,
+        to_address=user.email,
+        context={
+            "decision": decision,
+            "school": student.school.name,
+            "cancelled": cancelled,
+            "consent_needed": consent_needed,
         },
     )

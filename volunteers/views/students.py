@@ -11,9 +11,11 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
-from django.views.decorators.http import require_http_methods, require_safe
+from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from core.forms import add_refusal, posted
+from notifications.models import Channel
+from notifications.selectors import mask_address
 
 from ..documents import calendar_bytes, certificate_pdf
 from ..forms import (
@@ -23,17 +25,22 @@ from ..forms import (
     SlotFilterForm,
     StudentSignupForm,
 )
-from ..models import Booking
+from ..models import Booking, GuardianConsent
+from ..permissions import booking_refusal
 from ..selectors.students import (
     address_window,
     booking_address_for_student,
     booking_for_student,
+    bookings_coming,
     bookings_of_student,
     certificate_for_student,
     certificates_of_student,
+    guardian_link_of,
     kecamatan_with_open_slots,
+    live_booking_of,
     open_slots_for_student,
     report_of_booking,
+    reports_due,
     slot_for_student,
     student_for_user,
     student_hours,
@@ -48,9 +55,11 @@ from ..services.bookings import (
     cancel_deadline,
 )
 from ..services.students import (
+    GUARDIAN_REQUESTS_PER_DAY,
     feed_token_revoke,
     feed_token_rotate,
     guardian_consent_request,
+    guardian_consent_resend,
     student_register,
 )
 from ..services.visits import (
@@ -66,22 +75,41 @@ B = Booking.Status
 
 @require_safe
 def home(request):
-    # The programme's page for anyone (the site's menu links here); a student's own page once
-    # signed up. Signing up asks for an account (signup is login_required).
+    # The programme's page for anyone (the site's menu links here); a student's own page, and
+    # the page they land on after signing in, once signed up. Signing up asks for an account
+    # (signup is login_required).
     student = student_for_user(request.user)
     if student is None:
         return render(request, "volunteers/students/intro.html")
     minutes, visits = student_hours(student)
+    standing = student_standing(student, with_delivery=True)
+    coming = list(bookings_coming(student))
+    now = timezone.now()
     return render(
         request,
         "volunteers/students/home.html",
         {
             "student": student,
-            "standing": student_standing(student),
-            "bookings": bookings_of_student(student)[:50],
+            "standing": standing,
+            "guardian": standing.guardian,
+            "coming": coming,
+            "check_in_now": [
+                b
+                for b in coming
+                if b.status == B.CONFIRMED
+                and checkin_window(b.slot)[0] <= now < checkin_window(b.slot)[1]
+            ],
+            "reports_due": list(reports_due(student)),
+            "open_slots": list(open_slots_for_student(student).filter(mine=False)[:3])
+            if standing.may_book
+            else [],
+            "bookings": bookings_of_student(student).exclude(pk__in=[b.pk for b in coming])[:50],
             "minutes": minutes,
             "hours": round(minutes / 60, 1),
             "visits": visits,
+            "guardian_days": settings.VISITS_GUARDIAN_LINK_DAYS,
+            "guardian_per_day": GUARDIAN_REQUESTS_PER_DAY,
+            "guardian_age": settings.VISITS_GUARDIAN_CONSENT_UNDER_AGE,
         },
     )
 
@@ -111,19 +139,46 @@ def signup(request):
     return render(request, "volunteers/students/signup.html", {"form": form})
 
 
+def _link_sent_message(consent: GuardianConsent) -> str:
+    return _(
+        "We e-mailed a new link to %(address)s. It works for %(days)s days: ask them to open "
+        "it and give their consent. You can book once they have."
+    ) % {
+        "address": mask_address(consent.guardian_email, Channel.EMAIL),
+        "days": settings.VISITS_GUARDIAN_LINK_DAYS,
+    }
+
+
 @student_required
 @require_http_methods(["GET", "HEAD", "POST"])
 def guardian_request(request):
     form = GuardianRequestForm(posted(request))
     if request.method == "POST" and form.is_valid():
         try:
-            guardian_consent_request(student=request.student, **form.cleaned_data)
+            consent = guardian_consent_request(student=request.student, **form.cleaned_data)
         except ValidationError as error:
             add_refusal(form, error)
         else:
-            messages.success(request, _("We e-mailed your parent or guardian a new link."))
+            messages.success(request, _link_sent_message(consent))
             return redirect("volunteers:home")
-    return render(request, "volunteers/students/guardian_request.html", {"form": form})
+    return render(
+        request,
+        "volunteers/students/guardian_request.html",
+        {"form": form, "guardian": guardian_link_of(request.student)},
+    )
+
+
+@student_required
+@require_POST
+def guardian_resend(request):
+    """The same guardian, a new link (the home page's button; no page of its own)."""
+    try:
+        consent = guardian_consent_resend(student=request.student)
+    except ValidationError as error:
+        messages.error(request, error.messages[0])
+    else:
+        messages.success(request, _link_sent_message(consent))
+    return redirect("volunteers:home")
 
 
 @student_required
@@ -147,6 +202,7 @@ def slot_list(request):
 def slot_detail(request, pk: int):
     student = request.student
     slot = slot_for_student(request.user, student, pk)
+    standing = student_standing(student)
     full = False
     if request.method == "POST":
         try:
@@ -174,7 +230,10 @@ def slot_detail(request, pk: int):
         {
             "slot": slot,
             "full": full or slot.seats_left == 0,
-            "standing": student_standing(student),
+            "standing": standing,
+            # The rule the booking service applies: its reason replaces the button.
+            "refusal": booking_refusal(standing, slot),
+            "mine": live_booking_of(student, slot),
         },
         status=409 if full else 200,
     )
