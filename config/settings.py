@@ -98,6 +98,7 @@ INSTALLED_APPS = [
     "rest_framework",
     "knox",
     "drf_spectacular",
+    "core",  # no models: the template filters of core.numbers ({% load numbers %})
     "regions",
     "accounts",
     "portal",
