@@ -201,7 +201,7 @@ class CollectionPeriodForm(forms.Form):
         label=_("Operating-cost cap (%)"),
         min_value=0,
         max_value=100,
-        help_text=_("PP 29/1980 Pasal 6: at most 10 % of what is collected."),
+        help_text=_("PP 29/1980 Pasal 6: at most 10% of what is collected."),
     )
 
     def __init__(self, *args, **kwargs):

@@ -31,7 +31,7 @@ class Row:
 
 @dataclass(frozen=True)
 class Chart:
-    height: float
+    height: int  # whole units: the viewBox is written as it is
     rows: list[Row]
 
 
@@ -59,4 +59,4 @@ def paired_bars(items: list[tuple[str, int, int]], *, label_width: float = 96) -
                 )
             )
         rows.append(Row(label=label, label_y=round(y + bar_height + 1, 1), bars=bars))
-    return Chart(height=top + len(items) * row_height, rows=rows)
+    return Chart(height=round(top + len(items) * row_height), rows=rows)

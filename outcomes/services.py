@@ -102,7 +102,7 @@ def outcome_target_set(
     if not number.is_finite():
         raise ValidationError(_("Write the target as a number."))
     if indicator in SHARES and not Decimal(0) <= number <= Decimal(100):
-        raise ValidationError(_("A share is between 0 and 100 %."))
+        raise ValidationError(_("A share is between 0 and 100%."))
     if indicator == Indicator.DAYS and number < 0:
         raise ValidationError(_("Days cannot be fewer than 0."))
     number = number.quantize(Decimal("0.1"))

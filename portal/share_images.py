@@ -22,6 +22,8 @@ from django.conf import settings
 from django.utils.translation import gettext as _
 from PIL import Image, ImageDraw, ImageFont
 
+from core.numbers import format_percent
+
 from .illustrations import BACKGROUND, HEIGHT, WIDTH, Ellipse, Polygon, Rect, Shape, shapes
 from .selectors.public import PublicProfile
 from .templatetags.rupiah import rupiah
@@ -190,7 +192,7 @@ def share_image_png(card: ShareCard) -> bytes:
             radius=bar_h * s / 2,
             fill=BRAND,
         )
-    percent = f"{card.percent}%"
+    percent = format_percent(card.percent)
     percent_font = _font(True, 40 * s)
     percent_width = percent_font.getlength(percent)
     draw.text(((left + width) * s - percent_width, 466 * s), percent, font=percent_font, fill=BRAND)

@@ -14,11 +14,12 @@ import icalendar
 from django.conf import settings
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.formats import number_format
 from django.utils.translation import gettext as _
 from reportlab.lib.pagesizes import A4, landscape
 from reportlab.lib.units import mm
 from reportlab.pdfgen import canvas
+
+from core.numbers import format_count, format_hours
 
 from .models import Booking, Certificate
 
@@ -113,7 +114,10 @@ def certificate_pdf(certificate: Certificate) -> bytes:
         centre,
         height - 125 * mm,
         _("visited elderly residents of Banyuwangi for %(hours)s hours in %(visits)s visits.")
-        % {"hours": format_hours(certificate.minutes), "visits": certificate.visits},
+        % {
+            "hours": format_hours(certificate.minutes),
+            "visits": format_count(certificate.visits),
+        },
     )
     issued = timezone.localtime(certificate.issued_at).date().isoformat()
     pdf.setFont("Helvetica", 11)
@@ -127,9 +131,3 @@ def certificate_pdf(certificate: Certificate) -> bytes:
     pdf.showPage()
     pdf.save()
     return buffer.getvalue()
-
-
-def format_hours(minutes: int) -> str:
-    """Hours with at most one decimal, in the active language's decimal mark (1,5 / 1.5)."""
-    hours = round(minutes / 60, 1)
-    return number_format(hours, decimal_pos=0 if hours == int(hours) else 1)

@@ -87,8 +87,9 @@ class PeriodFigures:
     totals: ledger.PeriodTotals
 
     @property
-    def share_percent(self) -> str:
-        return f"{self.totals.share_percent:.1f}"
+    def share_percent(self) -> float:
+        """The number; templates write it with ``|percent`` (core.numbers)."""
+        return self.totals.share_percent
 
 
 @dataclass(frozen=True)

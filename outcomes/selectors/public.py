@@ -61,10 +61,11 @@ class PublicOutcome:
         return round(self.visits / self.reached, 2) if self.reached else None
 
     @property
-    def delivered_percent(self) -> int | None:
+    def delivered_percent(self) -> float | None:
+        """A share, with one decimal as every share is written (core.numbers)."""
         if not self.meals_planned:
             return None
-        return round(100 * self.meals_delivered / self.meals_planned)
+        return round(100 * self.meals_delivered / self.meals_planned, 1)
 
     def as_dict(self, targets: dict[Any, Any] | None = None) -> dict[str, Any]:
         """The open data's row; with ``targets`` (targets_in_force of the month), each

@@ -134,6 +134,7 @@ class TargetChange:
     kecamatan: str  # "" for the regency
     indicator: str
     value: Decimal
+    unit: str  # "%" or "days", as in Comparison
     set_at: datetime.datetime
     set_by: str  # the official's name as officials see it
     reason: str
@@ -152,6 +153,7 @@ def target_history(year: int) -> list[TargetChange]:
             kecamatan=row.kecamatan.name if row.kecamatan else "",
             indicator=str(Indicator(row.indicator).label),
             value=row.value,
+            unit="days" if row.indicator in LOWER_IS_BETTER else "%",
             set_at=row.set_at,
             set_by=row.set_by.name if row.set_by else "",
             reason=row.reason,

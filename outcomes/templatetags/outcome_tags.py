@@ -1,6 +1,9 @@
+from decimal import Decimal
+
 from django import template
-from django.utils.formats import number_format
 from django.utils.translation import gettext_lazy as _
+
+from core import numbers
 
 register = template.Library()
 
@@ -30,25 +33,24 @@ def figure_label(name: str) -> str:
 
 @register.simple_tag
 def figure_value(figures, name: str) -> str:
-    value = getattr(figures, name)
-    if value is None:
-        return "–"
-    return number_format(value, force_grouping=True)
+    return numbers.format_count(getattr(figures, name))
 
 
 @register.simple_tag
 def per_person(count: int, people: int) -> str:
     if not people:
-        return "–"
-    return number_format(count / people, decimal_pos=1)
+        return numbers.NO_FIGURE
+    return numbers.format_number(count / people, 1)
 
 
-def _amount(value: float | None, unit: str) -> str:
+def _amount(value: float | Decimal | None, unit: str) -> str:
+    """A share as a share is written everywhere (core.numbers: "50,0%", no space to break
+    at), or a number of days, both with one decimal."""
     if value is None:
-        return "–"
-    number = number_format(value, decimal_pos=1)
-    # A no-break space: "50,0 %" never breaks between the number and its sign on a phone.
-    return f"{number}\u00a0%" if unit == "%" else _("%(days)s days") % {"days": number}
+        return numbers.NO_FIGURE
+    if unit == "%":
+        return numbers.format_percent(value, numbers.SHARE_DIGITS)
+    return _("%(days)s days") % {"days": numbers.format_number(value, 1)}
 
 
 @register.simple_tag
@@ -62,6 +64,11 @@ def indicator_target(comparison) -> str:
 
 
 @register.simple_tag
+def target_amount(change) -> str:
+    return _amount(change.value, change.unit)
+
+
+@register.simple_tag
 def indicator_standing(comparison) -> str:
     """In words, never by colour alone: met, short by how much, or why there is nothing."""
     if comparison.target is None:
@@ -70,7 +77,7 @@ def indicator_standing(comparison) -> str:
         return str(_("no figure"))
     if comparison.met:
         return str(_("target met"))
-    gap = number_format(comparison.gap, decimal_pos=1)
+    gap = numbers.format_number(comparison.gap, 1)
     if comparison.unit == "%":
         return _("short by %(points)s points") % {"points": gap}
     return _("%(days)s days too slow") % {"days": gap}

@@ -21,6 +21,7 @@ from django.utils.translation import gettext_lazy as _
 from django.views.decorators.cache import cache_control
 from django.views.decorators.http import require_safe
 
+from core.numbers import format_percent
 from core.pagecache import cache_public_page
 from donations.selectors.progress import least_funded_first, public_listings_progress
 from donations.selectors.public import public_current_permit, public_listing_messages
@@ -176,8 +177,8 @@ def _share_text(pseudonym: str, progress) -> str:
             "%(name)s has this month's daily meals thanks to kind people. See their story:"
         ) % {"name": pseudonym}
     return gettext(
-        "%(name)s is waiting for daily meals: %(percent)s%% of this month is raised. Help with me:"
-    ) % {"name": pseudonym, "percent": progress.percent}
+        "%(name)s is waiting for daily meals: %(percent)s of this month is raised. Help with me:"
+    ) % {"name": pseudonym, "percent": format_percent(progress.percent)}
 
 
 # The share image of a listing: a messenger fetches it once per address, which changes with the

@@ -82,8 +82,11 @@ def test_the_dashboard_counts_what_waits_and_shows_the_cap(client):
     assert board.current_period.totals.received == 300_000
     assert board.current_period.totals.cap == 30_000
     html = response.content.decode()
-    assert "Rp300.000" in html and "Rp30.000" not in html  # (the share is 0.0 %)
-    assert "0.0 %" in html
+    assert "Rp300.000" in html and "Rp30.000" not in html  # (the share is 0,0%)
+    # The share as every share is written (core.numbers), in the page's language.
+    assert "0,0%" in html and "10%" in html and "0.0%" not in html and " %" not in html
+    english = client.get("/en" + reverse("donations:fin_dashboard")).content.decode()
+    assert "received: 0.0% (cap 10%)" in english
 
 
 def test_an_administrator_reads_the_dashboard_and_lists_but_cannot_act(client):

@@ -289,8 +289,9 @@ def test_the_target_form_sets_audits_and_refreshes_the_public_pages(role, client
     assert event.actor_ref == official.public_ref and event.target.endswith(GENTENG)
     if before is not None:
         assert pagecache._version() != before
-    page = client.get(url)
-    assert "21.5" in page.content.decode() or "21,5" in page.content.decode()
+    # The target as the page's language writes it (core.numbers), with its unit.
+    assert "21,5 hari" in client.get("/petugas/makan/capaian/target/").content.decode()
+    assert "21.5 days" in client.get("/en/petugas/makan/capaian/target/").content.decode()
 
 
 def test_the_target_form_shows_a_translated_error_and_changes_nothing(client):
@@ -424,7 +425,9 @@ def test_an_unknown_list_is_not_found(client):
     assert client.get(reverse("outcomes:people", args=["everyone"])).status_code == 404
 
 
-def test_a_share_never_breaks_between_its_number_and_its_sign():
+def test_a_share_is_written_as_every_share_is_with_nothing_to_break_at():
+    # core.numbers: the sign against the number ("50,0%"), so a phone never breaks the two
+    # apart in the 360 px target table (tests/e2e/test_targets_on_a_phone.py measures it).
     from types import SimpleNamespace
 
     from django.utils import translation
@@ -432,7 +435,10 @@ def test_a_share_never_breaks_between_its_number_and_its_sign():
     from outcomes.templatetags.outcome_tags import indicator_target, indicator_value
 
     share = SimpleNamespace(value=50.0, target=62.5, unit="%")
+    days = SimpleNamespace(value=21.5, target=30, unit="days")
     with translation.override("id"):
-        assert (indicator_value(share), indicator_target(share)) == ("50,0\u00a0%", "62,5\u00a0%")
+        assert (indicator_value(share), indicator_target(share)) == ("50,0%", "62,5%")
+        assert indicator_value(days).startswith("21,5 ")
     with translation.override("en"):
-        assert indicator_value(share) == "50.0\u00a0%"
+        assert (indicator_value(share), indicator_target(share)) == ("50.0%", "62.5%")
+        assert indicator_target(days) == "30.0 days"

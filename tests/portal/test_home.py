@@ -42,10 +42,11 @@ def test_the_impact_figures_are_the_impact_pages_and_link_to_it(client, db):
     )
     response = client.get("/en/")
     text = words(response)
-    assert "1234 meals delivered in" in text
+    assert "1,234 meals delivered in" in text  # thousands grouped (core.numbers)
     assert "7 elderly people fed every day" in text
     assert "3 partner warung with a valid health inspection" in text
     assert 'href="/en/dampak/"' in response.content.decode()
+    assert "<strong>1.234</strong>" in client.get("/").content.decode()
 
 
 def test_without_stored_figures_the_home_page_still_counts_and_links(client, db):
