@@ -46,6 +46,19 @@ def decrypt(token: str) -> str:
         ) from None
 
 
+def encrypt_bytes(data: bytes) -> bytes:
+    return _cipher().encrypt(data)
+
+
+def decrypt_bytes(token: bytes) -> bytes | None:
+    """The bytes, or None when no key of PII_ENCRYPTION_KEYS opens the token (for copies that
+    can simply be made again, such as a cached rendering)."""
+    try:
+        return _cipher().decrypt(token)
+    except InvalidToken:
+        return None
+
+
 def reencrypt(token: str) -> str:
     """The same value under the first key (MultiFernet.rotate keeps the original timestamp)."""
     return _cipher().rotate(token.encode()).decode()

@@ -165,6 +165,7 @@ def gift_proof(user: User, ref: uuid.UUID | str) -> tuple[str, str]:
         actor=user,
         action=AuditEvent.Action.PROOF_VIEWED,
         target=f"donations.gift:{gift.pk}",
+        details={"shown": "download"},
     )
     extension = "pdf" if gift.proof_content_type == "application/pdf" else "jpg"
     return name, f"bukti-{gift.bank_reference or gift.pk}.{extension}"
@@ -417,6 +418,7 @@ def disbursement_proof(user: User, pk: int) -> tuple[str, str]:
         actor=user,
         action=AuditEvent.Action.PROOF_VIEWED,
         target=f"donations.disbursement:{disbursement.pk}",
+        details={"shown": "download"},
     )
     extension = "pdf" if disbursement.proof_content_type == "application/pdf" else "jpg"
     return name, f"penyaluran-{disbursement.pk}.{extension}"

@@ -22,6 +22,7 @@ urlpatterns = [
     ),
     path(GIFT, bank.gift_detail, name="fin_gift"),
     path(f"{GIFT}bukti/", bank.gift_proof_download, name="fin_gift_proof"),
+    path(f"{GIFT}bukti/lihat/", bank.gift_proof_inline, name="fin_gift_proof_inline"),
     path(f"{GIFT}tanda-terima/", bank.gift_receipt_download, name="fin_gift_receipt"),
     path(f"{GIFT}cocokkan/", bank.transfer_match_view, name="fin_transfer_match"),
     path(f"{GIFT}konfirmasi/", bank.transfer_confirm_view, name="fin_transfer_confirm"),
@@ -73,6 +74,11 @@ urlpatterns = [
         f"{ROOT}penyaluran/<int:pk>/bukti/",
         disbursements.disbursement_proof_download,
         name="fin_disbursement_proof",
+    ),
+    path(
+        f"{ROOT}penyaluran/<int:pk>/bukti/lihat/",
+        disbursements.disbursement_proof_inline,
+        name="fin_disbursement_proof_inline",
     ),
     path(
         f"{ROOT}penyaluran/<int:pk>/putuskan/",

@@ -51,6 +51,7 @@ EXPECTED = {
     "donations:fin_transfer_record": FIN_WORK,
     "donations:fin_gift": FIN_READ,
     "donations:fin_gift_proof": FIN_WORK,
+    "donations:fin_gift_proof_inline": FIN_WORK,
     "donations:fin_gift_receipt": FIN_WORK,
     "donations:fin_transfer_match": FIN_WORK,
     "donations:fin_transfer_confirm": FIN_WORK,
@@ -75,6 +76,7 @@ EXPECTED = {
     "donations:fin_disbursement_create": FIN_WORK,
     "donations:fin_disbursement": FIN_READ,
     "donations:fin_disbursement_proof": FIN_WORK,
+    "donations:fin_disbursement_proof_inline": FIN_WORK,
     "donations:fin_disbursement_decide": FIN_WORK,
     "donations:fin_messages": FIN_READ,
     "donations:fin_message_moderate": FIN_WORK,
@@ -332,6 +334,7 @@ def finance_samples(record) -> dict[str, dict]:
             for name in (
                 "fin_gift",
                 "fin_gift_proof",
+                "fin_gift_proof_inline",
                 "fin_transfer_match",
                 "fin_transfer_confirm",
                 "fin_transfer_reject",
@@ -344,7 +347,12 @@ def finance_samples(record) -> dict[str, dict]:
         "donations:fin_cost_create": {"pk": period.pk},
         **{
             f"donations:{name}": {"pk": disbursement.pk}
-            for name in ("fin_disbursement", "fin_disbursement_proof", "fin_disbursement_decide")
+            for name in (
+                "fin_disbursement",
+                "fin_disbursement_proof",
+                "fin_disbursement_proof_inline",
+                "fin_disbursement_decide",
+            )
         },
         **{
             f"donations:{name}": {"pk": statement.pk}

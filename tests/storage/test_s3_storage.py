@@ -87,6 +87,49 @@ def test_a_replaced_proof_removes_the_old_object(
     assert keys(s3_server, PRIVATE_BUCKET, s3_storage) == {second}
 
 
+def test_a_proof_is_shown_on_the_page_from_the_private_bucket(
+    client, s3_server, s3_storage, private_root
+):
+    """Inline pictures and a PDF's first page are read through the storage's own API (no
+    local path exists): the picture reaches only the finance officer, drawn from the bucket."""
+    from django.core.files.uploadedfile import SimpleUploadedFile
+    from reportlab.pdfgen.canvas import Canvas
+
+    from accounts.models import AuditEvent
+
+    photo_gift = bank_gift()
+    source = io.BytesIO()
+    canvas = Canvas(source, pagesize=(595, 842))
+    canvas.drawString(72, 760, "TRANSFER BERHASIL")
+    canvas.showPage()
+    canvas.save()
+    pdf_gift = bank.proof_attach(
+        gift=bank_gift(proof=False),
+        upload=SimpleUploadedFile("b.pdf", source.getvalue(), content_type="application/pdf"),
+    )
+    assert isinstance(pdf_gift.proof.storage, PrivateS3Storage)
+    assert not private_root.exists()
+
+    client.force_login(officer())
+    for gift, kind, magic in (
+        (photo_gift, "image", b"\xff\xd8\xff"),
+        (pdf_gift, "pdf", b"\x89PNG"),
+    ):
+        inline = reverse("donations:fin_gift_proof_inline", kwargs={"ref": gift.public_ref})
+        page = client.get(reverse("donations:fin_gift", kwargs={"ref": gift.public_ref}))
+        assert f'data-kind="{kind}"' in page.content.decode()
+        response = client.get(inline)
+        assert response.status_code == 200
+        assert response["Content-Disposition"].startswith("inline")
+        content = b"".join(response.streaming_content) if response.streaming else response.content
+        assert content.startswith(magic)
+    assert AuditEvent.objects.filter(action=AuditEvent.Action.PROOF_VIEWED).count() == 2
+
+    client.force_login(make_official(Role.ADMINISTRATOR))
+    assert client.get(inline).status_code == 403
+    assert not private_root.exists()
+
+
 def jpeg_with_exif() -> bytes:
     image = Image.new("RGB", (1600, 900), (10, 120, 200))
     exif = Image.Exif()

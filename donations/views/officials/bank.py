@@ -12,7 +12,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_safe
 
 from accounts.decorators import official_required
-from accounts.storage import private_file_response
+from accounts.storage import private_file_response, private_inline_response
 from core.forms import add_refusal, posted
 
 from ...forms_officials import MatchForm, RejectTransferForm, TransferRecordForm
@@ -34,6 +34,7 @@ from ...selectors.officials import (
     gift_refunds,
     officer_labels,
 )
+from ...selectors.proofs import gift_proof_display, gift_proof_picture
 from ...services.bank import transfer_confirm, transfer_match, transfer_record, transfer_reject
 from ...services.receipts import receipt_pdf
 from ...services.transfer_refunds import refund_by_transfer
@@ -84,6 +85,7 @@ def gift_detail(request, ref):
         "donations/officials/gift_detail.html",
         {
             "gift": gift,
+            "proof": gift_proof_display(user, gift),
             "refunds": refunds,
             "can_work": can_work,
             "can_match": can_work
@@ -107,6 +109,20 @@ def gift_detail(request, ref):
 def gift_proof_download(request, ref):
     name, download_name = gift_proof(request.user, ref)
     return private_file_response(name, download_name=download_name)
+
+
+@official_required(*FINANCE_WORK_ROLES)
+@require_safe
+@never_cache
+def gift_proof_inline(request, ref):
+    """The proof as a picture on the gift's page (a PDF's first page drawn), logged."""
+    picture = gift_proof_picture(request.user, ref, log=request.method == "GET")
+    return private_inline_response(
+        picture.name,
+        content_type=picture.content_type,
+        filename=picture.filename,
+        content=picture.content,
+    )
 
 
 @official_required(*FINANCE_WORK_ROLES)

@@ -11,7 +11,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_safe
 
 from accounts.decorators import official_required
-from accounts.storage import private_file_response
+from accounts.storage import private_file_response, private_inline_response
 from core.forms import add_refusal, posted
 from meals.forms import DeliveryPeriodForm
 from meals.selectors.deliveries import disbursement_lines_from_deliveries
@@ -31,6 +31,7 @@ from ...selectors.officials import (
     disbursements,
     pot_balance,
 )
+from ...selectors.proofs import disbursement_proof_display, disbursement_proof_picture
 from ...services.funds import LineInput, disbursement_decide, disbursement_record
 from .common import attach_labels, pot_lookup
 
@@ -167,6 +168,7 @@ def disbursement_detail(request, pk: int):
         "donations/officials/disbursement_detail.html",
         {
             "disbursement": disbursement,
+            "proof": disbursement_proof_display(request.user, disbursement),
             "lines": disbursement_lines(disbursement),
             "can_work": can_work,
             "can_decide": may_decide_disbursement(request.user, disbursement),
@@ -180,6 +182,20 @@ def disbursement_detail(request, pk: int):
 def disbursement_proof_download(request, pk: int):
     name, download_name = disbursement_proof(request.user, pk)
     return private_file_response(name, download_name=download_name)
+
+
+@official_required(*FINANCE_WORK_ROLES)
+@require_safe
+@never_cache
+def disbursement_proof_inline(request, pk: int):
+    """The proof as a picture on the disbursement's page (a PDF's first page drawn), logged."""
+    picture = disbursement_proof_picture(request.user, pk, log=request.method == "GET")
+    return private_inline_response(
+        picture.name,
+        content_type=picture.content_type,
+        filename=picture.filename,
+        content=picture.content,
+    )
 
 
 @official_required(*FINANCE_WORK_ROLES)
