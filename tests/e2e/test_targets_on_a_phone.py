@@ -35,6 +35,26 @@ def _login(context, live_server, user) -> None:
     )
 
 
+# Each "N,N%" in the target tables, and those a line break cuts (more than one line box).
+SHARES_ON_ONE_LINE = """() => {
+  const found = [], broken = [];
+  for (const table of document.querySelectorAll(".targets-table")) {
+    const walker = document.createTreeWalker(table, NodeFilter.SHOW_TEXT);
+    for (let node = walker.nextNode(); node; node = walker.nextNode()) {
+      for (const match of node.data.matchAll(/\\d[\\d.,]*%/g)) {
+        const range = document.createRange();
+        range.setStart(node, match.index);
+        range.setEnd(node, match.index + match[0].length);
+        found.push(match[0]);
+        const tops = new Set([...range.getClientRects()].map((r) => Math.round(r.top)));
+        if (tops.size > 1) broken.push(match[0]);
+      }
+    }
+  }
+  return {found, broken};
+}"""
+
+
 @pytest.mark.browser
 def test_targets_read_on_a_phone_in_both_languages(browser, live_server, _close_db_connections):
     from meals.services.plans import meal_plan_start
@@ -79,6 +99,14 @@ def test_targets_read_on_a_phone_in_both_languages(browser, live_server, _close_
         # The standing is written, not only coloured.
         assert re.search(r"short by|kurang|target met|tercapai|no target|belum ada", body), url
         assert page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"], url
+        # Every share is written as core.numbers writes it ("50,0%" / "50.0%", no space) and
+        # sits on one line in the narrow table cells.
+        shares = page.evaluate(SHARES_ON_ONE_LINE)
+        assert shares["found"], url
+        assert not shares["broken"], (url, shares["broken"])
+        assert not re.search(r"\d\s%", body), url
+        decimal = "." if name.endswith("-en") else ","
+        assert all(decimal in share for share in shares["found"] if share != "0%"), shares
         if shots:
             page.screenshot(path=os.path.join(shots, f"{name}.png"), full_page=True)
         context.close()
