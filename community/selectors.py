@@ -10,13 +10,16 @@ wrote, or a person's identity, writes a ``pii.view`` audit event.
 from __future__ import annotations
 
 import datetime
+import enum
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from django.db.models import Count, F, Q, QuerySet
+from django.db.models import Count, F, Min, Q, QuerySet
 from django.db.models.functions import TruncMonth
 from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from accounts.models import AuditEvent, User
 from accounts.registry import AccountOwner
@@ -179,6 +182,151 @@ def concern_get_for_user(user: User, reference: str) -> Concern:
         details={"page": "concern"},
     )
     return concern
+
+
+# --- The reporter's status page ------------------------------------------------------------------
+
+
+class StepState(enum.StrEnum):
+    DONE = "done"
+    NOW = "now"  # what is happening now
+    NEXT = "next"  # to come
+
+
+@dataclass(frozen=True)
+class ReportStep:
+    key: str
+    title: str
+    state: StepState
+    at: datetime.datetime | None = None
+    explanation: str = ""
+
+
+@dataclass(frozen=True)
+class ReportStatus:
+    reference: str
+    kind: str  # "referral" or "concern"
+    steps: list[ReportStep]
+    closed: bool  # nothing more will happen
+
+
+# What the reporter reads of a closing outcome: the step, never a detail of the person.
+_OUTCOMES: dict[str, Any] = {
+    R.VERIFIED: gettext_lazy(
+        "Officials found the person and entered them in the programme's registry."
+    ),
+    R.ALREADY_KNOWN: gettext_lazy("Officials checked: the programme already knows this person."),
+    R.NOT_ELIGIBLE: gettext_lazy(
+        "Officials checked: the person does not meet the programme's conditions (for example "
+        "the age of 60 or the income)."
+    ),
+    R.NOT_FOUND: gettext_lazy(
+        "Officials looked for the person but could not find them. If you can describe the way "
+        "better, send a new report."
+    ),
+}
+
+
+def report_steps(report: Referral | Concern) -> ReportStatus:
+    """The steps of one report as its reporter may read them through the status link: what
+    happened when, in plain words. Nothing about the person reported, nor what the reporter
+    wrote, nor an official's note or answer: a link can be forwarded. ``report`` may carry
+    only the columns ``community.services.status`` loads."""
+    if isinstance(report, Referral):
+        return ReportStatus(report.reference, "referral", *_referral_steps(report))
+    return ReportStatus(report.reference, "concern", *_concern_steps(report))
+
+
+def _received(report: Referral | Concern, title: str) -> ReportStep:
+    if report.contact_verified_at is None:
+        return ReportStep(
+            "received",
+            _("Waiting for your code"),
+            StepState.NOW,
+            explanation=_("Type the code we sent you: until then the report is not accepted."),
+        )
+    explanation = _("We never tell anybody who reported.")
+    return ReportStep("received", title, StepState.DONE, report.contact_verified_at, explanation)
+
+
+def _referral_steps(referral: Referral) -> tuple[list[ReportStep], bool]:
+    steps = [_received(referral, _("Report received"))]
+    title = _("Checked on the spot")
+    if referral.status == R.UNVERIFIED:
+        return [*steps, ReportStep("checked", title, StepState.NEXT)], False
+    if referral.status == R.OPEN:
+        explanation = _(
+            "Officials visit the place you described to find the person and see whether the "
+            "programme can help."
+        )
+        return [*steps, ReportStep("checked", title, StepState.NOW, None, explanation)], False
+    steps.append(
+        ReportStep(
+            "checked", title, StepState.DONE, referral.decided_at, str(_OUTCOMES[referral.status])
+        )
+    )
+    if referral.status != R.VERIFIED:
+        return steps, True
+    # After the visit the person follows the registry's review: the first moves to listed
+    # and to reached are the steps (read from the lifecycle's history, dates only).
+    first = dict(
+        RecipientTransition.objects.filter(
+            recipient_id=referral.recipient_id, to_status__in=[Status.PUBLISHED, Status.REACHED]
+        )
+        .values_list("to_status")
+        .annotate(at=Min("created_at"))
+        .order_by()
+    )
+    listed_at, reached_at = first.get(Status.PUBLISHED), first.get(Status.REACHED)
+    listed_title = _("Listed by Dinas Sosial")
+    if listed_at or reached_at:
+        explanation = _(
+            "Dinas Sosial reviewed the situation and listed the person, so that donors can help "
+            "with daily meals."
+        )
+        steps.append(ReportStep("listed", listed_title, StepState.DONE, listed_at, explanation))
+    else:
+        explanation = _("Dinas Sosial reviews what help the programme can give.")
+        steps.append(ReportStep("listed", listed_title, StepState.NOW, None, explanation))
+    reached_title = _("Receives daily meals")
+    if reached_at:
+        explanation = _("A warung near the person's home now cooks their daily meals.")
+        steps.append(ReportStep("reached", reached_title, StepState.DONE, reached_at, explanation))
+        return steps, True
+    if listed_at:
+        explanation = _("Dinas Sosial arranges the daily meals with a warung nearby.")
+        steps.append(ReportStep("reached", reached_title, StepState.NOW, None, explanation))
+    else:
+        steps.append(ReportStep("reached", reached_title, StepState.NEXT))
+    return steps, False
+
+
+def _concern_steps(concern: Concern) -> tuple[list[ReportStep], bool]:
+    steps = [_received(concern, _("Concern received"))]
+    if concern.contact_verified_at is not None and concern.suspended_listing:
+        explanation = _("It stays off the public site until a reviewer of Dinas Sosial decides.")
+        steps.append(
+            ReportStep(
+                "taken_down",
+                _("Listing taken off the public site"),
+                StepState.DONE,
+                concern.contact_verified_at,
+                explanation,
+            )
+        )
+    title = _("Answered by Dinas Sosial")
+    if concern.status == Concern.Status.UNVERIFIED:
+        return [*steps, ReportStep("answered", title, StepState.NEXT)], False
+    if concern.status == Concern.Status.OPEN:
+        explanation = _("A reviewer of Dinas Sosial looks into it and will answer you.")
+        return [*steps, ReportStep("answered", title, StepState.NOW, None, explanation)], False
+    explanation = (
+        _("The answer was sent to you by WhatsApp.")
+        if concern.contact_channel == ContactChannel.PHONE
+        else _("The answer was sent to you by e-mail.")
+    )
+    steps.append(ReportStep("answered", title, StepState.DONE, concern.answered_at, explanation))
+    return steps, True
 
 
 # --- Rights requests -----------------------------------------------------------------------------

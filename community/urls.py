@@ -13,6 +13,8 @@ urlpatterns = [
     path("laporkan/", public.referral_create, name="referral_create"),
     path("laporkan/kode/<str:token>/", public.report_code, name="report_code"),
     path("laporkan/terima-kasih/", public.report_done, name="report_done"),
+    path("laporkan/terima-kasih/<str:token>/", public.report_received, name="report_received"),
+    path("laporkan/status/<str:token>/", public.report_status, name="report_status"),
     path("lansia/<str:public_id>/laporkan/", public.concern_create, name="concern_create"),
     # Data officers: the referrals queue.
     path("petugas/rujukan/", officials.referral_list, name="referral_list"),

@@ -533,6 +533,9 @@ COMMUNITY_CONCERN_BURST_MINUTES = env_int("COMMUNITY_CONCERN_BURST_MINUTES", 60)
 # report's reporter contact and free text are wiped after this many days.
 COMMUNITY_UNVERIFIED_RETENTION_HOURS = env_int("COMMUNITY_UNVERIFIED_RETENTION_HOURS", 24)
 COMMUNITY_CLOSED_RETENTION_DAYS = env_int("COMMUNITY_CLOSED_RETENTION_DAYS", 180)
+# How long a reporter's signed link to their report's status page works; each message about
+# a step carries a new one. The page tells steps only, so it may outlive the contact's wiping.
+COMMUNITY_STATUS_LINK_DAYS = env_int("COMMUNITY_STATUS_LINK_DAYS", 400)
 # UU PDP: access, correction and erasure requests are answered within 3x24 hours.
 RIGHTS_REQUEST_DEADLINE_HOURS = env_int("RIGHTS_REQUEST_DEADLINE_HOURS", 72)
 

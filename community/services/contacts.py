@@ -28,6 +28,7 @@ from notifications.models import Channel
 from notifications.services import notification_enqueue
 
 from ..models import Concern, ContactChannel, Referral, ReporterContact
+from .status import status_url
 
 
 class ContactRefused(ValidationError):
@@ -179,7 +180,8 @@ def reporter_channel(report: ReporterContact) -> str:
 
 
 def reporter_notify(*, report: ReporterContact, template: str, step: str, **context: Any) -> None:
-    """Tell a reporter about a step of their report (nothing about the person reported)."""
+    """Tell a reporter about a step of their report (nothing about the person reported), with
+    its number and a freshly signed link to its status page."""
     if not report.contact:  # wiped after its retention
         return
     notification_enqueue(
@@ -188,5 +190,10 @@ def reporter_notify(*, report: ReporterContact, template: str, step: str, **cont
         to_address=report.contact,
         channel=reporter_channel(report),
         language=report.language,
-        context={"reference": report.reference, "step": step, **context},
+        context={
+            "reference": report.reference,
+            "step": step,
+            "status_url": status_url(report),
+            **context,
+        },
     )

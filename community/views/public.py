@@ -14,10 +14,17 @@ from core.forms import add_refusal, posted
 from portal.selectors.public import public_profile_get
 
 from ..forms import CodeForm, ConcernForm, ReferralForm
-from ..models import Concern, Referral
+from ..models import Concern, ContactChannel, Referral
+from ..selectors import report_steps
 from ..services.concerns import concern_code_resend, concern_confirm, concern_submit
 from ..services.contacts import CodeRefused
 from ..services.referrals import referral_code_resend, referral_confirm, referral_submit
+from ..services.status import (
+    StatusLinkRefused,
+    report_from_status_token,
+    status_path,
+    status_token,
+)
 from ..throttle import address_limited, address_spend
 
 TOKEN_SALT = "community.code"  # noqa: S105 (a signing salt, not a secret)
@@ -124,7 +131,7 @@ def concern_create(request, public_id: str):
 def report_code(request, token: str):
     report = _report_from_token(token)
     if report.is_verified:
-        return redirect("community:report_done")
+        return redirect("community:report_received", token=status_token(report))
     resend = request.method == "POST" and request.POST.get("action") == "resend"
     form = CodeForm(None if resend else posted(request))
     sent_again, resend_problems = False, []
@@ -147,7 +154,7 @@ def report_code(request, token: str):
         except (CodeRefused, ValidationError) as error:
             add_refusal(form, error)
         else:
-            return redirect("community:report_done")
+            return redirect("community:report_received", token=status_token(report))
     return render(
         request,
         "community/public/code.html",
@@ -165,3 +172,45 @@ def report_code(request, token: str):
 @require_safe
 def report_done(request):
     return render(request, "community/public/done.html")
+
+
+def _refused_link(request, error: StatusLinkRefused):
+    # An unknown report is a 404; a forged, altered or expired link a 400. Either way the
+    # page says what happened in words, and nothing about any report.
+    return render(
+        request,
+        "community/public/status_invalid.html",
+        {"message": error.messages[0]},
+        status=404 if error.code == "unknown" else 400,
+    )
+
+
+@require_safe
+@never_cache
+def report_received(request, token: str):
+    """The last page of a report: its number and the signed link to follow it."""
+    try:
+        report = report_from_status_token(token)
+    except StatusLinkRefused as error:
+        return _refused_link(request, error)
+    return render(
+        request,
+        "community/public/done.html",
+        {
+            "report": report,
+            "kind": "referral" if isinstance(report, Referral) else "concern",
+            "status_link": request.build_absolute_uri(status_path(report, language=get_language())),
+            "by_email": report.contact_channel == ContactChannel.EMAIL,
+        },
+    )
+
+
+@require_safe
+@never_cache
+def report_status(request, token: str):
+    """A report's steps through its signed link: never a detail of the person reported."""
+    try:
+        report = report_from_status_token(token)
+    except StatusLinkRefused as error:
+        return _refused_link(request, error)
+    return render(request, "community/public/status.html", {"status": report_steps(report)})

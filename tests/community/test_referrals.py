@@ -23,6 +23,7 @@ from community.services.referrals import (
     referral_progress_notify,
     referral_submit,
 )
+from community.services.status import status_token
 from notifications.models import Notification
 from portal.models import Recipient, Source, Status
 from portal.services.lifecycle import recipient_transition
@@ -61,7 +62,10 @@ def accepted(client, **overrides) -> Referral:
     referral = submitted(client, **overrides)
     response = confirm(client, referral)
     assert response.status_code == 302
-    assert response["Location"] == reverse("community:report_done")
+    # The last page carries the report's number and its signed status link.
+    assert response["Location"] == reverse(
+        "community:report_received", args=[status_token(referral)]
+    )
     referral.refresh_from_db()
     return referral
 
