@@ -269,9 +269,9 @@ def _referral_steps(referral: Referral) -> tuple[list[ReportStep], bool]:
         return steps, True
     # After the visit the person follows the registry's review: the first moves to listed
     # and to reached are the steps (read from the lifecycle's history, dates only).
-    first = dict(
+    first: dict[str, datetime.datetime] = dict(
         RecipientTransition.objects.filter(
-            recipient_id=referral.recipient_id, to_status__in=[Status.PUBLISHED, Status.REACHED]
+            recipient=referral.recipient_id, to_status__in=[Status.PUBLISHED, Status.REACHED]
         )
         .values_list("to_status")
         .annotate(at=Min("created_at"))
