@@ -23,3 +23,15 @@ LIST_ROLES = frozenset({Role.REVIEWER, Role.LEAD_REVIEWER, Role.ADMINISTRATOR})
 
 def may_set_targets(user: Any) -> bool:
     return has_any_role(user, TARGET_ROLES)
+
+
+# The printable monthly report (docs/architecture.md, roles and scopes): the roles whose scope
+# is the regency print the regency's report and any kecamatan's; a reviewer prints only the
+# kecamatan of their grant (their registry scope), never the regency's total, which sums
+# kecamatan outside it. Coordinators read no figures at all.
+REPORT_ROLES = FIGURES_ROLES
+REPORT_REGENCY_ROLES = frozenset(FIGURES_ROLES - {Role.REVIEWER})
+
+
+def may_report_regency(user: Any) -> bool:
+    return has_any_role(user, REPORT_REGENCY_ROLES)

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.http import Http404
+from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -18,12 +18,15 @@ from core.time import today_wib
 from regions.models import Kecamatan
 
 from .charts import paired_bars
-from .forms import MonthForm, RankForm, TargetForm
+from .documents import monthly_report_pdf
+from .forms import MonthForm, RankForm, ReportForm, TargetForm
 from .models import Indicator
-from .permissions import FIGURES_ROLES, LIST_ROLES, TARGET_ROLES, may_set_targets
+from .permissions import FIGURES_ROLES, LIST_ROLES, REPORT_ROLES, TARGET_ROLES, may_set_targets
+from .reports import figure_sections, heading, kecamatan_tables, target_table
 from .selectors.figures import FIGURE_NAMES, outcome_figures
 from .selectors.lists import KINDS, people_list
 from .selectors.public import PUBLIC_FIGURES, public_outcomes, public_regency_series, stored_months
+from .selectors.report import monthly_report, report_areas
 from .selectors.targets import compare, target_history, targets_in_force
 from .services import outcome_target_set, outcomes_refresh
 
@@ -186,3 +189,55 @@ def people(request, kind: str):
             "people": people_list(request.user, kind),
         },
     )
+
+
+def _report(request):
+    """(the form, the areas, the report or None). The report is None when the month is
+    refused (the form says why) or the user has no area to report on."""
+    areas = report_areas(request.user)
+    form = ReportForm(request.GET or None, today=today_wib())
+    if not form.is_bound:
+        form = ReportForm({}, today=today_wib())
+    if not form.is_valid() or not areas:
+        return form, areas, None
+    area = form.cleaned_data["wilayah"] or areas[0].code
+    # Outside the user's scope: the same 404 as an unknown area (and logged).
+    report = monthly_report(user=request.user, area=area, month=form.cleaned_data["bulan"])
+    return form, areas, report
+
+
+def _report_page(request, form, areas, report):
+    context = {"form": form, "areas": areas, "report": report}
+    if report is not None:
+        context.update(
+            head=heading(report),
+            sections=figure_sections(report.figures),
+            targets=target_table(report.comparisons),
+            tables=kecamatan_tables(report),
+            query=request.GET.urlencode(),
+        )
+    status = 400 if form.errors else 200
+    return render(request, "outcomes/report.html", context, status=status)
+
+
+@official_required(*REPORT_ROLES)
+@require_safe
+@never_cache
+def report(request):
+    """The printable monthly report of one area: the page prints without the portal around it
+    (A4), and offers the same as a PDF."""
+    return _report_page(request, *_report(request))
+
+
+@official_required(*REPORT_ROLES)
+@require_safe
+@never_cache
+def report_pdf(request):
+    form, areas, chosen = _report(request)
+    if chosen is None:
+        # A refused month (or no area): the page that says why, not a broken file.
+        return _report_page(request, form, areas, chosen)
+    response = HttpResponse(monthly_report_pdf(chosen), content_type="application/pdf")
+    name = f"laporan-capaian-{chosen.area.code.replace('.', '')}-{chosen.month:%Y-%m}.pdf"
+    response["Content-Disposition"] = f'inline; filename="{name}"'
+    return response

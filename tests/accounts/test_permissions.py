@@ -132,6 +132,11 @@ EXPECTED = {
     "meals:plan": PROFILE_WORK,
     "meals:plan_move": PROFILE_WORK,
     "outcomes:figures": set(OFFICIAL_ROLES) - {R.SCHOOL_COORDINATOR},
+    # The printable monthly report and its PDF: the same roles; a reviewer's own kecamatan
+    # (Genteng, the default area for them), the others' the regency (tests/outcomes/
+    # test_report.py holds the refusals outside scope).
+    "outcomes:report": set(OFFICIAL_ROLES) - {R.SCHOOL_COORDINATOR},
+    "outcomes:report_pdf": set(OFFICIAL_ROLES) - {R.SCHOOL_COORDINATOR},
     # The regency's targets: lead reviewers and administrators set them; the lists of people
     # to follow: the roles that see every section of a person (a reviewer: their kecamatan).
     "outcomes:targets": {R.LEAD_REVIEWER, R.ADMINISTRATOR},
@@ -683,7 +688,7 @@ SEVERAL_ROLES = {
         # The inspector's regency covers warung and inspections, not people or the registry
         # (no section of the person page either).
         MUNCAR: {"meals:warung", "meals:warung_print", "meals:inspection"},
-        "lists": {"portal:region_list", "meals:home", "outcomes:figures"},
+        "lists": {"portal:region_list", "meals:home", "outcomes:figures", "outcomes:report"},
         "regions": [GENTENG],
     },
     "reviewer Muncar + finance officer + coordinator of a Genteng school": {
