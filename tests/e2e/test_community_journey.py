@@ -76,9 +76,18 @@ def test_a_resident_reports_a_neighbour_an_officer_verifies_and_the_resident_is_
     phone.fill("input[name=code]", code)
     with phone.expect_navigation():
         submit_form_of(phone, "input[name=code]")
-    assert path_of(phone) == "/laporkan/terima-kasih/"
+    assert path_of(phone).startswith("/laporkan/terima-kasih/")
     referral.refresh_from_db()
     assert referral.status == Referral.Status.OPEN
+    # The last page gives the report's number and the way to follow it.
+    assert phone.locator("#report-reference").inner_text() == referral.reference
+    assert_fits_the_phone(phone)
+    with phone.expect_navigation():
+        phone.locator("#report-status-link").tap()
+    assert path_of(phone).startswith("/laporkan/status/")
+    status_url = phone.url
+    assert_steps(phone, [("received", "done"), ("checked", "now")])
+    assert_fits_the_phone(phone)
     assert_no_csp_violations()
 
     # --- 3. A data officer opens the queue, visits, and enters the person found. --------------
@@ -124,3 +133,28 @@ def test_a_resident_reports_a_neighbour_an_officer_verifies_and_the_resident_is_
         text = rendered(note)
         for secret in (NIK, NAME, HAMLET, LANDMARK, SITUATION, "Kembiritan", person.public_id):
             assert secret not in text, (note.template, secret)
+
+    # --- 5. The resident opens their link again: the visit is done, Dinas Sosial reviews. ---
+    for url in (status_url, status_url.replace("/laporkan/", "/en/laporkan/", 1)):
+        phone.goto(url)
+        assert_steps(
+            phone,
+            [("received", "done"), ("checked", "done"), ("listed", "now"), ("reached", "next")],
+        )
+        assert_fits_the_phone(phone)
+        text = phone.locator("body").inner_text()
+        for secret in (NIK, NAME, HAMLET, LANDMARK, SITUATION, "Kembiritan", person.public_id):
+            assert secret not in text, (url, secret)
+    # A link with a changed character is refused with a page that says so.
+    assert phone.goto(status_url[:-4] + "AAA/").status == 400
+    assert phone.locator("#link-refused").is_visible()
+    assert_no_csp_violations()
+
+
+def assert_steps(page, expected: list[tuple[str, str]]) -> None:
+    steps = page.locator("#report-steps > li")
+    found = [
+        (steps.nth(i).get_attribute("data-step"), steps.nth(i).get_attribute("data-state"))
+        for i in range(steps.count())
+    ]
+    assert found == expected, (page.url, found)
