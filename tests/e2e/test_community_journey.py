@@ -12,6 +12,8 @@ import pytest
 from accounts.models import Role
 from community.models import Referral
 from portal.models import Recipient, Source, Status
+from tests.e2e.axe import axe_violations, format_violations
+from tests.e2e.test_public_face import axe  # noqa: F401 (a fixture: axe-core, or the skip)
 from tests.e2e.test_registry_journey import (
     OFFICIALS_URL,
     PHONE,
@@ -38,6 +40,7 @@ NAME = "Painem"
 
 @pytest.mark.browser
 @pytest.mark.timeout(240)
+@pytest.mark.usefixtures("axe")
 def test_a_resident_reports_a_neighbour_an_officer_verifies_and_the_resident_is_told(
     open_page,
     assert_no_csp_violations,
@@ -82,12 +85,14 @@ def test_a_resident_reports_a_neighbour_an_officer_verifies_and_the_resident_is_
     # The last page gives the report's number and the way to follow it.
     assert phone.locator("#report-reference").inner_text() == referral.reference
     assert_fits_the_phone(phone)
+    assert_accessible(phone)
     with phone.expect_navigation():
         phone.locator("#report-status-link").tap()
     assert path_of(phone).startswith("/laporkan/status/")
     status_url = phone.url
     assert_steps(phone, [("received", "done"), ("checked", "now")])
     assert_fits_the_phone(phone)
+    assert_accessible(phone)
     assert_no_csp_violations()
 
     # --- 3. A data officer opens the queue, visits, and enters the person found. --------------
@@ -149,6 +154,11 @@ def test_a_resident_reports_a_neighbour_an_officer_verifies_and_the_resident_is_
     assert phone.goto(status_url[:-4] + "AAA/").status == 400
     assert phone.locator("#link-refused").is_visible()
     assert_no_csp_violations()
+
+
+def assert_accessible(page) -> None:
+    violations = axe_violations(page)
+    assert not violations, format_violations(page.url, violations)
 
 
 def assert_steps(page, expected: list[tuple[str, str]]) -> None:

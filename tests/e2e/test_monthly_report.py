@@ -11,7 +11,9 @@ from django.test import Client
 
 from accounts.models import Role
 from core.time import today_wib
+from tests.e2e.axe import axe_violations, format_violations
 from tests.e2e.conftest import _CSP_LISTENER
+from tests.e2e.test_public_face import axe  # noqa: F401 (a fixture: axe-core, or the skip)
 from tests.factories import GENTENG, make_official
 from tests.factories.meals import warung_in
 from tests.factories.portal import RecipientFactory
@@ -63,6 +65,7 @@ def some_figures() -> None:
 
 @pytest.mark.browser
 @pytest.mark.timeout(180)
+@pytest.mark.usefixtures("axe")
 def test_a_lead_reviewer_prints_a_kecamatans_report_and_downloads_its_pdf(
     browser, live_server, page_watch, assert_no_csp_violations, _close_db_connections
 ):
@@ -84,6 +87,8 @@ def test_a_lead_reviewer_prints_a_kecamatans_report_and_downloads_its_pdf(
         listed = page.locator('tr[data-figure="listed"] td').inner_text()
         assert listed == "3"
         assert page.locator("[data-print]").is_visible()  # the script ran (same origin)
+        violations = axe_violations(page)
+        assert not violations, format_violations(page.url, violations)
         shot(page, f"report-desk{prefix.replace('/', '-') or '-id'}")
         # On paper: the report alone, without the portal's header, menu, form or footer.
         page.emulate_media(media="print")
@@ -103,6 +108,7 @@ def test_a_lead_reviewer_prints_a_kecamatans_report_and_downloads_its_pdf(
 
 @pytest.mark.browser
 @pytest.mark.timeout(180)
+@pytest.mark.usefixtures("axe")
 def test_a_reviewer_reads_their_kecamatans_report_on_a_phone(
     browser, live_server, _close_db_connections
 ):
@@ -118,6 +124,8 @@ def test_a_reviewer_reads_their_kecamatans_report_on_a_phone(
         widths = page.evaluate("() => [document.documentElement.scrollWidth, window.innerWidth]")
         assert widths[0] <= widths[1], (prefix, widths)
         shot(page, f"report-phone{prefix.replace('/', '-') or '-id'}")
+        violations = axe_violations(page)
+        assert not violations, format_violations(page.url, violations)
         # Another kecamatan, typed into the address: the same 404 as an unknown one.
         assert page.goto(f"{prefix}/petugas/makan/capaian/laporan/?wilayah=35.10.05").status == 404
     context.close()
