@@ -2,10 +2,8 @@
 language, once for both the printable page and the PDF (``outcomes.documents``), so the two
 always say the same.
 
-Numbers are written in the block below and nowhere else in the report, as the figures page
-writes them (``outcome_tags``): counts with the language's grouping, shares with one decimal
-and a no-break space before "%", days with one decimal. A shared number format for the whole
-portal replaces this block by calls to it.
+Numbers are written in the block below and nowhere else in the report, through
+``core.numbers`` as every page writes them.
 """
 
 from __future__ import annotations
@@ -13,8 +11,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from django.utils import formats
-from django.utils.formats import number_format
 from django.utils.translation import gettext as _
+
+from core.numbers import NO_FIGURE, format_count, format_decimal, format_percent
 
 from .models import Indicator
 from .selectors.figures import Figures
@@ -23,20 +22,22 @@ from .selectors.targets import Comparison, indicator_values
 from .templatetags.outcome_tags import FIGURE_LABELS
 
 # --- Numbers -------------------------------------------------------------------------------------
+# Through ``core.numbers``, as every page writes them: counts grouped per language, shares and
+# days with one decimal (kept, so a column of figures lines up), "%" without a space.
 
-NONE = "–"
+NONE = NO_FIGURE
 
 
 def count(value: int | None) -> str:
-    return NONE if value is None else number_format(value, force_grouping=True)
+    return format_count(value)
 
 
 def decimal(value: float | None) -> str:
-    return NONE if value is None else number_format(value, decimal_pos=1)
+    return format_decimal(value, 1, trim=False)
 
 
 def percent(value: float | None) -> str:
-    return NONE if value is None else f"{decimal(value)}\u00a0%"
+    return NONE if value is None else format_percent(float(value), 1)
 
 
 def days(value: float | None) -> str:
