@@ -5,11 +5,11 @@ from allauth.account.adapter import DefaultAccountAdapter
 from allauth.core import context as allauth_context
 from django.conf import settings
 from django.contrib.auth import get_user_model
-from django.urls import reverse
 from django.utils import translation
 from django.utils.translation import gettext_lazy as _
 
 from . import registry
+from .selectors import landing_url
 
 
 class AccountAdapter(DefaultAccountAdapter):
@@ -19,9 +19,8 @@ class AccountAdapter(DefaultAccountAdapter):
         return super().save_user(request, user, form, commit=commit)
 
     def get_login_redirect_url(self, request):
-        if request.user.is_authenticated and request.user.is_official:
-            return reverse("portal:officials_home")
-        return super().get_login_redirect_url(request)
+        # allauth asks this only when no safe ``next`` was given (and after the TOTP step).
+        return landing_url(request.user)
 
     def send_mail(self, template_prefix, email, context):
         """allauth's account mail (codes, password links, security notices) goes through the

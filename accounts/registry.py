@@ -1,8 +1,9 @@
 """How the apps above accounts take part in its work.
 
 Imports run one way (docs/architecture.md): accounts may not import the apps that hold a
-person's other records, yet deleting an account must reach them, and a school coordinator's
-grant names a school that volunteers keeps. Each app fills what it owns here from its
+person's other records, yet deleting an account must reach them, a school coordinator's
+grant names a school that volunteers keeps, and signing in lands each role on a page of
+another app, with what waits there counted. Each app fills what it owns here from its
 ``AppConfig.ready()`` by an explicit call, so that ``grep register_`` finds every hook.
 """
 
@@ -95,7 +96,34 @@ class AccountMailSender(Protocol):
     ) -> None: ...
 
 
+@dataclass(frozen=True)
+class Waiting:
+    """Something that waits for a person on their work page: how many, said in a sentence
+    that carries the number ("12 records wait for your review"), and where exactly when it
+    is a narrower view of the page (a filter)."""
+
+    count: int
+    text: str
+    url: str = ""
+
+
+# The counting for one role: given the signed-in user, what waits for them, read in the
+# scope of the role's own page (one or two aggregate queries).
+WaitingSource = Callable[[User], list[Waiting]]
+
+
+@dataclass(frozen=True)
+class RoleWork:
+    """The page of one role's work, where a person holding that role lands after signing in."""
+
+    role: str
+    url_name: str
+    title: Any  # a lazy translation
+    waiting: WaitingSource | None = None
+
+
 _personal_data: list[PersonalData] = []
+_role_work: dict[str, RoleWork] = {}
 _hooks: dict[str, Any] = {}
 
 
@@ -142,6 +170,21 @@ def register_account_mail_sender(sender: AccountMailSender) -> None:
 
 def account_mail_sender() -> AccountMailSender:
     return _required("account_mail_sender")
+
+
+def register_role_work(
+    *, role: str, url_name: str, title: Any, waiting: WaitingSource | None = None
+) -> None:
+    """Called from the ``AppConfig.ready()`` of the app that owns the page: ``role``'s work
+    is on ``url_name`` (a URL without arguments), and ``waiting(user)`` counts what waits
+    there. One page per role."""
+    if role in _role_work:
+        raise ImproperlyConfigured(f"The work page of {role} was registered twice.")
+    _role_work[role] = RoleWork(role=role, url_name=url_name, title=title, waiting=waiting)
+
+
+def role_work(role: str) -> RoleWork | None:
+    return _role_work.get(role)
 
 
 def _required(name: str) -> Any:

@@ -1,5 +1,6 @@
 """Reads about people, filtered by the acting user's role and scope."""
 
+from dataclasses import dataclass
 from typing import Any, TypeVar
 
 from allauth.account.models import EmailAddress
@@ -7,10 +8,12 @@ from allauth.mfa.models import Authenticator
 from django.core.exceptions import ObjectDoesNotExist
 from django.db.models import Model, QuerySet
 from django.http import Http404
+from django.urls import reverse
 
+from . import registry
 from .models import AuditEvent, Role, RoleGrant, User
 from .permissions import is_administrator
-from .registry import AccountOwner
+from .registry import AccountOwner, RoleWork, Waiting
 from .scope import Purpose, kecamatan_in_scope
 
 __all__ = [
@@ -20,10 +23,12 @@ __all__ = [
     "audit_events_for_user",
     "get_in_scope",
     "kecamatan_in_scope",
+    "landing_url",
     "lead_reviewers",
     "reviewers_of_kecamatan",
     "user_has_totp",
     "users_with_role",
+    "work_pages",
 ]
 
 
@@ -102,3 +107,66 @@ def audit_events_for_user(
     if actor_ref:
         events = events.filter(actor_ref=actor_ref)
     return events
+
+
+# --- Where a person's work is (docs/architecture.md, "Roles and scope") -------------------------
+
+
+@dataclass(frozen=True)
+class WorkPage:
+    """One page of a person's work, as the chooser and the officials' area show it."""
+
+    url_name: str
+    url: str
+    title: Any
+    roles: tuple[Any, ...]  # the names of the roles whose work it is (lazy translations)
+    # What waits there, each line counted (the zero ones left out); None when the page
+    # counts nothing.
+    waiting: tuple[Waiting, ...] | None
+
+    @property
+    def key(self) -> str:
+        """Names the page for the stylesheet and the tests ("portal-review_queue")."""
+        return self.url_name.replace(":", "-")
+
+
+def _role_works(user: User) -> dict[str, list[RoleWork]]:
+    """The registered work of each role ``user`` holds, by page, in the order of ``Role``."""
+    pages: dict[str, list[RoleWork]] = {}
+    for role in Role.values:
+        work = registry.role_work(role) if role in user.roles else None
+        if work is not None:
+            pages.setdefault(work.url_name, []).append(work)
+    return pages
+
+
+def work_pages(user: User) -> list[WorkPage]:
+    """Each page of ``user``'s work with what waits there, counted in the scope of that page
+    (each app's own selector: one or two queries a page)."""
+    pages = []
+    for url_name, works in _role_works(user).items():
+        sources = [work.waiting for work in works if work.waiting is not None]
+        waiting = None
+        if sources:
+            waiting = tuple(line for source in sources for line in source(user) if line.count)
+        pages.append(
+            WorkPage(
+                url_name=url_name,
+                url=reverse(url_name),
+                title=works[0].title,
+                roles=tuple(Role(work.role).label for work in works),
+                waiting=waiting,
+            )
+        )
+    return pages
+
+
+def landing_url(user: User) -> str:
+    """Where ``user`` lands after signing in: the page of their work when their roles have
+    one, the chooser when they have several, their account when none."""
+    pages = list(_role_works(user))
+    if not pages:
+        return reverse("accounts:home")
+    if len(pages) == 1:
+        return reverse(pages[0])
+    return reverse("accounts:start")

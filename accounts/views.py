@@ -10,15 +10,16 @@ from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_http_methods
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_http_methods, require_safe
 
 from core.forms import add_refusal, posted
 
-from .decorators import official_required
+from .decorators import official_required, signed_in_required
 from .forms import DeleteAccountForm, ProfileForm
 from .models import AuditEvent, Consent
 from .permissions import ADMIN_ROLES
-from .selectors import audit_events_for_user
+from .selectors import audit_events_for_user, work_pages
 from .services import account_data_export, account_delete, consent_give, consent_withdraw
 
 
@@ -39,6 +40,14 @@ def home(request):
         messages.success(request, _("Your settings are saved."))
         return redirect("accounts:home")
     return render(request, "accounts/home.html", {"form": form})
+
+
+@signed_in_required
+@require_safe
+@never_cache
+def start(request):
+    """Where a person with several roles chooses which work to open after signing in."""
+    return render(request, "accounts/start.html", {"pages": work_pages(request.user)})
 
 
 @login_required

@@ -8,8 +8,18 @@ class AttentionConfig(AppConfig):
 
     def ready(self) -> None:
         from accounts import registry
+        from accounts.models import Role
 
+        from .selectors import lead_reviewer_waiting
         from .services import attention_data_erase, attention_data_export
+
+        # Escalations and overdue items are the lead reviewers' own work.
+        registry.register_role_work(
+            role=Role.LEAD_REVIEWER,
+            url_name="attention:queue",
+            title=_("Attention queue"),
+            waiting=lead_reviewer_waiting,
+        )
 
         registry.register_personal_data(
             app_label="attention",

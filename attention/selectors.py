@@ -6,8 +6,10 @@ from typing import Any
 
 from django.db.models import Case, Count, IntegerField, Min, Q, QuerySet, Value, When
 from django.urls import reverse
+from django.utils.translation import ngettext
 
 from accounts.models import Role, User
+from accounts.registry import Waiting
 from accounts.scope import kecamatan_in_scope
 from accounts.selectors import get_in_scope
 from portal.selectors import person as person_selectors
@@ -144,3 +146,36 @@ def digest_rows(user: User, *, now: Any) -> tuple[list[dict[str, Any]], int]:
     out.sort(key=lambda row: order.index(row["kind"]))
     taken = Item.objects.filter(mine).count()
     return out, taken
+
+
+def lead_reviewer_waiting(user: User) -> list[Waiting]:
+    """What waits for a lead reviewer in the queue (their scope: ``items_in_scope``): the
+    live items escalated to the lead reviewers, and the live ones they took. One query."""
+    counts = (
+        items_in_scope(user)
+        .filter(status__in=LIVE_STATUSES)
+        .aggregate(
+            escalated=Count("pk", filter=Q(escalated_at__isnull=False)),
+            taken=Count("pk", filter=Q(status=ItemStatus.TAKEN, taken_by=user)),
+        )
+    )
+    return [
+        Waiting(
+            counts["escalated"],
+            ngettext(
+                "%(count)s item escalated to the lead reviewers",
+                "%(count)s items escalated to the lead reviewers",
+                counts["escalated"],
+            )
+            % {"count": counts["escalated"]},
+        ),
+        Waiting(
+            counts["taken"],
+            ngettext(
+                "%(count)s item you took, not resolved yet",
+                "%(count)s items you took, not resolved yet",
+                counts["taken"],
+            )
+            % {"count": counts["taken"]},
+        ),
+    ]

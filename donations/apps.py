@@ -67,15 +67,25 @@ class DonationsConfig(AppConfig):
     verbose_name = _("Donations")
 
     def ready(self) -> None:
-        from accounts.registry import Subject, register_personal_data
+        from accounts.models import Role
+        from accounts.registry import Subject, register_personal_data, register_role_work
         from meals.registry import register_warung_payouts
 
+        from .selectors.officials import finance_officer_waiting
         from .selectors.personal_data import donations_export, recipient_donations_export
         from .selectors.warung import warung_payouts
         from .services.erasure import donations_erase
 
         # The warung's daily link shows what the warung was paid (meals may not import us).
         register_warung_payouts(warung_payouts)
+        # Where these roles land after signing in: the bank-transfer queue, their own gifts.
+        register_role_work(
+            role=Role.FINANCE_OFFICER,
+            url_name="donations:fin_transfers",
+            title=_("Bank transfers"),
+            waiting=finance_officer_waiting,
+        )
+        register_role_work(role=Role.DONOR, url_name="donations:donor_home", title=_("My gifts"))
 
         register_personal_data(
             app_label="donations",

@@ -8,8 +8,18 @@ class MealsConfig(AppConfig):
 
     def ready(self) -> None:
         from accounts import registry
+        from accounts.models import Role
 
+        from .selectors.officials import health_inspector_waiting
         from .selectors.personal_data import meals_recipient_export
+
+        # Where a health inspector lands after signing in: the warung and their inspections.
+        registry.register_role_work(
+            role=Role.HEALTH_INSPECTOR,
+            url_name="meals:home",
+            title=_("Meals: warung"),
+            waiting=health_inspector_waiting,
+        )
 
         officials = (
             "officials' actions (who planned, changed or inspected), audit-logged; an "

@@ -9,9 +9,29 @@ class PortalConfig(AppConfig):
     def ready(self) -> None:
         # Registers the production checks (config is not an app of its own).
         from accounts import registry
+        from accounts.models import Role
         from config import checks  # noqa: F401
 
+        from .selectors.import_batches import data_officer_waiting
         from .selectors.personal_data import portal_recipient_export
+        from .selectors.review import reviewer_waiting
+
+        # Where each of these roles lands after signing in, with what waits there.
+        registry.register_role_work(
+            role=Role.DATA_OFFICER,
+            url_name="portal:import_upload",
+            title=_("Import a Diskominfo file"),
+            waiting=data_officer_waiting,
+        )
+        registry.register_role_work(
+            role=Role.REVIEWER,
+            url_name="portal:review_queue",
+            title=_("Review queue"),
+            waiting=reviewer_waiting,
+        )
+        registry.register_role_work(
+            role=Role.ADMINISTRATOR, url_name="portal:officials_home", title=_("Officials' area")
+        )
 
         officials = (
             "officials' actions on the registry (who entered, edited, moved or imported), "

@@ -8,14 +8,30 @@ class VolunteersConfig(AppConfig):
 
     def ready(self) -> None:
         from accounts import registry
+        from accounts.models import Role
         from portal import registry as portal_registry
 
         from .selectors.outcomes import listing_visits_in_month, visits_in_month
         from .selectors.personal_data import volunteers_data_export, volunteers_recipient_export
+        from .selectors.schools import coordinator_waiting
+        from .selectors.students import student_waiting
         from .services.bookings import volunteers_data_erase
         from .services.coordinators import COORDINATOR_SCHOOLS
 
         registry.register_coordinator_schools(COORDINATOR_SCHOOLS)
+        # Where these roles land after signing in: the school's page, the student's visits.
+        registry.register_role_work(
+            role=Role.SCHOOL_COORDINATOR,
+            url_name="volunteers:school",
+            title=_("My school"),
+            waiting=coordinator_waiting,
+        )
+        registry.register_role_work(
+            role=Role.STUDENT,
+            url_name="volunteers:home",
+            title=_("My visits"),
+            waiting=student_waiting,
+        )
         # A listing says how often students visited this month (a count, never when).
         portal_registry.register_listing_visits(listing_visits_in_month)
         # A reached person's sponsors are told how often students visited (a count only).

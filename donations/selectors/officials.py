@@ -18,9 +18,13 @@ from typing import Any, TypeVar
 from django.db.models import Count, F, Model, Q, QuerySet, Sum
 from django.http import Http404
 from django.shortcuts import get_object_or_404
+from django.urls import reverse
 from django.utils import timezone
+from django.utils.http import urlencode
+from django.utils.translation import ngettext
 
 from accounts.models import AuditEvent, User
+from accounts.registry import Waiting
 from accounts.services import audit_record
 from meals.selectors.deliveries import delivered_portions
 from portal.models import Recipient
@@ -144,6 +148,46 @@ def bank_gifts(user: User, *, status: str | None = None) -> QuerySet[Gift]:
     else:
         gifts = gifts.filter(status__in=(Gift.Status.PROOF_SUBMITTED, Gift.Status.MATCHED))
     return _for(_scoped(user, gifts)).order_by("created_at", "pk")
+
+
+def finance_officer_waiting(user: User) -> list[Waiting]:
+    """What waits in the bank-transfer queue (``bank_gifts``): proofs sent by donors to
+    match, and matches another officer made, for this one to confirm (their own wait for a
+    second officer). One query."""
+    counts = (
+        bank_gifts(user)
+        .order_by()
+        .aggregate(
+            proofs=Count("pk", filter=Q(status=Gift.Status.PROOF_SUBMITTED)),
+            matched=Count(
+                "pk",
+                filter=Q(status=Gift.Status.MATCHED) & ~Q(matched_by_ref=user.public_ref),
+            ),
+        )
+    )
+    queue = reverse("donations:fin_transfers")
+    return [
+        Waiting(
+            counts["proofs"],
+            ngettext(
+                "%(count)s transfer proof to match",
+                "%(count)s transfer proofs to match",
+                counts["proofs"],
+            )
+            % {"count": counts["proofs"]},
+            f"{queue}?{urlencode({'status': Gift.Status.PROOF_SUBMITTED})}",
+        ),
+        Waiting(
+            counts["matched"],
+            ngettext(
+                "%(count)s match for you to confirm",
+                "%(count)s matches for you to confirm",
+                counts["matched"],
+            )
+            % {"count": counts["matched"]},
+            f"{queue}?{urlencode({'status': Gift.Status.MATCHED})}",
+        ),
+    ]
 
 
 def gift_get(user: User, ref: uuid.UUID | str) -> Gift:

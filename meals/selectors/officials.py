@@ -12,12 +12,15 @@ from __future__ import annotations
 import datetime
 from dataclasses import dataclass
 
-from django.db.models import Exists, OuterRef, Q, QuerySet
+from django.db.models import Count, Exists, OuterRef, Q, QuerySet, Subquery
 from django.http import Http404
+from django.utils.translation import ngettext
 
 from accounts.models import AuditEvent, User
+from accounts.registry import Waiting
 from accounts.selectors import Purpose, get_in_scope, kecamatan_in_scope
 from accounts.services import audit_record
+from core.time import today_wib
 from portal.models import PUBLISHED_OR_REACHED, Recipient
 
 from ..models import (
@@ -46,6 +49,41 @@ def warung_in_scope(user: User) -> QuerySet[Warung]:
         .annotate(suspended=_open_suspension())
         .order_by("kecamatan__name", "name")
     )
+
+
+def health_inspector_waiting(user: User) -> list[Waiting]:
+    """What waits for an inspector among the warung of their scope (``warung_in_scope``)
+    under contract: those whose latest inspection's next date has passed (WIB), as the
+    attention sweep reads it, and those never inspected. One query."""
+    latest = Inspection.objects.filter(warung=OuterRef("pk")).order_by("-inspected_on", "-id")
+    counts = (
+        warung_in_scope(user)
+        .exclude(contract_status=Warung.Contract.ENDED)
+        .annotate(next_due=Subquery(latest.values("next_due")[:1]))
+        .order_by()
+        .aggregate(
+            overdue=Count("pk", filter=Q(next_due__lt=today_wib())),
+            never=Count("pk", filter=Q(next_due__isnull=True)),
+        )
+    )
+    return [
+        Waiting(
+            counts["overdue"],
+            ngettext(
+                "%(count)s inspection overdue", "%(count)s inspections overdue", counts["overdue"]
+            )
+            % {"count": counts["overdue"]},
+        ),
+        Waiting(
+            counts["never"],
+            ngettext(
+                "%(count)s warung not inspected yet",
+                "%(count)s warung not inspected yet",
+                counts["never"],
+            )
+            % {"count": counts["never"]},
+        ),
+    ]
 
 
 @dataclass

@@ -8,8 +8,11 @@ from dataclasses import dataclass
 from typing import IO, cast
 
 from django.db.models import QuerySet
+from django.urls import reverse
+from django.utils.translation import ngettext
 
 from accounts.models import User
+from accounts.registry import Waiting
 from accounts.selectors import Purpose, get_in_scope, kecamatan_in_scope
 from accounts.storage import private_storage
 from regions.models import Village
@@ -23,6 +26,25 @@ def import_batch_list(*, user: User) -> QuerySet[ImportBatch]:
     if not may_import(user):
         return ImportBatch.objects.none()
     return ImportBatch.objects.select_related("actor").order_by("-started_at", "-pk")
+
+
+def data_officer_waiting(user: User) -> list[Waiting]:
+    """What waits on the import pages: uploaded files previewed and neither confirmed nor
+    discarded yet (anyone's: every import is the regency's; the hourly purge discards them
+    after 24 hours)."""
+    staged = import_batch_list(user=user).filter(state=ImportBatch.State.STAGED).count()
+    return [
+        Waiting(
+            staged,
+            ngettext(
+                "%(count)s uploaded file waits for confirmation",
+                "%(count)s uploaded files wait for confirmation",
+                staged,
+            )
+            % {"count": staged},
+            reverse("portal:import_history"),
+        )
+    ]
 
 
 def import_batch_get(*, user: User, pk: int) -> ImportBatch:

@@ -9,11 +9,15 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
-from django.db.models import QuerySet
+from django.db.models import Count, Q, QuerySet
+from django.urls import reverse
+from django.utils.http import urlencode
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from accounts.models import AuditEvent, User
 from accounts.pii import keyed_hash
+from accounts.registry import Waiting
 from accounts.selectors import Purpose, get_in_scope, kecamatan_in_scope
 from accounts.services import audit_record
 from regions.models import Kecamatan, Village
@@ -84,6 +88,46 @@ def review_queue(
     if nik:
         recipients = recipients.filter(nik_hash=keyed_hash(nik))
     return recipients
+
+
+def reviewer_waiting(user: User) -> list[Waiting]:
+    """What waits in ``user``'s review queue (its scope, through ``review_queue``): records
+    submitted that they may decide (not one they entered or last edited: maker-checker), and
+    candidates not yet submitted. One query."""
+    counts = (
+        review_queue(user)
+        .order_by()
+        .aggregate(
+            in_review=Count(
+                "pk",
+                filter=Q(status=S.IN_REVIEW) & ~Q(entered_by=user) & ~Q(last_edited_by=user),
+            ),
+            candidates=Count("pk", filter=Q(status=S.CANDIDATE)),
+        )
+    )
+    queue = reverse("portal:review_queue")
+    return [
+        Waiting(
+            counts["in_review"],
+            ngettext(
+                "%(counter)s record submitted and waiting for your review",
+                "%(counter)s records submitted and waiting for your review",
+                counts["in_review"],
+            )
+            % {"counter": counts["in_review"]},
+            f"{queue}?{urlencode({'status': S.IN_REVIEW})}",
+        ),
+        Waiting(
+            counts["candidates"],
+            ngettext(
+                "%(counter)s candidate not yet submitted for review",
+                "%(counter)s candidates not yet submitted for review",
+                counts["candidates"],
+            )
+            % {"counter": counts["candidates"]},
+            f"{queue}?{urlencode({'status': S.CANDIDATE})}",
+        ),
+    ]
 
 
 def _in_scope(user: User) -> QuerySet[Recipient]:

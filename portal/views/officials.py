@@ -2,6 +2,7 @@ from django.shortcuts import render
 
 from accounts.decorators import official_required
 from accounts.permissions import is_administrator
+from accounts.selectors import work_pages
 
 from ..permissions import REGISTRY_ROLES, may_import, may_read_registry
 from ..selectors.regions import region_get_for_user, region_list_for_user, villages_of
@@ -16,6 +17,8 @@ def officials_home(request):
         request,
         "portal/officials_home.html",
         {
+            # What waits for them on each of their pages that counts something.
+            "work": [page for page in work_pages(request.user) if page.waiting is not None],
             "grants": grants,
             "can_see_regions": may_read_registry(request.user),
             "is_admin": is_administrator(request.user),

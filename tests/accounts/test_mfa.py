@@ -2,7 +2,7 @@ import pytest
 from django.urls import reverse
 
 from accounts.models import OFFICIAL_ROLES, Role
-from tests.accounts.test_permissions import EXPECTED, sample_kwargs
+from tests.accounts.test_permissions import EXPECTED, SIGNED_IN_PAGES, sample_kwargs
 from tests.factories import GENTENG, PASSWORD, UserFactory, make_official, totp_code
 
 
@@ -14,7 +14,7 @@ def test_an_official_without_totp_is_sent_to_enrolment_from_every_official_url(c
     samples = sample_kwargs()
     client.force_login(official)
     enrol = reverse("mfa_activate_totp")
-    for name in EXPECTED:
+    for name in [*EXPECTED, *SIGNED_IN_PAGES]:
         response = client.get(reverse(name, kwargs=samples.get(name)))
         assert response.status_code == 302, name
         assert response["Location"] == enrol, name
@@ -54,5 +54,6 @@ def test_signing_in_asks_an_enrolled_official_for_the_code(client, db):
 
     response = client.post(reverse("mfa_authenticate"), {"code": totp_code(official)})
     assert response.status_code == 302
-    assert response["Location"] == reverse("portal:officials_home")
+    # A data officer lands on the page of their work (tests/accounts/test_landing.py).
+    assert response["Location"] == reverse("portal:import_upload")
     assert client.get(reverse("portal:officials_home")).status_code == 200

@@ -147,6 +147,9 @@ EXPECTED = {
     "attention:item": {R.REVIEWER, R.LEAD_REVIEWER, R.HEALTH_INSPECTOR, R.ADMINISTRATOR},
     "attention:take": {R.REVIEWER, R.LEAD_REVIEWER, R.HEALTH_INSPECTOR},
 }
+# Pages for anyone signed in, whatever their roles (an official enrols TOTP first): the
+# chooser of where to start, which lists only the person's own pages.
+SIGNED_IN_PAGES = {"accounts:start"}
 RECORD_PAGES = {
     "portal:review_record",
     "portal:review_reveal",
@@ -466,6 +469,13 @@ def test_each_role_opens_exactly_its_pages(client, db, role):
 
 
 @pytest.mark.parametrize("role", Role.values)
+def test_each_role_opens_the_pages_for_anyone_signed_in(client, db, role):
+    client.force_login(user_with(role))
+    for name in SIGNED_IN_PAGES:
+        assert client.get(reverse(name)).status_code == 200, (role, name)
+
+
+@pytest.mark.parametrize("role", Role.values)
 def test_only_administrators_reach_the_django_admin(client, db, role):
     client.force_login(user_with(role))
     response = client.get("/admin/", follow=True)
@@ -474,7 +484,7 @@ def test_only_administrators_reach_the_django_admin(client, db, role):
 
 def test_a_visitor_is_sent_to_sign_in_from_every_official_page(client, db):
     samples = sample_kwargs()
-    for name in EXPECTED:
+    for name in [*EXPECTED, *SIGNED_IN_PAGES]:
         url = reverse(name, kwargs=samples.get(name))
         response = client.get(url)
         assert response.status_code == 302

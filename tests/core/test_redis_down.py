@@ -66,7 +66,7 @@ def test_an_official_signs_in_with_their_code_and_a_used_code_stays_used(client,
     code = totp_code(official)
     response = client.post(reverse("mfa_authenticate"), {"code": code})
     assert response.status_code == 302
-    assert response["Location"] == reverse("portal:officials_home")
+    assert response["Location"] == reverse("portal:import_upload")
     assert client.get(reverse("portal:officials_home")).status_code == 200
 
     # The used-code marker fell back to memory too: the same code does not open a second door.

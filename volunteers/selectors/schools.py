@@ -8,8 +8,10 @@ from typing import TYPE_CHECKING, Any, TypedDict
 from django.db.models import Count, ExpressionWrapper, F, FloatField, Prefetch, Q, QuerySet, Sum
 from django.db.models.functions import Coalesce
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from accounts.models import AuditEvent, User
+from accounts.registry import Waiting
 from accounts.selectors import get_in_scope
 from accounts.services import audit_record
 
@@ -80,6 +82,24 @@ def school_roster(user: User) -> list[SchoolStudent]:
             guardian=guardian_link_of(student, consents=list(student.consents.all())),
         )
         for student in school_students(user).prefetch_related(consents)
+    ]
+
+
+def coordinator_waiting(user: User) -> list[Waiting]:
+    """What waits on the coordinator's school page: students of their school (and only
+    theirs) who signed up and wait for the school's confirmation."""
+    school_id = coordinator_school_id(user)
+    pending = (
+        0
+        if school_id is None
+        else Student.objects.filter(school_id=school_id, status=Student.Status.PENDING).count()
+    )
+    return [
+        Waiting(
+            pending,
+            ngettext("%(count)s student to confirm", "%(count)s students to confirm", pending)
+            % {"count": pending},
+        )
     ]
 
 

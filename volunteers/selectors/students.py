@@ -7,10 +7,12 @@ import datetime
 from dataclasses import dataclass
 
 from django.conf import settings
-from django.db.models import Exists, OuterRef, Q, QuerySet, Sum
+from django.db.models import Count, Exists, OuterRef, Q, QuerySet, Sum
 from django.utils import timezone
+from django.utils.translation import ngettext
 
 from accounts.models import AuditEvent, User
+from accounts.registry import Waiting
 from accounts.selectors import get_in_scope
 from accounts.services import audit_record
 from core.time import WIB, end_of_day_wib
@@ -36,6 +38,35 @@ def student_for_user(user: User) -> Student | None:
     if not user.is_authenticated:
         return None
     return Student.objects.select_related("school", "user").filter(user=user).first()
+
+
+def student_waiting(user: User) -> list[Waiting]:
+    """What waits on a student's own visits page: their booked visits still to come, and the
+    visits they attended without a report yet. One query."""
+    counts = Booking.objects.filter(student__user=user).aggregate(
+        coming=Count("pk", filter=Q(status=B.CONFIRMED, slot__starts_at__gte=timezone.now())),
+        reports=Count("pk", filter=Q(status=B.ATTENDED, report__isnull=True)),
+    )
+    return [
+        Waiting(
+            counts["coming"],
+            ngettext(
+                "%(count)s booked visit coming up",
+                "%(count)s booked visits coming up",
+                counts["coming"],
+            )
+            % {"count": counts["coming"]},
+        ),
+        Waiting(
+            counts["reports"],
+            ngettext(
+                "%(count)s visit report to write",
+                "%(count)s visit reports to write",
+                counts["reports"],
+            )
+            % {"count": counts["reports"]},
+        ),
+    ]
 
 
 @dataclass(frozen=True)
