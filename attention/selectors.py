@@ -13,6 +13,7 @@ from accounts.registry import Waiting
 from accounts.scope import kecamatan_in_scope
 from accounts.selectors import get_in_scope
 from portal.selectors import person as person_selectors
+from portal.selectors.review import reviewer_waiting
 
 from .models import LIVE_STATUSES, Item, ItemStatus
 from .permissions import KIND_PURPOSE, OWNER_ROLE
@@ -149,8 +150,10 @@ def digest_rows(user: User, *, now: Any) -> tuple[list[dict[str, Any]], int]:
 
 
 def lead_reviewer_waiting(user: User) -> list[Waiting]:
-    """What waits for a lead reviewer in the queue (their scope: ``items_in_scope``): the
-    live items escalated to the lead reviewers, and the live ones they took. One query."""
+    """What waits for a lead reviewer: in the queue (their scope: ``items_in_scope``), the
+    live items escalated to the lead reviewers and the live ones they took; and, since they
+    publish too, the records waiting for their review (the review queue's own count, linked
+    there). Two queries."""
     counts = (
         items_in_scope(user)
         .filter(status__in=LIVE_STATUSES)
@@ -178,4 +181,5 @@ def lead_reviewer_waiting(user: User) -> list[Waiting]:
             )
             % {"count": counts["taken"]},
         ),
+        reviewer_waiting(user)[0],
     ]

@@ -7,6 +7,7 @@ from accounts.models import Role
 from attention.models import Item
 from attention.selectors import lead_reviewer_waiting
 from attention.services import item_open, item_resolve, item_take
+from portal.models import Status
 from regions.models import Kecamatan
 from tests.factories import GENTENG, MUNCAR, make_official
 from tests.factories.portal import RecipientFactory
@@ -45,12 +46,17 @@ def test_a_lead_reviewer_counts_the_escalated_items_and_those_they_took(db):
     escalate(done)
     item_take(item=done, actor=lead)
     item_resolve(item=Item.objects.get(pk=done.pk), actor=lead, note="Ditangani.")
-    assert counts(lead) == [3, 1]
+    # They publish too: the records waiting for review anywhere in the regency.
+    RecipientFactory(kecamatan_code=MUNCAR, status=Status.IN_REVIEW)
+    assert counts(lead) == [3, 1, 1]
     with translation.override("en"):
-        assert [line.text for line in lead_reviewer_waiting(lead)] == [
+        lines = lead_reviewer_waiting(lead)
+        assert [line.text for line in lines] == [
             "3 items escalated to the lead reviewers",
             "1 item you took, not resolved yet",
+            "1 record submitted and waiting for your review",
         ]
+        assert lines[2].url == "/en/petugas/registri/?status=in_review"
 
 
 def test_a_reviewer_counts_only_the_items_of_their_kecamatan(db):
@@ -59,4 +65,4 @@ def test_a_reviewer_counts_only_the_items_of_their_kecamatan(db):
     reviewer = make_official(Role.REVIEWER, kecamatan=(GENTENG,))
     for code, key in ((GENTENG, "a"), (MUNCAR, "b")):
         escalate(concern_item(code, key))
-    assert counts(reviewer) == [1, 0]
+    assert counts(reviewer) == [1, 0, 0]
