@@ -99,7 +99,7 @@ class AccountMailSender(Protocol):
 @dataclass(frozen=True)
 class Waiting:
     """Something that waits for a person on their work page: how many, said in a sentence
-    that carries the number ("12 records wait for your review"), and where exactly when it
+    that carries the number ("3 students to confirm"), and where exactly when it
     is a narrower view of the page (a filter)."""
 
     count: int
