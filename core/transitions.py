@@ -3,8 +3,9 @@
 Each app declares a ``Workflow`` per model next to its services: the model, its concrete
 history model (a ``core.history.StatusHistory``), the foreign key that links them, and the
 table of ``(from, to)`` moves, each optionally with a ``Rule`` (who may make it, whether the
-maker may not also check it, whether a reason is needed). ``("", to)`` moves are the statuses
-a record may be created with. A move not in the table is refused and changes nothing.
+maker may not also check it, whether a reason is needed, what the record must hold first).
+``("", to)`` moves are the statuses a record may be created with. A move not in the table is
+refused and changes nothing.
 
 Four ways to move:
 
@@ -46,6 +47,9 @@ class Rule:
     # Whoever made or last edited the record may not make this move (``Workflow.is_maker``).
     maker_checker: bool = False
     needs_reason: bool = False
+    # What the record itself lacks for this move, as the refusal to show ("" when it is
+    # ready): a rule about the row, asked of the record as it is under the caller's lock.
+    requires: Callable[[Any], str] | None = None
 
 
 class TransitionRefused(ValidationError):
@@ -106,6 +110,10 @@ class Workflow(Generic[M, H]):
             raise PermissionDenied(_("Your role may not make this change."))
         if self._maker_refused(rule, obj, actor):
             raise self.refused(str(self.maker_message))
+        if rule.requires is not None and obj is not None:
+            missing = rule.requires(obj)
+            if missing:
+                raise self.refused(missing)
         if rule.needs_reason and not reason.strip():
             raise self.refused(_("Please give a reason for this change."))
         return rule
@@ -204,7 +212,10 @@ class Workflow(Generic[M, H]):
     ) -> int:
         """Move every row of ``queryset`` that is in ``origin`` to ``to``; one history row
         each, written with ``bulk_create``. Returns how many moved."""
-        self.check(origin, to, actor=actor, reason=reason)
+        rule = self.check(origin, to, actor=actor, reason=reason)
+        if rule.requires is not None:
+            # Its condition is about each record: a bulk move would skip it.
+            raise TypeError(f"{origin} -> {to} asks each record first: move them one by one.")
         with transaction.atomic():
             # Locked, so that the rows updated are exactly the rows given a history row.
             pks = list(

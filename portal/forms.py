@@ -36,9 +36,13 @@ class ImportDateField(forms.DateField):
 
 
 class QueueFilterForm(forms.Form):
-    status = forms.ChoiceField(
-        label=_("Status"), required=False, choices=[("", _("All statuses")), *Status.choices]
-    )
+    """The review queue's filters. With no status chosen, the queue shows what waits for the
+    reader (``waiting``: the statuses whose onward move their roles make); a whole NIK or an
+    import names its records, and finds them in any status."""
+
+    ALL = "all"
+
+    status = forms.ChoiceField(label=_("Status"), required=False)
     warnings = forms.ChoiceField(
         label=_("Warnings"),
         required=False,
@@ -48,28 +52,49 @@ class QueueFilterForm(forms.Form):
     nik = NikField(
         label=_("NIK"),
         required=False,
-        help_text=_("The whole NIK finds one person; nothing else is searchable."),
+        help_text=_("The whole NIK finds one person, in any status; nothing else is searchable."),
     )
+    batch = forms.IntegerField(required=False, min_value=1, widget=forms.HiddenInput)
 
-    def __init__(self, *args, villages, **kwargs):
+    def __init__(self, *args, villages, waiting: list[str], **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["village"].choices = [
+        self.waiting = waiting
+        first = [("", _("Waiting for you")), (self.ALL, _("All statuses"))]
+        if not waiting:
+            first = [("", _("All statuses"))]
+        self.fields["status"].choices = [*first, *Status.choices]  # type: ignore[attr-defined]
+        self.fields["village"].choices = [  # type: ignore[attr-defined]
             ("", _("All villages")),
             *((v.code, f"{v.name} ({v.kecamatan.name})") for v in villages),
         ]
 
     def filters(self) -> dict[str, Any]:
         """The selector's keyword arguments; an invalid filter is left out, the others apply."""
-        if not self.is_bound:
-            return {}
-        self.is_valid()  # cleaned_data then holds the valid fields only
-        data = self.cleaned_data
+        data: dict[str, Any] = {}
+        if self.is_bound:
+            self.is_valid()  # cleaned_data then holds the valid fields only
+            data = self.cleaned_data
+        status = data.get("status") or ""
+        named = bool(data.get("nik") or data.get("batch"))
+        statuses: list[str] | None
+        if status and status != self.ALL:
+            statuses = [status]
+        elif status == self.ALL or named or not self.waiting:
+            statuses = None
+        else:
+            statuses = self.waiting
         return {
-            "status": data.get("status") or None,
+            "statuses": statuses,
             "has_warnings": {"yes": True, "no": False}.get(data.get("warnings", "")),
             "village_code": data.get("village") or None,
             "nik": data.get("nik") or None,
+            "batch_id": data.get("batch"),
         }
+
+    @property
+    def shows_waiting(self) -> bool:
+        """The queue shows its default: what waits for the reader."""
+        return self.filters()["statuses"] == self.waiting and bool(self.waiting)
 
 
 class ReasonForm(forms.Form):

@@ -1,4 +1,6 @@
 import secrets
+from collections.abc import Mapping
+from typing import Any
 
 from django.conf import settings
 from django.db import models
@@ -85,6 +87,22 @@ IDENTITY_FIELDS = (
     "notes",
     "data_collected_on",
 )
+
+
+# The public profile's parts a record needs before it is submitted for review or published
+# (portal.services.lifecycle), each as the refusal names it.
+PROFILE_REQUIRED = {
+    "pseudonym": _("a pseudonym"),
+    "story": _("a short story"),
+    "public_needs": _("at least one need"),
+    "monthly_need": _("the monthly need"),
+}
+
+
+def profile_missing(values: Mapping[str, Any]) -> list[str]:
+    """The names of ``PROFILE_REQUIRED`` that ``values`` (a record's or a form's) leaves
+    empty: an empty text, no need chosen, a monthly need of Rp0 or none."""
+    return [name for name in PROFILE_REQUIRED if not values.get(name)]
 
 
 class Recipient(models.Model):
@@ -187,6 +205,11 @@ class Recipient(models.Model):
         return mask_nik(self.nik)
 
     @property
+    def profile_missing(self) -> list[str]:
+        """The required parts of the public profile this record lacks."""
+        return profile_missing({name: getattr(self, name) for name in PROFILE_REQUIRED})
+
+    @property
     def condition_list(self) -> list[str]:
         return [c for c in (self.conditions or "").split(",") if c]
 
@@ -287,6 +310,11 @@ class ImportBatch(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_channel_display()} {self.started_at:%Y-%m-%d %H:%M}"
+
+    @property
+    def skipped(self) -> int:
+        """Rows that changed nothing: identical to what was imported before, or rejected."""
+        return self.unchanged + self.rejected
 
     @property
     def summary(self) -> str:

@@ -6,6 +6,7 @@ for display write a ``pii.view`` audit event, as ``get_in_scope`` writes ``scope
 
 from __future__ import annotations
 
+from collections.abc import Collection, Iterable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
@@ -19,13 +20,18 @@ from accounts.models import AuditEvent, User
 from accounts.pii import keyed_hash
 from accounts.registry import Waiting
 from accounts.selectors import Purpose, get_in_scope, kecamatan_in_scope
-from accounts.services import audit_record
+from accounts.services import audit_record, audit_record_many
 from regions.models import Kecamatan, Village
 
 from ..models import Condition, Need, PhotoConsent, Recipient, RecipientTransition, Status
 from ..permissions import may_check_recipient, may_review, may_work_on_record
 from ..services.imports.rows import warning_label
-from ..services.lifecycle import TRANSITIONS, allowed_moves
+from ..services.lifecycle import (
+    TRANSITIONS,
+    allowed_moves,
+    profile_missing_text,
+    profile_refusal,
+)
 from ..services.review import audit_target
 from .photos import photo_consent_current
 
@@ -34,18 +40,29 @@ if TYPE_CHECKING:
 
 S = Status
 
-# The queue reads clear columns only: no encrypted field is loaded or decrypted for a list.
+# The queue loads the clear columns it shows and one encrypted column, the name, which
+# ``queue_rows`` decrypts for the page shown only (and logs, one ``pii.view`` per person).
 QUEUE_COLUMNS = (
     "public_id",
+    "name",
     "pseudonym",
+    "story",
+    "public_needs",
+    "monthly_need",
     "status",
     "age_band",
     "warnings",
+    "created_at",
     "updated_at",
+    "entered_by_id",
+    "last_edited_by_id",
     "village__name",
     "village__code",
     "kecamatan__name",
 )
+# Where a missing part of the public profile holds a record up (before it is submitted or
+# published) and so is worth a warning in the queue.
+_PROFILE_MATTERS = frozenset({S.CANDIDATE, S.CHANGES_REQUESTED, S.IN_REVIEW, S.SUSPENDED})
 
 
 def registry_kecamatan(user: User) -> QuerySet[Kecamatan]:
@@ -64,21 +81,23 @@ def villages_in_scope(user: User) -> QuerySet[Village]:
 def review_queue(
     user: User,
     *,
-    status: str | None = None,
+    statuses: Collection[str] | None = None,
     has_warnings: bool | None = None,
     village_code: str | None = None,
     nik: str | None = None,
+    batch_id: int | None = None,
 ) -> QuerySet[Recipient]:
-    """Recipients in ``user``'s scope, longest-waiting first, with clear columns only. A
-    whole NIK finds its person through the keyed hash (encrypted columns are not searched)."""
+    """Recipients in ``user``'s scope, newest first (a new import on top), in ``statuses``
+    (None: any). A whole NIK finds its person through the keyed hash (encrypted columns are
+    not searched); ``batch_id`` keeps the records an import created or last updated."""
     recipients = (
         Recipient.objects.filter(kecamatan__in=registry_kecamatan(user))
         .select_related("village", "kecamatan")
         .only(*QUEUE_COLUMNS)
-        .order_by("updated_at", "pk")
+        .order_by("-created_at", "-pk")
     )
-    if status:
-        recipients = recipients.filter(status=status)
+    if statuses is not None:
+        recipients = recipients.filter(status__in=list(statuses))
     if has_warnings is True:
         recipients = recipients.exclude(warnings=[])
     elif has_warnings is False:
@@ -87,6 +106,8 @@ def review_queue(
         recipients = recipients.filter(village__code=village_code)
     if nik:
         recipients = recipients.filter(nik_hash=keyed_hash(nik))
+    if batch_id is not None:
+        recipients = recipients.filter(last_import_id=batch_id)
     return recipients
 
 
@@ -128,6 +149,46 @@ def reviewer_waiting(user: User) -> list[Waiting]:
             f"{queue}?{urlencode({'status': S.CANDIDATE})}",
         ),
     ]
+@dataclass(frozen=True)
+class QueueRow:
+    """One record of the queue as officials name it: the name (which a registry role reads
+    on the record too), the pseudonym, where, how old, its status and what holds it up."""
+
+    recipient: Recipient
+    name: str
+    warnings: list[str]
+    # In review, and this reviewer entered or last edited it: another must decide.
+    needs_other_reviewer: bool
+
+
+def queue_rows(user: User, recipients: Iterable[Recipient]) -> list[QueueRow]:
+    """The rows of one page of ``review_queue``, names decrypted; each person shown is
+    logged as a ``pii.view`` of the queue, as opening their record is."""
+    rows = []
+    for recipient in recipients:
+        warnings = [warning_label(code) for code in recipient.warnings]
+        missing = profile_missing_text(recipient)
+        if recipient.status in _PROFILE_MATTERS and missing:
+            warnings.insert(0, _("The public profile needs %(missing)s.") % {"missing": missing})
+        rows.append(
+            QueueRow(
+                recipient=recipient,
+                name=recipient.name,
+                warnings=warnings,
+                needs_other_reviewer=(
+                    recipient.status == S.IN_REVIEW
+                    and may_review(user)
+                    and not may_check_recipient(user, recipient)
+                ),
+            )
+        )
+    audit_record_many(
+        actor=user,
+        action=AuditEvent.Action.PII_VIEW,
+        targets=[audit_target(row.recipient) for row in rows],
+        details={"page": "queue"},
+    )
+    return rows
 
 
 def _in_scope(user: User) -> QuerySet[Recipient]:
@@ -182,6 +243,8 @@ class RecipientRecord:
     # The approve button is missing because this user entered or last edited the record.
     maker_blocked: bool
     can: dict[str, bool] = field(default_factory=dict)
+    # Why it cannot be submitted or published yet ("" when its public profile is complete).
+    profile_refusal: str = ""
 
 
 def move_label(origin: str, to: str) -> str:
@@ -243,4 +306,7 @@ def recipient_record_for_user(user: User, public_id: str) -> RecipientRecord:
             "photo_withdraw": may_work_on_record(user),
             "warnings": may_work_on_record(user),
         },
+        profile_refusal=(
+            profile_refusal(recipient) if recipient.status in _PROFILE_MATTERS else ""
+        ),
     )

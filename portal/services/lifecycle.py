@@ -18,23 +18,37 @@ from core.pagecache import public_pages_changed
 from core.transitions import Rule as Move
 from notifications.services import notification_enqueue
 
-from ..models import Recipient, RecipientTransition, Status
+from ..models import PROFILE_REQUIRED, Recipient, RecipientTransition, Status
 from ..permissions import ERASE_ROLES, RECORD_WORK_ROLES, REVIEW_ROLES, may_check_recipient
 
 S = Status
 
 
+def profile_missing_text(recipient: Recipient) -> str:
+    """The parts of the public profile ``recipient`` lacks, in words ("" when complete)."""
+    return ", ".join(str(PROFILE_REQUIRED[name]) for name in recipient.profile_missing)
+
+
+def profile_refusal(recipient: Recipient) -> str:
+    """What a record lacks of its public profile, as the refusal to submit or publish it
+    ("" when complete). The one rule for both moves, asked by the table below."""
+    missing = profile_missing_text(recipient)
+    if not missing:
+        return ""
+    return _("The public profile is not complete: it needs %(missing)s.") % {"missing": missing}
+
+
 # (from, to) → the rule of that move. A move not in this table is refused.
 TRANSITIONS: dict[tuple[str, str], Move] = {
-    (S.CANDIDATE, S.IN_REVIEW): Move(RECORD_WORK_ROLES),
-    (S.IN_REVIEW, S.PUBLISHED): Move(REVIEW_ROLES, maker_checker=True),
+    (S.CANDIDATE, S.IN_REVIEW): Move(RECORD_WORK_ROLES, requires=profile_refusal),
+    (S.IN_REVIEW, S.PUBLISHED): Move(REVIEW_ROLES, maker_checker=True, requires=profile_refusal),
     (S.IN_REVIEW, S.CHANGES_REQUESTED): Move(REVIEW_ROLES, needs_reason=True),
     (S.IN_REVIEW, S.WITHDRAWN): Move(REVIEW_ROLES, needs_reason=True),  # rejected
-    (S.CHANGES_REQUESTED, S.IN_REVIEW): Move(RECORD_WORK_ROLES),
+    (S.CHANGES_REQUESTED, S.IN_REVIEW): Move(RECORD_WORK_ROLES, requires=profile_refusal),
     (S.PUBLISHED, S.REACHED): Move(REVIEW_ROLES),
     (S.PUBLISHED, S.SUSPENDED): Move(REVIEW_ROLES, needs_reason=True),
     (S.PUBLISHED, S.WITHDRAWN): Move(REVIEW_ROLES, needs_reason=True),
-    (S.SUSPENDED, S.PUBLISHED): Move(REVIEW_ROLES, needs_reason=True),
+    (S.SUSPENDED, S.PUBLISHED): Move(REVIEW_ROLES, needs_reason=True, requires=profile_refusal),
     (S.SUSPENDED, S.WITHDRAWN): Move(REVIEW_ROLES, needs_reason=True),
     # Found to be served already (or imported as `terjangkau` later): counted, never public.
     **{
@@ -49,7 +63,19 @@ TRANSITIONS: dict[tuple[str, str], Move] = {
     },
 }
 
+# The moves that carry a record on towards the public listing: in each origin the record
+# waits for whoever may make its move (the review queue's default filter).
+ONWARD_MOVES = (
+    (S.CANDIDATE, S.IN_REVIEW),
+    (S.CHANGES_REQUESTED, S.IN_REVIEW),
+    (S.IN_REVIEW, S.PUBLISHED),
+    (S.SUSPENDED, S.PUBLISHED),
+)
+
 PUBLIC_STATUSES = frozenset({S.PUBLISHED})
+# Entered only with a complete public profile, which an edit may then not empty: waiting for
+# a reviewer's decision, public, or taken down while a concern is decided.
+PROFILE_KEPT_STATUSES = frozenset({S.IN_REVIEW, S.PUBLISHED, S.SUSPENDED})
 
 
 class TransitionRefused(transitions.TransitionRefused):
@@ -84,6 +110,18 @@ RECIPIENTS: transitions.Workflow[Recipient, RecipientTransition] = transitions.W
 )
 
 
+def statuses_waiting_for(user: User) -> list[str]:
+    """The statuses in which a record waits for ``user``: those whose onward move the user's
+    roles may make (a data officer: candidates and changes requested; a reviewer: those and
+    the decisions). Empty for a role that moves no record on (an administrator)."""
+    waiting: list[str] = []
+    for origin, to in ONWARD_MOVES:
+        roles = TRANSITIONS[(origin, to)].roles
+        if roles is not None and user.has_role(*roles) and origin not in waiting:
+            waiting.append(origin)
+    return waiting
+
+
 def allowed_moves(recipient: Recipient, actor: User | None) -> list[str]:
     """The statuses ``actor`` may move ``recipient`` to now (for the review page's buttons)."""
     return RECIPIENTS.allowed(recipient, actor)
@@ -107,8 +145,6 @@ def recipient_transition(
     origin = locked.status
     reason = reason.strip()
     RECIPIENTS.check(origin, to_status, obj=locked, actor=actor, reason=reason)
-    if to_status == S.PUBLISHED:
-        _check_publishable(locked)
 
     fields = ["updated_at"]
     if to_status == S.PUBLISHED and locked.published_at is None:
@@ -158,23 +194,6 @@ def _notify_submitter(recipient: Recipient, transition: RecipientTransition) -> 
             "reason": transition.reason,
         },
     )
-
-
-def _check_publishable(recipient: Recipient) -> None:
-    missing = []
-    if not recipient.pseudonym:
-        missing.append(_("a pseudonym"))
-    if not recipient.story:
-        missing.append(_("a short story"))
-    if not recipient.public_needs:
-        missing.append(_("at least one need"))
-    if not recipient.monthly_need:
-        missing.append(_("the monthly need"))
-    if missing:
-        raise TransitionRefused(
-            _("The public profile is not complete: it needs %(missing)s.")
-            % {"missing": ", ".join(str(m) for m in missing)}
-        )
 
 
 def history_start(

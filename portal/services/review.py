@@ -34,12 +34,13 @@ from ..models import (
     Recipient,
     RecipientTransition,
     Status,
+    profile_missing,
 )
 from ..permissions import RECORD_WORK_ROLES, REVIEW_ROLES
 from ..selectors.photos import photo_consent_current
 from .imports.rows import Villages, validate_row
 from .imports.rows import age_band as age_band_on
-from .lifecycle import PUBLIC_STATUSES, recipient_transition
+from .lifecycle import PROFILE_KEPT_STATUSES, PUBLIC_STATUSES, recipient_transition
 
 ACTION_IDENTITY_CORRECTED = AuditEvent.Action.RECIPIENT_CORRECTED
 ACTION_WARNINGS_CLEARED = AuditEvent.Action.RECIPIENT_WARNINGS_CLEARED
@@ -128,6 +129,19 @@ def recipient_profile_update(
         errors["monthly_need"] = _("The monthly need is a whole number of rupiah, 0 or more.")
     if age_band is not None and age_band not in AgeBand.values:
         errors["age_band"] = _("Choose an age band from the list.")
+    if locked.status in PROFILE_KEPT_STATUSES:
+        profile = {
+            "pseudonym": pseudonym,
+            "story": story,
+            "public_needs": needs,
+            "monthly_need": monthly_need,
+        }
+        for name in profile_missing(profile):
+            errors.setdefault(
+                name,
+                _("Required while the record is “%(status)s”.")
+                % {"status": Status(locked.status).label},
+            )
     if errors:
         raise ValidationError(errors)
 

@@ -23,9 +23,16 @@ from ..forms import (
     RevealForm,
 )
 from ..models import Status
-from ..permissions import RECORD_WORK_ROLES, REGISTRY_ROLES, REVIEW_ROLES, may_work_on_record
+from ..permissions import (
+    RECORD_WORK_ROLES,
+    REGISTRY_ROLES,
+    REVIEW_ROLES,
+    may_review,
+    may_work_on_record,
+)
 from ..selectors.photos import photo_consent_current
 from ..selectors.review import (
+    queue_rows,
     recipient_get_for_user,
     recipient_identity_for_user,
     recipient_moves,
@@ -33,7 +40,7 @@ from ..selectors.review import (
     review_queue,
     villages_in_scope,
 )
-from ..services.lifecycle import TRANSITIONS
+from ..services.lifecycle import TRANSITIONS, statuses_waiting_for
 from ..services.review import (
     nik_reveal,
     photo_consent_record,
@@ -54,16 +61,29 @@ def _back_to_record(recipient):
 
 @official_required(*REGISTRY_ROLES)
 @require_safe
+@never_cache
 def queue(request):
-    form = QueueFilterForm(request.GET or None, villages=villages_in_scope(request.user))
-    recipients = review_queue(request.user, **form.filters())
+    waiting = statuses_waiting_for(request.user)
+    form = QueueFilterForm(
+        request.GET or None, villages=villages_in_scope(request.user), waiting=waiting
+    )
+    filters = form.filters()
+    recipients = review_queue(request.user, **filters)
     page = Paginator(recipients, QUEUE_PAGE_SIZE).get_page(request.GET.get("page"))
     query = request.GET.copy()
     query.pop("page", None)
     return render(
         request,
         "portal/review/queue.html",
-        {"form": form, "page": page, "query": query.urlencode()},
+        {
+            "form": form,
+            "page": page,
+            "rows": queue_rows(request.user, page.object_list),
+            "query": query.urlencode(),
+            "waiting": [Status(status).label for status in waiting],
+            "shows_waiting": form.shows_waiting,
+            "batch_id": filters["batch_id"],
+        },
     )
 
 
@@ -270,5 +290,8 @@ def transition(request, public_id: str, to_status: str):
             "form": form,
             "option": option,
             "to_status": Status(to_status),
+            # What the record lacks for this move (the service refuses it the same way).
+            "blocked": move.requires(recipient) if move and move.requires else "",
+            "may_edit_profile": may_review(request.user),
         },
     )

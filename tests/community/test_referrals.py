@@ -474,8 +474,7 @@ def test_referral_verified_candidate_published_and_the_reporter_hears_nothing_pe
     assert response["Location"] == reverse("portal:review_record", args=[person.public_id])
     assert person.transitions.get().reason == gettext("Entered after a verified community referral")
 
-    # The normal review: submitted, profile written by one reviewer, approved by another.
-    recipient_transition(recipient=person, to_status=Status.IN_REVIEW, actor=officer)
+    # The normal review: profile written by one reviewer, submitted, approved by another.
     writer = make_official(Role.REVIEWER, kecamatan=(GENTENG,))
     recipient_profile_update(
         recipient=person,
@@ -484,6 +483,7 @@ def test_referral_verified_candidate_published_and_the_reporter_hears_nothing_pe
         public_needs=["daily_meals"],
         story="Suka bercerita tentang sawah.",
     )
+    recipient_transition(recipient=person, to_status=Status.IN_REVIEW, actor=officer)
     approver = make_official(Role.REVIEWER, kecamatan=(GENTENG,))
     recipient_transition(recipient=person, to_status=Status.PUBLISHED, actor=approver)
     assert referral_progress_notify() == 1

@@ -534,7 +534,7 @@ def test_the_lists_and_the_queue_link_each_person_to_a_page_that_opens(
     url = (
         reverse("outcomes:people", args=["unfunded"])
         if page == "outcomes"
-        else reverse("portal:review_queue")
+        else reverse("portal:review_queue") + "?status=all"
     )
     html = client.get(url).content.decode()
     links = set(re.findall(r'href="(/[^"]*/lansia/[\w-]+/)"', html))

@@ -205,15 +205,16 @@ def test_an_unknown_record_is_404_without_a_scope_event(client, reviewer):
 # --- The queue ---------------------------------------------------------------------------------
 
 
-def test_the_queue_reads_no_encrypted_column(reviewer):
+def test_the_queue_decrypts_the_name_and_no_other_encrypted_column(reviewer):
     RecipientFactory(warnings=["nik_sex_mismatch"])
     row = review_queue(reviewer).get()
-    assert {"nik", "name", "address", "birth_date", "family_phone", "notes"} <= (
-        row.get_deferred_fields()
-    )
+    deferred = row.get_deferred_fields()
+    assert {"nik", "address", "birth_date", "rt", "rw", "family_phone", "notes"} <= deferred
+    assert {"conditions"} <= deferred
+    assert "name" not in deferred
 
 
-def test_the_queue_shows_clear_columns_and_no_identity(client, reviewer):
+def test_the_queue_names_people_shows_no_other_identity_and_logs_each_one(client, reviewer):
     unnamed = RecipientFactory(warnings=["nik_sex_mismatch", "phone_invalid"])
     named = RecipientFactory(pseudonym="Mbah Sum")
     client.force_login(reviewer)
@@ -223,10 +224,14 @@ def test_the_queue_shows_clear_columns_and_no_identity(client, reviewer):
     assert unnamed.village.name in content
     for person in (unnamed, named):
         assert person.public_id in content
-        assert person.name not in content
+        assert person.name in content  # as on the record, which a registry role opens
         assert person.nik not in content
         assert person.nik[:4] + "•" not in content  # not even masked
-    assert not events(A.PII_VIEW).exists()
+        assert person.address not in content
+    # Each person shown is in their own trail, as opening their record would be.
+    views = events(A.PII_VIEW)
+    assert sorted(e.target for e in views) == sorted([target(unnamed), target(named)])
+    assert {(e.actor_ref, e.details["page"]) for e in views} == {(reviewer.public_ref, "queue")}
 
 
 def test_the_queue_filters_by_status_warnings_and_village(client, reviewer):
