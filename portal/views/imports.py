@@ -1,18 +1,27 @@
 """Officials' doors into the import pipeline: the upload page (stage, preview, confirm or
-discard), the record of imports with their reports, and the manual entry of one person."""
+discard), the record of imports with their reports, the format and its templates, and the
+manual entry of one person."""
 
 from django.conf import settings
 from django.contrib import messages
 from django.core.paginator import Paginator
+from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import NoReverseMatch, reverse
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_http_methods
+from django.views.decorators.http import require_http_methods, require_safe
 
 from accounts.decorators import official_required
 from accounts.storage import private_file_response
 from core.forms import add_refusal, posted
 
+from ..import_format import (
+    TEMPLATE_FILE_NAME,
+    XLSX_CONTENT_TYPE,
+    column_guide,
+    template_csv,
+    template_xlsx,
+)
 from ..import_forms import ImportUploadForm, ManualEntryForm
 from ..models import Recipient
 from ..permissions import IMPORT_ROLES, REGISTRY_ROLES
@@ -22,6 +31,7 @@ from ..selectors.import_batches import (
     import_batch_list,
 )
 from ..services.imports import FileRefused
+from ..services.imports.reading import HEADER_SEARCH_ROWS
 from ..services.manual_entry import EntryRefused, manual_entry_create
 from ..services.staging import (
     StagingError,
@@ -67,7 +77,18 @@ def import_detail(request, pk: int):
                 messages.error(request, str(error))
             else:
                 if imported:
-                    messages.success(request, _("The file was imported."))
+                    messages.success(
+                        request,
+                        _(
+                            "The file was imported: %(created)d created, %(updated)d updated, "
+                            "%(skipped)d skipped."
+                        )
+                        % {
+                            "created": batch.created,
+                            "updated": batch.updated,
+                            "skipped": batch.skipped,
+                        },
+                    )
                 elif batch.refusal:
                     messages.error(request, batch.refusal)
                 else:
@@ -78,7 +99,43 @@ def import_detail(request, pk: int):
             else:
                 messages.info(request, _("This file is no longer waiting: nothing was done."))
         return redirect("portal:import_detail", pk=batch.pk)
-    return render(request, "portal/imports/detail.html", {"preview": import_preview(batch=batch)})
+    return render(
+        request,
+        "portal/imports/detail.html",
+        {"preview": import_preview(batch=batch), "queue_filter": f"batch={batch.pk}"},
+    )
+
+
+@official_required(*IMPORT_ROLES)
+@require_safe
+def import_format(request):
+    return render(
+        request,
+        "portal/imports/format.html",
+        {
+            "guide": column_guide(),
+            "max_mb": settings.IMPORT_MAX_BYTES // (1024 * 1024),
+            "header_rows": HEADER_SEARCH_ROWS,
+            "min_age": settings.LANSIA_MIN_AGE,
+        },
+    )
+
+
+TEMPLATES = {
+    "csv": (template_csv, "text/csv; charset=utf-8"),
+    "xlsx": (template_xlsx, XLSX_CONTENT_TYPE),
+}
+
+
+@official_required(*IMPORT_ROLES)
+@require_safe
+def import_template(request, kind: str):
+    if kind not in TEMPLATES:
+        raise Http404
+    make, content_type = TEMPLATES[kind]
+    response = HttpResponse(make(), content_type=content_type)
+    response["Content-Disposition"] = f'attachment; filename="{TEMPLATE_FILE_NAME}.{kind}"'
+    return response
 
 
 @official_required(*IMPORT_ROLES)

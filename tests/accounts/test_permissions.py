@@ -43,6 +43,9 @@ EXPECTED = {
     "portal:import_history": IMPORTERS,
     "portal:import_detail": IMPORTERS,
     "portal:import_report": IMPORTERS,
+    # The format and its templates, beside the upload page.
+    "portal:import_format": IMPORTERS,
+    "portal:import_template": IMPORTERS,
     "portal:manual_entry": REGISTRY,
     "notifications:outbox": {R.ADMINISTRATOR, R.LEAD_REVIEWER},
     # Donations, the finance officers' pages: administrators read, finance officers work.
@@ -184,6 +187,7 @@ def sample_kwargs() -> dict[str, dict]:
     kwargs["portal:region_detail"] = {"code": GENTENG}
     kwargs["portal:import_detail"] = {"pk": batch.pk}
     kwargs["portal:import_report"] = {"pk": batch.pk}
+    kwargs["portal:import_template"] = {"kind": "xlsx"}
     kwargs.update(finance_samples(record))
     kwargs.update(sample_visit_kwargs())  # student visits
     kwargs.update(community_sample_kwargs(record))

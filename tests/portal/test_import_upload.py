@@ -128,7 +128,7 @@ def test_confirm_imports_the_staged_file_and_deletes_it(client, officer):
 
     url = reverse("portal:import_detail", args=[batch.pk])
     response = client.post(url, {"action": "confirm"}, follow=True)
-    assert "The file was imported." in response.content.decode()
+    assert "The file was imported: 2 created, 0 updated, 1 skipped." in response.content.decode()
 
     batch.refresh_from_db()
     assert batch.state == State.DONE

@@ -18,31 +18,46 @@ from openpyxl import load_workbook
 
 HEADER_SEARCH_ROWS = 20
 
-# Header names as docs/import-format.md gives them, normalised (see ``normalise_header``).
-COLUMNS = {
-    "nik": "nik",
-    # Read so that they are not reported as unknown, and dropped: the programme needs
-    # neither (UU PDP: data minimisation).
-    "no_kk": "ignored",
-    "nama": "name",
-    "jenis_kelamin": "sex",
-    "tempat_lahir": "ignored",
-    "tanggal_lahir": "birth_date",
-    "alamat": "address",
-    "rt": "rt",
-    "rw": "rw",
-    "rt_rw": "rt_rw",
-    "kode_desa": "village_code",
-    "desa": "village_name",
-    "kelurahan": "village_name",
-    "desa_kelurahan": "village_name",
-    "kecamatan": "kecamatan_name",
-    "no_hp_keluarga": "family_phone",
-    "kondisi": "conditions",
-    "status_layanan": "service_status",
-    "catatan": "notes",
-    "tanggal_pendataan": "data_collected_on",
-}
+
+@dataclass(frozen=True)
+class Column:
+    """One column of docs/import-format.md: its header as the format writes it, the other
+    headers that mean the same, and the pipeline's field it fills."""
+
+    header: str
+    field: str
+    aliases: tuple[str, ...] = ()
+    required: bool = False
+    # In the templates officials download: one column per thing to fill in. Left out: the
+    # columns read only to be dropped (never ask for what is not kept), and the combined
+    # RT RW cell, which RT and RW say better.
+    in_template: bool = True
+
+
+# Read so that they are not reported as unknown, and dropped: the programme needs neither
+# (UU PDP: data minimisation).
+IGNORED = "ignored"
+
+IMPORT_COLUMNS = (
+    Column("NIK", "nik", required=True),
+    Column("NO KK", IGNORED, in_template=False),
+    Column("NAMA", "name", required=True),
+    Column("JENIS KELAMIN", "sex", required=True),
+    Column("TEMPAT LAHIR", IGNORED, in_template=False),
+    Column("TANGGAL LAHIR", "birth_date", required=True),
+    Column("ALAMAT", "address", required=True),
+    Column("RT", "rt"),
+    Column("RW", "rw"),
+    Column("RT RW", "rt_rw", in_template=False),
+    Column("KODE DESA", "village_code"),
+    Column("DESA", "village_name", aliases=("KELURAHAN", "DESA KELURAHAN")),
+    Column("KECAMATAN", "kecamatan_name"),
+    Column("NO HP KELUARGA", "family_phone"),
+    Column("KONDISI", "conditions"),
+    Column("STATUS LAYANAN", "service_status"),
+    Column("CATATAN", "notes"),
+    Column("TANGGAL PENDATAAN", "data_collected_on"),
+)
 
 
 class FileRefused(Exception):
@@ -51,6 +66,14 @@ class FileRefused(Exception):
 
 def normalise_header(value: Any) -> str:
     return re.sub(r"[\s_\-]+", "_", str(value or "").strip().lower()).strip("_")
+
+
+# Every header the importer knows, normalised (see ``normalise_header``) → its field.
+COLUMNS = {
+    normalise_header(name): column.field
+    for column in IMPORT_COLUMNS
+    for name in (column.header, *column.aliases)
+}
 
 
 @dataclass
