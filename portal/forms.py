@@ -56,8 +56,13 @@ class QueueFilterForm(forms.Form):
     )
     batch = forms.IntegerField(required=False, min_value=1, widget=forms.HiddenInput)
 
-    def __init__(self, *args, villages, waiting: list[str], **kwargs):
-        super().__init__(*args, **kwargs)
+    def __init__(self, data=None, *, villages, waiting: list[str], **kwargs):
+        named = data is not None and bool(data.get("nik") or data.get("batch"))
+        if named and waiting and not data.get("status"):
+            # Named records are shown whatever their status, and the choice says so.
+            data = data.copy()
+            data["status"] = self.ALL
+        super().__init__(data, **kwargs)
         self.waiting = waiting
         first = [("", _("Waiting for you")), (self.ALL, _("All statuses"))]
         if not waiting:
@@ -75,11 +80,10 @@ class QueueFilterForm(forms.Form):
             self.is_valid()  # cleaned_data then holds the valid fields only
             data = self.cleaned_data
         status = data.get("status") or ""
-        named = bool(data.get("nik") or data.get("batch"))
         statuses: list[str] | None
         if status and status != self.ALL:
             statuses = [status]
-        elif status == self.ALL or named or not self.waiting:
+        elif status == self.ALL or not self.waiting:
             statuses = None
         else:
             statuses = self.waiting

@@ -63,8 +63,8 @@ HELP: dict[str, StrOrPromise] = {
     "KECAMATAN": gettext_lazy("The kecamatan's name, together with DESA."),
     "NO HP KELUARGA": gettext_lazy("A family member's phone number: 08…, 62… or +62…."),
     "KONDISI": gettext_lazy(
-        "The person's conditions, separated by a semicolon: %(tags)s. Seen by officials only, "
-        "never by the public."
+        "The person's conditions, separated by a semicolon or a comma: %(tags)s. Seen by "
+        "officials only, never by the public."
     ),
     "STATUS LAYANAN": gettext_lazy(
         "belum_terjangkau (not reached yet: the default when empty) or terjangkau (already "

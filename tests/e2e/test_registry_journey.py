@@ -1,11 +1,12 @@
 """The registry: a person's way through it, in a real browser, from a Diskominfo file to the
 public listing.
 
-A data officer imports a CSV file (preview, confirm) and submits one imported person for
-review; a reviewer of Genteng writes the public profile; because saving the profile makes that
-reviewer the record's last editor (maker-checker), a second reviewer of Genteng approves and
-publishes it; an anonymous visitor on a phone finds the pseudonym on the public listing and
-sees nothing of the person's identity.
+A data officer imports a CSV file (preview, confirm) and cannot submit an imported person
+for review before the public profile is written; a reviewer of Genteng writes it; the data
+officer submits the record; because saving the profile made that reviewer the record's last
+editor (maker-checker), a second reviewer of Genteng approves and publishes it; an anonymous
+visitor on a phone finds the pseudonym on the public listing and sees nothing of the person's
+identity.
 
 Texts are matched by roles, ids, names, hrefs and values, not by Indonesian wording (the
 catalogue is still being written); the one message read (the row's rejection reason) is looked
@@ -235,7 +236,7 @@ def test_imported_person_is_reviewed_published_and_found_on_a_phone_without_iden
     assert (batch.created, batch.rejected) == (2, 1)
     assert Recipient.objects.filter(kecamatan__code=GENTENG, status=Status.CANDIDATE).count() == 2
 
-    # --- 2. The data officer opens Siti Aminah's record and submits it for review. ------------
+    # --- 2. The data officer opens Siti Aminah's record: it cannot be submitted yet. -----------
     open_queue(page)
     filter_queue(page, village=KEMBIRITAN)
     record_links = page.locator(f"main table tbody a[href^='{QUEUE_URL}']")
@@ -249,26 +250,27 @@ def test_imported_person_is_reviewed_published_and_found_on_a_phone_without_iden
     assert SITI_NIK not in identity.inner_text(), "the record shows the NIK unmasked"
     assert page.locator("#nik-masked").inner_text().strip().endswith(SITI_NIK[-4:])
 
-    # A data officer may not write the public profile (reviewers do), nor approve.
+    # A data officer may not write the public profile (reviewers do), nor approve; the record
+    # says that its profile is missing before anybody tries, and submitting it is refused.
     assert page.locator(f"a[href='{record_url(public_id)}profil/']").count() == 0
     assert move_form(page, public_id, Status.PUBLISHED).count() == 0
+    assert page.locator("#profile-incomplete").count() == 1
     submit = move_form(page, public_id, Status.IN_REVIEW)
     assert submit.count() == 1
     with page.expect_navigation():
         submit.locator("button[type=submit]").click()
-    assert path_of(page) == record_url(public_id)
-    assert "status-in_review" in status_badge_of_record(page).get_attribute("class")
+    assert page.locator("#move-blocked").count() == 1
     siti = Recipient.objects.get(public_id=public_id)
-    assert siti.status == Status.IN_REVIEW
+    assert siti.status == Status.CANDIDATE
     assert siti.entered_by_id == data_officer.pk
 
     assert_no_csp_violations()
 
-    # --- 3a. A reviewer of Genteng finds the record in the queue and writes the profile. -------
+    # --- 2b. A reviewer of Genteng finds the record in the queue and writes the profile. -------
     writer_page = open_page()
     sign_in_with_totp(writer_page, profile_writer)
     open_queue(writer_page)
-    filter_queue(writer_page, status=Status.IN_REVIEW)
+    # A candidate waits for its reviewer: the queue's default shows it.
     link = writer_page.locator(f"main table tbody a[href='{record_url(public_id)}']")
     assert link.count() == 1
     with writer_page.expect_navigation():
@@ -294,16 +296,31 @@ def test_imported_person_is_reviewed_published_and_found_on_a_phone_without_iden
     profile_section = writer_page.locator("section[aria-labelledby=profile-heading]")
     assert PSEUDONYM in profile_section.inner_text()
     assert f"Rp{DEFAULT_MONTHLY_NEED}" in profile_section.inner_text()
+    assert writer_page.locator("#profile-incomplete").count() == 0
     siti.refresh_from_db()
     assert (siti.pseudonym, siti.public_needs, siti.monthly_need) == (PSEUDONYM, [NEED], 720_000)
     assert siti.last_edited_by_id == profile_writer.pk
-    # Maker-checker: having written the profile, this reviewer may not approve it.
+
+    assert_no_csp_violations()
+
+    # --- 3. The data officer submits the record, whole now, for review. -----------------------
+    page.goto(record_url(public_id))
+    submit = move_form(page, public_id, Status.IN_REVIEW)
+    with page.expect_navigation():
+        submit.locator("button[type=submit]").click()
+    assert path_of(page) == record_url(public_id)
+    assert "status-in_review" in status_badge_of_record(page).get_attribute("class")
+    siti.refresh_from_db()
+    assert siti.status == Status.IN_REVIEW
+
+    # Maker-checker: having written the profile, that reviewer may not approve it.
+    writer_page.goto(record_url(public_id))
     assert move_form(writer_page, public_id, Status.PUBLISHED).count() == 0
     assert writer_page.locator("section[aria-labelledby=status-heading] p.message").count() == 1
 
     assert_no_csp_violations()
 
-    # --- 3b. Another reviewer of Genteng checks the profile and approves. ----------------------
+    # --- 4. Another reviewer of Genteng checks the profile and approves. -----------------------
     approver_page = open_page()
     sign_in_with_totp(approver_page, approver)
     open_queue(approver_page)
@@ -333,7 +350,7 @@ def test_imported_person_is_reviewed_published_and_found_on_a_phone_without_iden
 
     assert_no_csp_violations()
 
-    # --- 4. An anonymous visitor on a phone finds Mbah Sum. -----------------------------------
+    # --- 5. An anonymous visitor on a phone finds Mbah Sum. -----------------------------------
     phone = open_page(**PHONE)
     response = phone.goto("/")
     assert response.status == 200

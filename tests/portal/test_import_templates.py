@@ -253,10 +253,7 @@ def test_the_result_says_what_was_done_and_leads_to_the_records_in_the_queue(cli
     response = client.post(url("import_detail", batch.pk), {"action": "confirm"}, follow=True)
     page = " ".join(text(response).split())
     assert "The file was imported: 2 created, 0 updated, 1 skipped." in page
-    assert (
-        "This import created 2 records and updated 0; 1 rows were skipped (unchanged or rejected)."
-        in page
-    )
+    assert "Created 2, updated 0, skipped 1 (unchanged or rejected)." in page
     link = f"{url('review_queue')}?batch={batch.pk}"
     assert f'href="{link}"' in page
 

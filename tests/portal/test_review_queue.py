@@ -230,6 +230,7 @@ def test_an_import_shows_the_records_it_created_or_updated_in_any_status(client,
     page = " ".join(text(client.get(QUEUE, {"batch": second.pk})).split())
     assert f"The records of import {second.pk}: those it created or last updated" in page
     assert reverse("portal:import_detail", args=[second.pk]) in page
+    assert '<option value="all" selected>All statuses</option>' in page  # as shown
 
 
 def test_a_bad_import_number_is_ignored(client, reviewer):
