@@ -1,6 +1,6 @@
 """The site's menu in a real browser, without script: a disclosure on a 360x740 phone, a row on
 a 1366x768 screen; the banners one line each on the phone; officials' tables at a desktop's
-width, scrolling sideways on a phone inside their wrapper, never the page."""
+width, scrolling sideways on a phone inside their wrapper (or as cards), never the page."""
 
 import re
 
@@ -103,31 +103,40 @@ def test_on_a_wide_screen_the_menu_is_a_row_without_a_button(page, settings):
 
 @pytest.mark.browser
 def test_officials_tables_use_the_width_of_the_screen(browser, live_server, _close_db_connections):
+    """A wide table (the unfunded people's list) scrolls inside its wrapper on a phone; the
+    review queue, whose rows name people, reads on a phone as one card per row instead: in
+    neither does the page scroll sideways."""
     reviewer = make_official(Role.REVIEWER, kecamatan=(GENTENG,))
     for _ in range(3):
         RecipientFactory(kecamatan_code=GENTENG, publishable=True, status="published")
+    client = Client()
+    client.force_login(reviewer)
+    cookie = client.cookies["sessionid"]
+    host = re.sub(r"^https?://", "", live_server.url).split(":")[0]
     widths = {}
     for name, viewport in (("desktop", DESKTOP), ("phone", PHONE)):
         context = browser.new_context(base_url=live_server.url, viewport=viewport)
-        client = Client()
-        client.force_login(reviewer)
-        cookie = client.cookies["sessionid"]
-        host = re.sub(r"^https?://", "", live_server.url).split(":")[0]
         context.add_cookies(
             [{"name": "sessionid", "value": cookie.value, "domain": host, "path": "/"}]
         )
         page = context.new_page()
-        page.goto("/petugas/registri/")
-        assert path_of(page) == "/petugas/registri/"
-        wrap = page.locator(".table-wrap").first
-        widths[name] = (
-            page.locator("main").bounding_box()["width"],
-            wrap.evaluate("e => [e.scrollWidth, e.clientWidth]"),
-            page.evaluate("document.documentElement.scrollWidth"),
-        )
+        for table, address in (
+            ("list", "/petugas/makan/capaian/orang/unfunded/"),
+            ("queue", "/petugas/registri/?status=all"),
+        ):
+            page.goto(address)
+            assert path_of(page) == address.split("?")[0]
+            wrap = page.locator(".table-wrap").first
+            widths[name, table] = (
+                page.locator("main").bounding_box()["width"],
+                wrap.evaluate("e => [e.scrollWidth, e.clientWidth]"),
+                page.evaluate("document.documentElement.scrollWidth"),
+            )
         context.close()
-    main, _wrap, _page = widths["desktop"]
-    assert main > 1200, widths  # not the ~690 px column of the public pages
-    _main, (scroll, client_width), page_width = widths["phone"]
-    assert scroll > client_width, widths  # the table scrolls inside its wrapper...
-    assert page_width <= PHONE["width"], widths  # ...and the page does not
+    for table in ("list", "queue"):
+        main, _wrap, _page = widths["desktop", table]
+        assert main > 1200, widths  # not the ~690 px column of the public pages
+        _main, (scroll, client_width), page_width = widths["phone", table]
+        # The list scrolls inside its wrapper, the queue's cards fit it...
+        assert (scroll > client_width) == (table == "list"), widths
+        assert page_width <= PHONE["width"], widths  # ...and the page does not scroll
