@@ -149,6 +149,8 @@ def reviewer_waiting(user: User) -> list[Waiting]:
             f"{queue}?{urlencode({'status': S.CANDIDATE})}",
         ),
     ]
+
+
 @dataclass(frozen=True)
 class QueueRow:
     """One record of the queue as officials name it: the name (which a registry role reads
