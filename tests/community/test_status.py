@@ -221,7 +221,7 @@ def test_a_verified_referral_follows_the_person_to_listed_and_reached(client):
         ("listed", "now"),
         ("reached", "next"),
     ]
-    recipient_transition(recipient=person, to_status=Status.IN_REVIEW, actor=officer)
+    # The public profile first: a record goes for review only with it whole.
     recipient_profile_update(
         recipient=person,
         actor=make_official(Role.REVIEWER, kecamatan=(GENTENG,)),
@@ -229,6 +229,7 @@ def test_a_verified_referral_follows_the_person_to_listed_and_reached(client):
         public_needs=["daily_meals"],
         story="Cerita rahasia tentang sawah beliau.",
     )
+    recipient_transition(recipient=person, to_status=Status.IN_REVIEW, actor=officer)
     approver = make_official(Role.REVIEWER, kecamatan=(GENTENG,))
     recipient_transition(recipient=person, to_status=Status.PUBLISHED, actor=approver)
     listed = client.get(path)
