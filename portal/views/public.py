@@ -22,7 +22,7 @@ from django.views.decorators.cache import cache_control
 from django.views.decorators.http import require_safe
 
 from core.numbers import format_percent
-from core.pagecache import cache_public_page
+from core.pagecache import IMPACT, LISTS, cache_public_page, listing
 from donations.selectors.progress import least_funded_first, public_listings_progress
 from donations.selectors.public import public_current_permit, public_listing_messages
 
@@ -47,7 +47,7 @@ HOME_LISTINGS = 3
 
 
 @require_safe
-@cache_public_page
+@cache_public_page(LISTS, IMPACT)
 def home(request):
     # The people least funded this month (docs/architecture.md, "Definitions used everywhere").
     least_funded = public_first(limit=HOME_LISTINGS, order=least_funded_first)
@@ -123,7 +123,7 @@ class ListingFilterForm(forms.Form):
 
 
 @require_safe
-@cache_public_page
+@cache_public_page(LISTS, params=ListingFilterForm.base_fields.keys() | {"page"})
 def listing_list(request):
     form = ListingFilterForm(request.GET, kecamatan_choices=public_kecamatan_choices())
     filters = form.filters()
@@ -147,7 +147,7 @@ def listing_list(request):
 
 
 @require_safe
-@cache_public_page
+@cache_public_page(listing)
 def listing_detail(request, public_id: str):
     profile = public_profile_get(public_id)
     progress = public_listings_progress([profile])[public_id]
