@@ -146,7 +146,7 @@ def _cacheable_visitor(request) -> bool:
 def _address(request, params: frozenset[str]) -> str | None:
     """The query string of the key (the page's parameters, sorted), with any tracking
     parameters taken off the request; None when it has a parameter the page does not know."""
-    kept = []
+    kept: list[tuple[str, str]] = []
     tracked = False
     for name in request.GET:
         if name in TRACKING_PARAMS or name.startswith(TRACKING_PREFIX):

@@ -605,8 +605,10 @@ def gift_message_moderate(*, gift: Gift, actor: User, approve: bool, note: str =
             details={"approved": approve},
         )
     if approve:  # shown on the transparency page (and its listing's), both cached
-        public_ids = Recipient.objects.filter(pk=gift.recipient_id).values_list(
-            "public_id", flat=True
+        public_ids = (
+            Recipient.objects.filter(pk=gift.recipient_id).values_list("public_id", flat=True)
+            if gift.recipient_id is not None
+            else []
         )
         public_pages_changed(LEDGER, *(listing(pid) for pid in public_ids))
     return gift

@@ -138,11 +138,13 @@ def ledger_post(
         )
         # Every posting moves a public figure: the public accounts, and for a person's money
         # their page and the lists (their progress and the order).
-        _public_pages_moved({_recipient_id(account) for account, _amount in lines} - {None})
+        _public_pages_moved(
+            {pk for account, _amount in lines if (pk := _recipient_id(account)) is not None}
+        )
     return Posted(posted, created=True)
 
 
-def _public_pages_moved(recipient_ids: set[int | None]) -> None:
+def _public_pages_moved(recipient_ids: set[int]) -> None:
     public_ids = (
         Recipient.objects.filter(pk__in=recipient_ids).values_list("public_id", flat=True)
         if recipient_ids

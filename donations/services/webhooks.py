@@ -233,7 +233,7 @@ def _sponsorship_activate(
             fields=[*changed, "started_at"],
         )
         if sponsorship.recipient_id is not None:
-            _sponsors_changed(sponsorship)
+            _sponsors_changed(sponsorship.recipient_id)
     elif changed:
         sponsorship.save(update_fields=changed)
 
@@ -317,7 +317,7 @@ def subscription_ended(event: SubscriptionEnded, gateway_name: str) -> Result:
         fields=["ended_at", "end_reason"],
     )
     if sponsorship.recipient_id is not None:
-        _sponsors_changed(sponsorship)
+        _sponsors_changed(sponsorship.recipient_id)
     if sponsorship.donor.email:  # an erased donor has no address left to tell
         notification_enqueue(
             template="sponsorship_ended",
@@ -333,12 +333,10 @@ def subscription_ended(event: SubscriptionEnded, gateway_name: str) -> Result:
     return Outcome.PROCESSED, "sponsorship ended"
 
 
-def _sponsors_changed(sponsorship: Sponsorship) -> None:
+def _sponsors_changed(recipient_id: int) -> None:
     """A listing's sponsor count is on its public pages (cached for anonymous visitors): its
     own page and the lists."""
-    public_ids = Recipient.objects.filter(pk=sponsorship.recipient_id).values_list(
-        "public_id", flat=True
-    )
+    public_ids = Recipient.objects.filter(pk=recipient_id).values_list("public_id", flat=True)
     public_pages_changed(LISTS, *(listing(pid) for pid in public_ids))
 
 
