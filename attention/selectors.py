@@ -83,20 +83,28 @@ def may_take(user: Any, item: Item) -> bool:
     )
 
 
-def subject_url(user: User, item: Item, *, memo: dict[Any, bool] | None = None) -> str:
+def subject_url(
+    user: User,
+    item: Item,
+    *,
+    memo: dict[Any, bool] | None = None,
+    scope: person_selectors.ScopeMemo | None = None,
+) -> str:
     """Where an item's person or warung links for ``user``: the person page when it opens
     for them (``portal.selectors.person``), else the review record; the warung's page.
 
     ``memo`` shares the answers across one page of items. For the queue's roles the matrix
     depends on the person's kecamatan only; a school coordinator's (the person's visits)
-    depends on the person, so a user who also holds that role is asked per person."""
+    depends on the person, so a user who also holds that role is asked per person.
+    ``scope`` is the page's ``ScopeMemo``: the user's reach read once, whatever the number
+    of items and of their kecamatan."""
     if item.recipient_id is not None:
         recipient: Any = item.recipient
         memo = {} if memo is None else memo
         per_person = user.has_role(Role.SCHOOL_COORDINATOR)
         key = ("r", recipient.pk) if per_person else ("k", recipient.kecamatan_id)
         if key not in memo:
-            memo[key] = person_selectors.may_open_person(user, recipient)
+            memo[key] = person_selectors.may_open_person(user, recipient, memo=scope)
         name = "portal:person" if memo[key] else "portal:review_record"
         return reverse(name, args=[recipient.public_id])
     if item.warung_id is not None:
@@ -105,11 +113,13 @@ def subject_url(user: User, item: Item, *, memo: dict[Any, bool] | None = None) 
 
 
 def with_subject_urls(user: User, items: Any) -> list[Item]:
-    """The items of one page, each with ``subject_url`` set for ``user``."""
+    """The items of one page, each with ``subject_url`` set for ``user``: the user's roles
+    and scope are read once for the page (a ``ScopeMemo``), not per item."""
     memo: dict[Any, bool] = {}
+    scope = person_selectors.ScopeMemo(user)
     rows = list(items)
     for row in rows:
-        row.subject_url = subject_url(user, row, memo=memo)
+        row.subject_url = subject_url(user, row, memo=memo, scope=scope)
     return rows
 
 

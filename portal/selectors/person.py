@@ -85,19 +85,66 @@ class Access:
         return [name for name in SECTIONS if shown[name]]
 
 
-def _reaches(user: User, purpose: Purpose, kecamatan_id: int) -> bool:
+class ScopeMemo:
+    """One user's reach, read once for a page that links many people (the attention queue):
+    the kecamatan of each purpose, a reviewer's grant, a coordinator's school and the people
+    its visits are with. Each is read when first asked, then answered from memory; the
+    answers are those of the queries ``person_access`` makes without it."""
+
+    def __init__(self, user: User) -> None:
+        self.user = user
+        self._kecamatan: dict[Purpose, frozenset[int]] = {}
+        self._reviewer_kecamatan: frozenset[int] | None = None
+        self._school: tuple[int | None] | None = None
+        self._school_people: frozenset[int] | None = None
+
+    def reaches(self, purpose: Purpose, kecamatan_id: int) -> bool:
+        if purpose not in self._kecamatan:
+            self._kecamatan[purpose] = frozenset(
+                kecamatan_in_scope(self.user, purpose=purpose).values_list("pk", flat=True)
+            )
+        return kecamatan_id in self._kecamatan[purpose]
+
+    def reviewer_grant_has(self, kecamatan_id: int) -> bool:
+        if self._reviewer_kecamatan is None:
+            self._reviewer_kecamatan = frozenset(
+                RoleGrant.objects.filter(user=self.user, role=Role.REVIEWER).values_list(
+                    "kecamatan", flat=True
+                )
+            )
+        return kecamatan_id in self._reviewer_kecamatan
+
+    def school_id(self) -> int | None:
+        if self._school is None:
+            self._school = (coordinator_school_id(self.user),)
+        return self._school[0]
+
+    def school_visits(self, school_id: int, recipient: Recipient) -> bool:
+        if self._school_people is None:
+            self._school_people = frozenset(
+                VisitSlot.objects.filter(_q_school(school_id)).values_list(
+                    "recipient_id", flat=True
+                )
+            )
+        return recipient.pk in self._school_people
+
+
+def _reaches(user: User, purpose: Purpose, kecamatan_id: int, memo: ScopeMemo | None) -> bool:
+    if memo is not None:
+        return memo.reaches(purpose, kecamatan_id)
     return kecamatan_in_scope(user, purpose=purpose).filter(pk=kecamatan_id).exists()
 
 
-def _reviews_here(user: User, kecamatan_id: int) -> bool:
+def _reviews_here(user: User, kecamatan_id: int, memo: ScopeMemo | None) -> bool:
     """Whole sections: a lead reviewer or administrator anywhere, a reviewer in their grant
     (not a data officer's regency, which reaches community for referrals only)."""
     if has_any_role(user, _REGENCY_WHOLE_ROLES):
         return True
-    return (
-        user.has_role(Role.REVIEWER)
-        and RoleGrant.objects.filter(user=user, role=Role.REVIEWER, kecamatan=kecamatan_id).exists()
-    )
+    if not user.has_role(Role.REVIEWER):
+        return False
+    if memo is not None:
+        return memo.reviewer_grant_has(kecamatan_id)
+    return RoleGrant.objects.filter(user=user, role=Role.REVIEWER, kecamatan=kecamatan_id).exists()
 
 
 def _q_school(school_id: int) -> Q:
@@ -109,36 +156,42 @@ def _q_school(school_id: int) -> Q:
     )
 
 
-def person_access(user: User, recipient: Recipient) -> Access:
-    """The matrix for ``user`` and ``recipient``: a few existence queries, no rows loaded."""
+def person_access(user: User, recipient: Recipient, *, memo: ScopeMemo | None = None) -> Access:
+    """The matrix for ``user`` and ``recipient``: a few existence queries, no rows loaded;
+    with ``memo`` (``ScopeMemo(user)``, one per page) the user's reach is read once for all
+    the people asked about, so a page of many people makes the same few queries."""
+    if memo is not None and memo.user.pk != user.pk:
+        raise ValueError("a ScopeMemo answers for its own user only")
     if not has_any_role(user, PERSON_PAGE_ROLES):
         return Access()
     kecamatan_id = recipient.kecamatan_id
     registry = ""
-    if _reaches(user, Purpose.REGISTRY, kecamatan_id):
+    if _reaches(user, Purpose.REGISTRY, kecamatan_id, memo):
         registry = "full"
     elif user.has_role(Role.FINANCE_OFFICER):
         registry = "status"
-    meals = _reaches(user, Purpose.MEALS, kecamatan_id)
+    meals = _reaches(user, Purpose.MEALS, kecamatan_id, memo)
     visits, school_id = "", None
     # Reports carry health data: the visit-reports scope for all of them; a coordinator
     # (decisions.md's matrix) the slots, attendance, reports and flags of their own school's
     # visits, reports only of its own students.
-    if _reaches(user, Purpose.VISIT_REPORTS, kecamatan_id):
+    if _reaches(user, Purpose.VISIT_REPORTS, kecamatan_id, memo):
         visits = "full"
     elif user.has_role(Role.SCHOOL_COORDINATOR):
-        school_id = coordinator_school_id(user)
+        school_id = coordinator_school_id(user) if memo is None else memo.school_id()
         if school_id is not None and (
-            VisitSlot.objects.filter(recipient=recipient).filter(_q_school(school_id)).exists()
+            memo.school_visits(school_id, recipient)
+            if memo is not None
+            else VisitSlot.objects.filter(recipient=recipient).filter(_q_school(school_id)).exists()
         ):
             visits = "school"
     money = ""
-    if _reaches(user, Purpose.MONEY, kecamatan_id):
+    if _reaches(user, Purpose.MONEY, kecamatan_id, memo):
         money = "donors" if may_read_finance(user) else "full"
     community = ""
-    if _reviews_here(user, kecamatan_id):
+    if _reviews_here(user, kecamatan_id, memo):
         community = "full"
-    elif user.has_role(Role.DATA_OFFICER) and _reaches(user, Purpose.COMMUNITY, kecamatan_id):
+    elif user.has_role(Role.DATA_OFFICER) and _reaches(user, Purpose.COMMUNITY, kecamatan_id, memo):
         community = "referral"
     return Access(
         registry=registry,
@@ -150,9 +203,10 @@ def person_access(user: User, recipient: Recipient) -> Access:
     )
 
 
-def may_open_person(user: User, recipient: Recipient) -> bool:
-    """For the links from other pages: shown only to those the page opens for."""
-    return bool(person_access(user, recipient).sections)
+def may_open_person(user: User, recipient: Recipient, *, memo: ScopeMemo | None = None) -> bool:
+    """For the links from other pages: shown only to those the page opens for (``memo``:
+    see ``person_access``)."""
+    return bool(person_access(user, recipient, memo=memo).sections)
 
 
 # --- The page's data ----------------------------------------------------------------------------

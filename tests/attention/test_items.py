@@ -447,7 +447,7 @@ def test_a_viewer_the_person_page_does_not_open_for_gets_the_review_record(
 ):
     import portal.selectors.person as person_selectors
 
-    monkeypatch.setattr(person_selectors, "may_open_person", lambda user, recipient: False)
+    monkeypatch.setattr(person_selectors, "may_open_person", lambda user, recipient, **kw: False)
     client.force_login(reviewer)
     page = client.get(reverse("attention:item", args=[item.pk])).content.decode()
     assert f'href="/petugas/registri/{item.recipient.public_id}/"' in page
@@ -478,7 +478,7 @@ def test_the_queue_asks_the_matrix_once_per_kecamatan_not_per_item(client, revie
     monkeypatch.setattr(
         person_selectors,
         "may_open_person",
-        lambda user, recipient: asked.append(recipient.pk) or real(user, recipient),
+        lambda user, recipient, **kw: asked.append(recipient.pk) or real(user, recipient, **kw),
     )
     for n in range(5):
         person = listed()

@@ -548,3 +548,56 @@ def test_the_lists_and_the_queue_link_each_person_to_a_page_that_opens(
     else:
         # The queue keeps the record (its work) beside the person page.
         assert reverse("portal:review_record", args=[genteng.public_id]) in html
+
+
+# --- One page of many people: the reach read once ----------------------------------------------
+
+
+def test_a_scope_memo_answers_the_matrix_as_the_queries_do(month):
+    """``ScopeMemo`` (the attention queue's: the viewer's reach read once per page) gives
+    every role of the matrix the same sections as ``person_access`` without it, for people
+    inside and outside their scope, asked in either order through one memo."""
+    from accounts.models import RoleGrant
+    from portal.selectors.person import ScopeMemo, may_open_person, person_access
+    from regions.models import Kecamatan
+    from volunteers.models import SchoolCoordinator
+
+    other_school = SchoolFactory()
+    VisitSlotFactory(recipient=month["person"], school=other_school)
+    muncar = RecipientFactory(kecamatan_code=MUNCAR, publishable=True, status="published")
+    both = make_official(R.REVIEWER, kecamatan=(MUNCAR,))
+    grant = RoleGrant.objects.create(user=both, role=R.SCHOOL_COORDINATOR)
+    SchoolCoordinator.objects.create(grant=grant, school=month["school"])
+    both.__dict__.pop("roles", None)
+    data_and_finance = make_official(R.DATA_OFFICER)
+    RoleGrant.objects.create(user=data_and_finance, role=R.FINANCE_OFFICER)
+    data_and_finance.__dict__.pop("roles", None)
+    two_kecamatan = make_official(R.REVIEWER, kecamatan=(GENTENG,))
+    two_kecamatan.role_grants.get().kecamatan.add(Kecamatan.objects.get(code=MUNCAR))
+    users = [
+        make_official(R.REVIEWER, kecamatan=(GENTENG,)),
+        make_official(R.REVIEWER, kecamatan=(MUNCAR,)),
+        two_kecamatan,
+        make_official(R.LEAD_REVIEWER),
+        make_official(R.ADMINISTRATOR),
+        make_official(R.DATA_OFFICER),
+        make_official(R.FINANCE_OFFICER),
+        make_official(R.HEALTH_INSPECTOR),
+        make_official(R.SCHOOL_COORDINATOR, school=month["school"]),
+        make_official(R.SCHOOL_COORDINATOR, school=other_school),
+        make_official(R.SCHOOL_COORDINATOR),
+        both,
+        data_and_finance,
+    ]
+    people = [month["person"], muncar]
+    for user in users:
+        expected = [person_access(user, person) for person in people]
+        for order in (people, people[::-1]):
+            memo = ScopeMemo(user)
+            got = {person.pk: person_access(user, person, memo=memo) for person in order}
+            assert [got[person.pk] for person in people] == expected, user.roles
+            assert [may_open_person(user, p, memo=memo) for p in people] == [
+                bool(access.sections) for access in expected
+            ]
+    with pytest.raises(ValueError):
+        person_access(users[0], muncar, memo=ScopeMemo(users[1]))
