@@ -516,8 +516,9 @@ def report_and_follow(published: list[Recipient], unpublished: list[Recipient]) 
     return [*pages, *(f"/en{page}" for page in pages)], never
 
 
+@pytest.mark.parametrize("cached", [False, True], ids=["rendered", "from-the-page-cache"])
 def test_no_page_a_visitor_can_reach_shows_anything_of_an_imported_identity(
-    client, db, private_root, settings
+    client, db, private_root, settings, cached
 ):
     settings.PAYMENTS_SANDBOX = True
     settings.STRIPE_WEBHOOK_SECRET = TEST_WEBHOOK_SECRET
@@ -579,6 +580,17 @@ def test_no_page_a_visitor_can_reach_shows_anything_of_an_imported_identity(
             f"/en{detail_url(recipient)}",
             api_url(recipient),
         ]
+    if cached:
+        # The sweep reads the page cache's copies: every page filled once, then served from it
+        # (what a second visitor, with no cookie or a harmless one, is given).
+        settings.PUBLIC_PAGE_CACHE_SECONDS = 300
+        for url in pages:
+            client.get(url)
+        with CaptureQueriesContext(connection) as served:
+            client.get("/lansia/")
+            client.get(detail_url(published[0]))
+        assert not served.captured_queries
+        client.cookies["csrftoken"] = "c" * 32
     responses = {url: client.get(url) for url in pages}
     for url, response in responses.items():
         assert response.status_code == 200, url
