@@ -5,6 +5,7 @@ from django.core.cache import caches
 from django.db import connection
 from django.http import HttpResponse
 from django.middleware.csrf import get_token
+from django.test import Client
 from django.test.utils import CaptureQueriesContext
 
 from core import pagecache
@@ -202,3 +203,18 @@ def test_a_page_holding_a_csrf_token_is_never_stored(settings, rf):
         request.COOKIES["csrftoken"] = "b" * 32
         assert form_page(request).status_code == 200
     assert len(rendered) == 2
+
+
+def test_a_signed_in_page_is_never_stored_nor_served_a_stored_one(client, listing):
+    """The permission side of the cached paths: whoever is signed in gets their own page, and
+    nobody after them gets it."""
+    official = make_official("reviewer", kecamatan=(GENTENG,), name="Petugas Bernama Jelas")
+    for url in ("/lansia/", f"/lansia/{listing.public_id}/", "/"):
+        client.get(url)  # an anonymous visitor fills the cache
+        signed_in = Client()
+        signed_in.force_login(official)
+        page = signed_in.get(url).content.decode()
+        assert "csrfmiddlewaretoken" in page  # their sign-out form: a page of theirs
+        for visitor in (Client(), client):
+            later = visitor.get(url).content.decode()
+            assert "csrfmiddlewaretoken" not in later and "Petugas Bernama Jelas" not in later
