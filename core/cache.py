@@ -28,7 +28,7 @@ from urllib.parse import urlsplit
 import redis
 from django.core.cache.backends.base import DEFAULT_TIMEOUT
 from django.core.cache.backends.locmem import LocMemCache
-from django.core.cache.backends.redis import RedisCache
+from django.core.cache.backends.redis import RedisCache, RedisCacheClient
 from django.utils.functional import cached_property
 
 logger = logging.getLogger(__name__)
@@ -93,6 +93,24 @@ def breaker_for(location: str, retry_seconds: float) -> Breaker:
         return _breakers[address]
 
 
+class KeptClient(RedisCacheClient):
+    """Django's Redis client builds a new ``redis.Redis`` around its connection pool for every
+    cache call: a fifth of a millisecond of CPU each, more than the page cache's whole answer
+    costs otherwise. A ``redis.Redis`` is safe to share (the pool hands out connections), so
+    one is kept per pool."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self._clients: dict[int, redis.Redis] = {}
+
+    def get_client(self, key=None, *, write=False):
+        pool = self._get_connection_pool(write)
+        client = self._clients.get(id(pool))
+        if client is None:
+            client = self._clients[id(pool)] = self._client(connection_pool=pool)
+        return client
+
+
 class FallbackRedisCache(RedisCache):
     def __init__(self, server, params):
         params = {**params, "OPTIONS": dict(params.get("OPTIONS", {}))}
@@ -101,6 +119,7 @@ class FallbackRedisCache(RedisCache):
         retry_seconds = float(own.pop("retry_seconds", 5))
         max_entries = int(own.pop("fallback_max_entries", 10_000))
         super().__init__(server, params)
+        self._class = KeptClient
         location = server if isinstance(server, str) else ",".join(server)
         self._params = params
         self.breaker = breaker_for(location, retry_seconds)

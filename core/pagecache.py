@@ -53,6 +53,7 @@ from urllib.parse import urlencode
 from django.conf import settings
 from django.core.cache import caches
 from django.db import transaction
+from django.http import HttpResponse
 from django.utils import translation
 
 logger = logging.getLogger(__name__)
@@ -92,24 +93,25 @@ def _key(scope: str) -> str:
     return f"public-pages:v:{scope}"
 
 
-def _versions(scopes: Iterable[str]) -> list[int]:
+def _versions(scopes: Iterable[str], *, also: str | None = None) -> tuple[list[int], object]:
+    """The versions of SITE and ``scopes``, and the value under ``also``, in one round trip."""
     if _bump_missed.is_set():
         _bump([SITE])
     cache = _cache()
     keys = [_key(scope) for scope in dict.fromkeys([SITE, *scopes])]
-    found = cache.get_many(keys)
+    found = cache.get_many([*keys, also] if also else keys)
     for key in keys:
         if found.get(key) is None:
             # The first read, or the key was evicted: a value no earlier version can have had.
             cache.add(key, time.time_ns(), timeout=None)
             found[key] = cache.get(key)
-    return [found[key] or 0 for key in keys]
+    return [found[key] or 0 for key in keys], found.get(also) if also else None
 
 
 def versions_token(scopes: Iterable[str] = ()) -> str:
     """A short text that changes whenever one of ``scopes`` (or SITE) changes: for the keys of
     whatever is cached of the public pages, fragments included. Raises when the cache is down."""
-    return ".".join(str(version) for version in _versions(scopes))
+    return ".".join(str(version) for version in _versions(scopes)[0])
 
 
 def _bump(scopes: Iterable[str]) -> None:
@@ -196,28 +198,30 @@ def cache_public_page(*scopes: str | Callable[..., str], params: Iterable[str] =
             query = _address(request, known)
             if query is None:
                 return view(request, *args, **kwargs)
+            # One entry per address and language, holding the versions it was rendered under:
+            # the versions and the entry come in one round trip, and an entry of older versions
+            # is a miss (and is overwritten, so old pages do not pile up in Redis).
+            key = "public-page:{}:{}".format(
+                translation.get_language(),
+                hashlib.sha256(f"{request.get_host()}{request.path}?{query}".encode()).hexdigest(),
+            )
             try:
-                key = "public-page:{}:{}:{}".format(
-                    versions_token(
-                        scope(**kwargs) if callable(scope) else scope for scope in scopes
-                    ),
-                    translation.get_language(),
-                    hashlib.sha256(
-                        f"{request.get_host()}{request.path}?{query}".encode()
-                    ).hexdigest(),
+                versions, cached = _versions(
+                    (scope(**kwargs) if callable(scope) else scope for scope in scopes), also=key
                 )
-                cached = _cache().get(key)
             except Exception:
                 logger.warning("public page cache unavailable", exc_info=True)
                 return view(request, *args, **kwargs)
-            if cached is not None:
-                return cached
+            if isinstance(cached, tuple) and cached[0] == versions:
+                _stored_under, status, headers, content = cached
+                return HttpResponse(content, status=status, headers=headers)
             response = view(request, *args, **kwargs)
             if _storable(request, response):
                 if hasattr(response, "render") and callable(response.render):
                     response.render()
+                entry = (versions, response.status_code, dict(response.items()), response.content)
                 try:
-                    _cache().set(key, response, seconds)
+                    _cache().set(key, entry, seconds)
                 except Exception:
                     logger.warning("public page cache unavailable", exc_info=True)
             return response

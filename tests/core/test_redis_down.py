@@ -285,3 +285,14 @@ def test_sign_in_and_limits_survive_redis_going_away_and_the_cache_returns(
     assert cache.get("after") == "in redis again"
     assert "answers again" in caplog.text
     assert sign_in(client, donor.email)["Location"] == reverse("accounts:home")
+
+
+def test_the_redis_client_is_built_once_per_pool_not_per_call(settings):
+    """Django builds a ``redis.Redis`` per cache call; ours keeps one per pool (core.cache
+    KeptClient), which also must not stop it from failing over when Redis is down."""
+    use_redis(settings, CLOSED)
+    backend = caches["pages"]._cache
+    assert backend.get_client() is backend.get_client()
+    assert backend.get_client(write=True) is backend.get_client()
+    with pytest.raises(Exception):  # noqa: B017 (whichever error Redis down is, it is raised)
+        caches["pages"].get("anything")
