@@ -28,13 +28,16 @@ urlpatterns = [
 
 # Pages people read: Indonesian unprefixed, English under /en/.
 urlpatterns += i18n_patterns(
+    # The public pages first: every route before the one asked for is tried in turn, so the
+    # pages most visited are found soonest (the order changes no match:
+    # tests/core/test_url_order.py).
+    path("", include("portal.urls")),
+    path("", include("outcomes.urls")),  # the impact page and the officials' figures
+    path("", include("donations.urls")),
     path("akun/", include("allauth.urls")),
     path("", include("accounts.urls")),
     path("", include("notifications.urls")),
-    path("", include("portal.urls")),
-    path("", include("donations.urls")),
     path("", include("meals.urls")),  # warung, inspections, meal plans, deliveries
-    path("", include("outcomes.urls")),  # the impact page and the officials' figures
     path("", include("volunteers.urls")),  # student visits
     path("", include("community.urls")),  # community reports and data rights
     path("", include("attention.urls")),  # the officials' attention queue
