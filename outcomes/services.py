@@ -20,7 +20,7 @@ from django.utils.translation import gettext as _
 
 from accounts.models import AuditEvent, User
 from accounts.services import audit_record
-from core.pagecache import public_pages_changed
+from core.pagecache import IMPACT, public_pages_changed
 from core.time import today_wib
 from regions.models import Kecamatan
 
@@ -59,7 +59,7 @@ def outcomes_refresh(*, month: datetime.date, now: datetime.datetime | None = No
                 row.save()
                 changed = True
         if changed:
-            public_pages_changed()
+            public_pages_changed(IMPACT)
     return changed
 
 
@@ -123,5 +123,5 @@ def outcome_target_set(
             reason=reason,
             details={"indicator": indicator, "value": str(number)},
         )
-        public_pages_changed()
+        public_pages_changed(IMPACT)
     return target

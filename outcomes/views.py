@@ -13,7 +13,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_safe
 
 from accounts.decorators import official_required
-from core.pagecache import cache_public_page
+from core.pagecache import IMPACT, cache_public_page
 from core.time import today_wib
 from regions.models import Kecamatan
 
@@ -38,7 +38,7 @@ def _trend(series) -> list:
 
 
 @require_safe
-@cache_public_page
+@cache_public_page(IMPACT, params=MonthForm.base_fields.keys())
 def impact(request):
     form = MonthForm(request.GET or None)
     month = form.month(today_wib())

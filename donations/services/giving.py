@@ -28,8 +28,9 @@ from accounts.models import AuditEvent, Role, User
 from accounts.selectors import users_with_role
 from accounts.services import audit_record, role_grant
 from core.money import format_rupiah
-from core.pagecache import public_pages_changed
+from core.pagecache import LEDGER, listing, public_pages_changed
 from notifications.services import notification_enqueue
+from portal.models import Recipient
 
 from .. import gateways
 from ..gateways import CheckoutRequest, GatewayError
@@ -604,5 +605,8 @@ def gift_message_moderate(*, gift: Gift, actor: User, approve: bool, note: str =
             details={"approved": approve},
         )
     if approve:  # shown on the transparency page (and its listing's), both cached
-        public_pages_changed()
+        public_ids = Recipient.objects.filter(pk=gift.recipient_id).values_list(
+            "public_id", flat=True
+        )
+        public_pages_changed(LEDGER, *(listing(pid) for pid in public_ids))
     return gift

@@ -22,7 +22,8 @@ from django.utils.translation import gettext as _
 
 from accounts.models import User
 from core.money import format_rupiah
-from core.pagecache import public_pages_changed
+from core.pagecache import LEDGER, LISTS, listing, public_pages_changed
+from portal.models import Recipient
 
 from ..models import (
     CLEARING_BANK,
@@ -135,9 +136,20 @@ def ledger_post(
             )
             for account, amount in lines
         )
-        # Every posting moves a public figure (a listing's month, the transparency page).
-        public_pages_changed()
+        # Every posting moves a public figure: the public accounts, and for a person's money
+        # their page and the lists (their progress and the order).
+        _public_pages_moved({_recipient_id(account) for account, _amount in lines} - {None})
     return Posted(posted, created=True)
+
+
+def _public_pages_moved(recipient_ids: set[int | None]) -> None:
+    public_ids = (
+        Recipient.objects.filter(pk__in=recipient_ids).values_list("public_id", flat=True)
+        if recipient_ids
+        else []
+    )
+    scopes = [listing(public_id) for public_id in public_ids]
+    public_pages_changed(LEDGER, *([LISTS, *scopes] if recipient_ids else []))
 
 
 def balance(account: str) -> int:

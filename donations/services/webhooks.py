@@ -34,8 +34,9 @@ from django.db import DatabaseError, IntegrityError, transaction
 from django.db.models import QuerySet
 from django.utils import timezone
 
-from core.pagecache import public_pages_changed
+from core.pagecache import LISTS, listing, public_pages_changed
 from notifications.services import notification_enqueue
+from portal.models import Recipient
 
 from ..gateways.events import (
     CheckoutExpired,
@@ -232,7 +233,7 @@ def _sponsorship_activate(
             fields=[*changed, "started_at"],
         )
         if sponsorship.recipient_id is not None:
-            _sponsors_changed()
+            _sponsors_changed(sponsorship)
     elif changed:
         sponsorship.save(update_fields=changed)
 
@@ -316,7 +317,7 @@ def subscription_ended(event: SubscriptionEnded, gateway_name: str) -> Result:
         fields=["ended_at", "end_reason"],
     )
     if sponsorship.recipient_id is not None:
-        _sponsors_changed()
+        _sponsors_changed(sponsorship)
     if sponsorship.donor.email:  # an erased donor has no address left to tell
         notification_enqueue(
             template="sponsorship_ended",
@@ -332,9 +333,13 @@ def subscription_ended(event: SubscriptionEnded, gateway_name: str) -> Result:
     return Outcome.PROCESSED, "sponsorship ended"
 
 
-def _sponsors_changed() -> None:
-    """A listing's sponsor count is on its public pages (cached for anonymous visitors)."""
-    public_pages_changed()
+def _sponsors_changed(sponsorship: Sponsorship) -> None:
+    """A listing's sponsor count is on its public pages (cached for anonymous visitors): its
+    own page and the lists."""
+    public_ids = Recipient.objects.filter(pk=sponsorship.recipient_id).values_list(
+        "public_id", flat=True
+    )
+    public_pages_changed(LISTS, *(listing(pid) for pid in public_ids))
 
 
 # --- Refunds -----------------------------------------------------------------------------------

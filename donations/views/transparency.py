@@ -3,13 +3,13 @@
 from django.shortcuts import render
 from django.views.decorators.http import require_safe
 
-from core.pagecache import cache_public_page
+from core.pagecache import LEDGER, cache_public_page
 
 from ..selectors.transparency import transparency_report
 
 
 @require_safe
-@cache_public_page
+@cache_public_page(LEDGER)
 def transparency(request):
     # In the anonymous page cache: every ledger posting raises the public pages' version
     # (donations.services.ledger.ledger_post), so the figures add up at every moment.

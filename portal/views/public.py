@@ -25,7 +25,7 @@ from django.views.decorators.http import require_safe
 
 from core.fragments import cached_fragments
 from core.numbers import format_percent
-from core.pagecache import cache_public_page
+from core.pagecache import IMPACT, LISTS, cache_public_page, listing
 from donations.selectors.progress import least_funded_first, public_listings_progress
 from donations.selectors.public import public_current_permit, public_listing_messages
 
@@ -50,7 +50,7 @@ HOME_LISTINGS = 3
 
 
 @require_safe
-@cache_public_page
+@cache_public_page(LISTS, IMPACT)
 def home(request):
     # The people least funded this month (docs/architecture.md, "Definitions used everywhere").
     least_funded = public_first(limit=HOME_LISTINGS, order=least_funded_first)
@@ -126,7 +126,7 @@ class ListingFilterForm(forms.Form):
 
 
 @require_safe
-@cache_public_page
+@cache_public_page(LISTS, params=ListingFilterForm.base_fields.keys() | {"page"})
 def listing_list(request):
     # The listings are the same for everyone who asks for this query string: a signed-in
     # person, whom the page cache cannot serve, gets them from the fragment cache.
@@ -161,7 +161,7 @@ def _listing_results(query: QueryDict) -> str:
 
 
 @require_safe
-@cache_public_page
+@cache_public_page(listing)
 def listing_detail(request, public_id: str):
     fragments = cached_fragments(
         "listing-detail", vary=[public_id], build=lambda: _listing_detail_fragments(public_id)
