@@ -1,13 +1,14 @@
 """Cached fragments of the public pages: the parts that are the same for everyone.
 
-The whole-page cache (core.pagecache) serves only visitors who send no cookie. Everybody else —
-a visitor holding a CSRF token after opening a give form, a signed-in donor or student — gets
-the page rendered, and most of that page (a listing's cards, a person's story and figures) is
+The whole-page cache (core.pagecache) serves only visitors who send no cookie but harmless ones.
+Everybody else — a signed-in donor or student, a visitor with a message waiting — gets the page
+rendered, and most of that page (a listing's cards, a person's story and figures) is
 the same for all of them. ``cached_fragments`` keeps such parts, rendered, in the page cache's
 alias under a key that carries:
 
-- the version of what they show (``core.pagecache``'s version), so that a withdrawn or edited
-  person leaves a fragment at once, as they leave a cached page;
+- the versions of what they show (``core.pagecache.versions_token`` of their scopes: ``LISTS``
+  for the listings, ``listing(public_id)`` for a person's page, and ``SITE`` always), so that a
+  withdrawn or edited person leaves a fragment at once, as they leave a cached page;
 - the language and the WIB day, since the figures are this month's and the dates are read in
   WIB;
 - whatever else the fragment varies on (the page's query string, a listing's public id).
@@ -33,23 +34,25 @@ logger = logging.getLogger(__name__)
 Fragments = Mapping[str, SafeString]
 
 
-def _versions() -> str:
-    return str(pagecache._version())
-
-
 def cached_fragments(
-    name: str, *, vary: Iterable[str], build: Callable[[], Mapping[str, str]]
+    name: str,
+    *,
+    scopes: Iterable[str],
+    vary: Iterable[str] | None,
+    build: Callable[[], Mapping[str, str]],
 ) -> Fragments:
-    """The fragments ``build`` renders (name → HTML), from the cache when they are there.
+    """The fragments ``build`` renders (name → HTML), from the cache when they are there, under
+    the versions of ``scopes``; ``vary=None`` renders without keeping them (an address the
+    cache must not be filled with).
 
     ``build`` may raise (Http404 for a listing no longer public): nothing is cached then."""
     seconds = settings.PUBLIC_PAGE_CACHE_SECONDS
-    if seconds <= 0:
+    if seconds <= 0 or vary is None:
         return _safe(build())
     try:
         key = "fragment:{}:{}:{}:{}:{}".format(
             name,
-            _versions(),
+            pagecache.versions_token(scopes),
             translation.get_language(),
             timezone.localdate().isoformat(),
             hashlib.sha256("\0".join(vary).encode()).hexdigest(),

@@ -125,14 +125,19 @@ class ListingFilterForm(forms.Form):
         return self.cleaned_data.get("order") or LEAST_FUNDED
 
 
+LISTING_PARAMS = frozenset(ListingFilterForm.base_fields) | {"page"}
+
+
 @require_safe
-@cache_public_page(LISTS, params=ListingFilterForm.base_fields.keys() | {"page"})
+@cache_public_page(LISTS, params=LISTING_PARAMS)
 def listing_list(request):
     # The listings are the same for everyone who asks for this query string: a signed-in
-    # person, whom the page cache cannot serve, gets them from the fragment cache.
+    # person, whom the page cache cannot serve, gets them from the fragment cache. A parameter
+    # the page does not know is rendered, not kept: random query strings must not fill Redis.
     fragments = cached_fragments(
         "listing-list",
-        vary=[request.GET.urlencode()],
+        scopes=[LISTS],
+        vary=None if set(request.GET) - LISTING_PARAMS else [request.GET.urlencode()],
         build=lambda: {"content": _listing_results(request.GET)},
     )
     return render(request, "portal/public/listing_list.html", {"fragments": fragments})
@@ -163,8 +168,12 @@ def _listing_results(query: QueryDict) -> str:
 @require_safe
 @cache_public_page(listing)
 def listing_detail(request, public_id: str):
+    # A person's money, sponsors and messages raise their own scope (core.pagecache).
     fragments = cached_fragments(
-        "listing-detail", vary=[public_id], build=lambda: _listing_detail_fragments(public_id)
+        "listing-detail",
+        scopes=[listing(public_id)],
+        vary=[public_id],
+        build=lambda: _listing_detail_fragments(public_id),
     )
     return render(request, "portal/public/listing_detail.html", {"fragments": fragments})
 

@@ -8,6 +8,8 @@ from django.core.cache import caches
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
+from donations.models import CLEARING_BANK, recipient_account
+from donations.services import ledger
 from portal.services.lifecycle import recipient_transition
 from portal.services.review import recipient_profile_update
 from tests.factories import GENTENG, UserFactory, make_official
@@ -60,10 +62,33 @@ def test_a_signed_in_person_gets_the_listings_from_the_fragment_cache(signed_in,
         assert listing.pseudonym in signed_in.get(url).content.decode()
 
 
-def test_a_visitor_with_a_cookie_gets_the_listings_from_the_fragment_cache(client, listing):
-    client.cookies["csrftoken"] = "a" * 32
-    first = queries(client, "/lansia/")
-    assert queries(client, "/lansia/") < first
+def test_a_visitor_the_page_cache_refuses_gets_the_listings_from_the_fragment_cache(
+    client, listing
+):
+    client.cookies["sessionid"] = "nobody's"
+    for url in ("/lansia/", f"/lansia/{listing.public_id}/"):
+        first = queries(client, url)
+        assert queries(client, url) < first
+
+
+def test_a_gift_to_a_person_shows_at_once_in_their_fragments(signed_in, listing):
+    detail = f"/lansia/{listing.public_id}/"
+    for url in (detail, "/lansia/"):
+        signed_in.get(url)
+        assert 'data-raised="0"' in signed_in.get(url).content.decode()
+    ledger.ledger_post(
+        kind="gift",
+        external_id="test:fragment",
+        lines=[(CLEARING_BANK, -50_000), (recipient_account(listing.pk), 50_000)],
+    )
+    for url in (detail, "/lansia/"):
+        assert 'data-raised="50000"' in signed_in.get(url).content.decode()
+
+
+def test_an_unknown_parameter_renders_the_listings_and_keeps_nothing(signed_in, listing):
+    for n in range(3):
+        assert listing.pseudonym in signed_in.get(f"/lansia/?x{n}=1").content.decode()
+    assert fragments() == []
 
 
 @pytest.mark.parametrize("to_status", ["suspended", "withdrawn", "reached"])
