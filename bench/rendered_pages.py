@@ -13,7 +13,9 @@ database (``--db``, default ``rantang_bench_rendered``; a leftover of that name 
 first), writes N published listings, serves the portal with gunicorn through bench.settings on
 a free port and loads each URL with wrk, sending the visitor's ``Cookie:`` header:
 
-- a visitor with a cookie: ``csrftoken=...``, no session;
+- a visitor with a cookie: ``csrftoken=...``, no session (which the page cache serves: it
+  knows the CSRF cookie changes nothing on these pages);
+- a visitor with another cookie (``bench=1``): rendered, not signed in;
 - a signed-in donor: the session cookie of a real user holding the donor role (a database
   session made in-process, as signing in would make it).
 
@@ -138,6 +140,9 @@ def visitors(session_key: str) -> dict[str, str]:
 
     return {
         "cookie": f"{settings.CSRF_COOKIE_NAME}={CSRF_TOKEN}",
+        # A cookie the page cache does not know (as bench/public_pages.py sends): the page is
+        # rendered for a visitor who is not signed in, its listings from the fragments.
+        "other": "bench=1",
         "donor": f"{settings.CSRF_COOKIE_NAME}={CSRF_TOKEN}; "
         f"{settings.SESSION_COOKIE_NAME}={session_key}",
     }
@@ -360,7 +365,8 @@ def report(targets, runs, counts, counts_small, n: int, small: int) -> None:
     print(
         "\nvs bare: median of the rounds' ratios to the bare view; cpu ms: CPU per request of the"
         " gunicorn workers and their PostgreSQL backends.\n"
-        "cookie: a visitor sending a csrftoken; donor: a signed-in donor's session (and token).\n"
+        "cookie: a visitor sending a csrftoken; other: another cookie (rendered, not signed in);"
+        " donor: a signed-in donor's session (and token).\n"
         f"queries: per rendering, in-process, with {n:,} listings and with {small:,} (N/10).\n"
         f"goals {'all MET' if all(verdicts) else 'NOT all met'}."
     )
