@@ -13,14 +13,17 @@ from django.contrib.sitemaps import Sitemap
 from django.contrib.sitemaps.views import sitemap
 from django.core.cache import caches
 from django.core.files.storage import default_storage
-from django.http import FileResponse, HttpResponse
+from django.http import FileResponse, HttpResponse, QueryDict
 from django.shortcuts import redirect, render
+from django.template.loader import render_to_string
 from django.urls import reverse
+from django.utils.html import conditional_escape
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.cache import cache_control
 from django.views.decorators.http import require_safe
 
+from core.fragments import cached_fragments
 from core.numbers import format_percent
 from core.pagecache import IMPACT, LISTS, cache_public_page, listing
 from donations.selectors.progress import least_funded_first, public_listings_progress
@@ -122,26 +125,42 @@ class ListingFilterForm(forms.Form):
         return self.cleaned_data.get("order") or LEAST_FUNDED
 
 
+LISTING_PARAMS = frozenset(ListingFilterForm.base_fields) | {"page"}
+
+
 @require_safe
-@cache_public_page(LISTS, params=ListingFilterForm.base_fields.keys() | {"page"})
+@cache_public_page(LISTS, params=LISTING_PARAMS)
 def listing_list(request):
-    form = ListingFilterForm(request.GET, kecamatan_choices=public_kecamatan_choices())
+    # The listings are the same for everyone who asks for this query string: a signed-in
+    # person, whom the page cache cannot serve, gets them from the fragment cache. A parameter
+    # the page does not know is rendered, not kept: random query strings must not fill Redis.
+    fragments = cached_fragments(
+        "listing-list",
+        scopes=[LISTS],
+        vary=None if set(request.GET) - LISTING_PARAMS else [request.GET.urlencode()],
+        build=lambda: {"content": _listing_results(request.GET)},
+    )
+    return render(request, "portal/public/listing_list.html", {"fragments": fragments})
+
+
+def _listing_results(query: QueryDict) -> str:
+    form = ListingFilterForm(query, kecamatan_choices=public_kecamatan_choices())
     filters = form.filters()
     order = form.chosen_order()
     page = public_listing_page(
         **filters,
         order=least_funded_first if order == LEAST_FUNDED else None,
-        page=request.GET.get("page") or 1,
+        page=query.get("page") or 1,
     )
-    return render(
-        request,
-        "portal/public/listing_list.html",
+    return render_to_string(
+        "portal/public/_listing_results.html",
         {
             "form": form,
             "page": page,
             "order": order,
             "filtered": any(filters.values()),
             "listings_progress": public_listings_progress(page.object_list),
+            "query": query,
         },
     )
 
@@ -149,26 +168,39 @@ def listing_list(request):
 @require_safe
 @cache_public_page(listing)
 def listing_detail(request, public_id: str):
+    # A person's money, sponsors and messages raise their own scope (core.pagecache).
+    fragments = cached_fragments(
+        "listing-detail",
+        scopes=[listing(public_id)],
+        vary=[public_id],
+        build=lambda: _listing_detail_fragments(public_id),
+    )
+    return render(request, "portal/public/listing_detail.html", {"fragments": fragments})
+
+
+def _listing_detail_fragments(public_id: str) -> dict[str, str]:
     profile = public_profile_get(public_id)
     progress = public_listings_progress([profile])[public_id]
     card = share_card(profile, raised=progress.raised, need=progress.need)
     page_url = absolute(reverse("portal:listing_detail", args=[public_id]))
-    return render(
-        request,
-        "portal/public/listing_detail.html",
-        {
-            "profile": profile,
-            "progress": progress,
-            "messages_of_support": public_listing_messages(public_id),
-            "visits": listing_visits_this_month(public_id),
-            "page_url": page_url,
-            "share_image_url": absolute(
-                reverse("portal:listing_share_image", args=[public_id, card.version])
-            ),
-            "share_image_size": SIZE,
-            "share_links": share_links(page_url, _share_text(profile.pseudonym, progress)),
-        },
-    )
+    context = {
+        "profile": profile,
+        "progress": progress,
+        "messages_of_support": public_listing_messages(public_id),
+        "visits": listing_visits_this_month(public_id),
+        "page_url": page_url,
+        "share_image_url": absolute(
+            reverse("portal:listing_share_image", args=[public_id, card.version])
+        ),
+        "share_image_size": SIZE,
+        "share_links": share_links(page_url, _share_text(profile.pseudonym, progress)),
+    }
+    return {
+        "pseudonym": conditional_escape(profile.pseudonym),
+        "kecamatan": conditional_escape(profile.kecamatan),
+        "share_tags": render_to_string("portal/public/_listing_detail_share_tags.html", context),
+        "content": render_to_string("portal/public/_listing_detail_content.html", context),
+    }
 
 
 def _share_text(pseudonym: str, progress) -> str:

@@ -158,8 +158,9 @@ def test_a_cookie_that_does_not_change_the_page_is_served_from_the_cache(client,
 def test_any_other_cookie_bypasses_the_cache(client, listing, cookie):
     client.get("/lansia/")
     client.cookies[cookie] = "anything"
-    assert queries(client, "/lansia/") > 0
-    assert queries(client, "/lansia/") > 0
+    # Rendered (its templates ran), though its listings may come from cached fragments.
+    assert client.get("/lansia/").templates
+    assert client.get("/lansia/").templates
 
 
 def test_a_shared_link_with_tracking_parameters_is_served_from_the_plain_entry(client, listing):
