@@ -49,23 +49,25 @@ def cached_fragments(
     seconds = settings.PUBLIC_PAGE_CACHE_SECONDS
     if seconds <= 0 or vary is None:
         return _safe(build())
+    # As the page cache does: one entry per fragment and address, holding the versions it was
+    # built under, read with the versions in one round trip.
+    key = "fragment:{}:{}:{}:{}".format(
+        name,
+        translation.get_language(),
+        timezone.localdate().isoformat(),
+        hashlib.sha256("\0".join(vary).encode()).hexdigest(),
+    )
     try:
-        key = "fragment:{}:{}:{}:{}:{}".format(
-            name,
-            pagecache.versions_token(scopes),
-            translation.get_language(),
-            timezone.localdate().isoformat(),
-            hashlib.sha256("\0".join(vary).encode()).hexdigest(),
-        )
-        found = pagecache._cache().get(key)
+        versions, found = pagecache._versions(scopes, also=key)
     except Exception:
         logger.warning("fragment cache unavailable", exc_info=True)
         return _safe(build())
-    if found is not None:
-        return _safe(found)
+    if isinstance(found, tuple) and found[0] == versions:
+        return _safe(found[1])
     fragments = _safe(build())
     try:
-        pagecache._cache().set(key, {k: str(v) for k, v in fragments.items()}, seconds)
+        entry = (versions, {k: str(v) for k, v in fragments.items()})
+        pagecache._cache().set(key, entry, seconds)
     except Exception:
         logger.warning("fragment cache unavailable", exc_info=True)
     return fragments
