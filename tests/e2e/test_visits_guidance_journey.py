@@ -41,6 +41,7 @@ from .test_visits_journey import path_of, sign_in, submit
 pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True)
 
 PHONE = {"width": 360, "height": 740}
+DESKTOP = {"width": 1280, "height": 900}
 SCHOOL_URL = "/petugas/sekolah/"
 VISITS_URL = "/kunjungan/"
 MOTHER = "ibu.ratna@example.org"
@@ -69,8 +70,11 @@ def ask_mother(student) -> GuardianConsent:
 
 
 @pytest.mark.browser
+@pytest.mark.parametrize(
+    ("viewport", "script"), [(PHONE, False), (DESKTOP, True)], ids=["phone-no-script", "desktop"]
+)
 def test_a_coordinator_confirms_then_removes_a_student_once_told_what_happens(
-    open_page, live_server, assert_no_csp_violations
+    open_page, live_server, assert_no_csp_violations, viewport, script
 ):
     school = SchoolFactory(name="SMA Negeri 1 Genteng")
     coordinator = make_official(Role.SCHOOL_COORDINATOR, school=school)
@@ -81,10 +85,10 @@ def test_a_coordinator_confirms_then_removes_a_student_once_told_what_happens(
     next_in_line = StudentFactory()
     booking_create(slot_id=slot.pk, student=next_in_line, waitlist=True)
 
-    # No JavaScript: the two steps are two plain pages.
-    page = open_page(viewport=PHONE, java_script_enabled=False)
+    # The two steps are two plain pages, with or without JavaScript.
+    page = open_page(viewport=viewport, java_script_enabled=script)
     sign_in_with_totp(page, coordinator)
-    page.goto(SCHOOL_URL)
+    assert path_of(page) == SCHOOL_URL, "a coordinator lands on their school's page"
     guardian = page.locator(f"#student-{budi.pk} [data-guardian]").get_attribute("data-guardian")
     assert guardian == "not_needed"
     fits(page)
@@ -137,7 +141,7 @@ def test_a_minor_sees_why_she_cannot_book_sends_the_link_again_and_books_after_c
 
     page = open_page(viewport=PHONE)
     sign_in(page, dewi.user.email)
-    page.goto(VISITS_URL)
+    assert path_of(page) == VISITS_URL, "a student lands on her visits"
     guardian = page.locator("#guardian")
     assert guardian.get_attribute("data-state") == "waiting"
     assert masked in page.locator("#guardian-sent").inner_text()
