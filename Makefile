@@ -4,15 +4,12 @@
 # bash, for its `time` keyword in lint.
 SHELL := /bin/bash
 
-# bash, for its `time` keyword in lint.
-SHELL := /bin/bash
-
 VENV ?= .venv
 PYTHON ?= python3
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed-dev
 
-.PHONY: run test lint lock messages install npm
+.PHONY: run test lint lock messages install npm bench
 
 $(STAMP): requirements/dev.txt
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -47,6 +44,12 @@ lint: $(STAMP)
 	$(PY) -m ruff check .
 	$(PY) -m ruff format --check .
 	time $(PY) -m mypy
+
+## Every benchmark in bench/ but the soak, and one table of figures against their goals; logs in
+## var/bench/. Needs PostgreSQL, Redis, wrk, Chromium and Lighthouse (npm ci --prefix bench).
+## BENCH_ARGS=--quick for smaller runs; BENCH_ARGS="--only public_pages" for some of them.
+bench: $(STAMP)
+	$(PY) bench/all.py $(BENCH_ARGS)
 
 ## Re-pin the lock files from pyproject.toml (needs uv: pip install uv).
 lock:

@@ -36,6 +36,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from bench.dbtools import create_database, drop_database
+from bench.summary import quick_option, record
 
 DEFAULT_SERVER = "postgres://postgres@127.0.0.1:5432"
 
@@ -47,6 +48,7 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument("--escalating", type=int, default=500, help="items past deadline")
     parser.add_argument("--server", default=DEFAULT_SERVER, help="PostgreSQL, without a name")
     parser.add_argument("--db", default="rantang_bench_attention", help="throwaway database")
+    quick_option(parser, people=1000, days=120, escalating=100)
     args = parser.parse_args()
     if args.people < 25 or args.days < 40:
         parser.error("--people at least 25 and --days at least 40")
@@ -71,6 +73,12 @@ def measured(label: str, run) -> tuple[float, object]:
     print(
         f"{label:<44} {seconds * 1000:>9,.0f} ms {len(queries):>6} queries "
         f"({deliveries} reading meals_delivery)  -> {result}"
+    )
+    record(
+        f"attention: {label.strip()}",
+        "",
+        f"{seconds * 1000:,.0f} ms, {len(queries)} queries ({deliveries} of meals_delivery)",
+        None,
     )
     return seconds, result
 

@@ -31,6 +31,8 @@ django.setup()
 from django.db import connection
 from django.test.utils import setup_test_environment
 
+from bench.summary import quick_option, record
+
 HEADER = [
     "NIK", "NO KK", "NAMA", "JENIS KELAMIN", "TEMPAT LAHIR", "TANGGAL LAHIR", "ALAMAT", "RT",
     "RW", "KODE DESA", "NO HP KELUARGA", "KONDISI", "STATUS LAYANAN", "CATATAN",
@@ -63,6 +65,7 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--rows", type=int, default=100_000)
     parser.add_argument("--workers", type=int, default=2, help="as import_recipients --workers")
+    quick_option(parser, rows=20_000)
     args = parser.parse_args()
 
     setup_test_environment()
@@ -98,6 +101,18 @@ def main() -> None:
                     f"{label:<16} {args.rows / seconds:>8,.0f} rows/s  ({seconds:.1f} s)  "
                     f"peak RSS {peak:.0f} MB (+ {worker:.0f} MB per worker process)  "
                     f"{batch.summary}"
+                )
+                record(
+                    f"import: {label}, {args.rows:,} rows ({connection.vendor})",
+                    "",
+                    f"{args.rows / seconds:,.0f} rows/s",
+                    None,
+                )
+                record(
+                    f"import: {label}, peak RSS",
+                    "< 250 MB",
+                    f"{peak:.0f} MB (+ {worker:.0f} MB per worker)",
+                    peak < 250,
                 )
         print(f"recipients in the database: {Recipient.objects.count():,}")
     finally:

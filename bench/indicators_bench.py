@@ -51,6 +51,7 @@ from bench.public_pages import (
     wait_until_up,
     wrk,
 )
+from bench.summary import quick_option, record
 
 DEFAULT_SERVER = "postgres://postgres@127.0.0.1:5432"
 IMPACT = "/dampak/"
@@ -66,6 +67,7 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument("--rounds", type=int, default=3, help="times each URL is loaded")
     parser.add_argument("--duration", type=int, default=5, help="seconds of wrk per URL")
     parser.add_argument("--connections", type=int, default=8, help="wrk connections")
+    quick_option(parser, people=1000, days=120, rounds=2, duration=3)
     args = parser.parse_args()
     if args.people < 25 or args.days < 40:
         parser.error("--people at least 25 and --days at least 40")
@@ -241,6 +243,12 @@ def main() -> int:
             f"indicators of {last_full:%Y-%m} ({delivered:,} portions delivered): "
             f"cold {cold * 1000:,.0f} ms, warm {warm * 1000:,.0f} ms (median of 5)"
         )
+        record(
+            f"indicators of a month, {args.people:,} people, {rows:,} deliveries",
+            "",
+            f"cold {cold * 1000:,.0f} ms, warm {warm * 1000:,.0f} ms",
+            None,
+        )
         started = time.perf_counter()
         for month in months_back(today, 12):
             outcomes_refresh(month=month)
@@ -290,6 +298,11 @@ def main() -> int:
         f"\ngoal {'MET' if warm_ratio >= 1 / 3 else 'NOT MET'}: the warm impact page at "
         f"{warm_ratio:.0%} of the bare view (goal: 33%)."
     )
+    rendered_ratio = statistics.median(
+        r / b for r, b in zip(rates["impact, rendered"], rates["bare view"], strict=True)
+    )
+    record("/dampak/ warm vs bare", ">= 0.80x", f"{warm_ratio:.2f}x", warm_ratio >= 0.80)
+    record("/dampak/ rendered (cookie visitor) vs bare", "", f"{rendered_ratio:.2f}x", None)
     return 0
 
 

@@ -41,6 +41,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from bench.public_pages import free_port, tail
+from bench.summary import quick_option, record
 
 BENCH = ROOT / "bench"
 LIGHTHOUSE = BENCH / "node_modules" / ".bin" / "lighthouse"
@@ -58,6 +59,7 @@ def parse_args() -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.split("\n", 1)[0])
     parser.add_argument("--runs", type=int, default=3, help="Lighthouse runs per page")
     parser.add_argument("--keep-reports", type=Path, help="save each run's JSON report here")
+    quick_option(parser, runs=1)
     args = parser.parse_args()
     if args.runs < 1:
         parser.error("--runs must be at least 1")
@@ -240,6 +242,13 @@ def print_table(results: dict[str, list[dict[str, float]]], runs: int) -> None:
             else:
                 row.append(f"{value:>10.1f}")
         print(f"{label:<14}" + "".join(row))
+        median = {key: statistics.median(run[key] for run in runs_of_page) for key in keys}
+        record(
+            f"lighthouse: {label}, perf/a11y/best-pr./SEO",
+            "",
+            "/".join(f"{median[key]:.0f}" for key in CATEGORIES),
+            None,
+        )
 
 
 def _terminate(signum, frame):

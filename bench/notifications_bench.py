@@ -44,6 +44,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from bench.dbtools import create_database, drop_database
+from bench.summary import quick_option, record
 
 DEFAULT_SERVER = "postgres://postgres@127.0.0.1:5432"
 DEFAULT_REDIS = "redis://127.0.0.1:6379/14"
@@ -75,6 +76,7 @@ def parse_args() -> argparse.Namespace:
         help="what-if: CELERY_DB_REUSE_MAX for the worker (0: as configured, a new database "
         "connection for every task)",
     )
+    quick_option(parser, messages=2000, rounds=2)
     args = parser.parse_args()
     if args.messages < 1 or args.rounds < 1:
         parser.error("--messages and --rounds must be at least 1")
@@ -308,6 +310,18 @@ def main() -> None:
             print(
                 f"ratio: the outbox costs {empty_rate / rate:.2f}x an empty task in time "
                 f"({cpu / empty_cpu:.2f}x in worker CPU); goal: at most 3x"
+            )
+            record(
+                "outbox vs an empty Celery task, time",
+                "<= 2x",
+                f"{empty_rate / rate:.2f}x ({rate:,.0f} vs {empty_rate:,.0f} msg/s)",
+                empty_rate / rate <= 2,
+            )
+            record(
+                "outbox vs an empty Celery task, worker CPU",
+                "",
+                f"{cpu / empty_cpu:.2f}x ({cpu * 1e3:.2f} vs {empty_cpu * 1e3:.2f} ms/msg)",
+                None,
             )
             print(f"load average after: {os.getloadavg()[0]:.2f}")
     finally:

@@ -26,6 +26,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from bench.dbtools import create_database, drop_database
+from bench.summary import quick_option, record
 
 DEFAULT_SERVER = "postgres://postgres@127.0.0.1:5432"
 GENTENG = "35.10.09"
@@ -38,6 +39,7 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument("--renders", type=int, default=20, help="renders per figure")
     parser.add_argument("--server", default=DEFAULT_SERVER, help="PostgreSQL, without a name")
     parser.add_argument("--db", default="rantang_bench_person", help="throwaway database")
+    quick_option(parser, renders=5)
     args = parser.parse_args()
     if not re.fullmatch(r"[a-z_][a-z0-9_]*", args.db):
         parser.error("--db must be a plain lower-case PostgreSQL name")
@@ -250,6 +252,19 @@ def main() -> int:
                     f"{queries:>3} queries, {cpu * 1000:6.1f} ms CPU per render "
                     f"(median of {args.renders})"
                 )
+        for role, (queries, cpu) in large.items():
+            record(
+                f"person page ({role}): queries, a tenth vs all of the history",
+                "flat",
+                f"{small[role][0]} vs {queries}",
+                small[role][0] == queries,
+            )
+            record(
+                f"person page ({role}): CPU per render, all of the history",
+                "",
+                f"{cpu * 1000:.1f} ms",
+                None,
+            )
     finally:
         drop_database(args.server, args.db)
     return 0

@@ -29,6 +29,7 @@ from django.db import connection
 from django.test.utils import setup_test_environment
 
 from accounts import pii
+from bench.summary import quick_option, record
 
 
 def timed(label: str, count: int, fn) -> float:
@@ -36,6 +37,7 @@ def timed(label: str, count: int, fn) -> float:
     fn()
     seconds = time.perf_counter() - start
     print(f"{label:<42} {count:>8} in {seconds:7.3f} s = {count / seconds:>10,.0f} /s")
+    record(f"pii: {label} ({connection.vendor})", "", f"{count / seconds:,.0f} /s", None)
     return seconds
 
 
@@ -43,6 +45,7 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--rows", type=int, default=20_000)
     parser.add_argument("--batch-size", type=int, default=500, help="rotate_pii_keys batches")
+    quick_option(parser, rows=5000)
     args = parser.parse_args()
     rows = args.rows
 

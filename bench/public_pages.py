@@ -48,6 +48,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from bench.dbtools import create_database, drop_database
+from bench.summary import quick_option, record
 
 DEFAULT_SERVER = "postgres://postgres@127.0.0.1:5432"
 BARE = "/bench/bare/"
@@ -71,6 +72,7 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument("--warmup", type=int, default=2, help="seconds of warm-up per URL")
     parser.add_argument("--threads", type=int, default=2, help="wrk threads")
     parser.add_argument("--connections", type=int, default=8, help="wrk connections")
+    quick_option(parser, listings=200, rounds=2, duration=3, warmup=1)
     args = parser.parse_args()
     if args.rounds < 1 or args.duration < 1:
         parser.error("--rounds and --duration must be at least 1")
@@ -512,6 +514,27 @@ def report(urls, runs, counts, counts_small, n: int, small: int) -> None:
         f"{counts_small['listing']} with {small:,} ({'flat' if flat else 'growing'}); "
         f"rendered (no cache) at {ratio['listing, rendered']:.0%}."
     )
+    record(
+        "listing, anonymous (bench shape: dev, DEBUG off) vs bare",
+        ">= 0.70x",
+        f"{ratio['listing']:.2f}x",
+        ratio["listing"] >= 0.70,
+    )
+    record("detail, anonymous vs bare", "", f"{ratio['detail']:.2f}x", None)
+    for label, goal in (("listing, rendered", 0.20), ("detail, rendered", 0.30)):
+        record(
+            f"{label} (cookie visitor) vs bare",
+            f">= {goal:.2f}x",
+            f"{ratio[label]:.2f}x",
+            ratio[label] >= goal,
+        )
+    record(
+        "listing pages' queries, N vs N/10 listings",
+        "flat",
+        f"{counts['listing']} vs {counts_small['listing']} ({n:,} vs {small:,})",
+        flat,
+    )
+    record("listing, CPU per request (workers + db)", "", f"{cost['listing']:.2f} ms", None)
 
 
 if __name__ == "__main__":

@@ -75,6 +75,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from bench import summary
 from bench.dbtools import create_database, drop_database
 from bench.public_pages import (
     create_listings,
@@ -105,6 +106,7 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument("--server", default=DEFAULT_SERVER, help="PostgreSQL, without a name")
     parser.add_argument("--db", default="rantang_bench_webhook", help="throwaway database name")
     parser.add_argument("--seed", type=int, default=5)
+    summary.quick_option(parser, events=500)
     args = parser.parse_args()
     if args.events < 100 or not 0 <= args.repeats < 0.9:
         parser.error("--events must be at least 100 and --repeats in [0, 0.9)")
@@ -717,6 +719,24 @@ def main() -> int:
     exact = next(ok for name, ok, _detail in results if name.startswith("ledger balances"))
     print(f"\nledger exact: {'yes' if exact else 'NO'}")
     print("LEDGER CHECK: " + ("PASSED" if not failed else f"FAILED ({len(failed)} checks)"))
+    summary.record(
+        f"webhook: ledger after {len(stream):,} events (Celery {args.celery})",
+        "exact",
+        "exact" if exact else "NOT exact",
+        exact,
+    )
+    summary.record(
+        "webhook: the run's checks",
+        f"all {len(results)} pass",
+        f"{len(results) - len(failed)} pass",
+        not failed,
+    )
+    summary.record(
+        "webhook: events per second",
+        "",
+        f"{len(latencies) / elapsed:,.1f} (p95 {cuts[94] * 1000:.0f} ms)",
+        None,
+    )
     return 1 if failed else 0
 
 
