@@ -32,6 +32,9 @@ ROOT = Path(__file__).resolve().parent.parent
 
 BENCHMARKS = [
     "public_pages",
+    "public_pages_prod",
+    "rendered_pages",
+    "cache_hits",
     "booking_bench",
     "import_bench",
     "indicators_bench",
@@ -41,8 +44,11 @@ BENCHMARKS = [
     "pii_crypto",
     "webhook_bench",
     "lighthouse",
-    # "cache_hits",  (added by cache work)
 ]
+# A run of a benchmark with arguments of its own: name -> (script, arguments).
+RUNS = {
+    "public_pages_prod": ("public_pages", ["--shape", "prod", "--db", "rantang_bench_pages_prod"]),
+}
 # The two that measure whatever DATABASE_URL names (each makes and drops a test_ database).
 ON_DATABASE_URL = {"import_bench", "pii_crypto"}
 DEFAULT_DATABASE_URL = "postgres://postgres@127.0.0.1:5432/rantang_bench_all"
@@ -149,7 +155,13 @@ def run_one(name: str, *, quick: bool, log_dir: Path, summary_dir: Path) -> tupl
     env = {**os.environ, "BENCH_SUMMARY": str(summary), "PYTHONUNBUFFERED": "1"}
     if name in ON_DATABASE_URL:
         env.setdefault("DATABASE_URL", DEFAULT_DATABASE_URL)
-    command = [sys.executable, str(ROOT / "bench" / f"{name}.py"), *(["--quick"] if quick else [])]
+    script, arguments = RUNS.get(name, (name, []))
+    command = [
+        sys.executable,
+        str(ROOT / "bench" / f"{script}.py"),
+        *arguments,
+        *(["--quick"] if quick else []),
+    ]
     started = time.monotonic()
     with log.open("wb") as out:
         out.write(f"$ {' '.join(command)}\n".encode())

@@ -72,6 +72,13 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument("--warmup", type=int, default=2, help="seconds of warm-up per URL")
     parser.add_argument("--threads", type=int, default=2, help="wrk threads")
     parser.add_argument("--connections", type=int, default=8, help="wrk connections")
+    parser.add_argument(
+        "--shape",
+        choices=["dev", "prod"],
+        default="dev",
+        help="dev: the page cache in process memory; prod: in the benchmark's own Redis, with "
+        "Celery not eager and keys generated for the run (bench/settings_prod.py)",
+    )
     quick_option(parser, listings=200, rounds=2, duration=3, warmup=1)
     args = parser.parse_args()
     if args.rounds < 1 or args.duration < 1:
@@ -83,8 +90,10 @@ def parse_args() -> argparse.Namespace:
     return args
 
 
-def configure(args: argparse.Namespace) -> dict[str, str]:
-    """The environment of the server, and of this process's in-process counts (the same)."""
+def configure(args: argparse.Namespace, redis_url: str | None = None) -> dict[str, str]:
+    """The environment of the server, and of this process's in-process counts (the same).
+    With ``redis_url``, the production shape: that Redis for the caches and Celery's broker,
+    Celery not eager, and keys of the run's own."""
     env = {
         "PORTAL_ENV": "dev",
         "DEBUG": "0",
@@ -94,8 +103,42 @@ def configure(args: argparse.Namespace) -> dict[str, str]:
         "BENCH_CONN_MAX_AGE": str(args.conn_max_age),
         "LOG_LEVEL": "WARNING",
     }
+    if redis_url:
+        import secrets
+
+        from cryptography.fernet import Fernet
+
+        env |= {
+            "PORTAL_ENV": "test",
+            "DJANGO_SETTINGS_MODULE": "bench.settings_prod",
+            "REDIS_URL": redis_url,
+            "CELERY_TASK_ALWAYS_EAGER": "0",
+            "SECRET_KEY": secrets.token_urlsafe(50),
+            "NIK_HMAC_KEY": secrets.token_urlsafe(48),
+            "PII_ENCRYPTION_KEYS": Fernet.generate_key().decode(),
+        }
     os.environ.update(env)
     return env
+
+
+def start_redis(port: int, directory: str) -> subprocess.Popen:
+    """A Redis of the benchmark's own (production's caches live in Redis), keeping nothing."""
+    server = subprocess.Popen(  # noqa: S603  (the system's redis-server, fixed arguments)
+        [
+            *("redis-server", "--port", str(port), "--bind", "127.0.0.1"),
+            *("--save", "", "--appendonly", "no", "--dir", directory),
+        ],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    deadline = time.monotonic() + 10
+    while time.monotonic() < deadline:
+        with socket.socket() as sock:
+            if sock.connect_ex(("127.0.0.1", port)) == 0:
+                return server
+        time.sleep(0.05)
+    server.kill()
+    raise RuntimeError(f"redis-server did not start on port {port}")
 
 
 # --- The throwaway database --------------------------------------------------------------------
@@ -393,7 +436,16 @@ def main() -> int:
     if wrk_path is None:
         print("wrk is not installed (apt-get install wrk): nothing was measured.", file=sys.stderr)
         return 2
-    env = configure(args)
+    redis_server, redis_url = None, None
+    log_dir = tempfile.TemporaryDirectory(prefix="bench-pages-")
+    if args.shape == "prod":
+        if shutil.which("redis-server") is None:
+            print("redis-server is not installed: the production shape needs it.", file=sys.stderr)
+            return 2
+        redis_port = free_port()
+        redis_server = start_redis(redis_port, log_dir.name)
+        redis_url = f"redis://127.0.0.1:{redis_port}/0"
+    env = configure(args, redis_url)
     signal.signal(signal.SIGTERM, _terminate)
 
     import django
@@ -404,7 +456,6 @@ def main() -> int:
     n, small = args.listings, args.listings // 10
     create_database(args.server, args.db)
     server = None
-    log_dir = tempfile.TemporaryDirectory(prefix="bench-pages-")
     try:
         call_command("migrate", verbosity=0, interactive=False)
         create_listings(0, small)
@@ -426,7 +477,8 @@ def main() -> int:
         wait_until_up(server, base, log_path)
         check_200(base, urls)
         print(
-            f"gunicorn: {args.workers} sync workers on {base}, PORTAL_ENV=dev DEBUG=0, "
+            f"gunicorn: {args.workers} sync workers on {base}, shape {args.shape} "
+            f"({'Redis caches, Celery not eager, ' if redis_server else ''}DEBUG=0), "
             f"CONN_MAX_AGE={args.conn_max_age}\n"
             f"wrk -t{args.threads} -c{args.connections} -d{args.duration}s per URL, "
             f"{args.rounds} rounds, {args.warmup} s of warm-up first; {os.cpu_count()} CPUs "
@@ -455,13 +507,16 @@ def main() -> int:
         if server is not None:
             stop_gunicorn(server)
         drop_database(args.server, args.db)
+        if redis_server is not None:
+            redis_server.terminate()
+            redis_server.wait(timeout=10)
         log_dir.cleanup()
 
-    report(urls, runs, counts, counts_small, n, small)
+    report(urls, runs, counts, counts_small, n, small, args.shape)
     return 0
 
 
-def report(urls, runs, counts, counts_small, n: int, small: int) -> None:
+def report(urls, runs, counts, counts_small, n: int, small: int, shape: str = "dev") -> None:
     def median(label: str, value) -> float | None:
         values = [value(run) for run in runs[label]]
         return None if None in values else statistics.median(values)
@@ -514,20 +569,18 @@ def report(urls, runs, counts, counts_small, n: int, small: int) -> None:
         f"{counts_small['listing']} with {small:,} ({'flat' if flat else 'growing'}); "
         f"rendered (no cache) at {ratio['listing, rendered']:.0%}."
     )
+    # The goal is the production shape's; the dev shape's figure is reported beside it.
     record(
-        "listing, anonymous (bench shape: dev, DEBUG off) vs bare",
-        ">= 0.70x",
+        f"listing, anonymous ({shape} shape, DEBUG off) vs bare",
+        ">= 0.70x" if shape == "prod" else "",
         f"{ratio['listing']:.2f}x",
-        ratio["listing"] >= 0.70,
+        ratio["listing"] >= 0.70 if shape == "prod" else None,
     )
-    record("detail, anonymous vs bare", "", f"{ratio['detail']:.2f}x", None)
-    for label, goal in (("listing, rendered", 0.20), ("detail, rendered", 0.30)):
-        record(
-            f"{label} (cookie visitor) vs bare",
-            f">= {goal:.2f}x",
-            f"{ratio[label]:.2f}x",
-            ratio[label] >= goal,
-        )
+    record(f"detail, anonymous ({shape} shape) vs bare", "", f"{ratio['detail']:.2f}x", None)
+    # The rendered goals are bench/rendered_pages.py's (a cookie visitor and a signed-in
+    # donor); here the same rendered path is reported for a cookie the page cache does not know.
+    for label in ("listing, rendered", "detail, rendered"):
+        record(f"{label} (unknown cookie, {shape} shape) vs bare", "", f"{ratio[label]:.2f}x", None)
     record(
         "listing pages' queries, N vs N/10 listings",
         "flat",

@@ -63,8 +63,14 @@ from bench.public_pages import (
     wait_until_up,
     wrk,
 )
+from bench.summary import record
 
 GOALS = {"listing": 0.20, "detail": 0.30}
+WHO = {
+    "cookie": "visitor with the CSRF cookie",
+    "other": "visitor with another cookie",
+    "donor": "signed-in donor",
+}
 # A token of the shape Django sets (64 characters of its alphabet): what a visitor holds after
 # opening a give form.
 CSRF_TOKEN = "bench" + "x" * 59
@@ -357,6 +363,12 @@ def report(targets, runs, counts, counts_small, n: int, small: int) -> None:
         goal = GOALS[page]
         met = ratio >= goal and queries == queries_small
         verdicts.append(met)
+        record(
+            f"{page}, rendered for a {WHO.get(who, who)} vs bare (queries flat)",
+            f">= {goal:.2f}x, flat",
+            f"{ratio:.2f}x, {cpu:.1f} ms CPU, {queries} vs {queries_small} queries",
+            met,
+        )
         print(
             f"{label:<18} {statistics.median(rates):>7,.0f} {ratio:>7.2f} {cpu:>7.2f} "
             f"{queries:>7} {queries_small:>7}  >= {goal:.2f}, flat: "
