@@ -4,7 +4,7 @@ from django.utils.translation import get_language, get_language_from_path, get_l
 
 from core.phones import phone_normalise
 
-from .navigation import OG_LOCALES, page_addresses, site_menu, unprefixed_path
+from .navigation import OG_LOCALES, page_addresses, site_links, site_menu, unprefixed_path
 
 
 def _language_links(request) -> list[tuple[str, str, str]]:
@@ -48,6 +48,7 @@ def portal(request):
         "is_official": bool(user and user.is_authenticated and user.is_official),
         "language_links": _language_links(request),
         "site_menu": site_menu(request),
+        "site_links": site_links(),
         "page_addresses": page_addresses(request),
         "og": _og(language if language in OG_LOCALES else settings.LANGUAGE_CODE),
         "contact": _contact(),

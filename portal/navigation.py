@@ -11,10 +11,10 @@ from urllib.parse import urlencode
 
 from django.conf import settings
 from django.http import HttpRequest
-from django.urls import reverse
+from django.urls import get_script_prefix, get_urlconf, reverse
 from django.utils.encoding import escape_uri_path
 from django.utils.functional import Promise as StrPromise
-from django.utils.translation import get_language_from_path, pgettext_lazy
+from django.utils.translation import get_language, get_language_from_path, pgettext_lazy
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Role
@@ -25,6 +25,41 @@ from attention.permissions import QUEUE_ROLES
 CANONICAL_PARAMETERS = ("page",)
 # The language each page is written in, for Open Graph (a territory is required there).
 OG_LOCALES = {"id": "id_ID", "en": "en_US"}
+
+
+# The addresses of the links every page shows (menu and footer), by what decides them: the URLconf,
+# the script prefix, the language (Indonesian unprefixed, English under /en/) and the URL name.
+# A route without arguments always reverses to the same address for those, so each is reversed
+# once per process instead of some fifteen times per page; the names are a fixed few.
+_addresses: dict[tuple[str | None, str, str | None, str], str] = {}
+
+
+def address(name: str) -> str:
+    """``reverse(name)`` of a route without arguments, remembered for this process."""
+    key = (get_urlconf() or settings.ROOT_URLCONF, get_script_prefix(), get_language(), name)
+    found = _addresses.get(key)
+    if found is None:
+        found = _addresses[key] = reverse(name)
+    return found
+
+
+# The footer's links (templates/base.html), and the two addresses the header shows whoever
+# is signed in or not.
+SITE_LINKS = {
+    "home": "portal:home",
+    "sign_out": "account_logout",
+    "privacy": "portal:privacy",
+    "transparency": "donations:transparency",
+    "certificate_verify": "volunteers:certificate_verify",
+    "api_listings": "api_listing_list",
+    "api_outcomes": "api_outcomes",
+    "api_outcomes_csv": "api_outcomes_csv",
+    "api_schema": "api_schema",
+}
+
+
+def site_links() -> dict[str, str]:
+    return {key: address(name) for key, name in SITE_LINKS.items()}
 
 
 @dataclass(frozen=True)
@@ -66,35 +101,35 @@ def site_menu(request: HttpRequest) -> SiteMenu:
     student = signed_in and user.has_role(Role.STUDENT)  # type: ignore[union-attr]
     sections = [
         NavLink(
-            "listings", pgettext_lazy("site menu", "Elderly people"), reverse("portal:listing_list")
+            "listings", pgettext_lazy("site menu", "Elderly people"), address("portal:listing_list")
         ),
-        NavLink("give", pgettext_lazy("site menu", "Give"), reverse("donations:give_fund")),
+        NavLink("give", pgettext_lazy("site menu", "Give"), address("donations:give_fund")),
         # A student books visits from the slots; anyone else learns what the visits are.
         NavLink(
             "visits",
             _("Student visits"),
-            reverse("volunteers:slot_list" if student else "volunteers:home"),
+            address("volunteers:slot_list" if student else "volunteers:home"),
         ),
-        NavLink("refer", _("Report an elderly neighbour"), reverse("community:referral_create")),
-        NavLink("impact", _("Impact"), reverse("outcomes:impact")),
-        NavLink("transparency", _("Transparency"), reverse("donations:transparency")),
+        NavLink("refer", _("Report an elderly neighbour"), address("community:referral_create")),
+        NavLink("impact", _("Impact"), address("outcomes:impact")),
+        NavLink("transparency", _("Transparency"), address("donations:transparency")),
     ]
     if signed_in:
         account = []
         if user.is_official:  # type: ignore[union-attr]
-            account.append(NavLink("officials", _("Officials"), reverse("portal:officials_home")))
+            account.append(NavLink("officials", _("Officials"), address("portal:officials_home")))
             if user.has_role(*QUEUE_ROLES):  # type: ignore[union-attr]
                 account.append(
-                    NavLink("attention", _("Attention queue"), reverse("attention:queue"))
+                    NavLink("attention", _("Attention queue"), address("attention:queue"))
                 )
-        account.append(NavLink("gifts", _("My gifts"), reverse("donations:donor_home")))
+        account.append(NavLink("gifts", _("My gifts"), address("donations:donor_home")))
         if student:
-            account.append(NavLink("my_visits", _("My visits"), reverse("volunteers:home")))
-        account.append(NavLink("account", _("My account"), reverse("accounts:home")))
+            account.append(NavLink("my_visits", _("My visits"), address("volunteers:home")))
+        account.append(NavLink("account", _("My account"), address("accounts:home")))
     else:
         account = [
-            NavLink("sign_in", _("Sign in"), reverse("account_login")),
-            NavLink("sign_up", _("Sign up"), reverse("account_signup")),
+            NavLink("sign_in", _("Sign in"), address("account_login")),
+            NavLink("sign_up", _("Sign up"), address("account_signup")),
         ]
     marked = _mark(sections + account, request.path)
     return SiteMenu(

@@ -6,8 +6,10 @@ from html.parser import HTMLParser
 
 import pytest
 from django.urls import reverse
+from django.utils import translation
 
 from accounts.models import Role
+from portal.navigation import SITE_LINKS
 from tests.factories import GENTENG, UserFactory, make_official
 from tests.factories.portal import RecipientFactory
 
@@ -210,3 +212,30 @@ def test_the_stylesheet_lays_the_menu_out_without_script(client, db):
     html = client.get("/").content.decode()
     header = html.split("<header", 1)[1].split("</header>", 1)[0]
     assert "<script" not in header and not re.search(r"\son[a-z]+=", header)
+
+
+@pytest.mark.parametrize("prefix", ["", "/en"])
+def test_the_menu_and_footer_reverse_their_addresses_once_per_process(client, db, prefix):
+    """Reversing a route walks the URLconf; the fifteen-odd links every page shows are the same
+    for every request in a language, so a signed-in donor's second page reverses none of them
+    (the privacy notice links nowhere else), and the addresses stay those of the language."""
+    from unittest import mock
+
+    from django.urls.resolvers import URLResolver
+
+    client.force_login(UserFactory())
+    client.get(f"{prefix}/privasi/")
+    with mock.patch.object(
+        URLResolver,
+        "_reverse_with_prefix",
+        autospec=True,
+        side_effect=URLResolver._reverse_with_prefix,
+    ) as reversing:
+        html = client.get(f"{prefix}/privasi/").content.decode()
+    assert reversing.call_count == 0
+    found = links(html)
+    assert found.menu["gifts"]["href"] == f"{prefix}/donasi/saya/"
+    with translation.override("en" if prefix else "id"):
+        footer = [reverse(name) for name in SITE_LINKS.values()][2:]
+    assert found.footer[: len(FOOTER)] == footer
+    assert footer[0] == f"{prefix}/privasi/" and footer[3] == "/api/v1/listings/"
