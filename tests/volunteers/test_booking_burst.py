@@ -1,0 +1,105 @@
+"""When a visit opens, many students book it at once and most find it full: that answer reads
+little, takes no lock, and still offers the waiting list."""
+
+import datetime
+
+import pytest
+from django.urls import reverse
+from django.utils import translation
+
+from tests.factories.volunteers import StudentFactory, VisitSlotFactory
+from volunteers.models import Booking, VisitSlot
+from volunteers.selectors.students import slot_for_student
+from volunteers.services.bookings import BookingRefused, SlotFull, booking_create
+
+B = Booking.Status
+
+
+@pytest.fixture
+def full_slot(db):
+    slot = VisitSlotFactory(capacity=2)
+    for _ in range(2):
+        booking_create(slot_id=slot.pk, student=StudentFactory())
+    return slot
+
+
+def test_a_full_answer_reads_six_queries_and_offers_the_waiting_list(
+    client, full_slot, django_assert_max_num_queries
+):
+    late = StudentFactory()
+    client.force_login(late.user)
+    url = reverse("volunteers:slot_detail", args=[full_slot.pk])
+    client.get(url)  # the session is written; what follows reads it
+    # Session, user, roles, student, slot, the student's bookings around the visit.
+    with django_assert_max_num_queries(6):
+        response = client.post(url)
+    assert response.status_code == 409
+    page = response.content.decode()
+    assert 'id="join-waitlist"' in page and 'name="waitlist" value="1"' in page
+    assert f'action="{url}"' in page
+    assert 'name="csrfmiddlewaretoken"' in page
+    with translation.override("id"):
+        assert translation.gettext("This visit is full.") in page
+    assert 'class="site-nav"' not in page  # the small page, not the whole site's frame
+    response = client.post(url, {"waitlist": "1"})
+    assert response.status_code == 302
+    assert Booking.objects.get(student=late).status == B.WAITLISTED
+
+
+def test_the_full_answer_in_english(client, full_slot):
+    late = StudentFactory()
+    client.force_login(late.user)
+    url = f"/en/kunjungan/jadwal/{full_slot.pk}/"
+    response = client.post(url)
+    assert response.status_code == 409
+    page = response.content.decode()
+    assert '<html lang="en">' in page
+    assert "This visit is full." in page and "Join the waiting list" in page
+    assert f'action="{url}"' in page
+
+
+def test_a_slot_seen_full_is_answered_full_without_a_transaction(
+    full_slot, django_assert_num_queries
+):
+    late = StudentFactory()
+    seen = VisitSlot.objects.get(pk=full_slot.pk)
+    with django_assert_num_queries(1), pytest.raises(SlotFull):
+        booking_create(slot_id=full_slot.pk, student=late, seen=seen)
+    assert not Booking.objects.filter(student=late).exists()
+
+
+def test_a_slot_seen_full_still_gives_a_double_submit_its_booking(full_slot):
+    holder = Booking.objects.filter(slot=full_slot).first()
+    seen = VisitSlot.objects.get(pk=full_slot.pk)
+    booking, created = booking_create(slot_id=full_slot.pk, student=holder.student, seen=seen)
+    assert (booking.pk, created) == (holder.pk, False)
+
+
+def test_a_slot_seen_full_still_refuses_an_overlap_first(full_slot):
+    busy = StudentFactory()
+    other = VisitSlotFactory(starts_at=full_slot.starts_at + datetime.timedelta(minutes=30))
+    booking_create(slot_id=other.pk, student=busy)
+    seen = VisitSlot.objects.get(pk=full_slot.pk)
+    with pytest.raises(BookingRefused) as refused:
+        booking_create(slot_id=full_slot.pk, student=busy, seen=seen)
+    assert refused.value.code == "overlap"
+    # A cancelled booking of the slot is no double submit: the answer is "full".
+    Booking.objects.filter(student=busy).update(status=B.CANCELLED)
+    Booking.objects.create(slot=full_slot, student=busy, status=B.CANCELLED)
+    with pytest.raises(SlotFull):
+        booking_create(slot_id=full_slot.pk, student=busy, seen=seen)
+
+
+def test_a_slot_seen_with_a_seat_is_booked_under_the_lock(db):
+    slot = VisitSlotFactory(capacity=1)
+    student = StudentFactory()
+    seen = slot_for_student(student.user, student, slot.pk)
+    booking, created = booking_create(slot_id=slot.pk, student=student, seen=seen)
+    assert created and booking.status == B.CONFIRMED
+    slot.refresh_from_db()
+    assert slot.seats_taken == 1
+    # Seen with a seat, found full under the lock: "full", nothing written.
+    with pytest.raises(SlotFull):
+        booking_create(slot_id=slot.pk, student=StudentFactory(), seen=seen)
+    slot.refresh_from_db()
+    assert slot.seats_taken == 1
