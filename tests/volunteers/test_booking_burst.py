@@ -9,9 +9,12 @@ import sys
 from pathlib import Path
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
-from django.utils import translation
+from django.utils import timezone, translation
 
+from notifications.models import Notification
 from tests.factories.volunteers import StudentFactory, VisitSlotFactory
 from volunteers.models import Booking, VisitSlot
 from volunteers.selectors.students import slot_for_student
@@ -125,3 +128,16 @@ def test_a_web_worker_imports_the_views_while_it_boots():
     )
     assert done.returncode == 0, done.stderr
     assert done.stdout.split() == ["True"]
+
+
+def test_a_booking_writes_its_mail_and_reminders_in_one_insert(db):
+    slot = VisitSlotFactory(starts_at=timezone.now() + datetime.timedelta(days=3))
+    student = StudentFactory()
+    with CaptureQueriesContext(connection) as queries:
+        booking_create(slot_id=slot.pk, student=student)
+    inserts = [q for q in queries.captured_queries if "notifications_notification" in q["sql"]]
+    assert len(inserts) == 1
+    preferences = [q for q in queries.captured_queries if "notifications_preference" in q["sql"]]
+    assert len(preferences) == 1
+    templates = Notification.objects.filter(user=student.user).values_list("template", flat=True)
+    assert sorted(templates) == ["visit_booked", "visit_reminder", "visit_reminder"]

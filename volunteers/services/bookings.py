@@ -181,12 +181,7 @@ def booking_create(
     answer is the one the lock would have given a moment earlier.
     """
     if seen is not None and seen.pk == slot_id and not waitlist and _no_seat(seen):
-        # The order of _booking_create: a double submit gets its booking, then the refusals.
-        live, overlapping = _live_and_overlapping(student, seen)
-        if live is not None:
-            return live, False
-        _refuse(student, seen, overlapping=overlapping)
-        raise SlotFull(_("This visit is full. You can join its waiting list."), code="full")
+        return _answer_without_seat(student, seen)
     return _booking_create(slot_id=slot_id, student=student, waitlist=waitlist)
 
 
@@ -194,26 +189,33 @@ def _no_seat(slot: VisitSlot) -> bool:
     return slot.seats_taken >= slot.capacity
 
 
-def _live_booking(slot: VisitSlot, student: Student) -> Booking | None:
-    return Booking.objects.filter(slot=slot, student=student).exclude(status=B.CANCELLED).first()
+def _live_or_refused(student: Student, slot: VisitSlot) -> Booking | None:
+    """The student's live booking of the slot (a double submit), or None when they may book
+    it; raises the refusal when they may not."""
+    live, overlapping = _live_and_overlapping(student, slot)
+    if live is None:
+        _refuse(student, slot, overlapping=overlapping)
+    return live
+
+
+def _answer_without_seat(student: Student, slot: VisitSlot) -> tuple[Booking, bool]:
+    """No seat and no waiting list asked for: nothing will be written, so the student's row
+    is not locked (when a visit opens, most of its students get this answer at once)."""
+    if live := _live_or_refused(student, slot):
+        return live, False
+    raise SlotFull(_("This visit is full. You can join its waiting list."), code="full")
 
 
 @transaction.atomic
 def _booking_create(*, slot_id: int, student: Student, waitlist: bool) -> tuple[Booking, bool]:
     slot = _locked_slot(slot_id)
-    # A booking of this slot is written only under the slot's lock, held now: this read of
-    # the student's live one is as good as under the student's lock too.
-    if existing := _live_booking(slot, student):
-        return existing, False
     if _no_seat(slot) and not waitlist:
-        # Nothing will be written, so the student's row is not locked (when a visit opens,
-        # most of its students get this answer at once).
-        _refuse(student, slot)
-        raise SlotFull(_("This visit is full. You can join its waiting list."), code="full")
+        return _answer_without_seat(student, slot)
     student = (
         Student.objects.select_for_update(of=("self",)).select_related("user").get(pk=student.pk)
     )
-    _refuse(student, slot)
+    if live := _live_or_refused(student, slot):
+        return live, False
     if slot.seats_taken < slot.capacity:
         VisitSlot.objects.filter(pk=slot.pk).update(seats_taken=F("seats_taken") + 1)
         booking = booking_transition(
