@@ -17,7 +17,7 @@ from django.utils import timezone, translation
 from notifications.models import Notification
 from tests.factories.volunteers import StudentFactory, VisitSlotFactory
 from volunteers.models import Booking, VisitSlot
-from volunteers.selectors.students import slot_for_student
+from volunteers.selectors.students import slot_for_student, student_for_user
 from volunteers.services.bookings import BookingRefused, SlotFull, booking_create
 
 B = Booking.Status
@@ -141,3 +141,13 @@ def test_a_booking_writes_its_mail_and_reminders_in_one_insert(db):
     assert len(preferences) == 1
     templates = Notification.objects.filter(user=student.user).values_list("template", flat=True)
     assert sorted(templates) == ["visit_booked", "visit_reminder", "visit_reminder"]
+
+
+def test_a_students_page_reads_the_student_without_the_user_again(db):
+    student = StudentFactory()
+    user = type(student.user).objects.get(pk=student.user.pk)
+    with CaptureQueriesContext(connection) as queries:
+        found = student_for_user(user)
+    assert found == student and found.user is user
+    (query,) = queries.captured_queries
+    assert "accounts_user" not in query["sql"]
