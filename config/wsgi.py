@@ -11,3 +11,7 @@ application = get_wsgi_application()
 from config.checks import raise_if_not_ready  # noqa: E402  (needs Django set up)
 
 raise_if_not_ready()
+
+from config.warmup import warm_up  # noqa: E402  (needs Django set up)
+
+warm_up()

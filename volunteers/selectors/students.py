@@ -37,7 +37,10 @@ from .common import RECIPIENT_SECRETS, B, slots_light
 def student_for_user(user: User) -> Student | None:
     if not user.is_authenticated:
         return None
-    return Student.objects.select_related("school", "user").filter(user=user).first()
+    student = Student.objects.select_related("school").filter(user=user).first()
+    if student is not None:
+        student.user = user  # the request's own, read already: not a second time in a join
+    return student
 
 
 def student_waiting(user: User) -> list[Waiting]:

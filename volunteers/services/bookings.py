@@ -9,12 +9,13 @@ refuses a second live booking of one student on one slot (a double submit).
 """
 
 import datetime
+from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
 from django.conf import settings
 from django.db import transaction
-from django.db.models import F
+from django.db.models import F, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -104,24 +105,55 @@ def booking_transition(
     return booking
 
 
+def _around(slot: VisitSlot) -> Q:
+    """Live bookings of other open visits that start close enough to overlap ``slot``."""
+    window_start = slot.starts_at - datetime.timedelta(minutes=480)  # the longest visit
+    return Q(
+        status__in=[B.CONFIRMED, B.WAITLISTED],
+        slot__status=VisitSlot.Status.OPEN,
+        slot__starts_at__lt=slot.ends_at,
+        slot__starts_at__gt=window_start,
+    ) & ~Q(slot=slot)
+
+
+def _overlaps(others: Iterable[Booking], slot: VisitSlot) -> bool:
+    return any(other.slot.ends_at > slot.starts_at for other in others)
+
+
 def _overlapping(student: Student, slot: VisitSlot, *, exclude: int | None = None) -> bool:
     """Does the student hold another live booking whose visit overlaps ``slot``?"""
-    window_start = slot.starts_at - datetime.timedelta(minutes=480)  # the longest visit
     others = (
-        Booking.objects.filter(
-            student=student,
-            status__in=[B.CONFIRMED, B.WAITLISTED],
-            slot__status=VisitSlot.Status.OPEN,
-            slot__starts_at__lt=slot.ends_at,
-            slot__starts_at__gt=window_start,
-        )
-        .exclude(slot=slot)
+        Booking.objects.filter(_around(slot), student=student)
         .select_related("slot")
         .only("slot__starts_at", "slot__duration_minutes")
     )
     if exclude is not None:
         others = others.exclude(pk=exclude)
-    return any(other.slot.ends_at > slot.starts_at for other in others)
+    return _overlaps(others, slot)
+
+
+def _live_and_overlapping(student: Student, slot: VisitSlot) -> tuple[Booking | None, bool]:
+    """The student's live booking of ``slot`` and whether another one overlaps it, in one
+    read of their bookings of visits around it (``slot`` is one of them); sorted here, as
+    ``_around`` says, for the price of a plain query."""
+    window_start = slot.starts_at - datetime.timedelta(minutes=480)  # the longest visit
+    rows = list(
+        Booking.objects.filter(
+            student=student, slot__starts_at__lt=slot.ends_at, slot__starts_at__gt=window_start
+        )
+        .exclude(status=B.CANCELLED)
+        .select_related("slot")
+        .order_by("pk")
+    )
+    live = next((row for row in rows if row.slot_id == slot.pk), None)
+    others = [
+        row
+        for row in rows
+        if row.slot_id != slot.pk
+        and row.status in (B.CONFIRMED, B.WAITLISTED)
+        and row.slot.status == VisitSlot.Status.OPEN
+    ]
+    return live, _overlaps(others, slot)
 
 
 def _check(student: Student, slot: VisitSlot) -> None:
@@ -132,29 +164,69 @@ def _check(student: Student, slot: VisitSlot) -> None:
         raise BookingRefused(refusal.message, code=refusal.code)
 
 
-@transaction.atomic
+def _refuse(student: Student, slot: VisitSlot, *, overlapping: bool | None = None) -> None:
+    """Raise the refusal of the booking, if any: the rule of the pages, then an overlap
+    (``overlapping`` when the caller has read it already)."""
+    _check(student, slot)
+    if overlapping is None:
+        overlapping = _overlapping(student, slot)
+    if overlapping:
+        raise BookingRefused(
+            _("You already have a visit at that time. Cancel it first to book this one."),
+            code="overlap",
+        )
+
+
 def booking_create(
-    *, slot_id: int, student: Student, waitlist: bool = False
+    *, slot_id: int, student: Student, waitlist: bool = False, seen: VisitSlot | None = None
 ) -> tuple[Booking, bool]:
     """Book a seat on the slot, or join its waiting list when ``waitlist`` and it is full.
 
     Returns ``(booking, created)``: a student who already holds a live booking of the slot
     (a double submit) gets that booking back. Raises ``SlotFull`` when no seat is left and
     ``waitlist`` is false, ``BookingRefused`` for every other reason (nothing is written).
+
+    ``seen`` is the slot as the caller has just read it (its seats). When it was full, a
+    booking without the waiting list is answered without a transaction or a lock: a seat
+    frees up only under the slot's lock, and is first offered to the waiting list, so that
+    answer is the one the lock would have given a moment earlier.
     """
+    if seen is not None and seen.pk == slot_id and not waitlist and _no_seat(seen):
+        return _answer_without_seat(student, seen)
+    return _booking_create(slot_id=slot_id, student=student, waitlist=waitlist)
+
+
+def _no_seat(slot: VisitSlot) -> bool:
+    return slot.seats_taken >= slot.capacity
+
+
+def _live_or_refused(student: Student, slot: VisitSlot) -> Booking | None:
+    """The student's live booking of the slot (a double submit), or None when they may book
+    it; raises the refusal when they may not."""
+    live, overlapping = _live_and_overlapping(student, slot)
+    if live is None:
+        _refuse(student, slot, overlapping=overlapping)
+    return live
+
+
+def _answer_without_seat(student: Student, slot: VisitSlot) -> tuple[Booking, bool]:
+    """No seat and no waiting list asked for: nothing will be written, so the student's row
+    is not locked (when a visit opens, most of its students get this answer at once)."""
+    if live := _live_or_refused(student, slot):
+        return live, False
+    raise SlotFull(_("This visit is full. You can join its waiting list."), code="full")
+
+
+@transaction.atomic
+def _booking_create(*, slot_id: int, student: Student, waitlist: bool) -> tuple[Booking, bool]:
     slot = _locked_slot(slot_id)
+    if _no_seat(slot) and not waitlist:
+        return _answer_without_seat(student, slot)
     student = (
         Student.objects.select_for_update(of=("self",)).select_related("user").get(pk=student.pk)
     )
-    live = Booking.objects.filter(slot=slot, student=student).exclude(status=B.CANCELLED)
-    if existing := live.first():
-        return existing, False
-    _check(student, slot)
-    if _overlapping(student, slot):
-        raise BookingRefused(
-            _("You already have a visit at that time. Cancel it first to book this one."),
-            code="overlap",
-        )
+    if live := _live_or_refused(student, slot):
+        return live, False
     if slot.seats_taken < slot.capacity:
         VisitSlot.objects.filter(pk=slot.pk).update(seats_taken=F("seats_taken") + 1)
         booking = booking_transition(

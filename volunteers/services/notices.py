@@ -18,7 +18,12 @@ from django.utils import timezone, translation
 from accounts.selectors import reviewers_of_kecamatan
 from attention.models import Item
 from core.time import WIB, wib
-from notifications.services import notification_enqueue, notifications_withdraw
+from notifications.services import (
+    Outgoing,
+    notification_enqueue,
+    notifications_enqueue,
+    notifications_withdraw,
+)
 
 from ..models import Booking, GuardianConsent, Student, VisitReport, VisitSlot
 
@@ -63,20 +68,24 @@ def booking_confirmed_notify(*, booking: Booking, promoted: bool = False) -> Non
     user = booking.student.user
     context = {**slot_context(slot), "booking_id": booking.pk}
     template = "visit_promoted" if promoted else "visit_booked"
-    notification_enqueue(
-        template=template, dedup_key=f"{template}:{booking.pk}", user=user, context=context
-    )
     now = timezone.now()
-    for which, when in reminder_times(slot).items():
-        if when <= now:
-            continue  # booked after that reminder's time: the booking mail says it all
-        notification_enqueue(
-            template="visit_reminder",
-            dedup_key=f"visit_reminder:{booking.pk}:{which}",
-            user=user,
-            context={**context, "which": which},
-            send_after=when,
-        )
+    notifications_enqueue(
+        user=user,
+        notifications=[
+            Outgoing(template=template, dedup_key=f"{template}:{booking.pk}", context=context),
+            *(
+                Outgoing(
+                    template="visit_reminder",
+                    dedup_key=f"visit_reminder:{booking.pk}:{which}",
+                    context={**context, "which": which},
+                    send_after=when,
+                )
+                for which, when in reminder_times(slot).items()
+                # Booked after that reminder's time: the booking mail says it all.
+                if when > now
+            ),
+        ],
+    )
 
 
 def booking_reminders_withdraw(*, bookings: list[Booking]) -> int:

@@ -6,7 +6,10 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
+from django.http import HttpResponse
+from django.middleware.csrf import get_token
 from django.shortcuts import redirect, render
+from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -202,16 +205,16 @@ def slot_list(request):
 def slot_detail(request, pk: int):
     student = request.student
     slot = slot_for_student(request.user, student, pk)
-    standing = student_standing(student)
-    full = False
     if request.method == "POST":
         try:
             booking, created = booking_create(
-                slot_id=slot.pk, student=student, waitlist=request.POST.get("waitlist") == "1"
+                slot_id=slot.pk,
+                student=student,
+                waitlist=request.POST.get("waitlist") == "1",
+                seen=slot,
             )
-        except SlotFull as error:
-            full = True
-            messages.warning(request, error.messages[0])
+        except SlotFull:
+            return slot_full_answer(request, slot)
         except BookingRefused as error:
             messages.error(request, error.messages[0])
         else:
@@ -224,19 +227,28 @@ def slot_detail(request, pk: int):
             else:
                 messages.success(request, _("Booked. We e-mailed you the details."))
             return redirect("volunteers:booking_detail", pk=booking.pk)
+    standing = student_standing(student)
     return render(
         request,
         "volunteers/students/slot_detail.html",
         {
             "slot": slot,
-            "full": full or slot.seats_left == 0,
+            "full": slot.seats_left == 0,
             "standing": standing,
             # The rule the booking service applies: its reason replaces the button.
             "refusal": booking_refusal(standing, slot),
             "mine": live_booking_of(student, slot),
         },
-        status=409 if full else 200,
     )
+
+
+def slot_full_answer(request, slot) -> HttpResponse:
+    """409 to a booking that found the visit full, with the offer of the waiting list. When
+    a visit opens, most of its students get this at once: a small page of its own, rendered
+    without the site's context processors (menus, addresses per language), nothing read."""
+    context = {"slot": slot, "csrf_token": get_token(request)}
+    html = render_to_string("volunteers/students/slot_full.html", context)
+    return HttpResponse(html, status=409)
 
 
 @student_required
