@@ -15,6 +15,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from accounts.registry import AccountOwner
+from core.pagecache import public_pages_changed
 
 from ..models import Donor, Gift, MessageStatus, SandboxSession, Sponsorship, TransferRefund
 from ..selectors.donors import donors_of
@@ -73,6 +74,9 @@ def donor_erase(*, donor: Donor) -> None:
         donor.user = None
         donor.erased_at = timezone.now()
         donor.save(update_fields=["key", "email", "name", "user", "erased_at"])
+        # A name or message they chose to show may be on any cached public page (the accounts,
+        # the person's page): gone now, not when the cache expires.
+        public_pages_changed()
 
 
 def donations_erase(owner: AccountOwner) -> None:

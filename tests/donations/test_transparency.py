@@ -8,6 +8,7 @@ import re
 import pytest
 import time_machine
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.test import Client
 from django.urls import reverse
 from PIL import Image
 
@@ -21,7 +22,7 @@ from donations.services.funds import (
     refund_request,
 )
 from portal.models import Status
-from tests.factories import GENTENG, MUNCAR
+from tests.factories import GENTENG, MUNCAR, UserFactory
 from tests.factories.donations import bank_gift_confirmed, gift_start, on_commit, sandbox_pay
 from tests.factories.portal import RecipientFactory
 
@@ -251,3 +252,35 @@ def test_a_message_approved_on_a_gift_to_the_fund_shows_on_the_cached_page(
     assert "Sehat selalu, para lansia" not in client.get(url).content.decode()
     gift_message_moderate(gift=gift, actor=officers[0], approve=True)
     assert "Sehat selalu, para lansia" in client.get(url).content.decode()
+
+
+def test_an_erased_donor_leaves_the_cached_pages_at_once(client, settings, officers):
+    """UU PDP's erasure: the name and message a donor chose to show leave every cached public
+    page (the accounts, the person's page and its fragments) the moment they are erased, not
+    when the cache expires."""
+    from donations.models import Donor
+    from donations.services.erasure import donor_erase
+    from donations.services.giving import gift_message_moderate
+
+    settings.PUBLIC_PAGE_CACHE_SECONDS = 300
+    person = RecipientFactory(publishable=True, status=Status.PUBLISHED, kecamatan_code=GENTENG)
+    gift = card_gift(
+        amount=50_000,
+        recipient=person,
+        email="ratna@example.org",
+        name="Ibu Ratna Terhapus",
+        show_name=True,
+        message="Salam hangat dari Ratna",
+    )
+    gift_message_moderate(gift=gift, actor=officers[0], approve=True)
+    pages = [reverse("donations:transparency"), f"/lansia/{person.public_id}/"]
+    signed_in = Client()
+    signed_in.force_login(UserFactory())  # served the person's page from its fragments
+    for url in pages:
+        for visitor in (client, client, signed_in):
+            assert "Ibu Ratna Terhapus" in visitor.get(url).content.decode(), url
+    donor_erase(donor=Donor.objects.get(pk=gift.donor_id))
+    for url in pages:
+        for visitor in (client, signed_in):
+            page = visitor.get(url).content.decode()
+            assert "Ibu Ratna Terhapus" not in page and "Salam hangat" not in page, url
