@@ -35,6 +35,7 @@ from notifications.services import notification_claim, notification_enqueue
 from notifications.tasks import dispatch_due, send_notification
 from tests.conftest import deliver_notifications
 from tests.factories import UserFactory
+from tests.notifications.held_worker import HELD
 
 BASE_DIR = Path(__file__).resolve().parents[2]
 UNREACHABLE_BROKER = "redis://127.0.0.1:1/0"  # nothing listens on port 1
@@ -288,8 +289,9 @@ def test_a_worker_killed_mid_task_leads_to_one_delivery_after_the_lease(live_cel
         )
     assert notification.channel == Channel.WHATSAPP  # the task now waits in Redis
 
-    # Hold the worker between its claim and the provider: before sending a message a person
-    # may refuse, the worker reads their preferences, and this table is locked.
+    # Hold the worker between its claim and the provider: its WhatsApp channel waits for an
+    # advisory lock before it hands the message over (tests/notifications/held_worker.py), and
+    # this connection holds that lock.
     db = connection.settings_dict
     blocker = psycopg.connect(
         host=db["HOST"], port=db["PORT"] or 5432, user=db["USER"], password=db["PASSWORD"] or None,
@@ -298,10 +300,11 @@ def test_a_worker_killed_mid_task_leads_to_one_delivery_after_the_lease(live_cel
     log_path = tmp_path / "worker.log"
     process = None
     try:
-        blocker.execute("LOCK TABLE notifications_preference IN ACCESS EXCLUSIVE MODE")
+        blocker.execute("SELECT pg_advisory_lock(%s)", [HELD])
         env = {
             **os.environ,
             "PORTAL_ENV": "test",
+            "DJANGO_SETTINGS_MODULE": "tests.notifications.held_worker",
             "DATABASE_URL": _database_url(),
             "REDIS_URL": settings.REDIS_URL,
             "NOTIFICATION_LEASE_SECONDS": "2",

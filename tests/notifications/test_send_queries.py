@@ -1,0 +1,74 @@
+"""What one message costs the worker's database: the claim (which also reads the person's
+choice for the channel) and the mark, two statements, whoever it is to."""
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+
+from notifications.channels import memory
+from notifications.models import Channel, Notification, Preference
+from notifications.services import notification_deliver, notification_enqueue
+from tests.factories import UserFactory
+
+PHONE = "+6281234567890"
+CONTEXT = {"file_name": "export.csv", "created": 3, "rejected": 0, "batch_id": 7}
+
+
+def delivered(notification: Notification) -> tuple[str, int]:
+    with CaptureQueriesContext(connection) as queries:
+        outcome = notification_deliver(notification.pk)
+    return outcome, len(queries.captured_queries)
+
+
+def test_a_message_to_a_person_with_saved_choices_is_two_statements(db):
+    person = UserFactory()
+    Preference.objects.create(user=person, whatsapp=True, whatsapp_number=PHONE)
+    notification = notification_enqueue(
+        template="import_finished", dedup_key="queries:person", user=person, context=CONTEXT
+    )
+    assert delivered(notification) == ("sent", 2)
+    (message,) = [m for m in memory.outbox if m.notification_id == notification.pk]
+    assert (message.channel, message.to, message.parameters) == (
+        Channel.WHATSAPP,
+        PHONE,
+        ["export.csv", "3", "0"],
+    )
+    notification.refresh_from_db()
+    assert notification.status == Notification.Status.SENT
+
+
+def test_a_message_to_an_address_is_two_statements(db):
+    notification = notification_enqueue(
+        template="import_finished",
+        dedup_key="queries:address",
+        to_address=PHONE,
+        channel=Channel.WHATSAPP,
+        context=CONTEXT,
+    )
+    assert delivered(notification) == ("sent", 2)
+
+
+@pytest.mark.parametrize(
+    ("channel", "choices", "outcome"),
+    [
+        (Channel.WHATSAPP, {"whatsapp": False, "email": True}, "skipped"),
+        (Channel.WHATSAPP, {"whatsapp": True, "email": False}, "sent"),
+        (Channel.EMAIL, {"whatsapp": True, "email": False}, "skipped"),
+        (Channel.EMAIL, {"whatsapp": False, "email": True}, "sent"),
+    ],
+)
+def test_the_claim_reads_the_choice_for_the_rows_own_channel(db, channel, choices, outcome):
+    person = UserFactory()
+    Preference.objects.create(user=person, whatsapp_number=PHONE, **choices)
+    notification = notification_enqueue(
+        template="import_finished",
+        dedup_key=f"choice:{channel}:{outcome}",
+        user=person,
+        to_address=PHONE if channel == Channel.WHATSAPP else person.email,
+        channel=channel,
+        context=CONTEXT,
+    )
+    result = delivered(notification)
+    notification.refresh_from_db()
+    assert result == (outcome, 2), notification.last_error
+    assert notification.status == outcome
