@@ -9,10 +9,10 @@ benchmark runs the ``test`` shape), with two changes:
 - WhatsApp goes to the in-memory channel whatever the shape (``BENCH_WHATSAPP_BACKEND`` may
   name another one), so that no message leaves the machine and the provider costs nothing.
 
-And one knob for a what-if, off unless set: ``BENCH_DB_REUSE_MAX`` becomes
-``CELERY_DB_REUSE_MAX``. Celery's Django fix-up closes the worker's database connections before
-and after every task (whatever ``CONN_MAX_AGE`` says) unless that setting is given; with it,
-a connection serves about twice that many tasks.
+And one knob for a what-if, off unless set: ``BENCH_DB_REUSE_MAX`` replaces the portal's
+``CELERY_DB_REUSE_MAX`` (1,000). Celery's Django fix-up closes the worker's database connections
+before and after every task (whatever ``CONN_MAX_AGE`` says) unless that setting is given; with
+it, a connection serves about twice that many tasks.
 """
 
 import os
