@@ -219,3 +219,17 @@ def test_who_reads_a_report(client, slot, student, booked, reviewer, muncar_revi
     other = StudentFactory()
     client.force_login(other.user)
     assert client.get(reverse("volunteers:booking_report", args=[booked.pk])).status_code == 404
+
+
+def test_a_check_in_shows_on_the_cached_listing_page_at_once(client, settings, slot, booked):
+    """The listing's page says how many times students visited this month: it is cached, and
+    an attendance raises the person's version, so the count is right at once."""
+    settings.PUBLIC_PAGE_CACHE_SECONDS = 300
+    url = f"/en/lansia/{slot.recipient.public_id}/"
+    with during(slot):
+        assert "Visited by students 1 time" not in client.get(url).content.decode()
+        checkin_by_code(booking=booked, code=slot.checkin_code)
+        assert "Visited by students 1 time this month" in client.get(url).content.decode()
+        reviewer = make_official(Role.REVIEWER, kecamatan=(slot.kecamatan.code,))
+        attendance_mark(slot=slot, actor=reviewer, attended=set(), absent={booked.pk})
+        assert "Visited by students 1 time" not in client.get(url).content.decode()

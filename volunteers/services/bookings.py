@@ -21,7 +21,9 @@ from django.utils.translation import gettext as _
 
 from accounts.models import User
 from accounts.registry import AccountOwner
+from core.pagecache import listing, public_pages_changed
 from core.transitions import TransitionRefused, Workflow
+from portal.models import Recipient
 
 from ..models import SEATED, Booking, BookingTransition, Student, VisitSlot
 from ..permissions import booking_refusal
@@ -102,6 +104,12 @@ def booking_transition(
         reason=reason,
         fields=list(fields or {}),
     )
+    if B.ATTENDED in (origin, to_status):
+        # The person's public page counts the visits students attended this month (cached).
+        public_ids = Recipient.objects.filter(visit_slots=booking.slot_id).values_list(
+            "public_id", flat=True
+        )
+        public_pages_changed(*(listing(public_id) for public_id in public_ids))
     return booking
 
 
