@@ -119,30 +119,18 @@ def seed(requests: int, capacity: int) -> tuple[list[int], list[str]]:
         pseudonym="Mbah Bench",
         published_at=timezone.now(),
     )
-    slot = VisitSlot.objects.create(
-        recipient=person,
-        kecamatan=village.kecamatan,
-        starts_at=timezone.now() + datetime.timedelta(days=3),
-        duration_minutes=90,
-        capacity=capacity,
-        meeting_point="Balai Desa",
-    )
-    warm_slot = VisitSlot.objects.create(
-        recipient=person,
-        kecamatan=village.kecamatan,
-        starts_at=timezone.now() + datetime.timedelta(days=5),
-        duration_minutes=90,
-        capacity=2,
-        meeting_point="Balai Desa",
-    )
-    roomy_slot = VisitSlot.objects.create(
-        recipient=person,
-        kecamatan=village.kecamatan,
-        starts_at=timezone.now() + datetime.timedelta(days=7),
-        duration_minutes=90,
-        capacity=ROOMY,
-        meeting_point="Balai Desa",
-    )
+
+    def open_slot(days: int, capacity: int) -> VisitSlot:
+        return VisitSlot.objects.create(
+            recipient=person,
+            kecamatan=village.kecamatan,
+            starts_at=timezone.now() + datetime.timedelta(days=days),
+            duration_minutes=90,
+            capacity=capacity,
+            meeting_point="Balai Desa",
+        )
+
+    slot, warm_slot, roomy_slot = open_slot(3, capacity), open_slot(5, 2), open_slot(7, ROOMY)
     school = School.objects.create(npsn="20599999", name="SMA Bench", kecamatan=village.kecamatan)
     born = datetime.date.today().replace(year=datetime.date.today().year - 19)
     keys = []

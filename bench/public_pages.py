@@ -60,11 +60,11 @@ STORY = (
 )
 
 
-def parse_args() -> argparse.Namespace:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n", 1)[0])
+def load_arguments(parser: argparse.ArgumentParser, *, db: str) -> None:
+    """The options of a load on the listing pages (this benchmark's and rendered_pages.py's)."""
     parser.add_argument("--listings", type=int, default=500, help="published recipients (N)")
     parser.add_argument("--server", default=DEFAULT_SERVER, help="PostgreSQL, without a name")
-    parser.add_argument("--db", default="rantang_bench_pages", help="throwaway database name")
+    parser.add_argument("--db", default=db, help="throwaway database name")
     parser.add_argument("--workers", type=int, default=2, help="gunicorn sync workers")
     parser.add_argument("--conn-max-age", type=int, default=60, help="CONN_MAX_AGE (s)")
     parser.add_argument("--rounds", type=int, default=3, help="times each URL is loaded")
@@ -72,6 +72,20 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument("--warmup", type=int, default=2, help="seconds of warm-up per URL")
     parser.add_argument("--threads", type=int, default=2, help="wrk threads")
     parser.add_argument("--connections", type=int, default=8, help="wrk connections")
+
+
+def check_load_arguments(parser: argparse.ArgumentParser, args: argparse.Namespace) -> None:
+    if args.rounds < 1 or args.duration < 1:
+        parser.error("--rounds and --duration must be at least 1")
+    if args.listings < 20:
+        parser.error("--listings must be at least 20 (two pages, and N/10 of them)")
+    if not re.fullmatch(r"[a-z_][a-z0-9_]*", args.db):
+        parser.error("--db must be a plain lower-case PostgreSQL name")
+
+
+def parse_args() -> argparse.Namespace:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n", 1)[0])
+    load_arguments(parser, db="rantang_bench_pages")
     parser.add_argument(
         "--shape",
         choices=["dev", "prod"],
@@ -81,12 +95,7 @@ def parse_args() -> argparse.Namespace:
     )
     quick_option(parser, listings=200, rounds=2, duration=3, warmup=1)
     args = parser.parse_args()
-    if args.rounds < 1 or args.duration < 1:
-        parser.error("--rounds and --duration must be at least 1")
-    if args.listings < 20:
-        parser.error("--listings must be at least 20 (two pages, and N/10 of them)")
-    if not re.fullmatch(r"[a-z_][a-z0-9_]*", args.db):
-        parser.error("--db must be a plain lower-case PostgreSQL name")
+    check_load_arguments(parser, args)
     return args
 
 

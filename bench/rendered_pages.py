@@ -32,7 +32,6 @@ visitors, with 500 listings, and queries per page that do not grow with the list
 """
 
 import argparse
-import re
 import shutil
 import signal
 import statistics
@@ -49,12 +48,13 @@ sys.path.insert(0, str(ROOT))
 from bench.dbtools import create_database, drop_database
 from bench.public_pages import (
     BARE,
-    DEFAULT_SERVER,
     LISTING,
     Run,
+    check_load_arguments,
     configure,
     create_listings,
     free_port,
+    load_arguments,
     load_average,
     measure,
     start_gunicorn,
@@ -63,7 +63,7 @@ from bench.public_pages import (
     wait_until_up,
     wrk,
 )
-from bench.summary import record
+from bench.summary import quick_option, record
 
 GOALS = {"listing": 0.20, "detail": 0.30}
 WHO = {
@@ -79,38 +79,14 @@ DONOR_EMAIL = "donor@bench.example"
 
 def parse_args() -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.split("\n", 1)[0])
-    parser.add_argument("--listings", type=int, default=None, help="published recipients (N)")
-    parser.add_argument("--server", default=DEFAULT_SERVER, help="PostgreSQL, without a name")
-    parser.add_argument("--db", default="rantang_bench_rendered", help="throwaway database name")
-    parser.add_argument("--workers", type=int, default=2, help="gunicorn sync workers")
-    parser.add_argument("--conn-max-age", type=int, default=60, help="CONN_MAX_AGE (s)")
-    parser.add_argument("--rounds", type=int, default=None, help="times each URL is loaded")
-    parser.add_argument("--duration", type=int, default=None, help="seconds of wrk per URL")
-    parser.add_argument("--warmup", type=int, default=None, help="seconds of warm-up per URL")
-    parser.add_argument("--threads", type=int, default=2, help="wrk threads")
-    parser.add_argument("--connections", type=int, default=8, help="wrk connections")
-    parser.add_argument("--quick", action="store_true", help="100 listings, 1 round of 3 s")
+    load_arguments(parser, db="rantang_bench_rendered")
     parser.add_argument(
         "--profile", action="store_true", help="profile in-process instead of loading"
     )
     parser.add_argument("--profile-requests", type=int, default=300, help="renderings per page")
+    quick_option(parser, listings=100, rounds=1, duration=3, warmup=1)
     args = parser.parse_args()
-    quick = args.quick
-    defaults = {
-        "listings": 100 if quick else 500,
-        "rounds": 1 if quick else 3,
-        "duration": 3 if quick else 5,
-        "warmup": 1 if quick else 2,
-    }
-    for name, value in defaults.items():
-        if getattr(args, name) is None:
-            setattr(args, name, value)
-    if args.rounds < 1 or args.duration < 1:
-        parser.error("--rounds and --duration must be at least 1")
-    if args.listings < 20:
-        parser.error("--listings must be at least 20 (two pages, and N/10 of them)")
-    if not re.fullmatch(r"[a-z_][a-z0-9_]*", args.db):
-        parser.error("--db must be a plain lower-case PostgreSQL name")
+    check_load_arguments(parser, args)
     return args
 
 

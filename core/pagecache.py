@@ -73,8 +73,10 @@ def listing(public_id: str) -> str:
 
 # The cookies that do not change a public page: the one list (docs/architecture.md, "The page
 # cache"). The session and messages cookies are never among them.
-HARMLESS_COOKIES = frozenset({settings.CSRF_COOKIE_NAME, settings.LANGUAGE_COOKIE_NAME})
-_NEVER_HARMLESS = frozenset({settings.SESSION_COOKIE_NAME, "messages"})
+HARMLESS_COOKIES = frozenset({settings.CSRF_COOKIE_NAME, settings.LANGUAGE_COOKIE_NAME}) - {
+    settings.SESSION_COOKIE_NAME,
+    "messages",
+}
 
 # Added by links shared on social media and messengers; they change nothing on the page.
 TRACKING_PARAMS = frozenset({"fbclid", "gclid"})
@@ -142,7 +144,7 @@ def public_pages_changed(*scopes: str) -> None:
 
 
 def _cacheable_visitor(request) -> bool:
-    return all(name in HARMLESS_COOKIES and name not in _NEVER_HARMLESS for name in request.COOKIES)
+    return HARMLESS_COOKIES.issuperset(request.COOKIES)
 
 
 def _address(request, params: frozenset[str]) -> str | None:
