@@ -6,9 +6,10 @@ rendered, and most of that page (a listing's cards, a person's story and figures
 the same for all of them. ``cached_fragments`` keeps such parts, rendered, in the page cache's
 alias under a key that carries:
 
-- the versions of what they show (``core.pagecache.versions_token`` of their scopes: ``LISTS``
-  for the listings, ``listing(public_id)`` for a person's page, and ``SITE`` always), so that a
-  withdrawn or edited person leaves a fragment at once, as they leave a cached page;
+- the versions of what they show (their scopes: ``LISTS`` and the rows up to the page's last
+  for the listings, ``listing(public_id)`` for a person's page, and ``SITE`` always: see
+  ``core.pagecache``), so that a withdrawn or edited person leaves a fragment at once, as they
+  leave a cached page;
 - the language and the WIB day, since the figures are this month's and the dates are read in
   WIB;
 - whatever else the fragment varies on (the page's query string, a listing's public id).
@@ -58,18 +59,36 @@ def cached_fragments(
         hashlib.sha256("\0".join(vary).encode()).hexdigest(),
     )
     try:
-        versions, found = pagecache._versions(scopes, also=key)
+        versions, found, current = pagecache.lookup(list(scopes), key)
+        if (
+            isinstance(found, tuple)
+            and len(found) == 3
+            and found[0] == versions
+            and current(found[1])
+        ):
+            # A page being cached around this fragment depends on what it does.
+            pagecache.served_from_entry(pagecache._loaded(found[1]))
+            return _safe(found[2])
     except Exception:
         logger.warning("fragment cache unavailable", exc_info=True)
+        # Built without its versions: a page around it must not be stored either.
+        pagecache.cannot_store()
         return _safe(build())
-    if isinstance(found, tuple) and found[0] == versions:
-        return _safe(found[1])
-    fragments = _safe(build())
-    try:
-        entry = (versions, {k: str(v) for k, v in fragments.items()})
-        pagecache._cache().set(key, entry, seconds)
-    except Exception:
-        logger.warning("fragment cache unavailable", exc_info=True)
+    with pagecache.building_entry() as built:
+        fragments = _safe(build())
+    dependencies = pagecache.entry_dependencies(built)
+    if dependencies is not None:
+        try:
+            entry = (
+                versions,
+                pagecache._stored(dependencies),
+                {k: str(v) for k, v in fragments.items()},
+            )
+            pagecache._cache().set(key, entry, seconds)
+        except Exception:
+            logger.warning("fragment cache unavailable", exc_info=True)
+        else:
+            pagecache.remember(key, dependencies)
     return fragments
 
 

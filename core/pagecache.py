@@ -21,14 +21,26 @@ timeout:
 - ``SITE``: everything; every page carries it. Raised by a change whose reach is wide or unknown
   (a listing published, withdrawn, suspended, reached, erased, its profile or photo edited: a
   person can appear on any public page);
-- ``LISTS``: the pages that list people (home, ``/lansia/``) with their progress and order;
+- ``LISTS``: the pages that list people (home, ``/lansia/``) in any way a change can reorder
+  them all (money given back: a person moves up the list);
+- ``PROGRESS``: every person's money, for the list pages too deep to be keyed on their rows;
 - ``LEDGER``: the public accounts (transparency, the impact page's money);
 - ``IMPACT``: the published outcome figures and targets;
-- ``listing(public_id)``: one person's page.
+- ``listing(public_id)``: one person's page, and their row on every list.
 
-A gift to one person raises ``LEDGER``, ``LISTS`` and that person's scope; a gift to the fund only
-``LEDGER``: the other people's pages stay cached. A scope's version starts at the time in
+A gift to one person raises ``LEDGER``, ``PROGRESS`` and that person's scope; a gift to the fund
+only ``LEDGER``: the other people's pages stay cached. A scope's version starts at the time in
 nanoseconds, so a version evicted from Redis never comes back to a value an old entry carries.
+
+Lists: a list page (in any order and filter) changes when a gift reaches someone on it *or
+before it*: "least funded first" moves the person given to back, and everyone between moves up
+a row. Someone after the page only moves further back. So a list page's entry carries, besides
+its scopes, the versions of everyone from the list's first row to the page's last
+(``depends_on_list``): a gift to one of them empties it, a gift to anyone else leaves it served.
+That holds only while a gift can move a person back and never forward, so whatever lowers a
+person's money (a refund, a dispute) raises ``LISTS``, and a page deeper than
+``LIST_PREFIX_MAX`` rows is keyed on ``PROGRESS`` instead. The rows are read before the page
+is rendered and again after: a page whose list moved meanwhile is served but not stored.
 
 When the cache (Redis) is unreachable, pages are simply rendered (docs/architecture.md, "Redis
 down"); a change made meanwhile could not raise its version, so this process raises ``SITE`` as
@@ -46,7 +58,9 @@ import hashlib
 import logging
 import threading
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
+from contextvars import ContextVar
+from dataclasses import dataclass
 from functools import wraps
 from urllib.parse import urlencode
 
@@ -62,8 +76,13 @@ ALIAS = "pages"
 
 SITE = "site"
 LISTS = "lists"
+PROGRESS = "progress"
 LEDGER = "ledger"
 IMPACT = "impact"
+
+# The deepest row a list page is keyed on row by row (five pages of twelve); deeper pages are
+# keyed on PROGRESS.
+LIST_PREFIX_MAX = 60
 
 
 def listing(public_id: str) -> str:
@@ -99,8 +118,13 @@ def _versions(scopes: Iterable[str], *, also: str | None = None) -> tuple[list[i
     """The versions of SITE and ``scopes``, and the value under ``also``, in one round trip."""
     if _bump_missed.is_set():
         _bump([SITE])
+    versions, found = _read([SITE, *scopes], also=also)
+    return versions, found
+
+
+def _read(scopes: Iterable[str], *, also: str | None = None) -> tuple[list[int], object]:
     cache = _cache()
-    keys = [_key(scope) for scope in dict.fromkeys([SITE, *scopes])]
+    keys = [_key(scope) for scope in dict.fromkeys(scopes)]
     found = cache.get_many([*keys, also] if also else keys)
     for key in keys:
         if found.get(key) is None:
@@ -141,6 +165,153 @@ def public_pages_changed(*scopes: str) -> None:
     chosen = list(scopes) or [SITE]
     _bump(chosen)
     transaction.on_commit(lambda: _bump(chosen))
+
+
+@dataclass(frozen=True)
+class Dependency:
+    """What else an entry was rendered under: the versions of ``scopes`` (read before the
+    render), and whether what they were chosen by still holds after it."""
+
+    scopes: tuple[str, ...]
+    versions: tuple[int, ...]
+    holds: Callable[[], bool]
+
+
+# The dependencies of the entry being built (a page, a fragment), while its view renders.
+_building: ContextVar[list[Dependency] | None] = ContextVar("pagecache_building", default=None)
+
+
+def _never() -> bool:
+    return False
+
+
+def _always() -> bool:
+    return True
+
+
+def depends_on_list(rows: Callable[[], Sequence[str] | None]) -> None:
+    """The page being built lists people: ``rows`` gives the public ids of the list's rows from
+    its first to the page's last, in its order (None: deeper than ``LIST_PREFIX_MAX``). Their
+    versions are read now, before the page is rendered, and ``rows`` is asked again after: the
+    entry is stored only when the list has not moved in between. Nothing happens when nothing is
+    being cached."""
+    building = _building.get()
+    if building is None:
+        return
+    try:
+        first = rows()
+        first = tuple(first) if first is not None else None
+        scopes = (PROGRESS,) if first is None else tuple(listing(row) for row in first)
+        versions = tuple(_read(scopes)[0])
+    except Exception:
+        logger.warning("public page cache unavailable", exc_info=True)
+        cannot_store()
+        return
+
+    def holds() -> bool:
+        again = rows()
+        return (tuple(again) if again is not None else None) == first
+
+    building.append(Dependency(scopes, versions, holds))
+
+
+def cannot_store() -> None:
+    """The entry being built (if any) must not be stored: part of it was built without its
+    versions."""
+    building = _building.get()
+    if building is not None:
+        building.append(Dependency((), (), _never))
+
+
+def _still_current(dependencies: Sequence[Dependency]) -> bool:
+    """Whether the versions an entry's dependencies were read at are the versions now."""
+    scopes = [scope for dependency in dependencies for scope in dependency.scopes]
+    if not scopes:
+        return True
+    now = _cache().get_many([_key(scope) for scope in scopes])
+    return all(
+        now.get(_key(scope)) == version
+        for dependency in dependencies
+        for scope, version in zip(dependency.scopes, dependency.versions, strict=True)
+    )
+
+
+class building_entry:
+    """Collects the dependencies of an entry while it is built (``with building_entry() as
+    found``); those of an entry built inside it (a fragment in a page) are its own too."""
+
+    def __enter__(self) -> list[Dependency]:
+        self._found: list[Dependency] = []
+        self._token = _building.set(self._found)
+        return self._found
+
+    def __exit__(self, *exc_info) -> None:
+        _building.reset(self._token)
+        outer = _building.get()
+        if outer is not None:
+            outer.extend(self._found)
+
+
+def served_from_entry(dependencies: Sequence[Dependency]) -> None:
+    """An entry was served inside another one being built (a cached fragment in a page): the
+    outer entry depends on what it did, at the versions just checked."""
+    building = _building.get()
+    if building is not None:
+        building.extend(Dependency(d.scopes, d.versions, _always) for d in dependencies)
+
+
+def entry_dependencies(found: Sequence[Dependency]) -> tuple[Dependency, ...] | None:
+    """What to store with an entry built under ``found``; None when it must not be stored (its
+    list moved while it rendered, or the cache failed)."""
+    if not all(dependency.holds() for dependency in found):
+        return None
+    return tuple(Dependency(d.scopes, d.versions, _always) for d in found)
+
+
+Stored = tuple[tuple[tuple[str, ...], tuple[int, ...]], ...]
+
+
+def _stored(dependencies: Sequence[Dependency]) -> Stored:
+    return tuple((d.scopes, d.versions) for d in dependencies)
+
+
+def _loaded(stored: Stored) -> tuple[Dependency, ...]:
+    return tuple(Dependency(tuple(scopes), tuple(versions), _always) for scopes, versions in stored)
+
+
+# Which rows each entry this process has seen depends on (public ids, never versions nor
+# content), so that a hit reads their versions in the same round trip as the entry's.
+_remembered: dict[str, tuple[str, ...]] = {}
+_REMEMBERED_MAX = 4096
+
+
+def remember(key: str, dependencies: Sequence[Dependency]) -> None:
+    if len(_remembered) >= _REMEMBERED_MAX:
+        _remembered.clear()
+    _remembered[key] = tuple(scope for dependency in dependencies for scope in dependency.scopes)
+
+
+def lookup(scopes: Sequence[str], key: str) -> tuple[list[int], object, Callable[[Stored], bool]]:
+    """The versions of SITE and ``scopes``, the entry under ``key``, and a check of the entry's
+    other dependencies (its rows) at their versions now. One round trip when this process has
+    seen the entry before (``remember``); a second one for the rows otherwise."""
+    own = list(dict.fromkeys([SITE, *scopes]))
+    remembered = [scope for scope in dict.fromkeys(_remembered.get(key, ())) if scope not in own]
+    versions, found = _versions([*own, *remembered], also=key)
+    known = dict(zip([*own, *remembered], versions, strict=True))
+
+    def current(stored: Stored) -> bool:
+        dependencies = _loaded(stored)
+        remember(key, dependencies)
+        if all(scope in known for d in dependencies for scope in d.scopes):
+            return all(
+                known[scope] == version
+                for d in dependencies
+                for scope, version in zip(d.scopes, d.versions, strict=True)
+            )
+        return _still_current(dependencies)
+
+    return [known[scope] for scope in own], found, current
 
 
 def _cacheable_visitor(request) -> bool:
@@ -208,24 +379,41 @@ def cache_public_page(*scopes: str | Callable[..., str], params: Iterable[str] =
                 hashlib.sha256(f"{request.get_host()}{request.path}?{query}".encode()).hexdigest(),
             )
             try:
-                versions, cached = _versions(
-                    (scope(**kwargs) if callable(scope) else scope for scope in scopes), also=key
+                versions, cached, current = lookup(
+                    [scope(**kwargs) if callable(scope) else scope for scope in scopes], key
                 )
+                if (
+                    isinstance(cached, tuple)
+                    and len(cached) == 5
+                    and cached[0] == versions
+                    and current(cached[1])
+                ):
+                    _stored_under, _rows, status, headers, content = cached
+                    return HttpResponse(content, status=status, headers=headers)
             except Exception:
                 logger.warning("public page cache unavailable", exc_info=True)
                 return view(request, *args, **kwargs)
-            if isinstance(cached, tuple) and cached[0] == versions:
-                _stored_under, status, headers, content = cached
-                return HttpResponse(content, status=status, headers=headers)
-            response = view(request, *args, **kwargs)
-            if _storable(request, response):
-                if hasattr(response, "render") and callable(response.render):
+            with building_entry() as found:
+                response = view(request, *args, **kwargs)
+                storable = _storable(request, response)
+                if storable and hasattr(response, "render") and callable(response.render):
                     response.render()
-                entry = (versions, response.status_code, dict(response.items()), response.content)
-                try:
-                    _cache().set(key, entry, seconds)
-                except Exception:
-                    logger.warning("public page cache unavailable", exc_info=True)
+            if storable:
+                dependencies = entry_dependencies(found)
+                if dependencies is not None:
+                    entry = (
+                        versions,
+                        _stored(dependencies),
+                        response.status_code,
+                        dict(response.items()),
+                        response.content,
+                    )
+                    try:
+                        _cache().set(key, entry, seconds)
+                    except Exception:
+                        logger.warning("public page cache unavailable", exc_info=True)
+                    else:
+                        remember(key, dependencies)
             return response
 
         return wrapper

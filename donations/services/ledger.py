@@ -22,7 +22,7 @@ from django.utils.translation import gettext as _
 
 from accounts.models import User
 from core.money import format_rupiah
-from core.pagecache import LEDGER, LISTS, listing, public_pages_changed
+from core.pagecache import LEDGER, LISTS, PROGRESS, listing, public_pages_changed
 from portal.models import Recipient
 
 from ..models import (
@@ -137,21 +137,30 @@ def ledger_post(
             for account, amount in lines
         )
         # Every posting moves a public figure: the public accounts, and for a person's money
-        # their page and the lists (their progress and the order).
+        # their page and their row on the lists (core.pagecache, "Lists").
         _public_pages_moved(
-            {pk for account, _amount in lines if (pk := _recipient_id(account)) is not None}
+            [(pk, amount) for account, amount in lines if (pk := _recipient_id(account))]
         )
     return Posted(posted, created=True)
 
 
-def _public_pages_moved(recipient_ids: set[int]) -> None:
-    public_ids = (
-        Recipient.objects.filter(pk__in=recipient_ids).values_list("public_id", flat=True)
-        if recipient_ids
-        else []
+def _public_pages_moved(person_lines: list[tuple[int, int]]) -> None:
+    """Raise the versions of the public pages a posting changes. Money to a person moves them
+    back in "least funded first" and nobody forward: their own scope (their page, and every
+    list page showing them or anyone after them) and PROGRESS (the deep list pages). Money
+    taken from a person (a refund, a dispute) can move them forward, past any page: LISTS."""
+    recipient_ids = {pk for pk, _amount in person_lines}
+    if not recipient_ids:
+        public_pages_changed(LEDGER)
+        return
+    public_ids = Recipient.objects.filter(pk__in=recipient_ids).values_list("public_id", flat=True)
+    lowered = any(amount < 0 for _pk, amount in person_lines)
+    public_pages_changed(
+        LEDGER,
+        PROGRESS,
+        *([LISTS] if lowered else []),
+        *(listing(public_id) for public_id in public_ids),
     )
-    scopes = [listing(public_id) for public_id in public_ids]
-    public_pages_changed(LEDGER, *([LISTS, *scopes] if recipient_ids else []))
 
 
 def balance(account: str) -> int:

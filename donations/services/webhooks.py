@@ -34,7 +34,7 @@ from django.db import DatabaseError, IntegrityError, transaction
 from django.db.models import QuerySet
 from django.utils import timezone
 
-from core.pagecache import LISTS, listing, public_pages_changed
+from core.pagecache import PROGRESS, listing, public_pages_changed
 from notifications.services import notification_enqueue
 from portal.models import Recipient
 
@@ -335,9 +335,10 @@ def subscription_ended(event: SubscriptionEnded, gateway_name: str) -> Result:
 
 def _sponsors_changed(recipient_id: int) -> None:
     """A listing's sponsor count is on its public pages (cached for anonymous visitors): its
-    own page and the lists."""
+    own page and its row on the lists (the order goes by money, which a sponsorship alone does
+    not move: core.pagecache, "Lists")."""
     public_ids = Recipient.objects.filter(pk=recipient_id).values_list("public_id", flat=True)
-    public_pages_changed(LISTS, *(listing(pid) for pid in public_ids))
+    public_pages_changed(PROGRESS, *(listing(pid) for pid in public_ids))
 
 
 # --- Refunds -----------------------------------------------------------------------------------

@@ -224,6 +224,34 @@ def public_listing_page(
     return result
 
 
+def public_listing_rows(
+    *,
+    kecamatan_code: str | None = None,
+    need: str | None = None,
+    query: str | None = None,
+    order: Ordering | None = None,
+    count: int,
+) -> list[str]:
+    """The public ids of the first ``count`` published people of a list (the filters and order
+    of ``public_listing_page``), in its order: what a cached list page is keyed on
+    (core.pagecache.depends_on_list). One query of one column."""
+    filtered = _filtered(kecamatan_code=kecamatan_code, need=need, query=query)
+    return list(_ordered(filtered, order).values_list("public_id", flat=True)[:count])
+
+
+def rows_up_to_page(page: int | str, *, limit: int) -> int | None:
+    """How many rows of a list come up to the end of ``page`` as ``public_listing_page`` reads
+    it (not a number: the first page); None for a page past ``limit`` rows or below the first
+    (which a list shows as its last page)."""
+    try:
+        number = int(page)
+    except (TypeError, ValueError):
+        number = 1
+    if number < 1 or number * PAGE_SIZE > limit:
+        return None
+    return number * PAGE_SIZE
+
+
 def public_first(*, limit: int = 3, order: Ordering | None = None) -> list[PublicProfile]:
     """The first ``limit`` published people in ``order`` (newest first without one)."""
     return _profiles(_rows(_ordered(_published(), order))[:limit])

@@ -25,7 +25,14 @@ from django.views.decorators.http import require_safe
 
 from core.fragments import cached_fragments
 from core.numbers import format_percent
-from core.pagecache import IMPACT, LISTS, cache_public_page, listing
+from core.pagecache import (
+    IMPACT,
+    LIST_PREFIX_MAX,
+    LISTS,
+    cache_public_page,
+    depends_on_list,
+    listing,
+)
 from donations.selectors.progress import least_funded_first, public_listings_progress
 from donations.selectors.public import public_current_permit, public_listing_messages
 
@@ -38,8 +45,10 @@ from ..selectors.public import (
     public_kecamatan_choices,
     public_listing_index,
     public_listing_page,
+    public_listing_rows,
     public_photo_name,
     public_profile_get,
+    rows_up_to_page,
 )
 from ..share_images import SIZE, share_card, share_image_png
 from ..sharing import absolute, share_links
@@ -52,7 +61,9 @@ HOME_LISTINGS = 3
 @require_safe
 @cache_public_page(LISTS, IMPACT)
 def home(request):
-    # The people least funded this month (docs/architecture.md, "Definitions used everywhere").
+    # The people least funded this month (docs/architecture.md, "Definitions used everywhere"):
+    # a gift to one of them changes the page, a gift to anyone else does not (core.pagecache).
+    depends_on_list(lambda: public_listing_rows(order=least_funded_first, count=HOME_LISTINGS))
     least_funded = public_first(limit=HOME_LISTINGS, order=least_funded_first)
     page_url = absolute(reverse("portal:home"))
     return render(
@@ -147,11 +158,18 @@ def _listing_results(query: QueryDict) -> str:
     form = ListingFilterForm(query, kecamatan_choices=public_kecamatan_choices())
     filters = form.filters()
     order = form.chosen_order()
-    page = public_listing_page(
-        **filters,
-        order=least_funded_first if order == LEAST_FUNDED else None,
-        page=query.get("page") or 1,
-    )
+    ordering = least_funded_first if order == LEAST_FUNDED else None
+    number = query.get("page") or 1
+    # The page changes with a gift to anyone on it or before it in its order (core.pagecache).
+    count = rows_up_to_page(number, limit=LIST_PREFIX_MAX)
+
+    def rows() -> list[str] | None:
+        if count is None:
+            return None
+        return public_listing_rows(**filters, order=ordering, count=count)
+
+    depends_on_list(rows)
+    page = public_listing_page(**filters, order=ordering, page=number)
     return render_to_string(
         "portal/public/_listing_results.html",
         {
