@@ -21,10 +21,11 @@ A view is a hit when it was answered from the cache (it ran no SQL query: a rend
 page always runs some). The rate is given from the empty cache and in the steady state, after
 the first fifth of the views (a live site's cache is seldom empty; the goal is read there). The
 same traffic is sent twice, each time from an empty cache: with
-the versions as they are (one per listing, one for the lists, one for the ledger, one for the
-impact figures), and with every gift raising the one version of the whole site, as before issue
-21. Goal: a hit rate of at least 90 % with the scoped versions. The database goes away at the
-end, on failure too.
+the versions as they are (one per listing, which also keys every list page showing that person
+or anyone after them; one for the lists, which money taken back raises; one for the ledger, one
+for the impact figures: core.pagecache), and with every gift raising the one version of the
+whole site, as before issue 21. Goal: a hit rate of at least 90 % with the scoped versions. The
+database goes away at the end, on failure too.
 """
 
 import argparse
@@ -96,11 +97,18 @@ def gifts(rng: random.Random, recipient_ids: list[int], n: int):
         yield rng.choices(recipient_ids, weights)[0] if rng.random() < 0.8 else None
 
 
+def _counting(ran: list[int]):
+    def counted(execute, sql, params, many, context):
+        ran[0] += 1
+        return execute(sql, params, many, context)
+
+    return counted
+
+
 def run(args, public_ids, recipient_ids, kecamatan, *, one_version: bool) -> dict:
     from django.core.cache import caches
     from django.db import connection
     from django.test import Client
-    from django.test.utils import CaptureQueriesContext
 
     from core import pagecache
     from donations.models import CLEARING_BANK, GENERAL, recipient_account
@@ -112,7 +120,7 @@ def run(args, public_ids, recipient_ids, kecamatan, *, one_version: bool) -> dic
     given = iter(gifts(rng, recipient_ids, args.views // args.views_per_gift + 1))
     moved = ledger._public_pages_moved
     if one_version:
-        ledger._public_pages_moved = lambda _ids: pagecache.public_pages_changed(pagecache.SITE)
+        ledger._public_pages_moved = lambda _lines: pagecache.public_pages_changed(pagecache.SITE)
     hits: Counter = Counter()
     seen: Counter = Counter()
     warm_hits = warm_seen = 0
@@ -122,11 +130,14 @@ def run(args, public_ids, recipient_ids, kecamatan, *, one_version: bool) -> dic
             client = Client()
             for name, value in cookies.items():
                 client.cookies[name] = value
-            with CaptureQueriesContext(connection) as captured:
+            ran = [0]
+            # Counted by a wrapper, not CaptureQueriesContext: its log keeps the last 9,000
+            # queries, after which every view would look like a hit.
+            with connection.execute_wrapper(_counting(ran)):
                 response = client.get(url)
             if response.status_code != 200:
                 raise SystemExit(f"{url} answered {response.status_code}")
-            hit = not captured.captured_queries
+            hit = not ran[0]
             seen[kind] += 1
             hits[kind] += hit
             if n > warm_from:
