@@ -15,6 +15,7 @@ from django.core import checks
 from django.core.exceptions import ImproperlyConfigured
 
 from config import devkeys
+from notifications.channels.whatsapp import CloudApiChannel
 
 TAG = "portal_env"
 
@@ -329,11 +330,56 @@ def check_inspection_thresholds(app_configs=None, **kwargs) -> list[checks.Check
     ]
 
 
+@checks.register(TAG, deploy=False)
+def check_outbox_lease(app_configs=None, **kwargs) -> list[checks.CheckMessage]:
+    """In every environment: a batch of the outbox must fit in its lease
+    (docs/architecture.md, "The outbox"). A worker claims a batch's rows with one lease and
+    sends them one after another; were the lease shorter than a batch of slow sends, the
+    beat would hand the batch's last rows to another worker while the first still holds
+    them, and a person would get a message twice although nothing crashed."""
+    size = settings.NOTIFICATION_BATCH_SIZE
+    send = settings.NOTIFICATION_SEND_SECONDS
+    lease = settings.NOTIFICATION_LEASE_SECONDS
+    if size < 1 or send < 1 or size * send > lease:
+        return [
+            checks.Error(
+                f"NOTIFICATION_BATCH_SIZE ({size}) x NOTIFICATION_SEND_SECONDS ({send}) is more "
+                f"than NOTIFICATION_LEASE_SECONDS ({lease}), or one of the first two is below 1.",
+                hint="A batch of the slowest sends must end within its lease: lower "
+                "NOTIFICATION_BATCH_SIZE or raise NOTIFICATION_LEASE_SECONDS (the defaults: "
+                "20 x 15 <= 300).",
+                id="portal.E025",
+            )
+        ]
+    timeouts = {"WhatsApp's request": CloudApiChannel.timeout}
+    if getattr(settings, "EMAIL_TIMEOUT", None):
+        timeouts["EMAIL_TIMEOUT"] = settings.EMAIL_TIMEOUT
+    longer = {name: seconds for name, seconds in timeouts.items() if seconds > send}
+    if longer:
+        return [
+            checks.Warning(
+                f"NOTIFICATION_SEND_SECONDS ({send}) is shorter than "
+                + ", ".join(f"{name} ({seconds} s)" for name, seconds in longer.items())
+                + ".",
+                hint="A send that runs into its channel's timeout would outlast what a batch's "
+                "lease allows it: raise NOTIFICATION_SEND_SECONDS (and the lease with it).",
+                id="portal.W004",
+            )
+        ]
+    return []
+
+
 def raise_if_not_ready() -> None:
     """Refuse to serve or work when the production checks (or, in any environment, the
-    inspection thresholds) fail."""
+    inspection thresholds or the outbox's lease) fail."""
     errors = [
-        e for e in [*check_production_settings(), *check_inspection_thresholds()] if e.is_serious()
+        e
+        for e in [
+            *check_production_settings(),
+            *check_inspection_thresholds(),
+            *check_outbox_lease(),
+        ]
+        if e.is_serious()
     ]
     if errors:
         raise ImproperlyConfigured(

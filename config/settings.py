@@ -259,6 +259,15 @@ if PORTAL_ENV == "test":
     }
 # A claimed row not marked sent within this many seconds is sent again (the worker died).
 NOTIFICATION_LEASE_SECONDS = env_int("NOTIFICATION_LEASE_SECONDS", 300)
+# Due rows go to Celery this many to a task: claimed in one statement, each sent and marked
+# on its own (docs/architecture.md, "The outbox").
+NOTIFICATION_BATCH_SIZE = env_int("NOTIFICATION_BATCH_SIZE", 20)
+# The longest one send may take, the channels' own timeouts included (WhatsApp's request and
+# EMAIL_TIMEOUT, 10 s each). A batch's lease must cover a batch of such sends:
+# NOTIFICATION_BATCH_SIZE x NOTIFICATION_SEND_SECONDS <= NOTIFICATION_LEASE_SECONDS, or the
+# portal refuses to start (portal.E025); and no send starts with less than this much of its
+# lease left.
+NOTIFICATION_SEND_SECONDS = env_int("NOTIFICATION_SEND_SECONDS", 15)
 NOTIFICATION_MAX_ATTEMPTS = env_int("NOTIFICATION_MAX_ATTEMPTS", 8)
 # The WhatsApp Cloud API (Meta): the sending number's id, a system-user token, the version.
 WHATSAPP_PHONE_NUMBER_ID = os.environ.get("WHATSAPP_PHONE_NUMBER_ID", "")

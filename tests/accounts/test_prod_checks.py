@@ -17,6 +17,7 @@ from django.test import override_settings
 from config import devkeys
 from config.checks import (
     check_inspection_thresholds,
+    check_outbox_lease,
     check_production_settings,
     check_stripe_settlement_currency,
 )
@@ -407,3 +408,43 @@ def test_a_start_with_the_inspection_pass_below_pass_with_notes_is_refused():
     result = manage("check", env={"PORTAL_ENV": "dev", "DATABASE_URL": "", **bad})
     assert result.returncode != 0
     assert "portal.E024" in result.stderr
+
+
+@pytest.mark.parametrize(
+    ("size", "send", "lease", "found"),
+    [
+        (20, 15, 300, []),  # the defaults: a batch of the slowest sends ends within its lease
+        (30, 10, 300, []),
+        (1, 300, 300, []),
+        (21, 15, 300, [("portal.E025", True)]),  # the batch's last sends would outlive it
+        (50, 10, 300, [("portal.E025", True)]),
+        (0, 15, 300, [("portal.E025", True)]),
+        (20, 0, 300, [("portal.E025", True)]),
+        # Shorter than WhatsApp's 10-second request timeout: said, not refused.
+        (2, 5, 300, [("portal.W004", False)]),
+    ],
+)
+def test_a_batch_of_the_outbox_must_fit_in_its_lease(size, send, lease, found):
+    with override_settings(
+        NOTIFICATION_BATCH_SIZE=size,
+        NOTIFICATION_SEND_SECONDS=send,
+        NOTIFICATION_LEASE_SECONDS=lease,
+    ):
+        assert [(e.id, e.is_serious()) for e in check_outbox_lease()] == found
+
+
+def test_a_send_allowance_below_the_mail_timeout_is_said():
+    with override_settings(EMAIL_TIMEOUT=30, NOTIFICATION_SEND_SECONDS=15):
+        [warning] = check_outbox_lease()
+    assert warning.id == "portal.W004" and "EMAIL_TIMEOUT (30 s)" in warning.msg
+
+
+def test_a_start_with_a_batch_longer_than_its_lease_is_refused():
+    bad = {"NOTIFICATION_BATCH_SIZE": "50", "NOTIFICATION_SEND_SECONDS": "15"}
+    result = python("-c", "import config.wsgi", env={**PROD_OK, **bad})
+    assert result.returncode != 0
+    assert "Refusing to start" in result.stderr and "portal.E025" in result.stderr
+    # In dev too, and the worker refuses with the same check (config.celery's worker_init).
+    result = manage("check", env={"PORTAL_ENV": "dev", "DATABASE_URL": "", **bad})
+    assert result.returncode != 0
+    assert "portal.E025" in result.stderr
