@@ -4,7 +4,7 @@ import datetime
 import logging
 import random
 import uuid
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import timedelta
 from functools import partial
@@ -13,7 +13,7 @@ from typing import Any
 from django.conf import settings
 from django.core import signing
 from django.db import IntegrityError, connection, transaction
-from django.db.models import Q
+from django.db.models import F, Q
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone, translation
@@ -72,7 +72,7 @@ def notification_enqueue(
     except IntegrityError:
         return Notification.objects.get(dedup_key=dedup_key[:200])
     if notification.send_after <= timezone.now():
-        transaction.on_commit(lambda: dispatch(notification.pk))
+        _hand_over_on_commit([notification.pk])
     return notification
 
 
@@ -125,9 +125,7 @@ def notifications_enqueue(*, user: User, notifications: list[Outgoing]) -> list[
             )
             for o in notifications
         ]
-    for notification in fresh:
-        if notification.send_after <= now:
-            transaction.on_commit(partial(dispatch, notification.pk))
+    _hand_over_on_commit([n.pk for n in fresh if n.send_after <= now])
     return fresh
 
 
@@ -162,33 +160,97 @@ def _route(user: User, channel: str) -> tuple[str, str]:
     return Channel.EMAIL, user.email
 
 
-def dispatch(pk: int) -> bool:
-    """Hand a row to Celery. Never raises: with the broker down the row stays pending and the
-    minute beat sends it later (the broker connection gives up within seconds)."""
-    from .tasks import send_notification  # noqa: PLC0415 -- tasks import this module
+class _HandOver:
+    """The due rows a transaction wrote, handed to Celery together when it commits."""
 
-    try:
-        send_notification.apply_async(args=(pk,), retry=False)
-    except Exception:
-        logger.warning("broker unavailable: notification %s waits for the beat", pk)
-        return False
-    return True
+    def __init__(self, pks: list[int]) -> None:
+        self.pks = pks
+        self.done = False
+
+    def __call__(self) -> None:
+        self.done = True
+        dispatch_many(self.pks)
+
+
+def _hand_over_on_commit(pks: list[int]) -> None:
+    """Hand ``pks`` to Celery when the caller's transaction commits, in batches with every
+    other due row it wrote (``dispatch_many``): a transaction that writes a thousand rows
+    queues fifty tasks, not a thousand.
+
+    One on-commit hook serves the whole transaction: a later row joins the hook an earlier
+    one registered, as long as Django still holds it. That hook was registered inside every
+    savepoint still open now (savepoints nest), so a rollback that would drop a hook
+    registered now drops it too: no row that commits is left to the beat. A row written in a
+    savepoint that rolled back may still be handed over with the rest: its id claims
+    nothing."""
+    if not pks:
+        return
+    # Django keeps (savepoint ids, hook, robust) for each hook; django-stubs knows two.
+    for entry in connection.run_on_commit:
+        hook = entry[1]
+        if isinstance(hook, _HandOver) and not hook.done:
+            hook.pks.extend(pks)
+            return
+    transaction.on_commit(_HandOver(list(pks)))
+
+
+def dispatch(pk: int) -> bool:
+    """Hand one row to Celery (``dispatch_many`` of one)."""
+    return dispatch_many([pk]) == 1
+
+
+def dispatch_many(pks: Sequence[int]) -> int:
+    """Hand rows to Celery, ``NOTIFICATION_BATCH_SIZE`` to a task; returns how many were
+    handed. Never raises: with the broker down the rows stay pending and the minute beat
+    sends them later (the broker connection gives up within seconds, and after the first
+    refusal the rest are not tried: a request must not wait seconds per batch)."""
+    from .tasks import send_notifications  # noqa: PLC0415 -- tasks import this module
+
+    size = settings.NOTIFICATION_BATCH_SIZE
+    handed = 0
+    for start in range(0, len(pks), size):
+        batch = list(pks[start : start + size])
+        try:
+            send_notifications.apply_async(args=(batch,), retry=False)
+        except Exception:
+            logger.warning(
+                "broker unavailable: %s notification(s) wait for the beat", len(pks) - handed
+            )
+            break
+        handed += len(batch)
+    return handed
 
 
 def notification_claim(pk: int) -> Notification | None:
     """Take a due row (or one whose lease expired) for sending, atomically: one UPDATE …
     RETURNING claims it and reads it back, so two workers can never both have it."""
-    claimed = _claim(pk)
+    claimed = notifications_claim([pk])
     return claimed[0] if claimed else None
 
 
-def _claim(pk: int) -> tuple[Notification, bool] | None:
-    # One statement per claim, and it answers everything the send needs: the row's columns,
-    # and whether the person accepts its channel (NULL: no account or no saved choices, so
-    # yes), read from the preferences in the same snapshot as the claim. Built into an
-    # instance by hand: the ORM's raw-query path costs more than the statement.
+def notifications_claim(pks: Sequence[int]) -> list[Notification]:
+    """Take the due rows of ``pks`` (or those whose lease expired) for sending, in one
+    statement; a row another worker holds is not returned."""
+    claimed, _lease = _claim(pks)
+    return [notification for notification, _accepts in claimed]
+
+
+def _claim(pks: Sequence[int]) -> tuple[list[tuple[Notification, bool]], datetime.datetime]:
+    # One statement per batch, committed before any provider is called, and it answers
+    # everything the sends need: the rows' columns, and whether each person accepts the
+    # row's channel (NULL: no account or no saved choices, so yes), read from the preferences
+    # in the same snapshot as the claim. On PostgreSQL the rows are taken with FOR UPDATE
+    # SKIP LOCKED: a row another transaction holds at that moment (another worker's claim,
+    # nearly always) is skipped rather than waited for, so two overlapping batches never
+    # wait for each other nor deadlock on their rows' order; whatever such a transaction
+    # leaves due, the beat sends. The conditions are asked again of the locked rows by the
+    # UPDATE itself. Built into instances by hand:
+    # the ORM's raw-query path costs more than the statement. Returns the claimed rows in
+    # the order of ``pks`` and the lease they hold.
     now = timezone.now()
     lease = now + timedelta(seconds=settings.NOTIFICATION_LEASE_SECONDS)
+    if not pks:
+        return [], lease
     adapt = connection.ops.adapt_datetimefield_value
     quote = connection.ops.quote_name
     S = Notification.Status
@@ -196,26 +258,37 @@ def _claim(pk: int) -> tuple[Notification, bool] | None:
     table = quote(Notification._meta.db_table)
     preferences = quote(Preference._meta.db_table)
     columns = ", ".join(f"{table}.{quote(str(f.column))}" for f in fields)
+    ids = ", ".join(["%s"] * len(pks))
+    due = "((status = %s AND send_after <= %s) OR (status = %s AND lease_until < %s))"
+    due_params = [S.PENDING, adapt(now), S.SENDING, adapt(now)]
+    if connection.features.has_select_for_update_skip_locked:
+        taken = (
+            f"id IN (SELECT id FROM {table} WHERE id IN ({ids}) AND {due} "  # noqa: S608
+            f"FOR UPDATE SKIP LOCKED) AND {due}"
+        )
+        taken_params = [*pks, *due_params, *due_params]
+    else:  # SQLite (dev): one writer at a time
+        taken = f"id IN ({ids}) AND {due}"
+        taken_params = [*pks, *due_params]
     with connection.cursor() as cursor:
         cursor.execute(
             f"UPDATE {table} SET status = %s, lease_until = %s, attempts = attempts + 1 "  # noqa: S608
-            "WHERE id = %s AND ((status = %s AND send_after <= %s) "
-            f"OR (status = %s AND lease_until < %s)) RETURNING {columns}, "
+            f"WHERE {taken} RETURNING {columns}, "
             f"(SELECT CASE WHEN {table}.channel = %s THEN p.whatsapp ELSE p.email END "
             f"FROM {preferences} p WHERE p.user_id = {table}.user_id)",
-            [
-                *(S.SENDING, adapt(lease), pk, S.PENDING, adapt(now), S.SENDING, adapt(now)),
-                Channel.WHATSAPP,
-            ],
+            [S.SENDING, adapt(lease), *taken_params, Channel.WHATSAPP],
         )
-        row = cursor.fetchone()
-    if row is None:
-        return None
-    *values, accepts = row
-    for index, convert in _claim_converters():
-        values[index] = convert(values[index], None, connection)
-    notification = Notification.from_db(connection.alias, [f.attname for f in fields], values)
-    return notification, accepts is None or bool(accepts)
+        rows = cursor.fetchall()
+    names = [f.attname for f in fields]
+    claimed: dict[int, tuple[Notification, bool]] = {}
+    for row in rows:
+        *values, accepts = row
+        for index, convert in _claim_converters():
+            values[index] = convert(values[index], None, connection)
+        notification = Notification.from_db(connection.alias, names, values)
+        claimed[notification.pk] = (notification, accepts is None or bool(accepts))
+    in_order = [claimed.pop(pk) for pk in pks if pk in claimed]
+    return in_order, lease
 
 
 _CONVERTERS: dict[str, list[tuple[int, Any]]] = {}
@@ -247,12 +320,40 @@ def _converted(value: Any, _expression: Any, db: Any, *, steps: list[Any], colum
 
 
 def notification_deliver(pk: int) -> str:
-    """Claim, render, send, record. Returns what happened ("sent", "skipped", "retry",
-    "failed", or "not due" when another worker has it or it is done)."""
-    claimed = _claim(pk)
-    if claimed is None:
-        return "not due"
-    notification, accepts = claimed
+    """Claim, render, send, record one row (``notifications_deliver`` of one)."""
+    return notifications_deliver([pk])[0]
+
+
+def notifications_deliver(pks: Sequence[int]) -> list[str]:
+    """Claim the due rows of ``pks`` in one statement, then render, send and record each on
+    its own, in order. Returns what happened to each id of ``pks``: "sent", "skipped",
+    "retry", "failed", "not due" (another worker has it, it is done, or not due yet), or
+    "handed back" (the lease would not have covered its send: see below).
+
+    Each row is marked in its own committed statement as soon as its provider has answered,
+    so a crash repeats at most the one message in flight; the claimed rows not reached yet
+    keep their lease until it expires, and the beat sends them. The lease covers the batch
+    (``NOTIFICATION_BATCH_SIZE`` x ``NOTIFICATION_SEND_SECONDS`` <=
+    ``NOTIFICATION_LEASE_SECONDS``, refused otherwise by ``config.checks``); should the
+    sends still run slower than that, no send starts with less than
+    ``NOTIFICATION_SEND_SECONDS`` of the lease left: the rest are handed back (pending again,
+    their attempt not counted) and to Celery, never sent while another worker may claim
+    them."""
+    claimed, lease = _claim(pks)
+    outcomes = dict.fromkeys(pks, "not due")
+    margin = timedelta(seconds=settings.NOTIFICATION_SEND_SECONDS)
+    for index, (notification, accepts) in enumerate(claimed):
+        if timezone.now() + margin > lease:
+            rest = [n.pk for n, _accepts in claimed[index:]]
+            _hand_back(rest, lease)
+            dispatch_many(rest)
+            outcomes.update(dict.fromkeys(rest, "handed back"))
+            break
+        outcomes[notification.pk] = _deliver(notification, accepts)
+    return [outcomes[pk] for pk in pks]
+
+
+def _deliver(notification: Notification, accepts: bool) -> str:
     if notification.attempts > settings.NOTIFICATION_MAX_ATTEMPTS:
         # Claimed again and again after expired leases: whatever it does kills its worker.
         return _failed(notification, "gave up: no attempt finished", permanent=True)
@@ -265,10 +366,22 @@ def notification_deliver(pk: int) -> str:
     except DeliveryError as error:
         return _failed(notification, str(error), permanent=error.permanent)
     except Exception as error:  # a bug or an outage must not lose the row
-        logger.exception("notification %s could not be sent", pk)
+        logger.exception("notification %s could not be sent", notification.pk)
         return _failed(notification, f"{type(error).__name__}: {error}", permanent=False)
     _finish(notification, status=Notification.Status.SENT, provider_id=provider_id or "")
     return "sent"
+
+
+def _hand_back(pks: list[int], lease: datetime.datetime) -> None:
+    # Only rows still under this batch's own lease: one whose lease has expired and that
+    # another worker claimed since holds a later one.
+    Notification.objects.filter(
+        pk__in=pks, status=Notification.Status.SENDING, lease_until=lease
+    ).update(
+        status=Notification.Status.PENDING,
+        lease_until=None,
+        attempts=F("attempts") - 1,
+    )
 
 
 def _finish(notification: Notification, *, status: str, provider_id: str = "") -> None:
@@ -329,7 +442,7 @@ def notification_resend(*, notification: Notification, actor: User) -> None:
         action=AuditEvent.Action.NOTIFICATION_RESENT,
         target=f"notifications.notification:{notification.pk}",
     )
-    transaction.on_commit(lambda: dispatch(notification.pk))
+    _hand_over_on_commit([notification.pk])
 
 
 # --- Rendering ---------------------------------------------------------------------------------

@@ -20,6 +20,7 @@ from pathlib import Path
 from urllib.parse import quote
 
 import pytest
+import time_machine
 from celery.contrib.testing.worker import start_worker
 from celery.signals import task_postrun
 from django.conf import settings
@@ -31,11 +32,11 @@ from django.utils import timezone
 from config.celery import app
 from notifications.channels import DeliveryError, Message, memory
 from notifications.models import Channel, Notification, Preference
-from notifications.services import notification_claim, notification_enqueue
-from notifications.tasks import dispatch_due, send_notification
+from notifications.services import notification_claim, notification_enqueue, notifications_claim
+from notifications.tasks import dispatch_due, send_notification, send_notifications
 from tests.conftest import deliver_notifications
 from tests.factories import UserFactory
-from tests.notifications.held_worker import HELD
+from tests.notifications.held_worker import FREE, HELD
 
 BASE_DIR = Path(__file__).resolve().parents[2]
 UNREACHABLE_BROKER = "redis://127.0.0.1:1/0"  # nothing listens on port 1
@@ -62,8 +63,8 @@ def wait_for(predicate, what: str, timeout: float = WAIT):
 def whatsapp(dedup_key: str, **fields) -> Notification:
     """A due WhatsApp notification to someone without an account, written without a hand-over
     to Celery (the test decides what reaches the broker)."""
+    fields.setdefault("to_address", PHONE)
     return Notification.objects.create(
-        to_address=PHONE,
         channel=Channel.WHATSAPP,
         template="import_finished",
         context={"file_name": "export.csv", "created": 3, "rejected": 0},
@@ -91,6 +92,26 @@ class TaskLog:
     def results(self, task, *args) -> list:
         with self._lock:
             return [r for name, a, r in self.runs if name == task.name and (not args or a == args)]
+
+    def outcomes(self, pk: int) -> list:
+        """What the send tasks that finished did to row ``pk``, in order: its part of a batch
+        (``notifications.send_batch``), or a single-row task's (``notifications.send``)."""
+        with self._lock:
+            runs = list(self.runs)
+        found = []
+        for name, args, result in runs:
+            if name == send_notification.name and args == (pk,):
+                found.append(result)
+            elif name == send_notifications.name and pk in args[0] and isinstance(result, list):
+                found.append(result[list(args[0]).index(pk)])
+        return found
+
+    def wait_outcomes(self, pk: int, count: int = 1) -> list:
+        """Wait until ``count`` send tasks finished with row ``pk``; return their outcomes."""
+        return wait_for(
+            lambda: len(self.outcomes(pk)) >= count and self.outcomes(pk),
+            f"{count} send(s) of notification {pk}",
+        )
 
     def wait(self, task, *args, count: int = 1) -> list:
         """Wait until ``task`` (with ``args``) finished ``count`` times; return its results."""
@@ -196,7 +217,7 @@ def test_a_committed_notification_is_delivered_once_by_a_real_worker(worker):
         # Not handed over before the commit: the worker could not see the row yet.
         assert worker.runs == []
 
-    assert worker.wait(send_notification, notification.pk) == ["sent"]
+    assert worker.wait_outcomes(notification.pk) == ["sent"]
     # The minute beat comes by and finds nothing left to send.
     dispatch_due.apply_async()
     assert worker.wait(dispatch_due) == [0]
@@ -219,7 +240,7 @@ def test_the_same_task_delivered_twice_sends_once(worker):
     send_notification.apply_async(args=[notification.pk])
     send_notification.apply_async(args=[notification.pk])
 
-    assert sorted(worker.wait(send_notification, notification.pk, count=2)) == ["not due", "sent"]
+    assert sorted(worker.wait_outcomes(notification.pk, count=2)) == ["not due", "sent"]
     assert len(sent_to_provider(notification.pk)) == 1
     notification.refresh_from_db()
     assert (notification.status, notification.attempts) == (Notification.Status.SENT, 1)
@@ -237,7 +258,7 @@ def test_a_row_left_leased_by_a_dead_worker_is_sent_once_after_the_lease(worker)
     dispatch_due.apply_async()
     assert worker.wait(dispatch_due) == [0]
     send_notification.apply_async(args=[notification.pk])
-    assert worker.wait(send_notification, notification.pk) == ["not due"]
+    assert worker.wait_outcomes(notification.pk) == ["not due"]
     assert sent_to_provider(notification.pk) == []
 
     # The lease runs out (the test with a killed worker process waits for a real one).
@@ -246,7 +267,7 @@ def test_a_row_left_leased_by_a_dead_worker_is_sent_once_after_the_lease(worker)
     )
     dispatch_due.apply_async()
     assert worker.wait(dispatch_due, count=2)[-1] == 1
-    assert worker.wait(send_notification, notification.pk, count=2)[-1] == "sent"
+    assert worker.wait_outcomes(notification.pk, count=2)[-1] == "sent"
     # And the next minute's beat finds nothing.
     dispatch_due.apply_async()
     assert worker.wait(dispatch_due, count=3)[-1] == 0
@@ -272,22 +293,31 @@ def _lock_waiters(dbname: str) -> int:
 
 
 @live
-def test_a_worker_killed_mid_task_leads_to_one_delivery_after_the_lease(live_celery, tmp_path):
-    """A real worker process is killed (SIGKILL) after it claimed the row and before it called
-    the provider; once the lease has expired the beat sends the row, once; and the dead
-    worker's task, when Redis hands it back, sends nothing more."""
+def test_a_worker_killed_mid_batch_leads_to_one_delivery_of_each_row_after_the_lease(
+    live_celery, tmp_path
+):
+    """A real worker process takes a batch of three rows (one task, one claim), sends and marks
+    the first, and is killed (SIGKILL) while the second is on its way to the provider, the
+    third not reached. Once the lease has expired the beat sends the second and the third,
+    once each, and never the first again; the dead worker's task, when Redis hands it back,
+    sends nothing more."""
     import psycopg
 
     user = UserFactory()
     Preference.objects.create(user=user, whatsapp=True, whatsapp_number=PHONE)
     with transaction.atomic():
-        notification = notification_enqueue(
-            template="import_finished",
-            dedup_key="reliability:killed",
-            user=user,
-            context={"file_name": "export.csv", "created": 1, "rejected": 0},
+        first, held, third = (
+            notification_enqueue(
+                template="import_finished",
+                dedup_key=f"reliability:killed:{n}",
+                user=user,
+                # The held worker's channel lets FREE through and waits before any other.
+                context={"file_name": FREE if n == 1 else "x.csv", "created": n, "rejected": 0},
+            )
+            for n in (1, 2, 3)
         )
-    assert notification.channel == Channel.WHATSAPP  # the task now waits in Redis
+    assert {first.channel, held.channel, third.channel} == {Channel.WHATSAPP}
+    rows = (first, held, third)
 
     # Hold the worker between its claim and the provider: its WhatsApp channel waits for an
     # advisory lock before it hands the message over (tests/notifications/held_worker.py), and
@@ -307,7 +337,10 @@ def test_a_worker_killed_mid_task_leads_to_one_delivery_after_the_lease(live_cel
             "DJANGO_SETTINGS_MODULE": "tests.notifications.held_worker",
             "DATABASE_URL": _database_url(),
             "REDIS_URL": settings.REDIS_URL,
-            "NOTIFICATION_LEASE_SECONDS": "2",
+            # A short lease that still covers the batch, as the worker's start-up demands.
+            "NOTIFICATION_LEASE_SECONDS": "3",
+            "NOTIFICATION_BATCH_SIZE": "3",
+            "NOTIFICATION_SEND_SECONDS": "1",
         }
         with log_path.open("wb") as log:
             process = subprocess.Popen(
@@ -319,12 +352,16 @@ def test_a_worker_killed_mid_task_leads_to_one_delivery_after_the_lease(live_cel
                 cwd=BASE_DIR, env=env, stdout=log, stderr=subprocess.STDOUT,
             )  # fmt: skip
 
-        def claimed_and_stuck():
-            assert process.poll() is None, log_path.read_text(errors="replace")
-            status = Notification.objects.values_list("status", flat=True).get(pk=notification.pk)
-            return status == Notification.Status.SENDING and _lock_waiters(db["NAME"]) > 0
+        def statuses() -> list[str]:
+            found = dict(Notification.objects.values_list("pk", "status"))
+            return [found[row.pk] for row in rows]
 
-        wait_for(claimed_and_stuck, "the worker to claim the row and wait before the provider")
+        def first_sent_second_stuck():
+            assert process.poll() is None, log_path.read_text(errors="replace")
+            S = Notification.Status
+            return statuses() == [S.SENT, S.SENDING, S.SENDING] and _lock_waiters(db["NAME"]) > 0
+
+        wait_for(first_sent_second_stuck, "the worker to send the first row and wait on the next")
         process.kill()
         process.wait(timeout=10)
     finally:
@@ -334,22 +371,26 @@ def test_a_worker_killed_mid_task_leads_to_one_delivery_after_the_lease(live_cel
         blocker.rollback()
         blocker.close()
 
-    notification.refresh_from_db()
-    assert notification.status == Notification.Status.SENDING
-    assert notification.attempts == 1
-    assert notification.sent_at is None and notification.provider_id == ""
-    # The dead worker's task message is still in Redis, unacknowledged (acks_late).
+    for row in rows:
+        row.refresh_from_db()
+        assert row.attempts == 1
+    assert first.status == Notification.Status.SENT and first.provider_id
+    for row in (held, third):
+        assert row.status == Notification.Status.SENDING
+        assert row.sent_at is None and row.provider_id == ""
+    # The dead worker's one task message is still in Redis, unacknowledged (acks_late).
     with app.connection_for_write() as conn:
         client = conn.default_channel.client
         dead_tags = list(client.hkeys("unacked"))
     assert len(dead_tags) == 1
 
     # A new worker; the beat runs once the dead worker's lease has expired.
-    wait_for(lambda: timezone.now() > notification.lease_until, "the lease to expire", 10)
+    wait_for(lambda: timezone.now() > held.lease_until, "the lease to expire", 10)
     with in_process_worker():
         dispatch_due.apply_async()
-        assert live_celery.wait(dispatch_due) == [1]
-        assert live_celery.wait(send_notification, notification.pk) == ["sent"]
+        assert live_celery.wait(dispatch_due) == [2]
+        assert live_celery.wait_outcomes(held.pk) == ["sent"]
+        assert live_celery.wait_outcomes(third.pk) == ["sent"]
         dispatch_due.apply_async()
         assert live_celery.wait(dispatch_due, count=2)[-1] == 0
 
@@ -358,12 +399,18 @@ def test_a_worker_killed_mid_task_leads_to_one_delivery_after_the_lease(live_cel
         with app.connection_for_write() as conn:
             for tag in dead_tags:
                 conn.default_channel.qos.restore_by_tag(tag)
-        assert live_celery.wait(send_notification, notification.pk, count=2)[-1] == "not due"
+        assert live_celery.wait_outcomes(first.pk) == ["not due"]
+        assert live_celery.wait_outcomes(held.pk, count=2)[-1] == "not due"
+        assert live_celery.wait_outcomes(third.pk, count=2)[-1] == "not due"
 
-    [message] = sent_to_provider(notification.pk)
-    assert message.to == PHONE
-    notification.refresh_from_db()
-    assert (notification.status, notification.attempts) == (Notification.Status.SENT, 2)
+    assert sent_to_provider(first.pk) == []  # sent by the dead worker, never again
+    for row in (held, third):
+        [message] = sent_to_provider(row.pk)
+        assert message.to == PHONE
+    expected = {first.pk: 1, held.pk: 2, third.pk: 2}
+    for row in rows:
+        row.refresh_from_db()
+        assert (row.status, row.attempts) == (Notification.Status.SENT, expected[row.pk])
 
 
 @live
@@ -405,8 +452,8 @@ def test_with_the_broker_down_the_action_succeeds_and_the_beat_sends_later(
     with in_process_worker():
         dispatch_due.apply_async()
         assert live_celery.wait(dispatch_due) == [2]
-        assert live_celery.wait(send_notification, account_mail.pk) == ["sent"]
-        assert live_celery.wait(send_notification, direct.pk) == ["sent"]
+        assert live_celery.wait_outcomes(account_mail.pk) == ["sent"]
+        assert live_celery.wait_outcomes(direct.pk) == ["sent"]
         dispatch_due.apply_async()
         assert live_celery.wait(dispatch_due, count=2)[-1] == 0
 
@@ -434,7 +481,7 @@ def test_a_reminder_is_not_sent_before_its_time_and_the_beat_twice_sends_once(li
         dispatch_due.apply_async()
         assert live_celery.wait(dispatch_due) == [0]
         send_notification.apply_async(args=[reminder.pk])
-        assert live_celery.wait(send_notification, reminder.pk) == ["not due"]
+        assert live_celery.wait_outcomes(reminder.pk) == ["not due"]
     assert sent_to_provider(reminder.pk) == []
     reminder.refresh_from_db()
     assert (reminder.status, reminder.attempts) == (Notification.Status.PENDING, 0)
@@ -447,12 +494,58 @@ def test_a_reminder_is_not_sent_before_its_time_and_the_beat_twice_sends_once(li
     assert dispatch_due.apply().get() == 1
     assert dispatch_due.apply().get() == 1
     with in_process_worker():
-        outcomes = live_celery.wait(send_notification, reminder.pk, count=3)
+        outcomes = live_celery.wait_outcomes(reminder.pk, count=3)
     assert outcomes[0] == "not due" and sorted(outcomes[1:]) == ["not due", "sent"]
 
     assert len(sent_to_provider(reminder.pk)) == 1
     reminder.refresh_from_db()
     assert (reminder.status, reminder.attempts) == (Notification.Status.SENT, 1)
+
+
+@live
+def test_two_workers_claiming_overlapping_batches_never_both_get_a_row(postgres):
+    rows = [whatsapp(f"reliability:overlap:{n}").pk for n in range(6)]
+    others: list[list[int]] = []
+
+    def second_worker():
+        try:
+            others.append([n.pk for n in notifications_claim(rows[2:])])
+        finally:
+            connection.close()
+
+    # The first worker's claim holds its rows (not committed yet) while the second claims an
+    # overlapping batch: the second gets the rest at once, neither waiting nor taking a row.
+    with transaction.atomic():
+        mine = [n.pk for n in notifications_claim(rows[:4])]
+        thread = threading.Thread(target=second_worker)
+        thread.start()
+        thread.join(timeout=WAIT)
+        assert not thread.is_alive(), "the second claim waited for the first"
+    assert mine == rows[:4]
+    assert others == [rows[4:]]
+
+    # Many workers at the same moment, each with a batch overlapping the others'.
+    more = [whatsapp(f"reliability:race:{n}").pk for n in range(60)]
+    start = threading.Barrier(6)
+    claimed: list[list[int]] = []
+
+    def racing(offset: int):
+        try:
+            start.wait(timeout=WAIT)
+            batch = more[offset:] + more[:offset]
+            claimed.append([n.pk for n in notifications_claim(batch[:40])])
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=racing, args=(10 * n,)) for n in range(6)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=WAIT)
+    taken = [pk for batch in claimed for pk in batch]
+    assert len(claimed) == 6
+    assert len(taken) == len(set(taken)) == 60
+    assert set(Notification.objects.filter(pk__in=more).values_list("attempts", flat=True)) == {1}
 
 
 # --- Without a worker: when it is due, and what a refusal does ----------------------------------
@@ -574,3 +667,114 @@ def test_a_permanent_error_fails_at_once_and_is_not_retried(db, settings):
     assert deliver_notifications() == []
     notification.refresh_from_db()
     assert (notification.status, notification.attempts) == (Notification.Status.FAILED, 1)
+
+
+def test_the_beat_hands_due_rows_over_in_batches(db, settings):
+    settings.NOTIFICATION_BATCH_SIZE = 20
+    rows = [whatsapp(f"reliability:beat-batch:{n}").pk for n in range(45)]
+    log = TaskLog()
+    task_postrun.connect(log, weak=False)
+    try:
+        assert dispatch_due.apply().get() == 45
+    finally:
+        task_postrun.disconnect(log)
+    batches = [args[0] for name, args, _result in log.runs if name == send_notifications.name]
+    assert batches == [rows[:20], rows[20:40], rows[40:]]
+    assert [log.outcomes(pk) for pk in rows] == [["sent"]] * 45
+    assert sorted(m.notification_id for m in memory.outbox) == rows
+
+
+class FailingForOne:
+    """The provider refuses one number for now, and takes the others."""
+
+    def send(self, message: Message) -> str:
+        if message.to == UNLUCKY:
+            raise DeliveryError("503 Service Unavailable")
+        return memory.MemoryChannel().send(message)
+
+
+UNLUCKY = "+6281299990000"
+
+
+def test_a_failure_of_one_row_in_a_batch_retries_only_that_row(db, settings):
+    use_whatsapp(settings, FailingForOne)
+    first = whatsapp("reliability:batch-fail:1")
+    unlucky = whatsapp("reliability:batch-fail:2", to_address=UNLUCKY)
+    third = whatsapp("reliability:batch-fail:3")
+    batch = [first.pk, unlucky.pk, third.pk]
+
+    assert send_notifications.apply(args=[batch]).get() == ["sent", "retry", "sent"]
+    rows = Notification.objects.in_bulk(batch)
+    assert [rows[pk].status for pk in batch] == ["sent", "pending", "sent"]
+    assert rows[unlucky.pk].attempts == 1 and rows[unlucky.pk].send_after > timezone.now()
+    assert rows[unlucky.pk].last_error == "503 Service Unavailable"
+
+    # The same batch again (a copy of the task, or the beat): nothing is due, nothing sent.
+    assert send_notifications.apply(args=[batch]).get() == ["not due"] * 3
+    make_due(unlucky)
+    use_whatsapp(settings, memory.MemoryChannel)
+    assert send_notifications.apply(args=[batch]).get() == ["not due", "sent", "not due"]
+    for row in (first, unlucky, third):
+        assert len(sent_to_provider(row.pk)) == 1
+    rows = Notification.objects.in_bulk(batch)
+    assert [(rows[pk].status, rows[pk].attempts) for pk in batch] == [
+        ("sent", 1),
+        ("sent", 2),
+        ("sent", 1),
+    ]
+
+
+def test_a_row_marked_sent_is_never_sent_again_by_a_repeated_task(db):
+    rows = [whatsapp(f"reliability:repeated:{n}").pk for n in range(3)]
+    assert send_notifications.apply(args=[rows]).get() == ["sent"] * 3
+    # A copy of the batch, the beat, the single-row task: all find nothing to claim.
+    assert send_notifications.apply(args=[rows]).get() == ["not due"] * 3
+    assert dispatch_due.apply().get() == 0
+    assert send_notification.apply(args=[rows[0]]).get() == "not due"
+    assert [len(sent_to_provider(pk)) for pk in rows] == [1, 1, 1]
+
+
+def test_the_single_row_task_queued_before_batches_still_sends(db):
+    notification = whatsapp("reliability:single")
+    assert send_notification.apply(args=[notification.pk]).get() == "sent"
+    assert send_notification.apply(args=[notification.pk]).get() == "not due"
+    assert len(sent_to_provider(notification.pk)) == 1
+    notification.refresh_from_db()
+    assert (notification.status, notification.attempts) == (Notification.Status.SENT, 1)
+
+
+class SlowChannel:
+    """Each send takes 1.6 seconds of the clock (moved by the test's time machine)."""
+
+    traveller = None
+
+    def send(self, message: Message) -> str:
+        SlowChannel.traveller.shift(timedelta(seconds=1.6))
+        return memory.MemoryChannel().send(message)
+
+
+def test_a_batch_slower_than_its_lease_hands_back_the_rows_it_would_not_cover(db, settings):
+    """The lease (4 s here) would cover 4 sends of the allowance (1 s), but each send takes
+    1.6 s: no send starts with less than the allowance left, so the third row is handed back
+    (pending, its attempt not counted) and to Celery, which sends it under a lease of its
+    own. Never a row sent while another worker could have claimed it."""
+    settings.NOTIFICATION_LEASE_SECONDS = 4
+    settings.NOTIFICATION_SEND_SECONDS = 1
+    settings.NOTIFICATION_BATCH_SIZE = 4
+    use_whatsapp(settings, SlowChannel)
+    rows = [whatsapp(f"reliability:slow:{n}").pk for n in range(3)]
+    log = TaskLog()
+    task_postrun.connect(log, weak=False)
+    try:
+        with time_machine.travel(timezone.now(), tick=False) as traveller:
+            SlowChannel.traveller = traveller
+            # Sends start at 0 and 1.6 s; at 3.2 s only 0.8 s of the lease is left.
+            outcomes = send_notifications.apply(args=[rows]).get()
+    finally:
+        task_postrun.disconnect(log)
+        SlowChannel.traveller = None
+    assert outcomes == ["sent", "sent", "handed back"]
+    # Handed to Celery again at once (eager in tests): sent under its own lease.
+    assert log.outcomes(rows[2]) == ["sent", "handed back"]
+    assert [len(sent_to_provider(pk)) for pk in rows] == [1, 1, 1]
+    assert set(Notification.objects.filter(pk__in=rows).values_list("attempts", flat=True)) == {1}
