@@ -1,6 +1,6 @@
 """Benchmark (notifications): what the outbox costs a Celery worker, against an empty task.
 
-    .venv/bin/python bench/notifications_bench.py [--messages 10000] [--rounds 3]
+    .venv/bin/python bench/notifications_bench.py [--messages 10000] [--rounds 3] [--batch-size N]
 
 Prints figures; asserts nothing. It creates a throwaway PostgreSQL database (``--db``, default
 ``rantang_bench_notifications`` on ``--server``, default postgres://postgres@127.0.0.1:5432; a
@@ -10,15 +10,20 @@ as a deployment does (``celery -A config worker --pool solo -Q notifications,def
 the ``test`` shape and ``bench.settings_notifications``: WhatsApp goes to the in-memory channel.
 
 ``--db-reuse-max N`` is a what-if: the worker keeps its database connection for about 2N tasks
-(``CELERY_DB_REUSE_MAX``) instead of the portal's own setting (1,000).
+(``CELERY_DB_REUSE_MAX``) instead of the portal's own setting (1,000). ``--batch-size N`` is
+another: ``NOTIFICATION_BATCH_SIZE`` for the run instead of the portal's (20); 1 is a task
+per message, the cost of a message that is due alone.
 
 Each round, with the worker's consumers cancelled:
 - the outbox: N WhatsApp notifications are written with ``notification_enqueue`` (1,000 to a
-  transaction; each commit hands its rows to Celery, as the portal's events do);
+  transaction; each commit hands its rows to Celery, as the portal's events do: one task per
+  ``NOTIFICATION_BATCH_SIZE`` rows, each task claiming its rows in one statement and marking
+  each row in one more);
 - the empty task: N ``bench.empty`` tasks (defined here, registered only through the bench
   settings) are published;
 then the worker's consumer is added back and the time until the queue is drained (nothing
-waiting, nothing unacknowledged) gives messages per second. Beside that, the CPU the worker
+waiting, nothing unacknowledged) gives messages per second (for the outbox, messages sent, not
+tasks run). Beside that, the CPU the worker
 process spent per message, read from /proc, which other load on the machine disturbs less.
 The figures are medians over the rounds; the ratio is empty-task rate / outbox rate.
 
@@ -76,10 +81,16 @@ def parse_args() -> argparse.Namespace:
         help="what-if: CELERY_DB_REUSE_MAX for the worker (0: as configured, the portal's "
         "CELERY_DB_REUSE_MAX)",
     )
+    parser.add_argument(
+        "--batch-size",
+        type=int,
+        default=0,
+        help="what-if: NOTIFICATION_BATCH_SIZE for the run (0: as configured, the portal's)",
+    )
     quick_option(parser, messages=2000, rounds=2)
     args = parser.parse_args()
-    if args.messages < 1 or args.rounds < 1:
-        parser.error("--messages and --rounds must be at least 1")
+    if args.messages < 1 or args.rounds < 1 or args.batch_size < 0:
+        parser.error("--messages and --rounds must be at least 1, --batch-size at least 0")
     if not re.fullmatch(r"[a-z_][a-z0-9_]*", args.db):
         parser.error("--db must be a plain lower-case PostgreSQL name")
     if not re.fullmatch(r"redis://[^/]+/\d+", args.redis) or args.redis.endswith("/15"):
@@ -100,6 +111,8 @@ def configure(args: argparse.Namespace) -> dict[str, str]:
         "LOG_LEVEL": "WARNING",
         "BENCH_DB_REUSE_MAX": str(args.db_reuse_max or ""),
     }
+    if args.batch_size:
+        env["NOTIFICATION_BATCH_SIZE"] = str(args.batch_size)
     os.environ.update(env)
     return env
 
@@ -274,6 +287,10 @@ def main() -> None:
                 f"database: {args.db}; broker: {settings.CELERY_BROKER_URL}; one worker "
                 f"(pid {worker.pid}, --pool solo); messages per round: {args.messages:,}; "
                 f"rounds: {args.rounds}; load average {os.getloadavg()[0]:.2f}"
+            )
+            print(
+                f"outbox rows to a task: {settings.NOTIFICATION_BATCH_SIZE} "
+                f"(NOTIFICATION_BATCH_SIZE{', what-if' if args.batch_size else ''})"
             )
             print(
                 "database connections of the worker: "

@@ -20,7 +20,8 @@ class Notification(models.Model):
     """One message to one person, in the outbox before it is sent.
 
     Written in the same transaction as the event it reports; a Celery task claims it with a
-    lease (``pending`` → ``sending``), sends it and marks it ``sent``. A worker that dies after
+    lease (``pending`` → ``sending``), with the other rows of its batch, sends it and marks it
+    ``sent`` before it sends the next. A worker that dies after
     the claim leaves a lease that expires, and the minute beat sends the row again: at least
     once, repeated only if the crash fell between the provider's acceptance and our commit (a
     repeated e-mail has the row's own Message-ID, ``services.message_id``).
