@@ -194,11 +194,6 @@ def _hand_over_on_commit(pks: list[int]) -> None:
     transaction.on_commit(_HandOver(list(pks)))
 
 
-def dispatch(pk: int) -> bool:
-    """Hand one row to Celery (``dispatch_many`` of one)."""
-    return dispatch_many([pk]) == 1
-
-
 def dispatch_many(pks: Sequence[int]) -> int:
     """Hand rows to Celery, ``NOTIFICATION_BATCH_SIZE`` to a task; returns how many were
     handed. Never raises: with the broker down the rows stay pending and the minute beat
@@ -244,9 +239,8 @@ def _claim(pks: Sequence[int]) -> tuple[list[tuple[Notification, bool]], datetim
     # nearly always) is skipped rather than waited for, so two overlapping batches never
     # wait for each other nor deadlock on their rows' order; whatever such a transaction
     # leaves due, the beat sends. The conditions are asked again of the locked rows by the
-    # UPDATE itself. Built into instances by hand:
-    # the ORM's raw-query path costs more than the statement. Returns the claimed rows in
-    # the order of ``pks`` and the lease they hold.
+    # UPDATE itself. Built into instances by hand: the ORM's raw-query path costs more than
+    # the statement. Returns the claimed rows in the order of ``pks`` and the lease they hold.
     now = timezone.now()
     lease = now + timedelta(seconds=settings.NOTIFICATION_LEASE_SECONDS)
     if not pks:
