@@ -36,7 +36,7 @@ class AuthenticationBackend(AllauthBackend):
     def get_user(self, user_id):
         # As ModelBackend.get_user, with the roles read along.
         try:
-            user = User.objects.get_with_roles(pk=user_id)
+            user = User.objects.get_with_roles(user_id)
         except User.DoesNotExist:
             return None
         return user if self.user_can_authenticate(user) else None

@@ -37,6 +37,25 @@ OFFICIAL_ROLES = frozenset(
 )
 
 
+# The SQL of "the user of this primary key, with an array of their roles", built by the ORM
+# once per process and database: compiling the subquery on every request cost more than
+# running the query (a third of a millisecond against a fifth).
+_WITH_ROLES_SQL: dict[str, str] = {}
+_NO_PK = -1  # stands for the primary key while the ORM builds the SQL
+
+
+def _with_roles_sql(users: models.QuerySet) -> str:
+    sql = _WITH_ROLES_SQL.get(users.db)
+    if sql is None:
+        grants = RoleGrant.objects.filter(user=models.OuterRef("pk")).values("role")
+        annotated = users.annotate(granted_roles=ArraySubquery(grants)).filter(pk=_NO_PK)
+        sql, params = annotated.query.sql_with_params()
+        if params != (_NO_PK,):  # the primary key must be its only parameter
+            raise RuntimeError(f"unexpected parameters {params!r} in {sql}")
+        _WITH_ROLES_SQL[users.db] = sql
+    return sql
+
+
 class UserManager(BaseUserManager["User"]):
     use_in_migrations = True
 
@@ -48,16 +67,18 @@ class UserManager(BaseUserManager["User"]):
         user.save(using=self._db)
         return user
 
-    def get_with_roles(self, **lookup: Any) -> "User":
+    def get_with_roles(self, pk: Any) -> "User":
         """One user, their roles read in the same query on PostgreSQL (an array of their grants'
         roles); elsewhere the roles are read when first asked, as for any user. For the user of
         each signed-in request (accounts.backends): the roles are never kept across requests,
         so a revoked role is gone on the very next one."""
         users = self.get_queryset()
         if connections[users.db].vendor != "postgresql":
-            return users.get(**lookup)
-        grants = RoleGrant.objects.filter(user=models.OuterRef("pk")).values("role")
-        user = users.annotate(granted_roles=ArraySubquery(grants)).get(**lookup)
+            return users.get(pk=pk)
+        found = list(self.raw(_with_roles_sql(users), [self.model._meta.pk.to_python(pk)]))
+        if not found:
+            raise self.model.DoesNotExist
+        user = found[0]
         user.__dict__["roles"] = frozenset(user.__dict__.pop("granted_roles"))
         return user
 

@@ -7,6 +7,7 @@ from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_K
 from django.contrib.auth.hashers import MD5PasswordHasher
 from django.contrib.sessions.backends.db import SessionStore
 from django.db import connection
+from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
@@ -43,11 +44,11 @@ def test_the_roles_read_along_are_the_persons_roles(db):
     role_grant(user=user, role=Role.DONOR)
     role_grant(user=user, role=Role.STUDENT)
     with CaptureQueriesContext(connection) as captured:
-        read = User.objects.get_with_roles(pk=user.pk)
+        read = User.objects.get_with_roles(user.pk)
         roles = read.roles
     assert roles == {Role.DONOR, Role.STUDENT}
     assert len(captured.captured_queries) == (1 if connection.vendor == "postgresql" else 2)
-    assert User.objects.get_with_roles(pk=UserFactory().pk).roles == frozenset()
+    assert User.objects.get_with_roles(UserFactory().pk).roles == frozenset()
 
 
 def old_session(user, backend: str) -> str:
@@ -119,3 +120,17 @@ def test_a_failed_sign_in_hashes_the_password_once(client, db, settings, known):
     assert response.status_code == 200  # the form again, with its error
     assert CountingHasher.checks == 1
     assert "nav-to-sign_out" not in client.get("/").content.decode()
+
+
+def test_a_session_of_a_deleted_or_deactivated_person_is_not_signed_in(db):
+    gone, off = UserFactory(), UserFactory()
+    for user in (gone, off):
+        role_grant(user=user, role=Role.DONOR)
+    first, second = Client(), Client()
+    first.force_login(gone)
+    second.force_login(off)
+    gone.delete()
+    off.is_active = False
+    off.save(update_fields=["is_active"])
+    for signed_out in (first, second):
+        assert "nav-to-sign_out" not in signed_out.get("/").content.decode()
