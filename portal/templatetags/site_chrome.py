@@ -22,9 +22,11 @@ is refused, and a rendered part that holds a token is never kept (docs/architect
 from __future__ import annotations
 
 from django import template
+from django.dispatch import receiver
 from django.template.defaulttags import CsrfTokenNode
 from django.template.loader import get_template
 from django.templatetags.static import static
+from django.utils.autoreload import file_changed
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import get_language
 
@@ -42,6 +44,14 @@ PARTS = {
 MAX_KEPT = 512
 
 _kept: dict[tuple, dict[str, SafeString]] = {}
+
+
+@receiver(file_changed, dispatch_uid="site_chrome_forget")
+def _forget(sender, file_path, **kwargs) -> None:
+    # runserver reloads templates it sees edited without restarting (django.template.
+    # autoreload): the parts rendered from the old ones go with them.
+    if file_path.suffix != ".py":
+        _kept.clear()
 
 
 def _menu_key(menu) -> tuple | None:

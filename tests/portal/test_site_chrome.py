@@ -120,3 +120,17 @@ def test_the_kept_parts_ask_nothing_of_redis(db, client, settings):
     for _ in range(2):
         html = client.get("/en/").content.decode()
         assert "nav-to-sign_out" in html and "site-footer" in html
+
+
+def test_an_edited_template_is_forgotten_as_runserver_reloads_it(db, client, settings):
+    from pathlib import Path
+
+    from django.utils.autoreload import file_changed
+
+    client.get("/")
+    assert site_chrome._kept
+    file_changed.send(sender=None, file_path=Path(settings.BASE_DIR) / "accounts" / "models.py")
+    assert site_chrome._kept
+    template = Path(settings.BASE_DIR) / "templates" / "portal" / "_site_top.html"
+    file_changed.send(sender=None, file_path=template)
+    assert not site_chrome._kept
