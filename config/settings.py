@@ -673,7 +673,8 @@ else:
 # docs/architecture.md, "Redis down": sessions stay in the database, so nobody is signed out
 # when Redis goes (Django's default, written out so that nobody moves them to the cache by
 # accident).
-SESSION_ENGINE = "django.contrib.sessions.backends.db"
+# Django's database sessions, their one read per request built once per process.
+SESSION_ENGINE = "core.sessions"
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
 X_FRAME_OPTIONS = "DENY"
